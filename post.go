@@ -1,0 +1,82 @@
+package snsos
+
+import (
+	"strings"
+	"time"
+)
+
+// PostStatus is the state of a post as a whole. It is derived from its
+// targets except for drafts that have none.
+type PostStatus string
+
+// Post statuses.
+const (
+	PostDraft      PostStatus = "draft"
+	PostApproved   PostStatus = "approved"
+	PostScheduled  PostStatus = "scheduled"
+	PostPublishing PostStatus = "publishing" // at least one target in flight
+	PostPublished  PostStatus = "published"  // every target published
+	PostPartial    PostStatus = "partial"    // some published, some not
+	PostFailed     PostStatus = "failed"     // no target published and at least one failed
+	PostAttention  PostStatus = "attention"  // a target is unknown or needs the operator
+	PostCanceled   PostStatus = "canceled"
+)
+
+// Post is something the operator wants said, once, on one or more accounts.
+// Each account it goes to is a Target.
+type Post struct {
+	ID          int64      `json:"id"`
+	Status      PostStatus `json:"status"`
+	Body        string     `json:"body"`
+	MediaIDs    []int64    `json:"media_ids"`
+	ScheduledAt time.Time  `json:"scheduled_at,omitzero"`
+	ApprovedAt  time.Time  `json:"approved_at,omitzero"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	Targets     []*Target  `json:"targets"`
+}
+
+// MaxBodyBytes bounds a post body (and a target override) before any
+// platform rule applies; no platform accepts more.
+const MaxBodyBytes = 64 << 10
+
+// Validate reports the problems with a post as typed, before platform rules.
+func (p *Post) Validate() error {
+	var v ValidationErrors
+	if len(p.Body) > MaxBodyBytes {
+		v.Add("body", "max_bytes", "the body is longer than %d bytes", MaxBodyBytes)
+	}
+	if strings.TrimSpace(p.Body) == "" && len(p.MediaIDs) == 0 {
+		hasOverride := false
+		for _, t := range p.Targets {
+			if strings.TrimSpace(t.Body) != "" {
+				hasOverride = true
+			}
+		}
+		if !hasOverride {
+			v.Add("body", "required", "write something or attach media")
+		}
+	}
+	seen := map[int64]bool{}
+	for i, t := range p.Targets {
+		if t.AccountID <= 0 {
+			v.Add(indexField("targets", i, "account_id"), "required", "choose an account")
+		} else if seen[t.AccountID] {
+			v.Add(indexField("targets", i, "account_id"), "duplicate", "this account is already a target of the post")
+		}
+		seen[t.AccountID] = true
+		if len(t.Body) > MaxBodyBytes {
+			v.Add(indexField("targets", i, "body"), "max_bytes", "the body is longer than %d bytes", MaxBodyBytes)
+		}
+	}
+	return v.Err()
+}
+
+// TextFor returns the text to publish on target t: its override, else the
+// post body.
+func (p *Post) TextFor(t *Target) string {
+	if t.Body != "" {
+		return t.Body
+	}
+	return p.Body
+}

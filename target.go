@@ -1,0 +1,136 @@
+package snsos
+
+import (
+	"slices"
+	"time"
+)
+
+// TargetState is where one post stands on one account: the delivery state
+// machine of sns-os. Every change of state goes through CanTransition, and
+// the store refuses any other (see docs/ARCHITECTURE.md).
+//
+//	draft ─approve→ approved ─schedule→ scheduled ─(job)→ publishing → published
+//	                                                        ├→ failed      (permanent)
+//	                                                        ├→ retry_wait  (transient, nothing can be live)
+//	                                                        └→ unknown     (ambiguous: timeout, 5xx, crash)
+//	unknown ─reconcile→ published | retry_wait | needs_operator
+type TargetState string
+
+// Delivery states; the values are part of the API contract.
+const (
+	StateDraft         TargetState = "draft"
+	StateApproved      TargetState = "approved"
+	StateScheduled     TargetState = "scheduled"
+	StatePublishing    TargetState = "publishing"
+	StatePublished     TargetState = "published"
+	StateFailed        TargetState = "failed"
+	StateRetryWait     TargetState = "retry_wait"
+	StateUnknown       TargetState = "unknown"
+	StateNeedsOperator TargetState = "needs_operator"
+	StateCanceled      TargetState = "canceled"
+)
+
+// TargetStates lists every state in lifecycle order.
+var TargetStates = []TargetState{
+	StateDraft, StateApproved, StateScheduled, StatePublishing, StateRetryWait,
+	StateUnknown, StateNeedsOperator, StatePublished, StateFailed, StateCanceled,
+}
+
+// transitions is the whole state machine. A state absent from the map has no
+// way out. The reasons for the less obvious edges:
+//   - scheduled/retry_wait → failed: preflight or a revoked account fails a
+//     target before any platform call; nothing can be live.
+//   - scheduled → approved: the operator unschedules.
+//   - failed → scheduled: the operator retries a permanent failure after
+//     fixing it; a failed target is by definition not live.
+//   - unknown → failed: reconciliation proved nothing is live and the cause
+//     is permanent.
+//   - needs_operator → published | scheduled | canceled: the operator looked
+//     at the platform and says what is true.
+//
+// There is no edge out of publishing except to its outcomes, and none from
+// unknown or needs_operator straight to publishing: a target that may be live
+// is never posted again without reconciliation.
+var transitions = map[TargetState][]TargetState{
+	StateDraft:         {StateApproved, StateCanceled},
+	StateApproved:      {StateScheduled, StateDraft, StateCanceled},
+	StateScheduled:     {StatePublishing, StateApproved, StateCanceled, StateFailed},
+	StatePublishing:    {StatePublished, StateFailed, StateRetryWait, StateUnknown},
+	StateRetryWait:     {StatePublishing, StateCanceled, StateFailed},
+	StateUnknown:       {StatePublished, StateRetryWait, StateNeedsOperator, StateFailed},
+	StateNeedsOperator: {StatePublished, StateScheduled, StateCanceled},
+	StateFailed:        {StateScheduled},
+}
+
+// Valid reports whether s is a known state.
+func (s TargetState) Valid() bool { return slices.Contains(TargetStates, s) }
+
+// Next lists the states s may move to.
+func (s TargetState) Next() []TargetState { return slices.Clone(transitions[s]) }
+
+// CanTransition reports whether a target in state from may move to state to.
+func CanTransition(from, to TargetState) bool { return slices.Contains(transitions[from], to) }
+
+// Terminal reports whether no automatic process will move a target out of s.
+func (s TargetState) Terminal() bool {
+	return s == StatePublished || s == StateFailed || s == StateCanceled
+}
+
+// MayBeLive reports whether a target in s might already be visible on the
+// platform. Such a target must be reconciled, never posted again blindly.
+func (s TargetState) MayBeLive() bool {
+	return s == StatePublishing || s == StateUnknown || s == StateNeedsOperator || s == StatePublished
+}
+
+// Pending reports whether s is waiting to be published (the states a revoked
+// account fails).
+func (s TargetState) Pending() bool {
+	return s == StateApproved || s == StateScheduled || s == StateRetryWait
+}
+
+// TransitionError returns the ECONFLICT error for a refused transition.
+func TransitionError(from, to TargetState) error {
+	return Errorf(ECONFLICT, "a target cannot go from %s to %s", from, to)
+}
+
+// Target is one post on one account: the unit of delivery.
+type Target struct {
+	ID        int64       `json:"id"`
+	PostID    int64       `json:"post_id"`
+	AccountID int64       `json:"account_id"`
+	Platform  Platform    `json:"platform"`
+	State     TargetState `json:"state"`
+	// Body overrides the post body on this target when not empty.
+	Body string `json:"body,omitempty"`
+	// Options are platform parameters under the platform's own names
+	// (TikTok privacy_level, Instagram media_type, X/Threads "parts" …).
+	Options map[string]any `json:"options,omitempty"`
+	// Progress holds the intermediate ids of an unfinished publication
+	// (container id, media ids, publish_id, ids of thread parts already
+	// posted), stored as soon as each exists.
+	Progress    map[string]string `json:"progress,omitempty"`
+	RemoteID    string            `json:"remote_id,omitempty"`
+	RemoteURL   string            `json:"remote_url,omitempty"`
+	PublishedAt time.Time         `json:"published_at,omitzero"`
+	// Error is the last problem in plain words ("" when none).
+	Error       string    `json:"error,omitempty"`
+	Attempts    int       `json:"attempts"`
+	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	// Metrics holds the snapshots taken so far, oldest first.
+	Metrics []*MetricSnapshot `json:"metrics"`
+}
+
+// Attempt records one try at publishing a target: when, what was called and
+// what came back. It never holds a token.
+type Attempt struct {
+	ID         int64     `json:"id"`
+	TargetID   int64     `json:"target_id"`
+	Number     int       `json:"number"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	// Outcome is the state the attempt left the target in, "" while running.
+	Outcome TargetState `json:"outcome,omitempty"`
+	Detail  string      `json:"detail,omitempty"`
+	Error   string      `json:"error,omitempty"`
+}
