@@ -1,0 +1,439 @@
+// Package config builds the one Config of an sns-os process from, in order of
+// precedence, command-line flags, SNSOS_* environment variables, an optional
+// config file of KEY=VALUE lines, and defaults. Secrets may also be read from
+// files named by the *_FILE variant of their variable. Config.Validate
+// explains in one line per problem what to set, and Config.Dump prints every
+// setting with secrets masked.
+//
+// Only the cli package imports config; everything else receives plain values.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sns-os/snsos"
+)
+
+// Config is every setting of an sns-os process.
+type Config struct {
+	Addr        string // listen address, host:port
+	DataDir     string // SQLite file, key file, media, archive
+	DatabaseURL string // empty: SQLite in DataDir; postgres://… for PostgreSQL
+	PublicURL   string // the URL people and platforms reach this server at
+	Timezone    string // the operator's zone (IANA name)
+
+	MasterKey     snsos.Secret // empty: generated key file in DataDir
+	MasterKeysOld snsos.Secret // previous keys, comma separated, readable during a rotation
+
+	APIToken       snsos.Secret // bootstrap API token; only its hash is stored
+	ArchiveRemote  string       // git remote of the metadata archive
+	Checkpoints    []time.Duration
+	CheckpointsRaw string
+
+	LogFormat       string // text or json
+	LogLevel        string // debug, info, warn, error
+	ShutdownTimeout time.Duration
+
+	Platforms map[snsos.Platform]*PlatformConfig
+
+	// sources records where each setting came from, for Dump.
+	sources map[string]string
+}
+
+// PlatformConfig holds one platform's app registration.
+type PlatformConfig struct {
+	ClientID     string
+	ClientSecret snsos.Secret
+	AppSecret    snsos.Secret // Meta's app secret for signed_request (Instagram, Threads)
+	BaseURL      string       // when set, replaces every host of the platform (simulators, fakes)
+}
+
+// option is one setting: its environment name, flag, and how to apply it.
+type option struct {
+	env     string // SNSOS_ADDR
+	flag    string // addr ("" = no flag)
+	def     string
+	secret  bool // masked in Dump; *_FILE variant accepted
+	help    string
+	set     func(c *Config, v string) error
+	display func(c *Config) string
+}
+
+func str(p func(c *Config) *string) (func(*Config, string) error, func(*Config) string) {
+	return func(c *Config, v string) error { *p(c) = v; return nil },
+		func(c *Config) string { return *p(c) }
+}
+
+func sec(p func(c *Config) *snsos.Secret) (func(*Config, string) error, func(*Config) string) {
+	return func(c *Config, v string) error { *p(c) = snsos.Secret(v); return nil },
+		func(c *Config) string { return p(c).String() }
+}
+
+func options() []option {
+	var opts []option
+	add := func(env, flg, def string, secret bool, help string, set func(*Config, string) error, disp func(*Config) string) {
+		opts = append(opts, option{env: env, flag: flg, def: def, secret: secret, help: help, set: set, display: disp})
+	}
+	s, d := str(func(c *Config) *string { return &c.Addr })
+	add("SNSOS_ADDR", "addr", "127.0.0.1:8080", false, "listen address (host:port)", s, d)
+	s, d = str(func(c *Config) *string { return &c.DataDir })
+	add("SNSOS_DATA_DIR", "data", "./snsos-data", false, "data directory: SQLite database, key file, media, archive", s, d)
+	s, _ = str(func(c *Config) *string { return &c.DatabaseURL })
+	add("SNSOS_DATABASE_URL", "database-url", "", false, "empty for SQLite in the data dir, or postgres://user:pass@host/db", s,
+		func(c *Config) string { return redactURL(c.DatabaseURL) })
+	s, d = str(func(c *Config) *string { return &c.PublicURL })
+	add("SNSOS_PUBLIC_URL", "public-url", "", false, "public base URL (default http://ADDR)", s, d)
+	s, d = str(func(c *Config) *string { return &c.Timezone })
+	add("SNSOS_TIMEZONE", "timezone", "Asia/Tokyo", false, "the operator's time zone (IANA name)", s, d)
+	s, d = sec(func(c *Config) *snsos.Secret { return &c.MasterKey })
+	add("SNSOS_MASTER_KEY", "", "", true, "32-byte master key (hex or base64); empty: generated key file in the data dir", s, d)
+	s, d = sec(func(c *Config) *snsos.Secret { return &c.MasterKeysOld })
+	add("SNSOS_MASTER_KEY_OLD", "", "", true, "previous master keys (comma separated), kept readable during a rotation", s, d)
+	s, d = sec(func(c *Config) *snsos.Secret { return &c.APIToken })
+	add("SNSOS_API_TOKEN", "", "", true, "bootstrap API token (only its hash is stored)", s, d)
+	s, _ = str(func(c *Config) *string { return &c.ArchiveRemote })
+	add("SNSOS_ARCHIVE_REMOTE", "archive-remote", "", false, "git remote the metadata archive is pushed to", s,
+		func(c *Config) string { return redactURL(c.ArchiveRemote) })
+	add("SNSOS_CHECKPOINTS", "checkpoints", "1h,24h,7d", false, "metric checkpoint offsets after publication",
+		func(c *Config, v string) error { c.CheckpointsRaw = v; return nil },
+		func(c *Config) string { return c.CheckpointsRaw })
+	s, d = str(func(c *Config) *string { return &c.LogFormat })
+	add("SNSOS_LOG_FORMAT", "log-format", "text", false, "log format: text or json", s, d)
+	s, d = str(func(c *Config) *string { return &c.LogLevel })
+	add("SNSOS_LOG_LEVEL", "log-level", "info", false, "log level: debug, info, warn or error", s, d)
+	add("SNSOS_SHUTDOWN_TIMEOUT", "shutdown-timeout", "30s", false, "how long running jobs and requests may take to finish on shutdown",
+		func(c *Config, v string) error {
+			dur, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("want a duration such as 30s")
+			}
+			c.ShutdownTimeout = dur
+			return nil
+		},
+		func(c *Config) string { return c.ShutdownTimeout.String() })
+	for _, p := range snsos.Platforms {
+		p := p
+		up := strings.ToUpper(string(p))
+		pc := func(c *Config) *PlatformConfig { return c.Platforms[p] }
+		s, d = str(func(c *Config) *string { return &pc(c).ClientID })
+		add("SNSOS_"+up+"_CLIENT_ID", "", "", false, p.DisplayName()+" app client id", s, d)
+		s, d = sec(func(c *Config) *snsos.Secret { return &pc(c).ClientSecret })
+		add("SNSOS_"+up+"_CLIENT_SECRET", "", "", true, p.DisplayName()+" app client secret", s, d)
+		if p == snsos.PlatformInstagram || p == snsos.PlatformThreads {
+			s, d = sec(func(c *Config) *snsos.Secret { return &pc(c).AppSecret })
+			add("SNSOS_"+up+"_APP_SECRET", "", "", true, p.DisplayName()+" app secret for signed_request (falls back to META_APP_SECRET)", s, d)
+		}
+		s, d = str(func(c *Config) *string { return &pc(c).BaseURL })
+		add("SNSOS_"+up+"_BASE_URL", "", "", false, "replaces every "+p.DisplayName()+" host (for simulators and fakes)", s, d)
+	}
+	return opts
+}
+
+// newConfig returns a Config with empty platform entries.
+func newConfig() *Config {
+	c := &Config{Platforms: map[snsos.Platform]*PlatformConfig{}, sources: map[string]string{}}
+	for _, p := range snsos.Platforms {
+		c.Platforms[p] = &PlatformConfig{}
+	}
+	return c
+}
+
+// Flags holds the flag values registered by Register until Load applies them.
+type Flags struct {
+	file  *string
+	vals  map[string]*string
+	fs    *flag.FlagSet
+	names map[string]bool
+}
+
+// Register adds the config flags (--addr, --data, --config …) to fs. Call it
+// before fs.Parse, then pass the result to Load.
+func Register(fs *flag.FlagSet) *Flags {
+	f := &Flags{vals: map[string]*string{}, fs: fs}
+	f.file = fs.String("config", "", "config file of KEY=VALUE lines (SNSOS_CONFIG)")
+	for _, o := range options() {
+		if o.flag != "" {
+			f.vals[o.flag] = fs.String(o.flag, "", o.help+" ("+o.env+")")
+		}
+	}
+	return f
+}
+
+// Load builds the Config. getenv reads the environment; flags may be nil.
+// Load reads *_FILE files and the config file, but does not validate: call
+// Validate.
+func Load(flags *Flags, getenv func(string) string) (*Config, error) {
+	c := newConfig()
+	setFlags := map[string]bool{}
+	if flags != nil && flags.fs != nil {
+		flags.fs.Visit(func(fl *flag.Flag) { setFlags[fl.Name] = true })
+	}
+
+	file := getenv("SNSOS_CONFIG")
+	if flags != nil && setFlags["config"] {
+		file = *flags.file
+	}
+	fileVals := map[string]string{}
+	if file != "" {
+		var err error
+		if fileVals, err = readFile(file); err != nil {
+			return nil, err
+		}
+	}
+	lookup := func(name string) (string, string, bool) {
+		if v := getenv(name); v != "" {
+			return v, "env", true
+		}
+		if v, ok := fileVals[name]; ok && v != "" {
+			return v, "file", true
+		}
+		return "", "", false
+	}
+	readSecretFile := func(name string) (string, string, bool, error) {
+		path, src, ok := lookup(name + "_FILE")
+		if !ok {
+			return "", "", false, nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", "", false, fmt.Errorf("%s_FILE: cannot read %s: %w", name, path, errors.Unwrap(err))
+		}
+		return strings.TrimRight(string(b), "\r\n"), src + " " + name + "_FILE", true, nil
+	}
+
+	var errs []error
+	for _, o := range options() {
+		val, src := o.def, "default"
+		if v, s, ok := lookup(o.env); ok {
+			val, src = v, s
+		}
+		if o.secret {
+			v, s, ok, err := readSecretFile(o.env)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if ok {
+				if src != "default" {
+					errs = append(errs, fmt.Errorf("%s and %s_FILE are both set: keep one", o.env, o.env))
+					continue
+				}
+				val, src = v, s
+			}
+		}
+		if o.flag != "" && setFlags[o.flag] {
+			val, src = *flags.vals[o.flag], "flag --"+o.flag
+		}
+		if err := o.set(c, val); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %w", o.env, val, err))
+			continue
+		}
+		c.sources[o.env] = src
+	}
+	// META_APP_SECRET is the fallback for both Meta platforms.
+	meta := snsos.Secret(getenv("META_APP_SECRET"))
+	if meta == "" {
+		meta = snsos.Secret(fileVals["META_APP_SECRET"])
+	}
+	if meta != "" {
+		for _, p := range []snsos.Platform{snsos.PlatformInstagram, snsos.PlatformThreads} {
+			if c.Platforms[p].AppSecret == "" {
+				c.Platforms[p].AppSecret = meta
+				c.sources["SNSOS_"+strings.ToUpper(string(p))+"_APP_SECRET"] = "META_APP_SECRET"
+			}
+		}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c, errors.Join(errs...)
+}
+
+func readFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	known := map[string]bool{"META_APP_SECRET": true}
+	for _, o := range options() {
+		known[o.env] = true
+		if o.secret {
+			known[o.env+"_FILE"] = true
+		}
+	}
+	vals := map[string]string{}
+	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		k, v = strings.TrimSpace(strings.TrimPrefix(k, "export ")), strings.TrimSpace(v)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("config file %s line %d: want KEY=VALUE", path, n)
+		}
+		if !known[k] {
+			return nil, fmt.Errorf("config file %s line %d: unknown setting %s", path, n, k)
+		}
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		vals[k] = v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return vals, nil
+}
+
+// Validate checks every setting and returns one line per problem, each
+// naming the setting and what to do.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		bad("SNSOS_ADDR", "%q is not host:port; set it like 127.0.0.1:8080", c.Addr)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("SNSOS_DATA_DIR", "is empty; set it to a writable directory")
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("SNSOS_DATABASE_URL", "must be empty (SQLite in the data dir) or a postgres:// URL")
+		}
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("SNSOS_PUBLIC_URL", "%q is not an absolute http(s) URL; set it like https://sns.example.com", c.PublicURL)
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
+		bad("SNSOS_TIMEZONE", "%q is not a time zone; use an IANA name such as Asia/Tokyo", c.Timezone)
+	}
+	if cps, err := ParseCheckpoints(c.CheckpointsRaw); err != nil {
+		bad("SNSOS_CHECKPOINTS", "%s", snsos.ErrorMessage(err))
+	} else {
+		c.Checkpoints = cps
+	}
+	if !slices.Contains([]string{"text", "json"}, c.LogFormat) {
+		bad("SNSOS_LOG_FORMAT", "%q: use text or json", c.LogFormat)
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		bad("SNSOS_LOG_LEVEL", "%q: use debug, info, warn or error", c.LogLevel)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("SNSOS_SHUTDOWN_TIMEOUT", "must be positive, e.g. 30s")
+	}
+	if tok := c.APIToken.Reveal(); tok != "" && len(tok) < 16 {
+		bad("SNSOS_API_TOKEN", "is too short; use at least 16 random characters (sns-os token create makes one)")
+	}
+	for _, p := range snsos.Platforms {
+		pc := c.Platforms[p]
+		if pc.BaseURL != "" {
+			if u, err := url.Parse(pc.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				bad("SNSOS_"+strings.ToUpper(string(p))+"_BASE_URL", "%q is not an absolute http(s) URL", pc.BaseURL)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ParseCheckpoints parses a comma-separated list of offsets such as
+// "1h,24h,7d"; the result is sorted and without duplicates.
+func ParseCheckpoints(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		d, err := snsos.ParseCheckpointOffset(part)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 {
+		return nil, snsos.Errorf(snsos.EINVALID, "list at least one offset, e.g. 1h,24h,7d")
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// Location returns the operator's time zone (UTC if Validate was not called
+// and the name is wrong).
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Dump writes every setting as NAME=value with its source, secrets masked and
+// passwords removed from URLs.
+func (c *Config) Dump(w io.Writer) error {
+	for _, o := range options() {
+		v := o.display(c)
+		if o.secret && v != "" {
+			v = snsos.Mask
+		}
+		src := c.sources[o.env]
+		if _, err := fmt.Fprintf(w, "%s=%s\t# %s\n", o.env, v, src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Help writes the list of settings with their defaults and meaning.
+func Help(w io.Writer) {
+	for _, o := range options() {
+		def := o.def
+		if def == "" {
+			def = `""`
+		}
+		extra := ""
+		if o.secret {
+			extra = " (or " + o.env + "_FILE)"
+		}
+		if o.flag != "" {
+			extra += " [--" + o.flag + "]"
+		}
+		fmt.Fprintf(w, "  %-30s %s%s; default %s\n", o.env, o.help, extra, def)
+	}
+	fmt.Fprintf(w, "  %-30s fallback app secret for Instagram and Threads\n", "META_APP_SECRET")
+}
+
+// redactURL removes the password (or token) from a URL's user info.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		if err != nil && strings.Contains(s, "@") {
+			return snsos.Mask
+		}
+		return s
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	} else if u.Scheme == "https" || u.Scheme == "http" {
+		u.User = url.User("xxxxx") // https://TOKEN@host/…
+	}
+	return u.String()
+}

@@ -1,0 +1,431 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/sns-os/snsos"
+)
+
+// CreatePost stores a new post with its media and targets in one
+// transaction. Targets start as drafts unless they carry another pre-publish
+// state (approved or scheduled — the caller's hook then enqueues the job).
+// It fills in the ids and times.
+func (s *Store) CreatePost(ctx context.Context, p *snsos.Post, hook TxHook) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	now := s.nowUTC()
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (body, scheduled_at, approved_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $4) RETURNING id`, p.Body, dbTime(p.ScheduledAt), dbTime(p.ApprovedAt), now).Scan(&p.ID); err != nil {
+			return mapErr(err)
+		}
+		p.CreatedAt, p.UpdatedAt = now, now
+		for i, mid := range p.MediaIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO post_media (post_id, position, media_id) VALUES ($1, $2, $3)`, p.ID, i, mid); err != nil {
+				if err = mapErr(err); snsos.IsCode(err, snsos.ECONFLICT) {
+					return snsos.Errorf(snsos.EINVALID, "media %d does not exist", mid)
+				}
+				return err
+			}
+		}
+		for _, t := range p.Targets {
+			if err := s.insertTarget(ctx, tx, p, t, now); err != nil {
+				return err
+			}
+		}
+		if err := s.audit(ctx, tx, "operator", "post.create", "post", p.ID, fmt.Sprintf("%d targets", len(p.Targets))); err != nil {
+			return err
+		}
+		if hook != nil {
+			return hook(ctx, tx)
+		}
+		return nil
+	})
+}
+
+func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, p *snsos.Post, t *snsos.Target, now time.Time) error {
+	var platform snsos.Platform
+	if err := tx.QueryRowContext(ctx, `SELECT platform FROM accounts WHERE id = $1`, t.AccountID).Scan(&platform); err != nil {
+		if err = mapErr(err); snsos.IsCode(err, snsos.ENOTFOUND) {
+			return snsos.Errorf(snsos.EINVALID, "account %d does not exist", t.AccountID)
+		}
+		return mapErr(err)
+	}
+	if t.State == "" {
+		t.State = snsos.StateDraft
+	}
+	switch t.State {
+	case snsos.StateDraft, snsos.StateApproved, snsos.StateScheduled:
+	default:
+		return snsos.Errorf(snsos.EINVALID, "a new target cannot start as %s", t.State)
+	}
+	if t.ScheduledAt.IsZero() {
+		t.ScheduledAt = p.ScheduledAt
+	}
+	if t.State == snsos.StateScheduled && t.ScheduledAt.IsZero() {
+		return snsos.Errorf(snsos.EINVALID, "a scheduled target needs a time")
+	}
+	opts, err := toJSON(t.Options)
+	if err != nil {
+		return err
+	}
+	t.PostID, t.Platform, t.UpdatedAt = p.ID, platform, now
+	err = tx.QueryRowContext(ctx, `INSERT INTO targets (post_id, account_id, platform, state, body, options, scheduled_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		p.ID, t.AccountID, platform, t.State, t.Body, opts, dbTime(t.ScheduledAt), now).Scan(&t.ID)
+	return mapErr(err)
+}
+
+const targetCols = `id, post_id, account_id, platform, state, body, options, progress, remote_id, remote_url, published_at, error, attempts, scheduled_at, updated_at`
+
+func scanTarget(r scanner) (*snsos.Target, error) {
+	var t snsos.Target
+	var opts, progress string
+	var published, scheduled sql.NullTime
+	if err := r.Scan(&t.ID, &t.PostID, &t.AccountID, &t.Platform, &t.State, &t.Body, &opts, &progress,
+		&t.RemoteID, &t.RemoteURL, &published, &t.Error, &t.Attempts, &scheduled, &t.UpdatedAt); err != nil {
+		return nil, err
+	}
+	t.PublishedAt, t.ScheduledAt, t.UpdatedAt = fromNull(published), fromNull(scheduled), t.UpdatedAt.UTC()
+	if err := fromJSON(opts, &t.Options); err != nil {
+		return nil, err
+	}
+	if err := fromJSON(progress, &t.Progress); err != nil {
+		return nil, err
+	}
+	t.Metrics = []*snsos.MetricSnapshot{}
+	return &t, nil
+}
+
+// FindTargetByID returns a target (without metrics) or ENOTFOUND.
+func (s *Store) FindTargetByID(ctx context.Context, id int64) (*snsos.Target, error) {
+	return findTarget(ctx, s.db, id)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func findTarget(ctx context.Context, q querier, id int64) (*snsos.Target, error) {
+	t, err := scanTarget(q.QueryRowContext(ctx, `SELECT `+targetCols+` FROM targets WHERE id = $1`, id))
+	if err != nil {
+		if snsos.IsCode(mapErr(err), snsos.ENOTFOUND) {
+			return nil, notFound("target", id)
+		}
+		return nil, mapErr(err)
+	}
+	return t, nil
+}
+
+// FindPostByID returns a post with its media ids, targets and their metric
+// snapshots.
+func (s *Store) FindPostByID(ctx context.Context, id int64) (*snsos.Post, error) {
+	var p snsos.Post
+	var scheduled, approved sql.NullTime
+	err := s.db.QueryRowContext(ctx, `SELECT id, body, scheduled_at, approved_at, created_at, updated_at FROM posts WHERE id = $1`, id).
+		Scan(&p.ID, &p.Body, &scheduled, &approved, &p.CreatedAt, &p.UpdatedAt)
+	if err != nil {
+		if snsos.IsCode(mapErr(err), snsos.ENOTFOUND) {
+			return nil, notFound("post", id)
+		}
+		return nil, mapErr(err)
+	}
+	p.ScheduledAt, p.ApprovedAt = fromNull(scheduled), fromNull(approved)
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	if err := s.loadPostParts(ctx, []*snsos.Post{&p}); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// PostFilter narrows ListPosts.
+type PostFilter struct {
+	State snsos.TargetState // posts with at least one target in this state
+	Limit int               // default 50, at most 500
+	// BeforeID pages backwards: posts with a smaller id.
+	BeforeID int64
+}
+
+// ListPosts returns posts, newest first, with their targets.
+func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]*snsos.Post, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, body, scheduled_at, approved_at, created_at, updated_at FROM posts p
+		WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR EXISTS (SELECT 1 FROM targets t WHERE t.post_id = p.id AND t.state = $2))
+		ORDER BY id DESC LIMIT $3`, f.BeforeID, string(f.State), f.Limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	var posts []*snsos.Post
+	for rows.Next() {
+		var p snsos.Post
+		var scheduled, approved sql.NullTime
+		if err := rows.Scan(&p.ID, &p.Body, &scheduled, &approved, &p.CreatedAt, &p.UpdatedAt); err != nil {
+			rows.Close()
+			return nil, mapErr(err)
+		}
+		p.ScheduledAt, p.ApprovedAt = fromNull(scheduled), fromNull(approved)
+		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+		posts = append(posts, &p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	return posts, s.loadPostParts(ctx, posts)
+}
+
+// loadPostParts fills media ids, targets, metrics and the derived status.
+// It reads each post separately; lists are bounded by PostFilter.Limit.
+func (s *Store) loadPostParts(ctx context.Context, posts []*snsos.Post) error {
+	for _, p := range posts {
+		p.MediaIDs = []int64{}
+		rows, err := s.db.QueryContext(ctx, `SELECT media_id FROM post_media WHERE post_id = $1 ORDER BY position`, p.ID)
+		if err != nil {
+			return mapErr(err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return mapErr(err)
+			}
+			p.MediaIDs = append(p.MediaIDs, id)
+		}
+		rows.Close()
+		if p.Targets, err = s.listTargets(ctx, `post_id = $1`, p.ID); err != nil {
+			return err
+		}
+		byID := map[int64]*snsos.Target{}
+		for _, t := range p.Targets {
+			byID[t.ID] = t
+		}
+		snaps, err := s.listSnapshots(ctx, `target_id IN (SELECT id FROM targets WHERE post_id = $1)`, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range snaps {
+			if t := byID[m.TargetID]; t != nil {
+				t.Metrics = append(t.Metrics, m)
+			}
+		}
+		p.Status = DerivePostStatus(p.Targets)
+	}
+	return nil
+}
+
+func (s *Store) listTargets(ctx context.Context, where string, args ...any) ([]*snsos.Target, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+targetCols+` FROM targets WHERE `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []*snsos.Target{}
+	for rows.Next() {
+		t, err := scanTarget(rows)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, t)
+	}
+	return out, mapErr(rows.Err())
+}
+
+// ListTargetsByState returns every target in one of the states, oldest first.
+func (s *Store) ListTargetsByState(ctx context.Context, states ...snsos.TargetState) ([]*snsos.Target, error) {
+	var out []*snsos.Target
+	for _, st := range states {
+		ts, err := s.listTargets(ctx, `state = $1`, st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
+// DerivePostStatus summarises a post's targets.
+func DerivePostStatus(ts []*snsos.Target) snsos.PostStatus {
+	if len(ts) == 0 {
+		return snsos.PostDraft
+	}
+	count := map[snsos.TargetState]int{}
+	for _, t := range ts {
+		count[t.State]++
+	}
+	n := len(ts)
+	switch {
+	case count[snsos.StateUnknown]+count[snsos.StateNeedsOperator] > 0:
+		return snsos.PostAttention
+	case count[snsos.StatePublishing]+count[snsos.StateRetryWait] > 0:
+		return snsos.PostPublishing
+	case count[snsos.StatePublished] == n:
+		return snsos.PostPublished
+	case count[snsos.StatePublished] > 0:
+		return snsos.PostPartial
+	case count[snsos.StateFailed] > 0:
+		return snsos.PostFailed
+	case count[snsos.StateCanceled] == n:
+		return snsos.PostCanceled
+	case count[snsos.StateScheduled] > 0:
+		return snsos.PostScheduled
+	case count[snsos.StateApproved] > 0:
+		return snsos.PostApproved
+	}
+	return snsos.PostDraft
+}
+
+// Transition describes a change of a target's state.
+type Transition struct {
+	TargetID int64
+	From, To snsos.TargetState
+	// Mutate, when set, changes other fields of the target in the same write
+	// (remote id, permalink, error, scheduled time …). It must not change
+	// State.
+	Mutate func(t *snsos.Target)
+	// Hook runs in the same transaction after the update (job enqueue).
+	Hook TxHook
+	// Actor and Detail go to the audit trail.
+	Actor, Detail string
+}
+
+// TransitionTarget moves a target from tr.From to tr.To if, and only if, it
+// is in tr.From now (compare-and-set) and the state machine allows the edge.
+// A target in another state gives ECONFLICT; one that does not exist,
+// ENOTFOUND. It returns the target as written.
+func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Target, error) {
+	if !snsos.CanTransition(tr.From, tr.To) {
+		return nil, snsos.TransitionError(tr.From, tr.To)
+	}
+	var out *snsos.Target
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		t, err := findTarget(ctx, tx, tr.TargetID)
+		if err != nil {
+			return err
+		}
+		if t.State != tr.From {
+			return snsos.Errorf(snsos.ECONFLICT, "target %d is %s, not %s", t.ID, t.State, tr.From)
+		}
+		if tr.Mutate != nil {
+			tr.Mutate(t)
+		}
+		t.State = tr.To
+		t.UpdatedAt = s.nowUTC()
+		if tr.To == snsos.StatePublished && t.PublishedAt.IsZero() {
+			t.PublishedAt = t.UpdatedAt
+		}
+		progress, err := toJSON(t.Progress)
+		if err != nil {
+			return err
+		}
+		opts, err := toJSON(t.Options)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE targets SET state = $1, body = $2, options = $3, progress = $4, remote_id = $5, remote_url = $6,
+			published_at = $7, error = $8, attempts = $9, scheduled_at = $10, updated_at = $11 WHERE id = $12 AND state = $13`,
+			t.State, t.Body, opts, progress, t.RemoteID, t.RemoteURL, dbTime(t.PublishedAt), t.Error, t.Attempts,
+			dbTime(t.ScheduledAt), t.UpdatedAt, t.ID, tr.From)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 { // lost a race with another writer
+			return snsos.Errorf(snsos.ECONFLICT, "target %d changed while being moved to %s", t.ID, tr.To)
+		}
+		actor := tr.Actor
+		if actor == "" {
+			actor = "system"
+		}
+		if err := s.audit(ctx, tx, actor, "target.transition", "target", t.ID, string(tr.From)+" -> "+string(tr.To)+" "+tr.Detail); err != nil {
+			return err
+		}
+		if tr.Hook != nil {
+			if err := tr.Hook(ctx, tx); err != nil {
+				return err
+			}
+		}
+		out = t
+		return nil
+	})
+	return out, err
+}
+
+// SetTargetProgress records one intermediate id of an unfinished
+// publication (and commits it) while the target is publishing.
+func (s *Store) SetTargetProgress(ctx context.Context, targetID int64, key, value string) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		t, err := findTarget(ctx, tx, targetID)
+		if err != nil {
+			return err
+		}
+		if t.State != snsos.StatePublishing {
+			return snsos.Errorf(snsos.ECONFLICT, "target %d is %s; progress is only recorded while publishing", targetID, t.State)
+		}
+		if t.Progress == nil {
+			t.Progress = map[string]string{}
+		}
+		t.Progress[key] = value
+		progress, err := toJSON(t.Progress)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE targets SET progress = $1, updated_at = $2 WHERE id = $3`, progress, s.nowUTC(), targetID)
+		return mapErr(err)
+	})
+}
+
+// StartAttempt records the start of an attempt and counts it on the target.
+func (s *Store) StartAttempt(ctx context.Context, targetID int64, detail string) (*snsos.Attempt, error) {
+	a := &snsos.Attempt{TargetID: targetID, StartedAt: s.nowUTC(), Detail: detail}
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `UPDATE targets SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts`, targetID).Scan(&a.Number); err != nil {
+			if err = mapErr(err); snsos.IsCode(err, snsos.ENOTFOUND) {
+				return notFound("target", targetID)
+			}
+			return mapErr(err)
+		}
+		return mapErr(tx.QueryRowContext(ctx, `INSERT INTO attempts (target_id, number, started_at, detail) VALUES ($1, $2, $3, $4) RETURNING id`,
+			targetID, a.Number, a.StartedAt, detail).Scan(&a.ID))
+	})
+	return a, err
+}
+
+// FinishAttempt records how an attempt ended.
+func (s *Store) FinishAttempt(ctx context.Context, a *snsos.Attempt) error {
+	a.FinishedAt = s.nowUTC()
+	res, err := s.db.ExecContext(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, detail = $3, error = $4 WHERE id = $5`,
+		a.FinishedAt, a.Outcome, a.Detail, a.Error, a.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("attempt", a.ID)
+	}
+	return nil
+}
+
+// ListAttempts returns a target's attempts, oldest first.
+func (s *Store) ListAttempts(ctx context.Context, targetID int64) ([]*snsos.Attempt, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, target_id, number, started_at, finished_at, outcome, detail, error FROM attempts WHERE target_id = $1 ORDER BY number`, targetID)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []*snsos.Attempt
+	for rows.Next() {
+		var a snsos.Attempt
+		var fin sql.NullTime
+		if err := rows.Scan(&a.ID, &a.TargetID, &a.Number, &a.StartedAt, &fin, &a.Outcome, &a.Detail, &a.Error); err != nil {
+			return nil, mapErr(err)
+		}
+		a.StartedAt, a.FinishedAt = a.StartedAt.UTC(), fromNull(fin)
+		out = append(out, &a)
+	}
+	return out, mapErr(rows.Err())
+}
