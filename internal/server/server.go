@@ -1,0 +1,196 @@
+// Package server assembles sns-os's HTTP server: the one route table on the
+// standard ServeMux, the middleware every request passes (panic recovery,
+// security headers, request logging, cross-origin protection), the health
+// endpoints, and a lifecycle with graceful shutdown.
+//
+// Feature packages do not import server; they hand it their routes through
+// Options.Mount.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Check is one readiness condition: Func returns nil when it holds.
+type Check struct {
+	Name string
+	Func func(ctx context.Context) error
+}
+
+// Options configures a Server.
+type Options struct {
+	Addr      string
+	PublicURL string // https:// turns on HSTS and Secure cookies downstream
+	Version   string
+	Logger    *slog.Logger
+	// Ready lists what /readyz checks (database, migrations, job client).
+	Ready []Check
+	// Mount adds routes to the mux; patterns use Go 1.22 method syntax.
+	Mount func(mux *http.ServeMux)
+	// CrossOriginBypass lists patterns exempt from cross-origin protection:
+	// endpoints that other sites call by design (Meta's webhooks).
+	CrossOriginBypass []string
+	// ShutdownTimeout bounds how long Serve waits for requests in flight.
+	ShutdownTimeout time.Duration
+}
+
+// Server is the HTTP server of one sns-os process.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	handler http.Handler
+	srv     *http.Server
+	ln      net.Listener
+}
+
+// New builds the server and its route table.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = 30 * time.Second
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	mux.HandleFunc("GET /{$}", s.handleHome)
+	if opts.Mount != nil {
+		opts.Mount(mux)
+	}
+	cop := http.NewCrossOriginProtection()
+	for _, p := range opts.CrossOriginBypass {
+		cop.AddInsecureBypassPattern(p)
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Error(w, r, http.StatusForbidden, "Cross-origin request refused.")
+	}))
+	https := strings.HasPrefix(opts.PublicURL, "https://")
+	s.handler = s.recoverer(securityHeaders(https, s.logRequests(cop.Handler(mux))))
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Handler returns the whole handler chain (for tests).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Listen binds the address. Serve calls it when it was not called before.
+func (s *Server) Listen() error {
+	if s.ln != nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("SNSOS_ADDR: cannot listen on %s: %w", s.opts.Addr, err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr returns the bound address (useful with port 0), or "" before Listen.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Serve serves until ctx is cancelled, then shuts down gracefully: it stops
+// accepting, waits up to ShutdownTimeout for requests in flight, and returns.
+func (s *Server) Serve(ctx context.Context) error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.srv.Serve(s.ln) }()
+	s.log.Info("listening", "addr", s.Addr(), "public_url", s.opts.PublicURL)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.ShutdownTimeout)
+	defer cancel()
+	if err := s.srv.Shutdown(sctx); err != nil {
+		s.srv.Close()
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	status := http.StatusOK
+	for _, c := range s.opts.Ready {
+		if err := c.Func(ctx); err != nil {
+			s.log.Warn("not ready", "check", c.Name, "err", err)
+			checks[c.Name] = "failing"
+			status = http.StatusServiceUnavailable
+			continue
+		}
+		checks[c.Name] = "ok"
+	}
+	word := "ready"
+	if status != http.StatusOK {
+		word = "not ready"
+	}
+	writeJSON(w, status, map[string]any{"status": word, "checks": checks})
+}
+
+var homeTmpl = template.Must(template.New("home").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>sns-os</title></head>
+<body><main><h1>sns-os</h1>
+<p>sns-os {{.}} is running. The operator interface arrives in a later release; the JSON health endpoints are
+<a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a>.</p></main></body></html>
+`))
+
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	homeTmpl.Execute(w, s.opts.Version)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// Error writes an error in the form the client asked for: problem+json for
+// API and JSON clients, plain text otherwise. msg must be safe to show.
+func Error(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "json") {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": msg})
+		return
+	}
+	http.Error(w, msg, status)
+}
