@@ -18,10 +18,12 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/secret"
 )
 
 // Config is every setting of an sns-os process.
@@ -45,6 +47,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 
 	Platforms map[snsos.Platform]*PlatformConfig
+
+	// XPricePost and XPricePostWithURL are X's pay-per-use prices in USD
+	// for one post without and with a link, used for cost estimates.
+	XPricePost, XPricePostWithURL float64
 
 	// sources records where each setting came from, for Dump.
 	sources map[string]string
@@ -121,6 +127,22 @@ func options() []option {
 			return nil
 		},
 		func(c *Config) string { return c.ShutdownTimeout.String() })
+	price := func(p func(c *Config) *float64) (func(*Config, string) error, func(*Config) string) {
+		return func(c *Config, v string) error {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil || f < 0 || f > 100 {
+					return fmt.Errorf("want a price in USD such as 0.015")
+				}
+				*p(c) = f
+				return nil
+			}, func(c *Config) string {
+				return strconv.FormatFloat(*p(c), 'f', -1, 64)
+			}
+	}
+	s, d = price(func(c *Config) *float64 { return &c.XPricePost })
+	add("SNSOS_X_PRICE_POST", "", "0.015", false, "X price in USD of one post, for cost estimates", s, d)
+	s, d = price(func(c *Config) *float64 { return &c.XPricePostWithURL })
+	add("SNSOS_X_PRICE_POST_WITH_URL", "", "0.20", false, "X price in USD of one post containing a link", s, d)
 	for _, p := range snsos.Platforms {
 		p := p
 		up := strings.ToUpper(string(p))
@@ -338,6 +360,18 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("SNSOS_SHUTDOWN_TIMEOUT", "must be positive, e.g. 30s")
 	}
+	if mk := c.MasterKey.Reveal(); mk != "" {
+		if _, err := secret.ParseKey(mk); err != nil {
+			bad("SNSOS_MASTER_KEY", "%s", strings.TrimPrefix(err.Error(), "secret: "))
+		}
+	}
+	for i, k := range strings.Split(c.MasterKeysOld.Reveal(), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			if _, err := secret.ParseKey(k); err != nil {
+				bad("SNSOS_MASTER_KEY_OLD", "key %d: %s", i+1, strings.TrimPrefix(err.Error(), "secret: "))
+			}
+		}
+	}
 	if tok := c.APIToken.Reveal(); tok != "" && len(tok) < 16 {
 		bad("SNSOS_API_TOKEN", "is too short; use at least 16 random characters (sns-os token create makes one)")
 	}
@@ -421,14 +455,22 @@ func Help(w io.Writer) {
 	fmt.Fprintf(w, "  %-30s fallback app secret for Instagram and Threads\n", "META_APP_SECRET")
 }
 
-// redactURL removes the password (or token) from a URL's user info.
+// redactURL removes the password (or token) from a URL's user info and
+// query.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		if err != nil && strings.Contains(s, "@") {
+	if err != nil {
+		if strings.Contains(s, "@") && strings.Contains(s, "://") {
 			return snsos.Mask
 		}
 		return s
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	if u.User == nil {
+		return u.String()
 	}
 	if _, has := u.User.Password(); has {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")

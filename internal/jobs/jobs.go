@@ -27,6 +27,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sns-os/snsos/internal/logging"
 )
 
 // Config configures a Client.
@@ -70,6 +72,10 @@ type runner interface {
 // Migrate applies River's own migrations.
 func Migrate(ctx context.Context, db *sql.DB, pool *pgxpool.Pool, logger *slog.Logger) error {
 	var err error
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger = logging.MinLevel(logger, slog.LevelWarn)
 	if pool != nil {
 		var m *rivermigrate.Migrator[pgx.Tx]
 		if m, err = rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: logger}); err == nil {
@@ -102,7 +108,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.JobTimeout = 5 * time.Minute
 	}
 	rc := &river.Config{
-		Logger:            cfg.Logger.With("component", "river"),
+		Logger:            logging.MinLevel(cfg.Logger, slog.LevelWarn).With("component", "river"),
 		FetchPollInterval: cfg.PollInterval,
 		JobTimeout:        cfg.JobTimeout,
 		PeriodicJobs:      cfg.Periodic,

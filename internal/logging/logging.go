@@ -152,3 +152,26 @@ func (h *scrubMessage) WithAttrs(as []slog.Attr) slog.Handler {
 func (h *scrubMessage) WithGroup(name string) slog.Handler {
 	return &scrubMessage{Handler: h.Handler.WithGroup(name), r: h.r}
 }
+
+// MinLevel returns a logger that drops records below level: for chatty
+// libraries (River logs every migration and start at info).
+func MinLevel(l *slog.Logger, level slog.Level) *slog.Logger {
+	return slog.New(&minLevel{Handler: l.Handler(), level: level})
+}
+
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (h *minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.level && h.Handler.Enabled(ctx, l)
+}
+
+func (h *minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return &minLevel{Handler: h.Handler.WithAttrs(as), level: h.level}
+}
+
+func (h *minLevel) WithGroup(name string) slog.Handler {
+	return &minLevel{Handler: h.Handler.WithGroup(name), level: h.level}
+}

@@ -28,6 +28,8 @@ func mapErr(err error) error {
 			return &snsos.Error{Code: snsos.ECONFLICT, Message: "already exists", Err: err}
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_TRIGGER: // RESTRICT reports as a trigger
 			return &snsos.Error{Code: snsos.ECONFLICT, Message: "refers to something missing, or is still in use", Err: err}
+		}
+		switch se.Code() & 0xff { // primary result code, whatever the extended one
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return &snsos.Error{Code: snsos.EUNAVAILABLE, Message: "the database is busy; try again", Err: err}
 		case sqlite3.SQLITE_FULL:

@@ -123,12 +123,23 @@ func (s *Store) openSQLite(ctx context.Context, dir string) error {
 	}
 	s.dialect = SQLite
 	s.path = filepath.Join(dir, DBFileName)
+	// Create the file ourselves so it is private; SQLite gives its -wal and
+	// -shm files the same mode.
+	if f, err := os.OpenFile(s.path, os.O_CREATE|os.O_RDWR, 0o600); err != nil {
+		return DataDirError(dir, err)
+	} else {
+		f.Close()
+	}
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_time_format", "sqlite")
+	// Every store transaction writes: take the write lock at BEGIN, so a
+	// second process waits (busy_timeout) instead of failing to upgrade a
+	// read snapshot (SQLITE_BUSY_SNAPSHOT).
+	q.Set("_txlock", "immediate")
 	db, err := sql.Open("sqlite", "file:"+s.path+"?"+q.Encode())
 	if err != nil {
 		return fmt.Errorf("open SQLite %s: %w", s.path, err)

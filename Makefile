@@ -1,0 +1,51 @@
+# sns-os — make test installs what the tests need (PostgreSQL from Debian's
+# packages when missing), starts a throwaway PostgreSQL on loopback, then runs
+# vet, a pure-Go build and every test on SQLite and PostgreSQL.
+
+GO       ?= go
+PKGS     ?= ./...
+# The race detector needs cgo; it is used when a C compiler is present.
+RACE     ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
+TESTFLAGS ?= -count=1 -timeout 15m
+
+.PHONY: all build test vet testdb testdb-stop bench fuzz demo clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/sns-os ./cmd/sns-os
+
+vet:
+	$(GO) vet $(PKGS)
+	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$bad" ]; then echo "not gofmt-formatted:"; echo "$$bad"; exit 1; fi
+
+test: vet
+	CGO_ENABLED=0 $(GO) build ./...
+	@url=$$(scripts/testdb.sh start) || exit 1; \
+	  echo "testing with SNSOS_TEST_POSTGRES_URL=$$url"; \
+	  SNSOS_TEST_POSTGRES_URL="$$url" $(GO) test $(RACE) $(TESTFLAGS) $(PKGS); rc=$$?; \
+	  scripts/testdb.sh stop; exit $$rc
+
+testdb:
+	@scripts/testdb.sh start
+
+testdb-stop:
+	@scripts/testdb.sh stop
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# A short fuzz run of every fuzz target (FUZZTIME each).
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; done
+
+demo:
+	$(GO) run ./cmd/sns-os demo
+
+clean:
+	rm -rf bin

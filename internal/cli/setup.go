@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/sns-os/snsos/internal/config"
+	"github.com/sns-os/snsos/internal/jobs"
+	"github.com/sns-os/snsos/internal/logging"
+	"github.com/sns-os/snsos/internal/secret"
+	"github.com/sns-os/snsos/internal/store"
+)
+
+// loadConfig builds and validates the Config from parsed flags and env.
+func loadConfig(e *env, flags *config.Flags) (*config.Config, error) {
+	cfg, err := config.Load(flags, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// newLogger returns the process logger with a redactor that knows the
+// configured secrets.
+func newLogger(cfg *config.Config, w io.Writer) (*slog.Logger, *logging.Redactor) {
+	red := logging.NewRedactor()
+	red.Add(cfg.MasterKey.Reveal(), cfg.APIToken.Reveal())
+	for _, k := range strings.Split(cfg.MasterKeysOld.Reveal(), ",") {
+		red.Add(strings.TrimSpace(k))
+	}
+	for _, pc := range cfg.Platforms {
+		red.Add(pc.ClientSecret.Reveal(), pc.AppSecret.Reveal())
+	}
+	return logging.New(w, cfg.LogFormat, cfg.LogLevel, red), red
+}
+
+// keyMode says where the master key comes from.
+type keyMode int
+
+const (
+	keyFromFile keyMode = iota // generated key file in the data dir
+	keyFromEnv                 // SNSOS_MASTER_KEY(_FILE)
+)
+
+// keys is the loaded key material.
+type keys struct {
+	mode    keyMode
+	primary *secret.Key
+	next    *secret.Key // file mode: the new key of an unfinished rotation
+	old     []*secret.Key
+	path    string
+}
+
+func (k *keys) box() *secret.Box {
+	return secret.NewBox(k.primary, append([]*secret.Key{k.next}, k.old...)...)
+}
+
+// loadKeys loads the master key (and older ones during a rotation). In file
+// mode it creates the key file on first run and says so loudly.
+func loadKeys(cfg *config.Config, log *slog.Logger, red *logging.Redactor) (*keys, error) {
+	k := &keys{path: filepath.Join(cfg.DataDir, secret.KeyFileName)}
+	if mk := cfg.MasterKey.Reveal(); mk != "" {
+		p, err := secret.ParseKey(mk)
+		if err != nil {
+			return nil, fmt.Errorf("SNSOS_MASTER_KEY: %s", strings.TrimPrefix(err.Error(), "secret: "))
+		}
+		k.mode, k.primary = keyFromEnv, p
+	} else {
+		p, created, err := secret.LoadOrCreateKeyFile(k.path)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) && !errors.Is(err, fs.ErrNotExist) {
+				return nil, store.DataDirError(cfg.DataDir, err)
+			}
+			return nil, fmt.Errorf("SNSOS_MASTER_KEY_FILE: %w; set SNSOS_MASTER_KEY or restore the key file from your backup", err)
+		}
+		if created {
+			log.Warn("generated a new master key: back this file up, without it the stored tokens cannot be read", "path", k.path, "key_id", p.ID())
+		}
+		k.primary = p
+		next, err := secret.ReadKeyFile(filepath.Join(cfg.DataDir, secret.NextKeyFileName))
+		switch {
+		case err == nil:
+			k.next = next
+			log.Warn("a master key rotation is unfinished: run 'sns-os keys rotate' to complete it", "next_key_id", next.ID())
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, err
+		}
+	}
+	for i, s := range strings.Split(cfg.MasterKeysOld.Reveal(), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		o, err := secret.ParseKey(s)
+		if err != nil {
+			return nil, fmt.Errorf("SNSOS_MASTER_KEY_OLD (key %d): %s", i+1, strings.TrimPrefix(err.Error(), "secret: "))
+		}
+		k.old = append(k.old, o)
+	}
+	for _, key := range append([]*secret.Key{k.primary, k.next}, k.old...) {
+		if key != nil {
+			red.Add(key.Encode())
+		}
+	}
+	return k, nil
+}
+
+// app is what the long-running commands share.
+type app struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	red   *logging.Redactor
+	keys  *keys
+	store *store.Store
+}
+
+// openApp prepares the data dir, loads the keys, opens and migrates the
+// database (and River's tables), and checks that every stored credential
+// opens with a loaded key.
+func openApp(ctx context.Context, cfg *config.Config, logOut io.Writer) (*app, error) {
+	log, red := newLogger(cfg, logOut)
+	if err := store.EnsureDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	k, err := loadKeys(cfg, log, red)
+	if err != nil {
+		return nil, err
+	}
+	s, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Box: k.box(), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := jobs.Migrate(ctx, s.DB(), s.Pool(), log); err != nil {
+		s.Close()
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, red: red, keys: k, store: s}
+	if err := a.checkKeys(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// checkKeys refuses to run with a master key that cannot open the stored
+// credentials: the usual cause is a wrong SNSOS_MASTER_KEY or a data dir
+// restored without its key file.
+func (a *app) checkKeys(ctx context.Context) error {
+	ids, err := a.store.CredentialKeyIDs(ctx)
+	if err != nil {
+		return err
+	}
+	loaded := a.keys.box().KeyIDs()
+	for id, n := range ids {
+		if !slices.Contains(loaded, id) {
+			where := "SNSOS_MASTER_KEY"
+			if a.keys.mode == keyFromFile {
+				where = "the master key file " + a.keys.path
+			}
+			return fmt.Errorf("SNSOS_MASTER_KEY: %d stored credentials are sealed under key %s, but %s holds key %s: set the master key this database was created with (during a rotation, put the old one in SNSOS_MASTER_KEY_OLD)",
+				n, id, where, a.keys.primary.ID())
+		}
+	}
+	return nil
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+// configFlags registers the config flags on fs.
+func configFlags(fs *flag.FlagSet) *config.Flags { return config.Register(fs) }
+
+var _ = os.Stderr

@@ -1,0 +1,158 @@
+// Package platform defines what sns-os needs from a social network, the
+// classified errors a network client returns, and the one hardened outbound
+// HTTP client every network client shares.
+//
+// A network client (internal/platform/x, …) implements Platform, and may
+// implement the optional capabilities Revoker, Reconciler and MetricsReader,
+// which callers discover with a type assertion. Clients hold no database
+// handle and read no global configuration: they take plain values and
+// return results and *Error values whose Kind tells the engine whether to
+// retry, wait, reconcile, ask for a reconnect or give up.
+//
+// Publishing is resumable. Publish receives a *Progress holding the
+// intermediate ids saved by earlier attempts (media ids, ids of thread parts
+// already posted) and a Save callback it calls as soon as a new id exists;
+// the engine persists each id before Save returns. After a crash the engine
+// calls Publish again with the saved values, and the client skips every step
+// whose id it finds.
+package platform
+
+import (
+	"context"
+	"time"
+
+	"github.com/sns-os/snsos"
+)
+
+// Platform is the core every network client implements. Implementations
+// must be safe for concurrent use.
+type Platform interface {
+	// Name returns the network the client talks to.
+	Name() snsos.Platform
+
+	// AuthCodeURL returns the page the operator opens to grant access. The
+	// caller generates state and the PKCE verifier (NewVerifier), keeps both
+	// server-side, and passes the same verifier to Exchange.
+	AuthCodeURL(state, verifier string) string
+	// Exchange trades an authorization code for a credential.
+	Exchange(ctx context.Context, code, verifier string) (*snsos.Credential, error)
+	// Refresh returns a NEW credential obtained with cred's refresh token.
+	// Platforms that rotate refresh tokens invalidate the old one at once:
+	// the caller must persist the returned credential before using it and
+	// never use cred again.
+	Refresh(ctx context.Context, cred *snsos.Credential) (*snsos.Credential, error)
+
+	// Profile returns the account the access token belongs to.
+	Profile(ctx context.Context, token snsos.Secret) (*Profile, error)
+
+	// Publish posts req on the account, resuming from progress (see the
+	// package documentation). It returns the first part's id and URL.
+	// A failure is an *Error; KindOutcomeUnknown means a mutating call was
+	// sent without a seen result and the target must be reconciled.
+	Publish(ctx context.Context, acct Auth, req *PublishRequest, progress *Progress) (*Published, error)
+}
+
+// Revoker is implemented by clients that can revoke a grant on the platform.
+type Revoker interface {
+	// Revoke invalidates cred's tokens on the platform.
+	Revoke(ctx context.Context, cred *snsos.Credential) error
+}
+
+// Reconciler is implemented by clients that can look for a post among the
+// account's recent posts, to settle a target whose outcome is unknown.
+type Reconciler interface {
+	// FindPost returns the newest post of the account that matches q, or an
+	// error matching ErrNotFound when the search covered the window and found
+	// nothing.
+	FindPost(ctx context.Context, acct Auth, q PostQuery) (*RemotePost, error)
+}
+
+// MetricsReader is implemented by clients that read metrics of published
+// posts in batches.
+type MetricsReader interface {
+	// Metrics returns one entry per post, in the order given. A post the
+	// platform did not report has Err set; the call's own error is for
+	// failures of the whole batch.
+	Metrics(ctx context.Context, acct Auth, posts []PostRef) ([]PostMetrics, error)
+}
+
+// Auth is what a client needs to act for an account: the platform's user id
+// (X needs it for timelines), the handle (for permalinks) and the access
+// token, which is only ever sent in an Authorization header.
+type Auth struct {
+	UserID      string
+	Handle      string
+	AccessToken snsos.Secret
+}
+
+// Profile is an account as the platform describes it.
+type Profile struct {
+	RemoteID    string // the platform's user id, always a string
+	Handle      string
+	DisplayName string
+	AvatarURL   string
+}
+
+// PublishRequest is one post on one account. A single post has one part; a
+// thread (X, Threads) has several, each replying to the previous one.
+type PublishRequest struct {
+	Parts []Part
+	// Options are platform parameters under the platform's own names.
+	Options map[string]any
+}
+
+// Part is one post of a thread, or the whole post.
+type Part struct {
+	Text  string
+	Media []Media
+}
+
+// Published is the result of a successful Publish.
+type Published struct {
+	RemoteID    string   // id of the first (root) part
+	URL         string   // permalink of the root part
+	PartIDs     []string // ids of every part, in order
+	PublishedAt time.Time
+}
+
+// PostQuery selects a post during reconciliation.
+type PostQuery struct {
+	// Text is compared with each post's text after normalisation (HTML
+	// entities decoded, links removed, white space collapsed).
+	Text string
+	// Prefix accepts posts whose normalised text starts with Text.
+	Prefix bool
+	// Since bounds the search: posts created before it are not examined.
+	Since time.Time
+	// InReplyTo, when set, accepts only replies to that post id.
+	InReplyTo string
+}
+
+// RemotePost is a post found on the platform.
+type RemotePost struct {
+	ID        string
+	Text      string
+	URL       string
+	CreatedAt time.Time
+	InReplyTo string
+}
+
+// PostRef names a published post whose metrics are wanted. PublishedAt lets
+// a client decide which metrics the platform still serves (X: private
+// metrics only for 30 days).
+type PostRef struct {
+	ID          string
+	PublishedAt time.Time
+}
+
+// PostMetrics is the metrics of one post: the standard names of
+// snsos.MetricSnapshot (views, likes, comments, shares) plus the platform's
+// extras. Err is set, and Values nil, when the platform reported nothing.
+type PostMetrics struct {
+	ID     string
+	Values map[string]int64
+	// Notes lists fields the platform withheld while still reporting others
+	// (for example private metrics of a post older than 30 days).
+	Notes []string
+	Err   error
+}
