@@ -106,3 +106,14 @@ type CredentialMeta struct {
 func (c *Credential) Expired(now time.Time) bool {
 	return !c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)
 }
+
+// APIToken is a named token for the JSON API. Only a hash of the token is
+// stored; Prefix (its first characters) lets the operator recognise it.
+type APIToken struct {
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	Prefix     string    `json:"prefix"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
+	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+}

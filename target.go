@@ -113,7 +113,11 @@ type Target struct {
 	RemoteURL   string            `json:"remote_url,omitempty"`
 	PublishedAt time.Time         `json:"published_at,omitzero"`
 	// Error is the last problem in plain words ("" when none).
-	Error       string    `json:"error,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Preflight lists what the check before the scheduled time found
+	// (one problem per line; "" when all is well), and when it ran.
+	Preflight   string    `json:"preflight,omitempty"`
+	PreflightAt time.Time `json:"preflight_at,omitzero"`
 	Attempts    int       `json:"attempts"`
 	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
 	UpdatedAt   time.Time `json:"updated_at"`

@@ -40,7 +40,8 @@ func (s *Store) PutCredential(ctx context.Context, c *snsos.Credential) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (account_id) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token,
 			key_id = excluded.key_id, token_type = excluded.token_type, scopes = excluded.scopes, expires_at = excluded.expires_at,
-			refresh_expires_at = excluded.refresh_expires_at, issued_at = excluded.issued_at, updated_at = excluded.updated_at`,
+			refresh_expires_at = excluded.refresh_expires_at, issued_at = excluded.issued_at, updated_at = excluded.updated_at,
+			refresh_lease_until = NULL`,
 		c.AccountID, access, refresh, s.box.PrimaryID(), c.TokenType, joinScopes(c.Scopes),
 		dbTime(c.ExpiresAt), dbTime(c.RefreshExpiresAt), dbTime(c.IssuedAt), c.UpdatedAt)
 	if err != nil {

@@ -80,17 +80,18 @@ func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, p *snsos.Post, t *
 	return mapErr(err)
 }
 
-const targetCols = `id, post_id, account_id, platform, state, body, options, progress, remote_id, remote_url, published_at, error, attempts, scheduled_at, updated_at`
+const targetCols = `id, post_id, account_id, platform, state, body, options, progress, remote_id, remote_url, published_at, error, attempts, scheduled_at, updated_at, preflight, preflight_at`
 
 func scanTarget(r scanner) (*snsos.Target, error) {
 	var t snsos.Target
 	var opts, progress string
-	var published, scheduled sql.NullTime
+	var published, scheduled, preflightAt sql.NullTime
 	if err := r.Scan(&t.ID, &t.PostID, &t.AccountID, &t.Platform, &t.State, &t.Body, &opts, &progress,
-		&t.RemoteID, &t.RemoteURL, &published, &t.Error, &t.Attempts, &scheduled, &t.UpdatedAt); err != nil {
+		&t.RemoteID, &t.RemoteURL, &published, &t.Error, &t.Attempts, &scheduled, &t.UpdatedAt, &t.Preflight, &preflightAt); err != nil {
 		return nil, err
 	}
 	t.PublishedAt, t.ScheduledAt, t.UpdatedAt = fromNull(published), fromNull(scheduled), t.UpdatedAt.UTC()
+	t.PreflightAt = fromNull(preflightAt)
 	if err := fromJSON(opts, &t.Options); err != nil {
 		return nil, err
 	}
@@ -293,6 +294,11 @@ type Transition struct {
 	Hook TxHook
 	// Actor and Detail go to the audit trail.
 	Actor, Detail string
+	// Attempt, when set, starts an attempt in the same transaction: the
+	// target's attempt count goes up and an attempt row is written; the
+	// struct is filled in (ID, Number, StartedAt). Set its Detail to say
+	// what is about to be called.
+	Attempt *snsos.Attempt
 }
 
 // TransitionTarget moves a target from tr.From to tr.To if, and only if, it
@@ -317,6 +323,15 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 		}
 		t.State = tr.To
 		t.UpdatedAt = s.nowUTC()
+		if tr.Attempt != nil {
+			t.Attempts++
+			a := tr.Attempt
+			a.TargetID, a.Number, a.StartedAt = t.ID, t.Attempts, t.UpdatedAt
+			if err := tx.QueryRowContext(ctx, `INSERT INTO attempts (target_id, number, started_at, detail) VALUES ($1, $2, $3, $4) RETURNING id`,
+				a.TargetID, a.Number, a.StartedAt, a.Detail).Scan(&a.ID); err != nil {
+				return mapErr(err)
+			}
+		}
 		if tr.To == snsos.StatePublished && t.PublishedAt.IsZero() {
 			t.PublishedAt = t.UpdatedAt
 		}
@@ -364,8 +379,8 @@ func (s *Store) SetTargetProgress(ctx context.Context, targetID int64, key, valu
 		if err != nil {
 			return err
 		}
-		if t.State != snsos.StatePublishing {
-			return snsos.Errorf(snsos.ECONFLICT, "target %d is %s; progress is only recorded while publishing", targetID, t.State)
+		if t.State != snsos.StatePublishing && t.State != snsos.StateUnknown {
+			return snsos.Errorf(snsos.ECONFLICT, "target %d is %s; progress is only recorded while publishing or reconciling", targetID, t.State)
 		}
 		if t.Progress == nil {
 			t.Progress = map[string]string{}
@@ -428,4 +443,43 @@ func (s *Store) ListAttempts(ctx context.Context, targetID int64) ([]*snsos.Atte
 		out = append(out, &a)
 	}
 	return out, mapErr(rows.Err())
+}
+
+// SetTargetPreflight records what the preflight check found ("" for
+// nothing) without changing the target's state.
+func (s *Store) SetTargetPreflight(ctx context.Context, targetID int64, problems string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE targets SET preflight = $1, preflight_at = $2 WHERE id = $3`, problems, s.nowUTC(), targetID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("target", targetID)
+	}
+	return nil
+}
+
+// CountAccountDeliveries counts the account's targets that are published,
+// or on their way to be, at a time in [from, to): what a platform's rolling
+// publishing quota counts. excludeTarget is left out (the one being
+// scheduled).
+func (s *Store) CountAccountDeliveries(ctx context.Context, accountID int64, from, to time.Time, excludeTarget int64) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM targets WHERE account_id = $1 AND id <> $2 AND (
+			(state = 'published' AND published_at >= $3 AND published_at < $4) OR
+			(state IN ('scheduled', 'publishing', 'retry_wait', 'unknown', 'needs_operator') AND scheduled_at >= $3 AND scheduled_at < $4))`,
+		accountID, excludeTarget, dbTime(from), dbTime(to)).Scan(&n)
+	return n, mapErr(err)
+}
+
+// ListTargetsOfAccount returns the account's targets in the given states.
+func (s *Store) ListTargetsOfAccount(ctx context.Context, accountID int64, states ...snsos.TargetState) ([]*snsos.Target, error) {
+	var out []*snsos.Target
+	for _, st := range states {
+		ts, err := s.listTargets(ctx, `account_id = $1 AND state = $2`, accountID, st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
 }
