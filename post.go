@@ -49,7 +49,7 @@ func (p *Post) Validate() error {
 	if strings.TrimSpace(p.Body) == "" && len(p.MediaIDs) == 0 {
 		hasOverride := false
 		for _, t := range p.Targets {
-			if strings.TrimSpace(t.Body) != "" {
+			if _, thread := t.Options["parts"]; thread || strings.TrimSpace(t.Body) != "" {
 				hasOverride = true
 			}
 		}

@@ -1,6 +1,8 @@
 package snsos
 
 import (
+	"context"
+	"database/sql"
 	"slices"
 	"time"
 )
@@ -46,7 +48,8 @@ var TargetStates = []TargetState{
 //   - unknown → failed: reconciliation proved nothing is live and the cause
 //     is permanent.
 //   - needs_operator → published | scheduled | canceled: the operator looked
-//     at the platform and says what is true.
+//     at the platform and says what is true; → unknown: the operator asks
+//     sns-os to check again (reconciliation, not a new post).
 //
 // There is no edge out of publishing except to its outcomes, and none from
 // unknown or needs_operator straight to publishing: a target that may be live
@@ -58,7 +61,7 @@ var transitions = map[TargetState][]TargetState{
 	StatePublishing:    {StatePublished, StateFailed, StateRetryWait, StateUnknown},
 	StateRetryWait:     {StatePublishing, StateCanceled, StateFailed},
 	StateUnknown:       {StatePublished, StateRetryWait, StateNeedsOperator, StateFailed},
-	StateNeedsOperator: {StatePublished, StateScheduled, StateCanceled},
+	StateNeedsOperator: {StatePublished, StateScheduled, StateCanceled, StateUnknown},
 	StateFailed:        {StateScheduled},
 }
 
@@ -137,4 +140,30 @@ type Attempt struct {
 	Outcome TargetState `json:"outcome,omitempty"`
 	Detail  string      `json:"detail,omitempty"`
 	Error   string      `json:"error,omitempty"`
+}
+
+// TxHook runs inside a store transaction, after the store's own writes and
+// before the commit; an error rolls everything back. It is how a job is
+// enqueued atomically with the state change that needs it.
+type TxHook = func(ctx context.Context, tx *sql.Tx) error
+
+// TargetTransition describes a change of a target's state, applied by the
+// store as a compare-and-set: it succeeds only if the target is in From now
+// and the state machine allows From → To.
+type TargetTransition struct {
+	TargetID int64
+	From, To TargetState
+	// Mutate, when set, changes other fields of the target in the same write
+	// (remote id, permalink, error, scheduled time …). It must not change
+	// State.
+	Mutate func(t *Target)
+	// Hook runs in the same transaction after the update (job enqueue).
+	Hook TxHook
+	// Actor and Detail go to the audit trail.
+	Actor, Detail string
+	// Attempt, when set, starts an attempt in the same transaction: the
+	// target's attempt count goes up and an attempt row is written; the
+	// struct is filled in (ID, Number, StartedAt). Set its Detail to say
+	// what is about to be called.
+	Attempt *Attempt
 }

@@ -75,5 +75,10 @@ func (p *Progress) Values() map[string]string {
 	return m
 }
 
+// PartIDKey is the progress key under which every client records the remote
+// id of part n (counted from 1) of a publication the moment it exists. The
+// engine relies on it to reconcile threads part by part.
+func PartIDKey(n int) string { return fmt.Sprintf("part%d.post_id", n) }
+
 // ErrProgressNotSaved matches every failure of Progress.Set.
 var ErrProgressNotSaved = errors.New("platform: progress not saved")

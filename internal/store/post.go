@@ -282,24 +282,8 @@ func DerivePostStatus(ts []*snsos.Target) snsos.PostStatus {
 	return snsos.PostDraft
 }
 
-// Transition describes a change of a target's state.
-type Transition struct {
-	TargetID int64
-	From, To snsos.TargetState
-	// Mutate, when set, changes other fields of the target in the same write
-	// (remote id, permalink, error, scheduled time …). It must not change
-	// State.
-	Mutate func(t *snsos.Target)
-	// Hook runs in the same transaction after the update (job enqueue).
-	Hook TxHook
-	// Actor and Detail go to the audit trail.
-	Actor, Detail string
-	// Attempt, when set, starts an attempt in the same transaction: the
-	// target's attempt count goes up and an attempt row is written; the
-	// struct is filled in (ID, Number, StartedAt). Set its Detail to say
-	// what is about to be called.
-	Attempt *snsos.Attempt
-}
+// Transition is the store's name for snsos.TargetTransition.
+type Transition = snsos.TargetTransition
 
 // TransitionTarget moves a target from tr.From to tr.To if, and only if, it
 // is in tr.From now (compare-and-set) and the state machine allows the edge.
@@ -482,4 +466,30 @@ func (s *Store) ListTargetsOfAccount(ctx context.Context, accountID int64, state
 		out = append(out, ts...)
 	}
 	return out, nil
+}
+
+// SetPostTimes records when a post was approved and for when it is
+// scheduled; a nil pointer leaves that time unchanged, a zero time clears it.
+func (s *Store) SetPostTimes(ctx context.Context, postID int64, approvedAt, scheduledAt *time.Time) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		now := s.nowUTC()
+		if approvedAt != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE posts SET approved_at = $1, updated_at = $2 WHERE id = $3`, dbTime(*approvedAt), now, postID); err != nil {
+				return mapErr(err)
+			}
+		}
+		if scheduledAt != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE posts SET scheduled_at = $1, updated_at = $2 WHERE id = $3`, dbTime(*scheduledAt), now, postID); err != nil {
+				return mapErr(err)
+			}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE posts SET updated_at = $1 WHERE id = $2`, now, postID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("post", postID)
+		}
+		return nil
+	})
 }

@@ -232,10 +232,8 @@ func (s *Store) Ready(ctx context.Context) error {
 	return nil
 }
 
-// TxHook runs inside a store transaction, after the store's own writes and
-// before the commit; an error rolls everything back. It is how a job is
-// enqueued atomically with the state change that needs it.
-type TxHook func(ctx context.Context, tx *sql.Tx) error
+// TxHook is the store's name for snsos.TxHook.
+type TxHook = snsos.TxHook
 
 // withTx runs fn in a transaction and commits it when fn returns nil.
 func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {

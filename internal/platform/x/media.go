@@ -41,7 +41,7 @@ func mediaCategory(mime string) (string, int64, bool) {
 // its media m (both counted from 1).
 func MediaKey(n, m int) string  { return fmt.Sprintf("part%d.media%d.media_id", n, m) }
 func UploadKey(n, m int) string { return fmt.Sprintf("part%d.media%d.upload_id", n, m) }
-func TweetKey(n int) string     { return fmt.Sprintf("part%d.tweet_id", n) }
+func TweetKey(n int) string     { return platform.PartIDKey(n) }
 
 // ensureMedia returns the id of a ready upload of media m of part n,
 // reusing what progress holds.

@@ -49,7 +49,7 @@ func TestPublishText(t *testing.T) {
 		!pub.PublishedAt.Equal(testNow) || len(pub.PartIDs) != 1 {
 		t.Errorf("published %+v", pub)
 	}
-	if len(saved) != 1 || saved[0] != "part1.tweet_id=1900000000000000001" {
+	if len(saved) != 1 || saved[0] != "part1.post_id=1900000000000000001" {
 		t.Errorf("saved %v", saved)
 	}
 	if len(f.tweets) != 1 || f.tweets[0]["text"] != "Hello" || f.tweets[0]["reply"] != nil || f.tweets[0]["media"] != nil {

@@ -1,0 +1,412 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/store"
+)
+
+// Handlers read top to bottom: parse → validate → act → respond. Business
+// rules live behind Engine, Connector, Metrics and Media.
+
+// ---- accounts ----
+
+func (a *API) handleListAccounts(w http.ResponseWriter, r *http.Request) {
+	accounts, err := a.store.ListAccounts(r.Context())
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	items := make([]accountJSON, 0, len(accounts))
+	for _, x := range accounts {
+		items = append(items, a.accountView(x))
+	}
+	writeJSON(w, http.StatusOK, newList(items))
+}
+
+type connectRequest struct {
+	Platform string `json:"platform"`
+}
+
+func (a *API) handleConnectAccount(w http.ResponseWriter, r *http.Request) {
+	var req connectRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if req.Platform == "" {
+		a.error(w, r, invalid("platform", "required", "choose a platform: x, instagram, threads or tiktok"))
+		return
+	}
+	p, err := snsos.ParsePlatform(req.Platform)
+	if err != nil {
+		a.error(w, r, invalid("platform", "enum", "must be one of x, instagram, threads, tiktok"))
+		return
+	}
+	u, err := a.connector.StartConnect(r.Context(), p, "")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, connectJSON{AuthorizeURL: u})
+}
+
+// ---- media ----
+
+func (a *API) handleListMedia(w http.ResponseWriter, r *http.Request) {
+	limit, err := queryInt(r, "limit", 1000)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	refs, err := a.store.ListMedia(r.Context(), int(limit))
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	items := make([]mediaJSON, 0, len(refs))
+	for _, m := range refs {
+		items = append(items, a.mediaView(m))
+	}
+	writeJSON(w, http.StatusOK, newList(items))
+}
+
+func (a *API) handleGetMedia(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "media")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	m, err := a.store.FindMediaByID(r.Context(), id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a.mediaView(m))
+}
+
+func (a *API) handleDeleteMedia(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "media")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if err := a.media.Delete(r.Context(), id); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+var errUploadType = snsos.Errorf(eUnsupportedMediaType,
+	`Send the file as multipart/form-data in the field "file", or as the raw body with its own Content-Type.`)
+
+// handleUploadMedia takes a file as the multipart field "file" or as the
+// raw body. The request is capped at maxUpload; the media layer sniffs the
+// type and applies the per-type caps.
+func (a *API) handleUploadMedia(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, a.maxUpload)
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		a.error(w, r, errUploadType)
+		return
+	}
+	var m *snsos.MediaRef
+	switch mt {
+	case "multipart/form-data":
+		m, err = a.uploadMultipart(r)
+	case "application/json", "application/x-www-form-urlencoded", "multipart/mixed":
+		err = errUploadType
+	default:
+		m, err = a.uploadRaw(r)
+	}
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/media/"+strconv.FormatInt(m.ID, 10))
+	writeJSON(w, http.StatusCreated, a.mediaView(m))
+}
+
+func (a *API) uploadMultipart(r *http.Request) (*snsos.MediaRef, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, snsos.WrapError(snsos.EINVALID, err, "The multipart body has no boundary.")
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, invalid("file", "required", `attach the file in the multipart field "file"`)
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, err
+			}
+			return nil, snsos.WrapError(snsos.EINVALID, err, "The multipart body is malformed.")
+		}
+		if part.FormName() != "file" {
+			part.Close()
+			continue
+		}
+		defer part.Close()
+		return a.media.Upload(r.Context(), part, cleanFilename(part.FileName()))
+	}
+}
+
+func (a *API) uploadRaw(r *http.Request) (*snsos.MediaRef, error) {
+	if r.ContentLength == 0 {
+		return nil, invalid("file", "required", "the body is empty; send the file's bytes")
+	}
+	name := r.URL.Query().Get("filename")
+	if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil && params["filename"] != "" {
+		name = params["filename"]
+	}
+	return a.media.Upload(r.Context(), r.Body, cleanFilename(name))
+}
+
+// cleanFilename keeps the last element of a client-supplied name (it is for
+// display only).
+func cleanFilename(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
+	if name == "." || name == "/" {
+		return ""
+	}
+	return name
+}
+
+// ---- posts ----
+
+type targetInput struct {
+	AccountID int64          `json:"account_id"`
+	Body      string         `json:"body"`
+	Options   map[string]any `json:"options"`
+}
+
+type createPostRequest struct {
+	Body        string        `json:"body"`
+	MediaIDs    []int64       `json:"media_ids"`
+	Targets     []targetInput `json:"targets"`
+	ScheduledAt string        `json:"scheduled_at"`
+	Approve     bool          `json:"approve"`
+}
+
+func (a *API) handleCreatePost(w http.ResponseWriter, r *http.Request) {
+	var req createPostRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	p := &snsos.Post{Body: req.Body, MediaIDs: req.MediaIDs}
+	if req.ScheduledAt != "" {
+		at, err := parseTime("scheduled_at", req.ScheduledAt)
+		if err != nil {
+			a.error(w, r, err)
+			return
+		}
+		p.ScheduledAt = at
+	}
+	for _, t := range req.Targets {
+		p.Targets = append(p.Targets, &snsos.Target{AccountID: t.AccountID, Body: t.Body, Options: t.Options})
+	}
+	if err := a.engine.CreatePost(r.Context(), p, req.Approve); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/posts/"+strconv.FormatInt(p.ID, 10))
+	a.respondPost(w, r, http.StatusCreated, p.ID)
+}
+
+func (a *API) handleListPosts(w http.ResponseWriter, r *http.Request) {
+	f := store.PostFilter{Limit: 50}
+	var v snsos.ValidationErrors
+	if s := r.URL.Query().Get("state"); s != "" {
+		if f.State = snsos.TargetState(s); !f.State.Valid() {
+			v.Add("state", "enum", "must be a delivery state: draft, approved, scheduled, publishing, retry_wait, unknown, needs_operator, published, failed or canceled")
+		}
+	}
+	limit, err := queryInt(r, "limit", 500)
+	if err != nil {
+		v.Add("limit", "range", "must be an integer from 1 to 500")
+	} else if limit > 0 {
+		f.Limit = int(limit)
+	}
+	if f.BeforeID, err = queryInt(r, "before", 0); err != nil {
+		v.Add("before", "positive", "must be a positive post id")
+	}
+	if err := v.Err(); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	posts, err := a.store.ListPosts(r.Context(), f)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	items := make([]postJSON, 0, len(posts))
+	for _, p := range posts {
+		items = append(items, a.postView(p, nil, false))
+	}
+	out := newList(items)
+	if len(posts) == f.Limit {
+		out.NextBefore = posts[len(posts)-1].ID
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (a *API) handleGetPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "post")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.respondPost(w, r, http.StatusOK, id)
+}
+
+func (a *API) handleApprovePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "post")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if _, err := a.engine.Approve(r.Context(), id); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.respondPost(w, r, http.StatusOK, id)
+}
+
+type scheduleRequest struct {
+	ScheduledAt string `json:"scheduled_at"`
+}
+
+func (a *API) handleSchedulePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "post")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var req scheduleRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if req.ScheduledAt == "" {
+		a.error(w, r, invalid("scheduled_at", "required", "say when to publish, e.g. 2026-12-24T09:00:00+09:00"))
+		return
+	}
+	at, err := parseTime("scheduled_at", req.ScheduledAt)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if _, err := a.engine.Schedule(r.Context(), id, at); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.respondPost(w, r, http.StatusOK, id)
+}
+
+func (a *API) handleCancelPost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "post")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if _, err := a.engine.Cancel(r.Context(), id); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.respondPost(w, r, http.StatusOK, id)
+}
+
+// respondPost answers with the post as stored now, targets with their
+// attempts and metrics.
+func (a *API) respondPost(w http.ResponseWriter, r *http.Request, status int, id int64) {
+	p, err := a.store.FindPostByID(r.Context(), id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	v, err := a.postDetail(r.Context(), p)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// ---- targets ----
+
+func (a *API) handleGetTarget(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "target")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.respondTarget(w, r, id)
+}
+
+func (a *API) handleRetryTarget(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "target")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if _, err := a.engine.RetryTarget(r.Context(), id); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.respondTarget(w, r, id)
+}
+
+func (a *API) handleReconcileTarget(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "target")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if _, err := a.engine.ReconcileTarget(r.Context(), id); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.respondTarget(w, r, id)
+}
+
+func (a *API) handleRefreshMetrics(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "target")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	snap, err := a.metrics.RefreshNow(r.Context(), id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a.snapshotView(snap))
+}
+
+// respondTarget answers with the target as stored now, with its attempts
+// and metrics.
+func (a *API) respondTarget(w http.ResponseWriter, r *http.Request, id int64) {
+	t, err := a.store.FindTargetByID(r.Context(), id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	v, err := a.targetDetail(r.Context(), t)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}

@@ -1,0 +1,212 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/sns-os/snsos"
+)
+
+// The response shapes. They are the API contract (design.md section 7):
+// fields may be added, never renamed. Times are in the operator's zone and
+// left out when unset; lists are never null.
+
+type accountJSON struct {
+	ID           int64             `json:"id"`
+	Platform     snsos.Platform    `json:"platform"`
+	Handle       string            `json:"handle"`
+	RemoteID     string            `json:"remote_id"`
+	DisplayName  string            `json:"display_name"`
+	AvatarURL    string            `json:"avatar_url,omitempty"`
+	Status       string            `json:"status"`
+	StatusReason string            `json:"status_reason,omitempty"`
+	Options      map[string]string `json:"options,omitempty"`
+	CreatedAt    time.Time         `json:"created_at,omitzero"`
+	UpdatedAt    time.Time         `json:"updated_at,omitzero"`
+}
+
+type mediaJSON struct {
+	ID         int64     `json:"id"`
+	Mime       string    `json:"mime"`
+	Size       int64     `json:"size"`
+	Width      int       `json:"width"`
+	Height     int       `json:"height"`
+	DurationMS int64     `json:"duration_ms"`
+	SHA256     string    `json:"sha256"`
+	FrameRate  float64   `json:"frame_rate,omitempty"`
+	Codec      string    `json:"codec,omitempty"`
+	Filename   string    `json:"filename,omitempty"`
+	CreatedAt  time.Time `json:"created_at,omitzero"`
+}
+
+type postJSON struct {
+	ID          int64        `json:"id"`
+	Status      string       `json:"status"`
+	Body        string       `json:"body"`
+	MediaIDs    []int64      `json:"media_ids"`
+	ScheduledAt time.Time    `json:"scheduled_at,omitzero"`
+	ApprovedAt  time.Time    `json:"approved_at,omitzero"`
+	CreatedAt   time.Time    `json:"created_at,omitzero"`
+	UpdatedAt   time.Time    `json:"updated_at,omitzero"`
+	Targets     []targetJSON `json:"targets"`
+}
+
+type targetJSON struct {
+	ID          int64             `json:"id"`
+	PostID      int64             `json:"post_id"`
+	AccountID   int64             `json:"account_id"`
+	Platform    snsos.Platform    `json:"platform"`
+	State       string            `json:"state"`
+	Body        string            `json:"body,omitempty"`
+	Options     map[string]any    `json:"options,omitempty"`
+	Progress    map[string]string `json:"progress,omitempty"`
+	RemoteID    string            `json:"remote_id"`
+	RemoteURL   string            `json:"remote_url"`
+	ScheduledAt time.Time         `json:"scheduled_at,omitzero"`
+	PublishedAt time.Time         `json:"published_at,omitzero"`
+	Error       string            `json:"error"`
+	Preflight   string            `json:"preflight"`
+	PreflightAt time.Time         `json:"preflight_at,omitzero"`
+	UpdatedAt   time.Time         `json:"updated_at,omitzero"`
+	// AttemptCount is how many publication attempts were made; Attempts
+	// lists them (left out of post lists, always present elsewhere).
+	AttemptCount int            `json:"attempt_count"`
+	Attempts     []attemptJSON  `json:"attempts,omitzero"`
+	Metrics      []snapshotJSON `json:"metrics"`
+}
+
+type attemptJSON struct {
+	ID         int64     `json:"id"`
+	Number     int       `json:"number"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	Outcome    string    `json:"outcome"`
+	Detail     string    `json:"detail"`
+	Error      string    `json:"error"`
+}
+
+type snapshotJSON struct {
+	ID         int64            `json:"id"`
+	TargetID   int64            `json:"target_id"`
+	Checkpoint string           `json:"checkpoint"`
+	Status     string           `json:"status"`
+	Reason     string           `json:"reason,omitempty"`
+	FetchedAt  time.Time        `json:"fetched_at,omitzero"`
+	Values     map[string]int64 `json:"values"`
+}
+
+type connectJSON struct {
+	AuthorizeURL string `json:"authorize_url"`
+}
+
+// at converts t to the operator's zone (zero stays zero, and is omitted).
+func (a *API) at(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.In(a.loc)
+}
+
+func (a *API) accountView(x *snsos.Account) accountJSON {
+	return accountJSON{
+		ID: x.ID, Platform: x.Platform, Handle: x.Handle, RemoteID: x.RemoteID, DisplayName: x.DisplayName,
+		AvatarURL: x.AvatarURL, Status: string(x.Status), StatusReason: x.StatusReason, Options: x.Options,
+		CreatedAt: a.at(x.CreatedAt), UpdatedAt: a.at(x.UpdatedAt),
+	}
+}
+
+func (a *API) mediaView(m *snsos.MediaRef) mediaJSON {
+	return mediaJSON{
+		ID: m.ID, Mime: m.Mime, Size: m.Size, Width: m.Width, Height: m.Height, DurationMS: m.DurationMS,
+		SHA256: m.SHA256, FrameRate: m.FrameRate, Codec: m.Codec, Filename: m.Filename, CreatedAt: a.at(m.CreatedAt),
+	}
+}
+
+func (a *API) snapshotView(m *snsos.MetricSnapshot) snapshotJSON {
+	values := make(map[string]int64, len(m.Values)+4)
+	for k, v := range m.Values {
+		values[k] = v
+	}
+	if m.Status == snsos.SnapshotOK {
+		// The standard metrics are present for every platform.
+		for _, k := range []string{snsos.MetricViews, snsos.MetricLikes, snsos.MetricComments, snsos.MetricShares} {
+			if _, ok := values[k]; !ok {
+				values[k] = 0
+			}
+		}
+	}
+	return snapshotJSON{
+		ID: m.ID, TargetID: m.TargetID, Checkpoint: string(m.Checkpoint), Status: string(m.Status), Reason: m.Reason,
+		FetchedAt: a.at(m.FetchedAt), Values: values,
+	}
+}
+
+// targetView renders t with its metrics, and with attempts when
+// withAttempts is set (post lists leave the attempts list out).
+func (a *API) targetView(t *snsos.Target, attempts []*snsos.Attempt, withAttempts bool) targetJSON {
+	v := targetJSON{
+		ID: t.ID, PostID: t.PostID, AccountID: t.AccountID, Platform: t.Platform, State: string(t.State),
+		Body: t.Body, Options: t.Options, Progress: t.Progress, RemoteID: t.RemoteID, RemoteURL: t.RemoteURL,
+		ScheduledAt: a.at(t.ScheduledAt), PublishedAt: a.at(t.PublishedAt), Error: t.Error,
+		Preflight: t.Preflight, PreflightAt: a.at(t.PreflightAt), UpdatedAt: a.at(t.UpdatedAt),
+		AttemptCount: t.Attempts, Metrics: make([]snapshotJSON, 0, len(t.Metrics)),
+	}
+	for _, m := range t.Metrics {
+		v.Metrics = append(v.Metrics, a.snapshotView(m))
+	}
+	if withAttempts {
+		v.Attempts = make([]attemptJSON, 0, len(attempts))
+		for _, x := range attempts {
+			v.Attempts = append(v.Attempts, attemptJSON{
+				ID: x.ID, Number: x.Number, StartedAt: a.at(x.StartedAt), FinishedAt: a.at(x.FinishedAt),
+				Outcome: string(x.Outcome), Detail: x.Detail, Error: x.Error,
+			})
+		}
+	}
+	return v
+}
+
+func (a *API) postView(p *snsos.Post, attempts map[int64][]*snsos.Attempt, withAttempts bool) postJSON {
+	v := postJSON{
+		ID: p.ID, Status: string(p.Status), Body: p.Body, MediaIDs: p.MediaIDs,
+		ScheduledAt: a.at(p.ScheduledAt), ApprovedAt: a.at(p.ApprovedAt),
+		CreatedAt: a.at(p.CreatedAt), UpdatedAt: a.at(p.UpdatedAt),
+		Targets: make([]targetJSON, 0, len(p.Targets)),
+	}
+	if v.MediaIDs == nil {
+		v.MediaIDs = []int64{}
+	}
+	for _, t := range p.Targets {
+		v.Targets = append(v.Targets, a.targetView(t, attempts[t.ID], withAttempts))
+	}
+	return v
+}
+
+// postDetail renders a post with every target's attempts.
+func (a *API) postDetail(ctx context.Context, p *snsos.Post) (postJSON, error) {
+	attempts := make(map[int64][]*snsos.Attempt, len(p.Targets))
+	for _, t := range p.Targets {
+		as, err := a.store.ListAttempts(ctx, t.ID)
+		if err != nil {
+			return postJSON{}, err
+		}
+		attempts[t.ID] = as
+	}
+	return a.postView(p, attempts, true), nil
+}
+
+// targetDetail renders a target with its attempts and metric snapshots,
+// read from the store (an engine's answer may not carry them).
+func (a *API) targetDetail(ctx context.Context, t *snsos.Target) (targetJSON, error) {
+	attempts, err := a.store.ListAttempts(ctx, t.ID)
+	if err != nil {
+		return targetJSON{}, err
+	}
+	snaps, err := a.store.ListSnapshots(ctx, t.ID)
+	if err != nil {
+		return targetJSON{}, err
+	}
+	tc := *t
+	tc.Metrics = snaps
+	return a.targetView(&tc, attempts, true), nil
+}

@@ -1,0 +1,516 @@
+// Package collect takes the metric snapshots of published posts: one per
+// configured checkpoint (by default 1 hour, 24 hours and 7 days after
+// publication) and, on the operator's request, a "manual" one at any time.
+//
+// Checkpoint snapshots are durable River jobs. ScheduleTx inserts one job
+// per checkpoint inside the transaction that records the publication, so the
+// jobs exist if and only if the publication does. When a job runs, the
+// Collector reads the post's metrics through the platform's
+// platform.MetricsReader and stores exactly one snapshot for the target and
+// checkpoint, whatever happens:
+//
+//   - numbers: status "ok", values under the standard names (views, likes,
+//     comments, shares, always present, 0 when unknown) plus the platform's
+//     extras under its own names (X: impressions, bookmarks, reposts, quotes,
+//     replies …);
+//   - metrics not available yet (the platform reported nothing for the post,
+//     did not answer, or asked to slow down): the job is snoozed, for
+//     Config.NotReadyRetry or until the platform's retry time, and tried
+//     again; after Config.NotReadyMaxTries tries it stores an "unavailable"
+//     snapshot saying why;
+//   - the platform refused the account's credentials: the token service is
+//     told (Credentials.AuthFailed) and an "unavailable" snapshot says the
+//     account must be reconnected;
+//   - a platform that does not report metrics, or a permanent refusal: an
+//     "unavailable" snapshot at once.
+//
+// A job that runs twice (a rescued job, a duplicate) finds the snapshot
+// already there and does nothing; the store's uniqueness of (target,
+// checkpoint) settles a race. Manual snapshots (RefreshNow) never touch the
+// checkpoint ones and may repeat.
+package collect
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/platform"
+)
+
+// Store is what the Collector needs from the database; *store.Store
+// implements it.
+type Store interface {
+	FindTargetByID(ctx context.Context, id int64) (*snsos.Target, error)
+	FindAccountByID(ctx context.Context, id int64) (*snsos.Account, error)
+	// PutSnapshot stores a snapshot; a second one for the same target and
+	// checkpoint (other than manual) is ECONFLICT.
+	PutSnapshot(ctx context.Context, m *snsos.MetricSnapshot) error
+	ListSnapshots(ctx context.Context, targetID int64) ([]*snsos.MetricSnapshot, error)
+}
+
+// Credentials hands out usable access tokens and hears about refused ones;
+// the token service (internal/tokens) implements it.
+type Credentials interface {
+	// Credential returns the account's current credential, refreshed if
+	// needed.
+	Credential(ctx context.Context, accountID int64) (*snsos.Credential, error)
+	// AuthFailed reports that the platform refused the account's
+	// credentials; reason is in plain words.
+	AuthFailed(ctx context.Context, accountID int64, reason string) error
+}
+
+// Inserter inserts jobs inside a store transaction; *jobs.Client implements
+// it.
+type Inserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Defaults of Config.
+const (
+	DefaultNotReadyRetry    = 10 * time.Minute
+	DefaultNotReadyMaxTries = 6
+	// MaxAttempts bounds the River attempts of a checkpoint job that fails
+	// for an unexpected reason (a database error, a bug); snoozes do not
+	// count. On the last attempt an "unavailable" snapshot is stored.
+	MaxAttempts = 10
+)
+
+// Config configures a Collector.
+type Config struct {
+	Store Store
+	// Platforms holds the clients by platform; those implementing
+	// platform.MetricsReader are read.
+	Platforms map[snsos.Platform]platform.Platform
+	Tokens    Credentials
+	// Checkpoints are the snapshots ScheduleTx plans; nil means
+	// Checkpoints(DefaultOffsets).
+	Checkpoints []Checkpoint
+	Jobs        Inserter
+	// Now is the clock (snapshot times, snoozes until a platform's retry
+	// time); nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// NotReadyRetry is how long a checkpoint waits when the platform has no
+	// metrics yet (default 10 minutes); NotReadyMaxTries is how many tries
+	// it makes in all before storing an "unavailable" snapshot (default 6).
+	NotReadyRetry    time.Duration
+	NotReadyMaxTries int
+}
+
+// Collector schedules and takes metric snapshots. It is safe for concurrent
+// use.
+type Collector struct {
+	store       Store
+	platforms   map[snsos.Platform]platform.Platform
+	tokens      Credentials
+	checkpoints []Checkpoint
+	jobs        Inserter
+	now         func() time.Time
+	log         *slog.Logger
+	retry       time.Duration
+	maxTries    int
+}
+
+// New returns a Collector configured by cfg.
+func New(cfg Config) *Collector {
+	c := &Collector{
+		store:       cfg.Store,
+		platforms:   cfg.Platforms,
+		tokens:      cfg.Tokens,
+		checkpoints: cfg.Checkpoints,
+		jobs:        cfg.Jobs,
+		now:         cfg.Now,
+		log:         cfg.Logger,
+		retry:       cfg.NotReadyRetry,
+		maxTries:    cfg.NotReadyMaxTries,
+	}
+	if c.checkpoints == nil {
+		c.checkpoints = Checkpoints(DefaultOffsets)
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.retry <= 0 {
+		c.retry = DefaultNotReadyRetry
+	}
+	if c.maxTries <= 0 {
+		c.maxTries = DefaultNotReadyMaxTries
+	}
+	return c
+}
+
+// ScheduleTx inserts, inside tx, one checkpoint job per configured
+// checkpoint for the just-published target t, each due at t.PublishedAt
+// plus its offset (now plus the offset when PublishedAt is zero). The
+// publish engine calls it from the Hook of the transition to published, with
+// the target it captured in Mutate (whose PublishedAt the store has set by
+// then), so the jobs commit or roll back with the publication. The jobs are
+// unique by their arguments: calling it twice for a target adds nothing.
+func (c *Collector) ScheduleTx(ctx context.Context, tx *sql.Tx, t *snsos.Target) error {
+	if c.jobs == nil {
+		return errors.New("collect: schedule checkpoints: no job inserter configured")
+	}
+	if t == nil || t.ID <= 0 {
+		return snsos.Errorf(snsos.EINVALID, "metric checkpoints need a stored target")
+	}
+	published := t.PublishedAt
+	if published.IsZero() {
+		published = c.now()
+	}
+	for _, cp := range c.checkpoints {
+		if !validCheckpoint(cp.Name) || cp.After < 0 {
+			return snsos.Errorf(snsos.EINVALID, "metric checkpoint %q (after %v) is not valid", cp.Name, cp.After)
+		}
+		args := CheckpointArgs{TargetID: t.ID, Checkpoint: string(cp.Name)}
+		_, err := c.jobs.InsertTx(ctx, tx, args, &river.InsertOpts{
+			ScheduledAt: published.Add(cp.After),
+			MaxAttempts: MaxAttempts,
+			UniqueOpts:  river.UniqueOpts{ByArgs: true},
+		})
+		if err != nil {
+			return fmt.Errorf("collect: schedule %s checkpoint of target %d: %w", cp.Name, t.ID, err)
+		}
+	}
+	return nil
+}
+
+func validCheckpoint(name snsos.Checkpoint) bool {
+	return name != snsos.CheckpointManual && name.Valid()
+}
+
+// Register adds the checkpoint worker to workers.
+func (c *Collector) Register(workers *river.Workers) {
+	river.AddWorker(workers, &checkpointWorker{c: c})
+}
+
+// checkpointWorker works CheckpointArgs.
+type checkpointWorker struct {
+	river.WorkerDefaults[CheckpointArgs]
+	c *Collector
+}
+
+// Work takes one checkpoint snapshot (see the package documentation).
+func (w *checkpointWorker) Work(ctx context.Context, job *river.Job[CheckpointArgs]) error {
+	err := w.c.checkpoint(ctx, job.Args, snoozes(job.Metadata)+1)
+	if err == nil || job.Attempt < job.MaxAttempts || steersQueue(err) || ctx.Err() != nil {
+		return err
+	}
+	// Last attempt after unexpected failures: leave a snapshot that says so
+	// rather than nothing at all.
+	w.c.log.ErrorContext(ctx, "metric checkpoint failed for good", "target_id", job.Args.TargetID,
+		"checkpoint", job.Args.Checkpoint, "attempt", job.Attempt, "error", err)
+	if perr := w.c.put(ctx, unavailable(job.Args.TargetID, snsos.Checkpoint(job.Args.Checkpoint), w.c.now(),
+		"sns-os could not read the metrics because of an internal error (see the server log)")); perr != nil {
+		return errors.Join(err, perr)
+	}
+	return nil
+}
+
+// steersQueue reports whether err is a snooze or a cancellation, which
+// River handles itself.
+func steersQueue(err error) bool {
+	var s *rivertype.JobSnoozeError
+	var c *rivertype.JobCancelError
+	return errors.As(err, &s) || errors.As(err, &c)
+}
+
+// snoozes returns how many times River has snoozed the job: the "snoozes"
+// count it keeps in the job's metadata (snoozes do not count as attempts).
+func snoozes(metadata []byte) int {
+	var m struct {
+		Snoozes int `json:"snoozes"`
+	}
+	if len(metadata) == 0 || json.Unmarshal(metadata, &m) != nil {
+		return 0
+	}
+	return max(0, m.Snoozes)
+}
+
+// checkpoint takes the snapshot args names; try counts this run (1 for the
+// first).
+func (c *Collector) checkpoint(ctx context.Context, args CheckpointArgs, try int) error {
+	name := snsos.Checkpoint(args.Checkpoint)
+	log := c.log.With("target_id", args.TargetID, "checkpoint", args.Checkpoint)
+	if !validCheckpoint(name) {
+		log.ErrorContext(ctx, "metric checkpoint job with an invalid checkpoint name")
+		return river.JobCancel(snsos.Errorf(snsos.EINVALID, "checkpoint %q is not valid", name))
+	}
+	t, err := c.store.FindTargetByID(ctx, args.TargetID)
+	if snsos.IsCode(err, snsos.ENOTFOUND) {
+		log.InfoContext(ctx, "metric checkpoint skipped: target deleted")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("collect: load target %d: %w", args.TargetID, err)
+	}
+	if t.State != snsos.StatePublished {
+		log.WarnContext(ctx, "metric checkpoint skipped: target not published", "state", t.State)
+		return nil
+	}
+	existing, err := c.store.ListSnapshots(ctx, t.ID)
+	if err != nil {
+		return fmt.Errorf("collect: list snapshots of target %d: %w", t.ID, err)
+	}
+	for _, m := range existing {
+		if m.Checkpoint == name {
+			log.InfoContext(ctx, "metric checkpoint already taken", "snapshot_id", m.ID)
+			return nil
+		}
+	}
+
+	res, prob, err := c.fetch(ctx, t)
+	if err != nil {
+		return err
+	}
+	now := c.now()
+	if prob == nil {
+		return c.put(ctx, okSnapshot(t.ID, name, now, res))
+	}
+	log = log.With("problem", prob.reason, "error", prob.err)
+	switch prob.kind {
+	case notReady:
+		if try < c.maxTries {
+			wait := c.retry
+			if !prob.retryAt.IsZero() {
+				wait = max(prob.retryAt.Sub(now), time.Second)
+			}
+			log.InfoContext(ctx, "metrics not ready; checkpoint snoozed", "try", try, "max_tries", c.maxTries, "wait", wait)
+			return river.JobSnooze(wait)
+		}
+		log.WarnContext(ctx, "metrics still not ready; checkpoint given up", "tries", try)
+		return c.put(ctx, unavailable(t.ID, name, now,
+			fmt.Sprintf("%s had no metrics for this post after %d tries: %s", t.Platform.DisplayName(), try, prob.reason)))
+	case needsReconnect:
+		if prob.authFailed {
+			if err := c.tokens.AuthFailed(ctx, t.AccountID, prob.reason); err != nil {
+				return fmt.Errorf("collect: report refused credentials of account %d: %w", t.AccountID, err)
+			}
+		}
+		log.WarnContext(ctx, "metric checkpoint unavailable: account must be reconnected")
+		return c.put(ctx, unavailable(t.ID, name, now, prob.reason))
+	default:
+		log.WarnContext(ctx, "metric checkpoint unavailable")
+		return c.put(ctx, unavailable(t.ID, name, now, prob.reason))
+	}
+}
+
+// put stores a checkpoint snapshot; one already there (the job ran twice)
+// is success.
+func (c *Collector) put(ctx context.Context, m *snsos.MetricSnapshot) error {
+	err := c.store.PutSnapshot(ctx, m)
+	switch {
+	case err == nil:
+		c.log.InfoContext(ctx, "metric snapshot stored", "target_id", m.TargetID, "checkpoint", m.Checkpoint,
+			"status", m.Status, "snapshot_id", m.ID)
+		return nil
+	case snsos.IsCode(err, snsos.ECONFLICT):
+		c.log.InfoContext(ctx, "metric checkpoint already taken", "target_id", m.TargetID, "checkpoint", m.Checkpoint)
+		return nil
+	case snsos.IsCode(err, snsos.ENOTFOUND):
+		c.log.InfoContext(ctx, "metric checkpoint skipped: target deleted", "target_id", m.TargetID, "checkpoint", m.Checkpoint)
+		return nil
+	}
+	return fmt.Errorf("collect: store %s snapshot of target %d: %w", m.Checkpoint, m.TargetID, err)
+}
+
+// RefreshNow reads the target's metrics now and stores them as a "manual"
+// snapshot, which it returns; checkpoint snapshots are never touched.
+// Failures are *snsos.Error values whose message can be shown: ENOTFOUND
+// (no such target), ECONFLICT (the post is not published yet, or the account
+// must be reconnected), EINVALID (the platform does not report metrics),
+// ERATELIMITED, EUNAVAILABLE (the platform has no numbers yet or did not
+// answer) and EFORBIDDEN (the platform refused the request).
+func (c *Collector) RefreshNow(ctx context.Context, targetID int64) (*snsos.MetricSnapshot, error) {
+	t, err := c.store.FindTargetByID(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	if t.State != snsos.StatePublished {
+		return nil, snsos.Errorf(snsos.ECONFLICT, "the post is not published yet")
+	}
+	res, prob, err := c.fetch(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if prob != nil {
+		if prob.authFailed {
+			if err := c.tokens.AuthFailed(ctx, t.AccountID, prob.reason); err != nil {
+				c.log.ErrorContext(ctx, "reporting refused credentials failed", "account_id", t.AccountID, "error", err)
+			}
+		}
+		return nil, snsos.WrapError(prob.code, prob.err, prob.reason)
+	}
+	m := okSnapshot(t.ID, snsos.CheckpointManual, c.now(), res)
+	if err := c.store.PutSnapshot(ctx, m); err != nil {
+		return nil, fmt.Errorf("collect: store manual snapshot of target %d: %w", t.ID, err)
+	}
+	c.log.InfoContext(ctx, "metric snapshot stored", "target_id", t.ID, "checkpoint", m.Checkpoint,
+		"status", m.Status, "snapshot_id", m.ID)
+	return m, nil
+}
+
+// problemKind says what to do about metrics that could not be read.
+type problemKind int
+
+const (
+	notReady       problemKind = iota + 1 // try again later
+	needsReconnect                        // the account's credentials are refused or missing
+	permanent                             // trying again will not help
+)
+
+// problem is an expected failure to read metrics, with the reason in plain
+// words and the snsos code RefreshNow answers with.
+type problem struct {
+	kind       problemKind
+	code       string
+	reason     string
+	retryAt    time.Time // rate limits: when the platform allows the next call
+	authFailed bool      // the platform refused the credentials: tell Tokens
+	err        error     // the cause, for the log
+}
+
+// fetch reads the metrics of published target t. An expected failure is a
+// *problem; an error is unexpected (database, cancellation, bug).
+func (c *Collector) fetch(ctx context.Context, t *snsos.Target) (*platform.PostMetrics, *problem, error) {
+	name := t.Platform.DisplayName()
+	mr, ok := c.platforms[t.Platform].(platform.MetricsReader)
+	if !ok {
+		return nil, &problem{kind: permanent, code: snsos.EINVALID, reason: "this platform does not report metrics to sns-os"}, nil
+	}
+	if t.RemoteID == "" {
+		return nil, &problem{kind: permanent, code: snsos.ECONFLICT,
+			reason: fmt.Sprintf("sns-os has no %s id for this post, so it cannot read its metrics", name)}, nil
+	}
+	acct, err := c.store.FindAccountByID(ctx, t.AccountID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("collect: load account %d: %w", t.AccountID, err)
+	}
+	reconnect := fmt.Sprintf("the %s account @%s must be reconnected before sns-os can read its metrics", name, acct.Handle)
+	if acct.Status != snsos.AccountConnected {
+		return nil, &problem{kind: needsReconnect, code: snsos.ECONFLICT, reason: reconnect}, nil
+	}
+	cred, err := c.tokens.Credential(ctx, acct.ID)
+	if err != nil {
+		if prob := credentialProblem(err, name, reconnect); prob != nil {
+			return nil, prob, nil
+		}
+		return nil, nil, fmt.Errorf("collect: credential of account %d: %w", acct.ID, err)
+	}
+	auth := platform.Auth{UserID: acct.RemoteID, Handle: acct.Handle, AccessToken: cred.AccessToken}
+	res, err := mr.Metrics(ctx, auth, []platform.PostRef{{ID: t.RemoteID, PublishedAt: t.PublishedAt}})
+	if err != nil {
+		if prob := platformProblem(err, name, reconnect); prob != nil {
+			return nil, prob, nil
+		}
+		return nil, nil, fmt.Errorf("collect: read metrics of target %d: %w", t.ID, err)
+	}
+	if len(res) != 1 {
+		return nil, nil, fmt.Errorf("collect: read metrics of target %d: %d results for one post", t.ID, len(res))
+	}
+	m := &res[0]
+	if m.Err != nil || m.Values == nil {
+		reason := fmt.Sprintf("%s reported no metrics for this post", name)
+		if r := errorReason(m.Err); r != "" {
+			reason += " (" + r + ")"
+		}
+		return nil, &problem{kind: notReady, code: snsos.EUNAVAILABLE, reason: reason, err: m.Err}, nil
+	}
+	return m, nil, nil
+}
+
+// credentialProblem classifies a failure to obtain the account's
+// credential; nil means unexpected.
+func credentialProblem(err error, name, reconnect string) *problem {
+	switch {
+	case snsos.IsCode(err, snsos.ENOTFOUND), snsos.IsCode(err, snsos.EUNAUTHORIZED), platform.KindOf(err) == platform.KindAuth:
+		// The token service owns marking the account; only say so here.
+		return &problem{kind: needsReconnect, code: snsos.ECONFLICT, reason: reconnect, err: err}
+	case platform.KindOf(err) == platform.KindTransient, platform.KindOf(err) == platform.KindRateLimited,
+		snsos.IsCode(err, snsos.EUNAVAILABLE), snsos.IsCode(err, snsos.ERATELIMITED):
+		p := &problem{kind: notReady, code: snsos.EUNAVAILABLE, err: err,
+			reason: fmt.Sprintf("the access token for %s could not be renewed just now", name)}
+		p.retryAt, _ = platform.RetryAt(err)
+		return p
+	}
+	return nil
+}
+
+// platformProblem classifies a failed metrics call; nil means unexpected.
+func platformProblem(err error, name, reconnect string) *problem {
+	reason := errorReason(err)
+	with := func(s string) string {
+		if reason == "" {
+			return s
+		}
+		return s + " (" + reason + ")"
+	}
+	switch platform.KindOf(err) {
+	case platform.KindTransient, platform.KindOutcomeUnknown:
+		return &problem{kind: notReady, code: snsos.EUNAVAILABLE, err: err,
+			reason: with(fmt.Sprintf("%s did not answer the metrics request", name))}
+	case platform.KindRateLimited:
+		p := &problem{kind: notReady, code: snsos.ERATELIMITED, err: err,
+			reason: fmt.Sprintf("%s asked sns-os to slow down", name)}
+		if at, ok := platform.RetryAt(err); ok {
+			p.retryAt = at
+			p.reason += " until " + at.UTC().Format("2006-01-02 15:04:05 UTC")
+		}
+		return p
+	case platform.KindAuth:
+		return &problem{kind: needsReconnect, code: snsos.ECONFLICT, err: err, authFailed: true,
+			reason: fmt.Sprintf("%s refused sns-os's access to the account; %s", name, reconnect)}
+	case platform.KindRejected:
+		return &problem{kind: permanent, code: snsos.EFORBIDDEN, err: err,
+			reason: with(fmt.Sprintf("%s refused the metrics request", name))}
+	}
+	return nil
+}
+
+// errorReason returns the plain-words reason of a platform error ("" when
+// it has none).
+func errorReason(err error) string {
+	var pe *platform.Error
+	if errors.As(err, &pe) {
+		return strings.TrimSpace(pe.Reason)
+	}
+	return ""
+}
+
+// okSnapshot turns a platform's answer into a snapshot: the standard names
+// always present, the platform's extras kept under their own names, and any
+// withheld fields noted in Reason.
+func okSnapshot(targetID int64, cp snsos.Checkpoint, now time.Time, m *platform.PostMetrics) *snsos.MetricSnapshot {
+	s := &snsos.MetricSnapshot{TargetID: targetID, Checkpoint: cp, Status: snsos.SnapshotOK, FetchedAt: now,
+		Values: standardValues()}
+	for k, v := range m.Values {
+		s.Values[k] = max(v, 0)
+	}
+	if len(m.Notes) > 0 {
+		s.Reason = "some metrics were withheld: " + strings.Join(m.Notes, "; ")
+	}
+	return s
+}
+
+// unavailable returns a snapshot without numbers (the standard names are
+// present with 0, as in every snapshot) and the reason in plain words.
+func unavailable(targetID int64, cp snsos.Checkpoint, now time.Time, reason string) *snsos.MetricSnapshot {
+	return &snsos.MetricSnapshot{TargetID: targetID, Checkpoint: cp, Status: snsos.SnapshotUnavailable,
+		Reason: reason, FetchedAt: now, Values: standardValues()}
+}
+
+func standardValues() map[string]int64 {
+	return map[string]int64{snsos.MetricViews: 0, snsos.MetricLikes: 0, snsos.MetricComments: 0, snsos.MetricShares: 0}
+}

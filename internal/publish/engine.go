@@ -1,0 +1,168 @@
+// Package publish is the delivery engine of sns-os: it turns approved,
+// scheduled targets into posts on the platforms, exactly once.
+//
+// The contract is the state machine in the root package (snsos.TargetState)
+// and the rules of docs/ARCHITECTURE.md:
+//   - scheduling a target inserts its publish job in the same transaction;
+//   - the move to publishing, with an attempt row, is committed before any
+//     mutating platform call;
+//   - intermediate ids are stored the moment they exist (platform.Progress);
+//   - a target found already publishing is reconciled, never posted again
+//     blindly; an ambiguous outcome goes to unknown and a reconcile job; only
+//     proof that nothing went live allows another attempt;
+//   - transient failures before any side effect wait and retry; permanent
+//     ones fail with the platform's reason.
+//
+// The engine declares the small interfaces it consumes (Store, Jobs,
+// Credentials, MediaSource); *store.Store, *jobs.Client and tokens.Service
+// satisfy them.
+package publish
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/platform"
+)
+
+// Store is what the engine needs from the database.
+type Store interface {
+	CreatePost(ctx context.Context, p *snsos.Post, hook snsos.TxHook) error
+	FindPostByID(ctx context.Context, id int64) (*snsos.Post, error)
+	FindTargetByID(ctx context.Context, id int64) (*snsos.Target, error)
+	FindAccountByID(ctx context.Context, id int64) (*snsos.Account, error)
+	FindMediaByID(ctx context.Context, id int64) (*snsos.MediaRef, error)
+	TransitionTarget(ctx context.Context, tr snsos.TargetTransition) (*snsos.Target, error)
+	SetTargetProgress(ctx context.Context, targetID int64, key, value string) error
+	SetTargetPreflight(ctx context.Context, targetID int64, problems string) error
+	FinishAttempt(ctx context.Context, a *snsos.Attempt) error
+	ListAttempts(ctx context.Context, targetID int64) ([]*snsos.Attempt, error)
+	ListTargetsByState(ctx context.Context, states ...snsos.TargetState) ([]*snsos.Target, error)
+	CountAccountDeliveries(ctx context.Context, accountID int64, from, to time.Time, excludeTarget int64) (int, error)
+	SetPostTimes(ctx context.Context, postID int64, approvedAt, scheduledAt *time.Time) error
+}
+
+// Jobs inserts River jobs, inside a store transaction or on their own.
+type Jobs interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Credentials hands out usable tokens (refreshing them first when they are
+// about to expire) and records that an account's grant stopped working.
+type Credentials interface {
+	Credential(ctx context.Context, accountID int64) (*snsos.Credential, error)
+	AuthFailed(ctx context.Context, accountID int64, reason string) error
+}
+
+// MediaSource gives a stored media item to a platform client.
+type MediaSource interface {
+	PlatformMedia(ctx context.Context, id int64) (platform.Media, error)
+}
+
+// Config configures an Engine.
+type Config struct {
+	Store     Store
+	Jobs      Jobs
+	Platforms map[snsos.Platform]platform.Platform
+	Tokens    Credentials
+	Media     MediaSource // may be nil when no post uses media
+	// OnPublished runs in the transaction that records a publication; the
+	// metric checkpoint jobs are inserted there.
+	OnPublished func(ctx context.Context, tx *sql.Tx, t *snsos.Target) error
+	Now         func() time.Time
+	Logger      *slog.Logger
+
+	// PreflightBefore is how long before the scheduled time the preflight
+	// check runs (default 1 h).
+	PreflightBefore time.Duration
+	// ReconcileDelay is how long after an ambiguous outcome the first
+	// reconciliation looks at the platform (default 20 s: recent posts take
+	// a moment to show in timelines).
+	ReconcileDelay time.Duration
+	// ReconcileTries bounds the lookups before the target is handed to the
+	// operator (default 6).
+	ReconcileTries int
+	// MaxAttempts bounds publish attempts that failed without side effect
+	// (default 6).
+	MaxAttempts int
+	// LateGrace: a target whose time passed longer ago than this (sns-os was
+	// down) is held for the operator instead of published (default 1 h).
+	LateGrace time.Duration
+	// Quotas are the rolling-24-hour publishing limits per platform
+	// (defaults in DefaultQuotas).
+	Quotas map[snsos.Platform]int
+	// Backoff returns the wait before retry n (default exponential from
+	// 30 s, capped at 15 min).
+	Backoff func(n int) time.Duration
+}
+
+// DefaultQuotas are conservative rolling-24-hour publishing limits: the
+// lower of the documented figures where the platforms' docs disagree.
+var DefaultQuotas = map[snsos.Platform]int{
+	snsos.PlatformInstagram: 50,  // content_publishing_limit: 50 in the reference, 100 in the guide
+	snsos.PlatformThreads:   250, // 250 posts per 24 h
+	snsos.PlatformTikTok:    15,  // "typically around 15 posts per day" per creator
+	snsos.PlatformX:         100, // 100 POST /2/tweets per 24 h per user on the smallest plans
+}
+
+// Engine schedules and publishes targets.
+type Engine struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns an Engine with defaults filled in.
+func New(cfg Config) *Engine {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PreflightBefore <= 0 {
+		cfg.PreflightBefore = time.Hour
+	}
+	if cfg.ReconcileDelay <= 0 {
+		cfg.ReconcileDelay = 20 * time.Second
+	}
+	if cfg.ReconcileTries <= 0 {
+		cfg.ReconcileTries = 6
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 6
+	}
+	if cfg.LateGrace <= 0 {
+		cfg.LateGrace = time.Hour
+	}
+	if cfg.Quotas == nil {
+		cfg.Quotas = DefaultQuotas
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = func(n int) time.Duration {
+			d := 30 * time.Second << min(n, 8)
+			return min(d, 15*time.Minute)
+		}
+	}
+	return &Engine{cfg: cfg, log: cfg.Logger}
+}
+
+// SetJobs gives the engine its job client. River builds its client from the
+// registered workers, so the usual order is New, Register, jobs.New,
+// SetJobs, then start the client.
+func (e *Engine) SetJobs(j Jobs) { e.cfg.Jobs = j }
+
+// Register adds the engine's workers.
+func (e *Engine) Register(workers *river.Workers) {
+	river.AddWorker(workers, &publishWorker{e: e})
+	river.AddWorker(workers, &reconcileWorker{e: e})
+	river.AddWorker(workers, &preflightWorker{e: e})
+}
+
+func (e *Engine) now() time.Time { return e.cfg.Now().UTC() }

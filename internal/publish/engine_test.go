@@ -1,0 +1,460 @@
+package publish_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/jobs"
+	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/platform/x"
+	"github.com/sns-os/snsos/internal/publish"
+	xsim "github.com/sns-os/snsos/internal/sim/x"
+	"github.com/sns-os/snsos/internal/store"
+	"github.com/sns-os/snsos/internal/store/storetest"
+)
+
+var ctx = context.Background()
+
+// storeTokens hands out the stored credential as it is: the real token
+// service (refresh, single-flight) is tested in internal/tokens.
+type storeTokens struct{ s *store.Store }
+
+func (t storeTokens) Credential(ctx context.Context, id int64) (*snsos.Credential, error) {
+	return t.s.FindCredential(ctx, id)
+}
+
+func (t storeTokens) AuthFailed(ctx context.Context, id int64, reason string) error {
+	return t.s.SetAccountStatus(ctx, id, snsos.AccountNeedsReauth, reason)
+}
+
+type harness struct {
+	env        *storetest.Env
+	sim        *xsim.Sim
+	engine     *publish.Engine
+	jobs       *jobs.Client
+	account    *snsos.Account
+	user       xsim.User
+	checkpoint atomic.Int32 // OnPublished calls
+}
+
+func newHarness(t *testing.T, env *storetest.Env, tune func(*publish.Config)) *harness {
+	t.Helper()
+	h := &harness{env: env}
+	h.sim = xsim.New(xsim.Options{ClientID: "cid", ClientSecret: "csecret"})
+	srv := httptest.NewServer(h.sim)
+	t.Cleanup(func() { h.sim.Close(); srv.Close() })
+	client := x.New(x.Config{ClientID: "cid", ClientSecret: "csecret", BaseURL: srv.URL,
+		HTTP: platform.NewHTTPClient(platform.HTTPOptions{Timeout: 2 * time.Second})})
+
+	s := env.Store
+	h.user = h.sim.AddUser("poster", "Poster")
+	access, refresh := h.sim.IssueTokens(h.user.ID, nil)
+	h.account = &snsos.Account{Platform: snsos.PlatformX, RemoteID: h.user.ID, Handle: h.user.Username}
+	if err := s.UpsertAccount(ctx, h.account); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutCredential(ctx, &snsos.Credential{AccountID: h.account.ID, AccessToken: snsos.Secret(access), RefreshToken: snsos.Secret(refresh),
+		ExpiresAt: time.Now().Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := jobs.Migrate(ctx, s.DB(), s.Pool(), nil); err != nil {
+		t.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	cfg := publish.Config{
+		Store: s, Platforms: map[snsos.Platform]platform.Platform{snsos.PlatformX: client}, Tokens: storeTokens{s},
+		ReconcileDelay: 50 * time.Millisecond,
+		Backoff:        func(int) time.Duration { return 100 * time.Millisecond },
+		OnPublished:    func(context.Context, *sql.Tx, *snsos.Target) error { h.checkpoint.Add(1); return nil },
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	eng := publish.New(cfg)
+	eng.Register(workers)
+	jc, err := jobs.New(jobs.Config{DB: s.DB(), Pool: s.Pool(), Workers: workers, PollInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.SetJobs(jc)
+	if err := jc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		jc.Stop(sctx)
+	})
+	h.engine, h.jobs = eng, jc
+	return h
+}
+
+// waitState polls the target until it reaches want (or a terminal state),
+// failing after a bound only a broken run reaches.
+func (h *harness) waitState(t *testing.T, id int64, want snsos.TargetState) *snsos.Target {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		tg, err := h.env.Store.FindTargetByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.State == want {
+			return tg
+		}
+		if tg.State.Terminal() && tg.State != want || time.Now().After(deadline) {
+			t.Fatalf("target %d is %s (%s), want %s", id, tg.State, tg.Error, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (h *harness) schedule(t *testing.T, body string, at time.Time, opts map[string]any) *snsos.Post {
+	t.Helper()
+	p := &snsos.Post{Body: body, ScheduledAt: at, Targets: []*snsos.Target{{AccountID: h.account.ID, Options: opts}}}
+	if err := h.engine.CreatePost(ctx, p, true); err != nil {
+		t.Fatalf("CreatePost: %v", err)
+	}
+	if p.Targets[0].State != snsos.StateScheduled {
+		t.Fatalf("target state %s, want scheduled", p.Targets[0].State)
+	}
+	return p
+}
+
+func (h *harness) livePosts(text string) int {
+	n := 0
+	for _, p := range h.sim.Posts() {
+		if !p.Deleted && p.Text == text {
+			n++
+		}
+	}
+	return n
+}
+
+func TestPublishOnTime(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		h := newHarness(t, env, nil)
+		at := time.Now().Add(time.Second)
+		p := h.schedule(t, "hello from the engine", at, nil)
+		tg := h.waitState(t, p.Targets[0].ID, snsos.StatePublished)
+		if tg.RemoteID == "" || !strings.Contains(tg.RemoteURL, "/poster/status/"+tg.RemoteID) || tg.PublishedAt.Before(at.Add(-time.Second)) {
+			t.Fatalf("published target %+v", tg)
+		}
+		if n := h.livePosts("hello from the engine"); n != 1 {
+			t.Fatalf("%d posts on the platform, want 1", n)
+		}
+		if h.checkpoint.Load() != 1 {
+			t.Fatalf("OnPublished ran %d times", h.checkpoint.Load())
+		}
+		atts, _ := env.Store.ListAttempts(ctx, tg.ID)
+		if len(atts) != 1 || atts[0].Outcome != snsos.StatePublished || atts[0].FinishedAt.IsZero() {
+			t.Fatalf("attempts %+v", atts)
+		}
+	})
+}
+
+func TestThreadPublishes(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		h := newHarness(t, env, nil)
+		parts := []any{"thread part one", "thread part two", "thread part three"}
+		p := h.schedule(t, "", time.Now(), map[string]any{"parts": parts})
+		tg := h.waitState(t, p.Targets[0].ID, snsos.StatePublished)
+		posts := h.sim.Posts()
+		if len(posts) != 3 || posts[1].ReplyTo != posts[0].ID || posts[2].ReplyTo != posts[1].ID || tg.RemoteID != posts[0].ID {
+			t.Fatalf("thread on the platform: %+v, target %+v", posts, tg)
+		}
+	})
+}
+
+// TestAmbiguousOutcomes: every way a call can end without a seen result
+// ends with the post on the platform exactly once.
+func TestAmbiguousOutcomes(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault xsim.Fault
+	}{
+		{"5xx before the post is stored", xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultStatus, Status: 503}},
+		{"5xx after the post is stored", xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultStatusAfterCommit, Status: 503}},
+		{"timeout after the post is stored", xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultHangAfterCommit}},
+		{"timeout before the post is stored", xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultHang}},
+		{"truncated answer", xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultTruncated}},
+		{"reconcile lookup fails once", xsim.Fault{Match: "GET /2/users/{id}/tweets", Kind: xsim.FaultStatus, Status: 500}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := storetest.New(t, store.SQLite)
+			h := newHarness(t, env, nil)
+			text := "ambiguous " + tt.name
+			if strings.HasPrefix(tt.name, "reconcile") {
+				h.sim.InjectFault(xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultStatusAfterCommit, Status: 502})
+			}
+			h.sim.InjectFault(tt.fault)
+			p := h.schedule(t, text, time.Now(), nil)
+			tg := h.waitState(t, p.Targets[0].ID, snsos.StatePublished)
+			if n := h.livePosts(text); n != 1 {
+				t.Fatalf("%d posts on the platform, want exactly 1", n)
+			}
+			var live string
+			for _, sp := range h.sim.Posts() {
+				if sp.Text == text {
+					live = sp.ID
+				}
+			}
+			if tg.RemoteID != live {
+				t.Fatalf("target remote id %s, platform post %s", tg.RemoteID, live)
+			}
+		})
+	}
+}
+
+func TestPermanentAndRetriedFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		faults  []xsim.Fault
+		want    snsos.TargetState
+		errPart string
+		account snsos.AccountStatus
+	}{
+		{"out of credits", []xsim.Fault{{Match: "POST /2/tweets", Kind: xsim.FaultCredits}}, snsos.StateFailed, "refused", snsos.AccountConnected},
+		{"rate limited then ok", []xsim.Fault{{Match: "POST /2/tweets", Kind: xsim.FaultRateLimit, Reset: time.Second}}, snsos.StatePublished, "", snsos.AccountConnected},
+		{"unauthorized", []xsim.Fault{{Match: "POST /2/tweets", Kind: xsim.FaultUnauthorized}}, snsos.StateFailed, "access", snsos.AccountNeedsReauth},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := storetest.New(t, store.SQLite)
+			h := newHarness(t, env, nil)
+			for _, f := range tt.faults {
+				h.sim.InjectFault(f)
+			}
+			text := "case " + tt.name
+			p := h.schedule(t, text, time.Now(), nil)
+			tg := h.waitState(t, p.Targets[0].ID, tt.want)
+			if !strings.Contains(tg.Error, tt.errPart) {
+				t.Fatalf("error %q lacks %q", tg.Error, tt.errPart)
+			}
+			want := 0
+			if tt.want == snsos.StatePublished {
+				want = 1
+			}
+			if n := h.livePosts(text); n != want {
+				t.Fatalf("%d posts, want %d", n, want)
+			}
+			a, _ := env.Store.FindAccountByID(ctx, h.account.ID)
+			if a.Status != tt.account {
+				t.Fatalf("account %s, want %s", a.Status, tt.account)
+			}
+		})
+	}
+}
+
+// TestResumeAfterCrashMidThread: a process died after posting parts 1 and 2
+// of a thread (their ids were saved) and before part 3. The next worker
+// finds the target publishing, reconciles, and posts only part 3.
+func TestResumeAfterCrashMidThread(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		h := newHarness(t, env, func(c *publish.Config) { c.ReconcileDelay = 100 * time.Millisecond })
+		s := env.Store
+		parts := []any{"crash part one", "crash part two", "crash part three"}
+		// Prepare the state a crash leaves: target publishing, two parts live.
+		p := &snsos.Post{Targets: []*snsos.Target{{AccountID: h.account.ID, State: snsos.StateScheduled, Options: map[string]any{"parts": parts}}}, ScheduledAt: time.Now()}
+		if err := s.CreatePost(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		tid := p.Targets[0].ID
+		if _, err := s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StateScheduled, To: snsos.StatePublishing, Attempt: &snsos.Attempt{}}); err != nil {
+			t.Fatal(err)
+		}
+		client := x.New(x.Config{ClientID: "cid", ClientSecret: "csecret", BaseURL: serverURL(t, h.sim)})
+		cred, _ := s.FindCredential(ctx, h.account.ID)
+		auth := platform.Auth{UserID: h.user.ID, Handle: h.user.Username, AccessToken: cred.AccessToken}
+		progress := platform.NewProgress(nil, func(ctx context.Context, k, v string) error { return s.SetTargetProgress(ctx, tid, k, v) })
+		if _, err := client.Publish(ctx, auth, &platform.PublishRequest{Parts: []platform.Part{{Text: "crash part one"}, {Text: "crash part two"}}}, progress); err != nil {
+			t.Fatal(err)
+		}
+		// The rescued job runs.
+		if _, err := h.jobs.Insert(ctx, publish.PublishArgs{TargetID: tid, At: p.ScheduledAt}, nil); err != nil {
+			t.Fatal(err)
+		}
+		tg := h.waitState(t, tid, snsos.StatePublished)
+		posts := h.sim.Posts()
+		if len(posts) != 3 || posts[2].Text != "crash part three" || posts[2].ReplyTo != posts[1].ID || tg.RemoteID != posts[0].ID {
+			t.Fatalf("after resume: %+v; target %+v", posts, tg)
+		}
+		if tg.RemoteURL == "" {
+			t.Fatal("no permalink after reconciliation")
+		}
+	})
+}
+
+func serverURL(t *testing.T, sim *xsim.Sim) string {
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestRecoverAfterCrash: a target left publishing by a dead process is
+// reconciled at start; if nothing went live it is published once.
+func TestRecoverAfterCrash(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		h := newHarness(t, env, nil)
+		s := env.Store
+		p := &snsos.Post{Body: "recover me", ScheduledAt: time.Now(), Targets: []*snsos.Target{{AccountID: h.account.ID, State: snsos.StateScheduled}}}
+		if err := s.CreatePost(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		tid := p.Targets[0].ID
+		if _, err := s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StateScheduled, To: snsos.StatePublishing, Attempt: &snsos.Attempt{}}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := h.engine.Recover(ctx, 0)
+		if err != nil || n != 1 {
+			t.Fatalf("Recover = %d, %v", n, err)
+		}
+		h.waitState(t, tid, snsos.StatePublished)
+		if c := h.livePosts("recover me"); c != 1 {
+			t.Fatalf("%d posts", c)
+		}
+	})
+}
+
+func TestSchedulingBadInput(t *testing.T) {
+	env := storetest.New(t, store.SQLite)
+	h := newHarness(t, env, nil)
+	future := time.Now().Add(time.Hour)
+	tests := []struct {
+		name string
+		p    *snsos.Post
+		code string
+		rule string
+	}{
+		{"past", &snsos.Post{Body: "x", ScheduledAt: time.Now().Add(-time.Hour), Targets: []*snsos.Target{{AccountID: h.account.ID}}}, snsos.EINVALID, "future"},
+		{"unknown account", &snsos.Post{Body: "x", Targets: []*snsos.Target{{AccountID: 9999}}}, snsos.EINVALID, "exists"},
+		{"too long for X", &snsos.Post{Body: strings.Repeat("あ", 141), Targets: []*snsos.Target{{AccountID: h.account.ID}}}, snsos.EINVALID, "max_length"},
+		{"no targets", &snsos.Post{Body: "x"}, snsos.EINVALID, "required"},
+		{"unknown media", &snsos.Post{Body: "x", MediaIDs: []int64{77}, Targets: []*snsos.Target{{AccountID: h.account.ID}}}, snsos.EINVALID, "exists"},
+		{"bad parts", &snsos.Post{Body: "x", Targets: []*snsos.Target{{AccountID: h.account.ID, Options: map[string]any{"parts": "nope"}}}}, snsos.EINVALID, "type"},
+	}
+	for _, tt := range tests {
+		err := h.engine.CreatePost(ctx, tt.p, true)
+		if snsos.ErrorCode(err) != tt.code || !strings.Contains(err.Error(), tt.rule) && !hasRule(err, tt.rule) {
+			t.Errorf("%s: %v, want %s with rule %s", tt.name, err, tt.code, tt.rule)
+		}
+	}
+	// Approve twice, schedule a draft, cancel after publish.
+	d := &snsos.Post{Body: "draft", Targets: []*snsos.Target{{AccountID: h.account.ID}}}
+	if err := h.engine.CreatePost(ctx, d, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.engine.Schedule(ctx, d.ID, future); snsos.ErrorCode(err) != snsos.ECONFLICT {
+		t.Fatalf("schedule a draft: %v", err)
+	}
+	if _, err := h.engine.Approve(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.engine.Approve(ctx, d.ID); snsos.ErrorCode(err) != snsos.ECONFLICT {
+		t.Fatalf("approve twice: %v", err)
+	}
+	if _, err := h.engine.Schedule(ctx, d.ID, time.Now().Add(-time.Hour)); !hasRule(err, "future") {
+		t.Fatalf("schedule in the past: %v", err)
+	}
+	now := h.schedule(t, "publish then cancel", time.Now(), nil)
+	h.waitState(t, now.Targets[0].ID, snsos.StatePublished)
+	if _, err := h.engine.Cancel(ctx, now.ID); snsos.ErrorCode(err) != snsos.ECONFLICT {
+		t.Fatalf("cancel after publish: %v", err)
+	}
+	// Cancel before the time: the job fires later and does nothing.
+	soon := h.schedule(t, "canceled in time", time.Now().Add(500*time.Millisecond), nil)
+	if _, err := h.engine.Cancel(ctx, soon.ID); err != nil {
+		t.Fatal(err)
+	}
+	late := h.schedule(t, "after the canceled one", time.Now().Add(time.Second), nil)
+	h.waitState(t, late.Targets[0].ID, snsos.StatePublished)
+	if n := h.livePosts("canceled in time"); n != 0 {
+		t.Fatal("a canceled post was published")
+	}
+}
+
+func TestQuota(t *testing.T) {
+	env := storetest.New(t, store.SQLite)
+	h := newHarness(t, env, func(c *publish.Config) { c.Quotas = map[snsos.Platform]int{snsos.PlatformX: 2} })
+	future := time.Now().Add(time.Hour)
+	// Two scheduled within 24 h fill the quota of 2; a third is refused.
+	for i := range 2 {
+		h.schedule(t, "quota "+string(rune('a'+i)), future.Add(time.Duration(i)*time.Minute), nil)
+	}
+	err := h.engine.CreatePost(ctx, &snsos.Post{Body: "quota c", ScheduledAt: future.Add(time.Hour), Targets: []*snsos.Target{{AccountID: h.account.ID}}}, true)
+	if !hasRule(err, "quota") {
+		t.Fatalf("quota: %v", err)
+	}
+	// Two days later the window is free again.
+	h.schedule(t, "quota d", future.Add(48*time.Hour), nil)
+	// A draft can be written; scheduling it into the full window is refused.
+	d := &snsos.Post{Body: "quota e", Targets: []*snsos.Target{{AccountID: h.account.ID}}}
+	if err := h.engine.CreatePost(ctx, d, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.engine.Schedule(ctx, d.ID, future.Add(30*time.Minute)); !hasRule(err, "quota") {
+		t.Fatalf("schedule into a full window: %v", err)
+	}
+}
+
+func hasRule(err error, rule string) bool {
+	return err != nil && strings.Contains(err.Error(), "") && containsRule(err, rule)
+}
+
+func containsRule(err error, rule string) bool {
+	var v snsos.ValidationErrors
+	for e := err; e != nil; {
+		if ve, ok := e.(snsos.ValidationErrors); ok {
+			v = ve
+			break
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			break
+		}
+		e = u.Unwrap()
+	}
+	for _, f := range v {
+		if f.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
+func TestLateTargetHeldForOperator(t *testing.T) {
+	env := storetest.New(t, store.SQLite)
+	h := newHarness(t, env, func(c *publish.Config) { c.LateGrace = time.Minute })
+	s := env.Store
+	at := time.Now().Add(-2 * time.Hour) // sns-os was down at the time
+	p := &snsos.Post{Body: "too late", ScheduledAt: at, Targets: []*snsos.Target{{AccountID: h.account.ID, State: snsos.StateScheduled}}}
+	if err := s.CreatePost(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.jobs.Insert(ctx, publish.PublishArgs{TargetID: p.Targets[0].ID, At: at}, nil); err != nil {
+		t.Fatal(err)
+	}
+	tg := h.waitState(t, p.Targets[0].ID, snsos.StateFailed)
+	if !strings.Contains(tg.Error, "held") || h.livePosts("too late") != 0 {
+		t.Fatalf("late target: %+v", tg)
+	}
+	// The operator retries: it is published now, once.
+	if _, err := h.engine.RetryTarget(ctx, tg.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitState(t, tg.ID, snsos.StatePublished)
+	if h.livePosts("too late") != 1 {
+		t.Fatal("retry did not publish exactly once")
+	}
+}

@@ -1,0 +1,379 @@
+package publish
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/compose"
+)
+
+// scheduleSlack tolerates clocks a little apart: a time this far in the
+// past still counts as "now".
+const scheduleSlack = 5 * time.Second
+
+// CreatePost validates p against every target platform's rules and stores
+// it. With approve, its targets are approved; with approve and a scheduled
+// time, they are scheduled too, and their jobs inserted in the same
+// transaction.
+func (e *Engine) CreatePost(ctx context.Context, p *snsos.Post, approve bool) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if len(p.Targets) == 0 {
+		return (&snsos.ValidationErrors{{Field: "targets", Rule: "required", Message: "choose at least one account"}}).Err()
+	}
+	now := e.now()
+	if !p.ScheduledAt.IsZero() {
+		p.ScheduledAt = dbTime(p.ScheduledAt)
+	}
+	schedule := approve && !p.ScheduledAt.IsZero()
+	var v snsos.ValidationErrors
+	if !p.ScheduledAt.IsZero() && p.ScheduledAt.Before(now.Add(-scheduleSlack)) {
+		v.Add("scheduled_at", "future", "%s is in the past; choose a later time", p.ScheduledAt.Format(time.RFC3339))
+	}
+	media, err := e.loadMedia(ctx, p.MediaIDs, &v)
+	if err != nil {
+		return err
+	}
+	for i, t := range p.Targets {
+		if err := e.checkTarget(ctx, p, t, i, media, &v); err != nil {
+			return err
+		}
+		if schedule {
+			if err := e.checkQuota(ctx, t, p.ScheduledAt, i, &v); err != nil {
+				return err
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	for _, t := range p.Targets {
+		t.State = snsos.StateDraft
+		if approve {
+			t.State = snsos.StateApproved
+		}
+		if schedule {
+			t.State, t.ScheduledAt = snsos.StateScheduled, p.ScheduledAt
+		}
+	}
+	if approve {
+		p.ApprovedAt = now
+	}
+	return e.cfg.Store.CreatePost(ctx, p, func(ctx context.Context, tx *sql.Tx) error {
+		if !schedule {
+			return nil
+		}
+		for _, t := range p.Targets {
+			if err := e.insertScheduleJobs(ctx, tx, t.ID, p.ScheduledAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// loadMedia finds the post's media, recording missing ids as field errors.
+func (e *Engine) loadMedia(ctx context.Context, ids []int64, v *snsos.ValidationErrors) ([]snsos.MediaRef, error) {
+	var out []snsos.MediaRef
+	for i, id := range ids {
+		m, err := e.cfg.Store.FindMediaByID(ctx, id)
+		if snsos.IsCode(err, snsos.ENOTFOUND) {
+			v.Add("media_ids["+strconv.Itoa(i)+"]", "exists", "media %d does not exist; upload it first", id)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *m)
+	}
+	return out, nil
+}
+
+// checkTarget checks one target: its account and its platform's text and
+// media rules.
+func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target, i int, media []snsos.MediaRef, v *snsos.ValidationErrors) error {
+	field := "targets[" + strconv.Itoa(i) + "]"
+	a, err := e.cfg.Store.FindAccountByID(ctx, t.AccountID)
+	if snsos.IsCode(err, snsos.ENOTFOUND) {
+		v.Add(field+".account_id", "exists", "account %d does not exist", t.AccountID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if a.Status != snsos.AccountConnected {
+		v.Add(field+".account_id", "connected", "the %s account @%s needs to be connected again before it can post", a.Platform.DisplayName(), a.Handle)
+	}
+	parts, err := Parts(p, t)
+	if err != nil {
+		v.Add(field+".options.parts", "type", "%s", snsos.ErrorMessage(err))
+		return nil
+	}
+	opts := compose.Options{HasMedia: len(media) > 0}
+	for n, text := range parts {
+		res := compose.Check(a.Platform, text, compose.Options{HasMedia: n == 0 && len(media) > 0})
+		for _, fe := range res.Errors {
+			f := field + ".body"
+			if len(parts) > 1 {
+				f = field + ".options.parts[" + strconv.Itoa(n) + "]"
+			}
+			v.Add(f, fe.Rule, "%s", fe.Message)
+		}
+	}
+	for _, fe := range compose.CheckMedia(a.Platform, media, opts) {
+		v.Add(field+"."+fe.Field, fe.Rule, "%s", fe.Message)
+	}
+	return nil
+}
+
+// checkQuota refuses a schedule that would take the account over its
+// platform's rolling 24-hour publishing limit around at.
+func (e *Engine) checkQuota(ctx context.Context, t *snsos.Target, at time.Time, i int, v *snsos.ValidationErrors) error {
+	a, err := e.cfg.Store.FindAccountByID(ctx, t.AccountID)
+	if err != nil {
+		return nil // reported by checkTarget
+	}
+	limit, ok := e.cfg.Quotas[a.Platform]
+	if !ok || limit <= 0 {
+		return nil
+	}
+	for _, w := range [][2]time.Time{{at.Add(-24 * time.Hour), at.Add(time.Second)}, {at, at.Add(24 * time.Hour)}} {
+		n, err := e.cfg.Store.CountAccountDeliveries(ctx, a.ID, w[0], w[1], t.ID)
+		if err != nil {
+			return err
+		}
+		if n+1 > limit {
+			v.Add("targets["+strconv.Itoa(i)+"].scheduled_at", "quota",
+				"@%s already has %d posts within 24 hours of %s; %s allows %d per rolling 24 hours",
+				a.Handle, n, at.Format(time.RFC3339), a.Platform.DisplayName(), limit)
+			return nil
+		}
+	}
+	return nil
+}
+
+// insertScheduleJobs inserts the publish job and its preflight in tx.
+func (e *Engine) insertScheduleJobs(ctx context.Context, tx *sql.Tx, targetID int64, at time.Time) error {
+	at = dbTime(at)
+	if _, err := e.cfg.Jobs.InsertTx(ctx, tx, PublishArgs{TargetID: targetID, At: at}, &river.InsertOpts{ScheduledAt: at}); err != nil {
+		return err
+	}
+	pre := at.Add(-e.cfg.PreflightBefore)
+	if now := e.now(); pre.Before(now) {
+		pre = now
+	}
+	_, err := e.cfg.Jobs.InsertTx(ctx, tx, PreflightArgs{TargetID: targetID, At: at}, &river.InsertOpts{ScheduledAt: pre})
+	return err
+}
+
+// Approve approves a post's draft targets. A post that already has a
+// scheduled time in the future is scheduled at once.
+func (e *Engine) Approve(ctx context.Context, postID int64) (*snsos.Post, error) {
+	p, err := e.cfg.Store.FindPostByID(ctx, postID)
+	if err != nil {
+		return nil, err
+	}
+	drafts := 0
+	for _, t := range p.Targets {
+		if t.State == snsos.StateDraft {
+			drafts++
+		}
+	}
+	if drafts == 0 {
+		return nil, snsos.Errorf(snsos.ECONFLICT, "post %d has nothing to approve: its targets are %s", postID, states(p))
+	}
+	now := e.now()
+	for _, t := range p.Targets {
+		if t.State != snsos.StateDraft {
+			continue
+		}
+		if _, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: snsos.StateDraft, To: snsos.StateApproved, Actor: "operator"}); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.cfg.Store.SetPostTimes(ctx, postID, &now, nil); err != nil {
+		return nil, err
+	}
+	if !p.ScheduledAt.IsZero() && p.ScheduledAt.After(now) {
+		return e.Schedule(ctx, postID, p.ScheduledAt)
+	}
+	return e.cfg.Store.FindPostByID(ctx, postID)
+}
+
+// Schedule schedules a post's approved (or already scheduled) targets at at,
+// inserting each publish job in the transaction that schedules the target.
+func (e *Engine) Schedule(ctx context.Context, postID int64, at time.Time) (*snsos.Post, error) {
+	p, err := e.cfg.Store.FindPostByID(ctx, postID)
+	if err != nil {
+		return nil, err
+	}
+	at = dbTime(at)
+	var v snsos.ValidationErrors
+	if at.IsZero() {
+		v.Add("scheduled_at", "required", "give a time with its zone, e.g. 2026-12-24T09:00:00+09:00")
+	} else if at.Before(e.now().Add(-scheduleSlack)) {
+		v.Add("scheduled_at", "future", "%s is in the past; choose a later time", at.Format(time.RFC3339))
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var todo []*snsos.Target
+	for i, t := range p.Targets {
+		switch t.State {
+		case snsos.StateApproved, snsos.StateScheduled:
+			if err := e.checkQuota(ctx, t, at, i, &v); err != nil {
+				return nil, err
+			}
+			todo = append(todo, t)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if len(todo) == 0 {
+		return nil, snsos.Errorf(snsos.ECONFLICT, "post %d has no approved target to schedule (its targets are %s); approve it first", postID, states(p))
+	}
+	for _, t := range todo {
+		if t.State == snsos.StateScheduled { // reschedule: back to approved first
+			if _, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: snsos.StateScheduled, To: snsos.StateApproved, Actor: "operator", Detail: "reschedule"}); err != nil {
+				return nil, err
+			}
+		}
+		tid := t.ID
+		if _, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StateApproved, To: snsos.StateScheduled, Actor: "operator",
+			Detail: at.UTC().Format(time.RFC3339),
+			Mutate: func(t *snsos.Target) { t.ScheduledAt, t.Error, t.Preflight = at.UTC(), "", "" },
+			Hook:   func(ctx context.Context, tx *sql.Tx) error { return e.insertScheduleJobs(ctx, tx, tid, at) },
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.cfg.Store.SetPostTimes(ctx, postID, nil, &at); err != nil {
+		return nil, err
+	}
+	return e.cfg.Store.FindPostByID(ctx, postID)
+}
+
+// Cancel cancels every target of the post that has not started publishing.
+// It refuses while a target is in flight, and when nothing can be canceled.
+func (e *Engine) Cancel(ctx context.Context, postID int64) (*snsos.Post, error) {
+	p, err := e.cfg.Store.FindPostByID(ctx, postID)
+	if err != nil {
+		return nil, err
+	}
+	var todo []*snsos.Target
+	for _, t := range p.Targets {
+		switch t.State {
+		case snsos.StatePublishing, snsos.StateUnknown:
+			return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s right now; it cannot be canceled until sns-os knows whether it went live", t.ID, t.State)
+		case snsos.StateDraft, snsos.StateApproved, snsos.StateScheduled, snsos.StateRetryWait, snsos.StateNeedsOperator:
+			todo = append(todo, t)
+		}
+	}
+	if len(todo) == 0 {
+		return nil, snsos.Errorf(snsos.ECONFLICT, "post %d has nothing to cancel: its targets are %s", postID, states(p))
+	}
+	for _, t := range todo {
+		if _, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: t.State, To: snsos.StateCanceled, Actor: "operator"}); err != nil {
+			return nil, err
+		}
+	}
+	return e.cfg.Store.FindPostByID(ctx, postID)
+}
+
+// RetryTarget schedules a failed target again, now. A failed target is by
+// definition not live, so this cannot post twice.
+func (e *Engine) RetryTarget(ctx context.Context, targetID int64) (*snsos.Target, error) {
+	t, err := e.cfg.Store.FindTargetByID(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	if t.State != snsos.StateFailed {
+		return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s; only a failed target can be retried", targetID, t.State)
+	}
+	at := dbTime(e.now())
+	return e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: targetID, From: snsos.StateFailed, To: snsos.StateScheduled, Actor: "operator", Detail: "retry",
+		Mutate: func(t *snsos.Target) { t.ScheduledAt, t.Error = at, "" },
+		Hook:   func(ctx context.Context, tx *sql.Tx) error { return e.insertScheduleJobs(ctx, tx, targetID, at) },
+	})
+}
+
+// ReconcileTarget asks sns-os to look at the platform again for a target
+// whose outcome is unknown or was handed to the operator.
+func (e *Engine) ReconcileTarget(ctx context.Context, targetID int64) (*snsos.Target, error) {
+	t, err := e.cfg.Store.FindTargetByID(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	switch t.State {
+	case snsos.StateUnknown:
+		if _, err := e.cfg.Jobs.Insert(ctx, ReconcileArgs{TargetID: targetID}, nil); err != nil {
+			return nil, err
+		}
+		return t, nil
+	case snsos.StateNeedsOperator:
+		return e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: targetID, From: snsos.StateNeedsOperator, To: snsos.StateUnknown, Actor: "operator", Detail: "check again",
+			Hook: func(ctx context.Context, tx *sql.Tx) error {
+				_, err := e.cfg.Jobs.InsertTx(ctx, tx, ReconcileArgs{TargetID: targetID}, nil)
+				return err
+			}})
+	}
+	return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s; only an unknown target or one waiting for the operator can be checked", targetID, t.State)
+}
+
+// Parts returns the text of each part of target t of post p: the "parts"
+// option (a thread, for X and Threads) or the single text.
+func Parts(p *snsos.Post, t *snsos.Target) ([]string, error) {
+	raw, ok := t.Options["parts"]
+	if !ok {
+		return []string{p.TextFor(t)}, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		if ss, ok2 := raw.([]string); ok2 {
+			return ss, nil
+		}
+		return nil, snsos.Errorf(snsos.EINVALID, "parts must be a list of texts")
+	}
+	if len(list) == 0 || len(list) > 25 {
+		return nil, snsos.Errorf(snsos.EINVALID, "a thread has 1 to 25 parts")
+	}
+	out := make([]string, len(list))
+	for i, v := range list {
+		s, ok := v.(string)
+		if !ok || strings.TrimSpace(s) == "" {
+			return nil, snsos.Errorf(snsos.EINVALID, "part %d of the thread must be non-empty text", i+1)
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+func states(p *snsos.Post) string {
+	var parts []string
+	for _, t := range p.Targets {
+		parts = append(parts, fmt.Sprintf("%d:%s", t.ID, t.State))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+
+// dbTime is t as the store keeps it (UTC, microseconds), so that a job's
+// time compares equal to the target's scheduled time read back.
+func dbTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}

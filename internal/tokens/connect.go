@@ -1,0 +1,185 @@
+package tokens
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/store"
+)
+
+// randomToken returns 32 random bytes in unpadded base64url.
+func randomToken() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// hashHex returns the hex SHA-256 of s: how states and cookie values are
+// stored.
+func hashHex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// StartConnect begins connecting an account of platform p and returns the
+// platform's consent page. The state and the PKCE verifier stay on the
+// server; binding is the hash of the browser cookie that must come back
+// with the callback, or "" for flows started through the API (any browser
+// may then finish them).
+func (s *Service) StartConnect(ctx context.Context, p snsos.Platform, binding string) (authorizeURL string, err error) {
+	c, err := s.client(p)
+	if err != nil {
+		return "", err
+	}
+	state, verifier := randomToken(), platform.NewVerifier()
+	st := &store.OAuthState{
+		StateHash: hashHex(state),
+		Platform:  p,
+		Verifier:  verifier,
+		Binding:   binding,
+		ExpiresAt: s.now().Add(s.stateTTL),
+	}
+	if err := s.store.PutOAuthState(ctx, st); err != nil {
+		return "", err
+	}
+	return c.AuthCodeURL(state, verifier), nil
+}
+
+// Errors of CompleteConnect that are not the store's state errors.
+var (
+	errNoState      = snsos.Errorf(snsos.EINVALID, "this sign-in answer has no state; start connecting the account again")
+	errNoCode       = snsos.Errorf(snsos.EINVALID, "this sign-in answer has no authorization code; start connecting the account again")
+	errOtherBrowser = snsos.Errorf(snsos.EINVALID, "this sign-in was started in another browser (or its cookie expired); start connecting the account again from this browser")
+)
+
+// CompleteConnect finishes connecting an account with the query of the
+// platform's redirect to /oauth/{p}/callback. The state must exist, be
+// unused, unexpired, for p, and — when the flow was started by a browser —
+// arrive with the same binding. It exchanges the code, reads the profile,
+// creates or updates the account (a reconnect keeps its id and makes it
+// connected again) and stores the sealed credential.
+//
+// Errors are operator-safe: EINVALID for a bad or denied request, and a
+// wrapped *platform.Error when the platform failed.
+func (s *Service) CompleteConnect(ctx context.Context, p snsos.Platform, query url.Values, binding string) (*snsos.Account, error) {
+	c, err := s.client(p)
+	if err != nil {
+		return nil, err
+	}
+	state := query.Get("state")
+	if perr := query.Get("error"); perr != "" {
+		if state != "" { // burn the state: this flow is over
+			_, _ = s.store.TakeOAuthState(ctx, hashHex(state))
+		}
+		return nil, platformDenied(p, perr, query.Get("error_description"))
+	}
+	if state == "" {
+		return nil, errNoState
+	}
+	st, err := s.store.TakeOAuthState(ctx, hashHex(state))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case st.Platform != p:
+		return nil, snsos.Errorf(snsos.EINVALID, "this sign-in link was for %s, not %s; start connecting the account again",
+			st.Platform.DisplayName(), p.DisplayName())
+	case st.Binding != "" && subtle.ConstantTimeCompare([]byte(st.Binding), []byte(binding)) != 1:
+		return nil, errOtherBrowser
+	case !s.now().Before(st.ExpiresAt):
+		return nil, store.ErrOAuthStateExpired
+	}
+	code := query.Get("code")
+	if code == "" {
+		return nil, errNoCode
+	}
+	cred, err := c.Exchange(ctx, code, st.Verifier)
+	if err != nil {
+		return nil, platformFailed(p, "could not finish the sign-in", err)
+	}
+	prof, err := c.Profile(ctx, cred.AccessToken)
+	if err != nil {
+		return nil, platformFailed(p, "could not read the account's profile", err)
+	}
+	a := &snsos.Account{
+		Platform: p, RemoteID: prof.RemoteID, Handle: prof.Handle, DisplayName: prof.DisplayName,
+		AvatarURL: prof.AvatarURL, Status: snsos.AccountConnected,
+	}
+	if err := s.store.UpsertAccount(ctx, a); err != nil {
+		return nil, err
+	}
+	cred.AccountID = a.ID
+	if err := s.store.PutCredential(ctx, cred); err != nil {
+		return nil, err
+	}
+	s.auditEvent(ctx, "operator", "account.connect", a.ID, string(p)+" @"+a.Handle)
+	s.log.Info("account connected", "platform", string(p), "account_id", a.ID, "handle", a.Handle)
+	return a, nil
+}
+
+// platformDenied is the error for an error answer from the platform's
+// consent page, in plain words.
+func platformDenied(p snsos.Platform, code, desc string) error {
+	code, desc = clip(code, 100), clip(desc, 300)
+	msg := p.DisplayName() + " says: " + code
+	if code == "access_denied" {
+		msg += " — you declined to give sns-os access"
+	}
+	if desc != "" && desc != code {
+		msg += " (" + desc + ")"
+	}
+	return snsos.Errorf(snsos.EINVALID, "%s. Start connecting the account again if you want to.", msg)
+}
+
+// platformFailed wraps a platform failure with a message for the operator.
+// The platform client has already removed every token and code from it.
+func platformFailed(p snsos.Platform, what string, err error) error {
+	reason := "the request failed"
+	var pe *platform.Error
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Reason != "":
+			reason = pe.Reason
+		default:
+			reason = pe.Kind.String()
+		}
+	}
+	return snsos.WrapError(snsos.EUNAVAILABLE, err, p.DisplayName()+" "+what+": "+clip(reason, 300))
+}
+
+// clip shortens s to at most n bytes on a rune boundary and removes
+// control characters.
+func clip(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// auditEvent records an event; a failure is logged, not returned (the
+// action itself succeeded).
+func (s *Service) auditEvent(ctx context.Context, actor, action string, accountID int64, detail string) {
+	e := &snsos.AuditEvent{Actor: actor, Action: action, SubjectType: "account", SubjectID: accountID, Detail: detail}
+	if err := s.store.AddAuditEvent(ctx, e); err != nil {
+		s.log.Warn("audit event not recorded", "action", action, "account_id", accountID, "err", err)
+	}
+}

@@ -1,0 +1,144 @@
+package tokens
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/platform"
+)
+
+// CookieName is the cookie that binds a browser-started authorization
+// request to the browser that started it.
+const CookieName = "snsos_oauth"
+
+// cookiePath limits the cookie to the callbacks.
+const cookiePath = "/oauth/"
+
+// Routes registers the browser side of the connect flow:
+//
+//	GET /connect/{platform}          start: set the binding cookie, 303 to the consent page
+//	GET /oauth/{platform}/callback   finish: a small page saying what happened
+//
+// TODO(ui): /connect/{platform} is open for now; the operator UI issue must
+// put it behind the operator session (and its CSRF rules) — anyone who can
+// reach it can connect an account of their own. The callback stays public:
+// the platform redirects the browser there, and the state and cookie checks
+// protect it.
+func (s *Service) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /connect/{platform}", s.handleConnect)
+	mux.HandleFunc("GET /oauth/{platform}/callback", s.handleCallback)
+}
+
+func (s *Service) handleConnect(w http.ResponseWriter, r *http.Request) {
+	p := snsos.Platform(r.PathValue("platform"))
+	if _, err := s.client(p); err != nil {
+		s.renderPage(w, http.StatusNotFound, page{Platform: p.DisplayName(), Error: snsos.ErrorMessage(err)})
+		return
+	}
+	value := randomToken()
+	authURL, err := s.StartConnect(r.Context(), p, hashHex(value))
+	if err != nil {
+		s.log.Error("start connect failed", "platform", string(p), "err", err)
+		s.renderPage(w, http.StatusInternalServerError, page{Platform: p.DisplayName(), Retry: "/connect/" + string(p),
+			Error: "sns-os could not start connecting the account: " + snsos.ErrorMessage(err)})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: value, Path: cookiePath, MaxAge: int(DefaultStateTTL / time.Second),
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+	})
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, authURL, http.StatusSeeOther)
+}
+
+func (s *Service) handleCallback(w http.ResponseWriter, r *http.Request) {
+	p := snsos.Platform(r.PathValue("platform"))
+	if _, err := s.client(p); err != nil {
+		s.renderPage(w, http.StatusNotFound, page{Platform: p.DisplayName(), Error: snsos.ErrorMessage(err)})
+		return
+	}
+	binding := ""
+	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
+		binding = hashHex(c.Value)
+	}
+	// The flow is over whatever happens: forget the cookie.
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: cookiePath, MaxAge: -1,
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	a, err := s.CompleteConnect(r.Context(), p, r.URL.Query(), binding)
+	if err != nil {
+		status := callbackStatus(err)
+		if status >= 500 {
+			s.log.Warn("connect failed", "platform", string(p), "err", err)
+		} else {
+			s.log.Info("connect refused", "platform", string(p), "reason", snsos.ErrorMessage(err))
+		}
+		msg := snsos.ErrorMessage(err)
+		if status == http.StatusInternalServerError {
+			msg = "sns-os could not store the account; see the server log."
+		}
+		s.renderPage(w, status, page{Platform: p.DisplayName(), Error: msg, Retry: "/connect/" + string(p)})
+		return
+	}
+	s.renderPage(w, http.StatusOK, page{Platform: p.DisplayName(), Handle: a.Handle})
+}
+
+// callbackStatus maps a CompleteConnect error to the page's status.
+func callbackStatus(err error) int {
+	var pe *platform.Error
+	switch {
+	case errors.As(err, &pe):
+		return http.StatusBadGateway
+	case snsos.IsCode(err, snsos.EINVALID):
+		return http.StatusBadRequest
+	case snsos.IsCode(err, snsos.ENOTFOUND):
+		return http.StatusNotFound
+	}
+	return http.StatusInternalServerError
+}
+
+// page is what the connect pages show.
+type page struct {
+	Platform string
+	Handle   string // set on success
+	Error    string
+	Retry    string // link to start again
+}
+
+var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{if .Error}}Could not connect{{else}}Connected{{end}} — sns-os</title>
+</head>
+<body>
+<main>
+{{if .Error -}}
+<h1>Could not connect {{.Platform}}</h1>
+<p>{{.Error}}</p>
+{{if .Retry}}<p><a href="{{.Retry}}">Start again</a></p>{{end}}
+{{- else -}}
+<h1>Connected @{{.Handle}} on {{.Platform}}</h1>
+<p>sns-os can now publish on this account.</p>
+{{- end}}
+<p><a href="/">Back to sns-os</a></p>
+</main>
+</body>
+</html>
+`))
+
+func (s *Service) renderPage(w http.ResponseWriter, status int, p page) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// The callback URL carries the code and state: never send it as a
+	// Referer from the links on the page.
+	h.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	if err := pageTmpl.Execute(w, p); err != nil {
+		s.log.Warn("connect page not written", "err", err)
+	}
+}
