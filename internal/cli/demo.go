@@ -2,16 +2,37 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"net/http"
-	"strings"
+	"net/http/cookiejar"
+	"os"
+	"time"
 
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/api"
+	"github.com/sns-os/snsos/internal/auth"
+	"github.com/sns-os/snsos/internal/collect"
+	"github.com/sns-os/snsos/internal/config"
 	xsim "github.com/sns-os/snsos/internal/sim/x"
 )
 
+// demoCheckpoints are the accelerated metric checkpoints of the demo: the
+// standard names, minutes apart instead of days.
+var demoCheckpoints = []collect.Checkpoint{
+	{Name: snsos.Checkpoint1h, After: time.Minute},
+	{Name: snsos.Checkpoint24h, After: 2 * time.Minute},
+	{Name: snsos.Checkpoint7d, After: 5 * time.Minute},
+}
+
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "demo", "demo [--addr HOST:PORT] [--data DIR] [flags]",
-		"Run sns-os on the embedded defaults with simulated platforms mounted under /sim/{platform}/, so\neverything can be tried without real accounts. Uses ./snsos-demo as the data dir unless --data is given.")
+		"Run sns-os with simulated platforms mounted under /sim/{platform}/ on the same listener, and one\n"+
+			"demo account per simulated platform connected through its real OAuth flow, so everything can be\n"+
+			"tried without real accounts. Metric checkpoints are accelerated (+1h at 1 min, +24h at 2 min,\n"+
+			"+7d at 5 min). Uses a fresh temporary data dir unless --data (or SNSOS_DATA_DIR) is given.\n"+
+			"Prints the operator password and an API token.")
 	flags := configFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -19,12 +40,24 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	// The demo keeps its data apart from a real installation's by default.
+	dataSet := e.getenv("SNSOS_DATA_DIR") != ""
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "data" {
+			dataSet = true
+		}
+	})
 	getenv := e.getenv
 	e2 := *e
+	var tmp string
+	if !dataSet {
+		var err error
+		if tmp, err = os.MkdirTemp("", "snsos-demo-"); err != nil {
+			return fmt.Errorf("demo data dir: %w", err)
+		}
+	}
 	e2.getenv = func(k string) string {
-		if k == "SNSOS_DATA_DIR" && getenv(k) == "" {
-			return "./snsos-demo"
+		if k == "SNSOS_DATA_DIR" && tmp != "" {
+			return tmp
 		}
 		return getenv(k)
 	}
@@ -32,23 +65,89 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// The consent form links relatively, so the simulator works under any
-	// address, including a port chosen at start (--addr 127.0.0.1:0).
-	x := xsim.New(xsim.Options{ClientID: "snsos-demo-x", ClientSecret: "snsos-demo-x-secret"})
-	x.AddUser("snsos_demo", "sns-os demo")
+	sim := xsim.New(xsim.Options{ClientID: "snsos-demo-x", ClientSecret: "snsos-demo-x-secret", AutoApprove: true, DemoUsername: "snsos_demo"})
+	defer sim.Close()
 	return serve(ctx, e, cfg, &serveExtras{
-		mount: func(mux *http.ServeMux) {
-			mux.Handle("/sim/x/", http.StripPrefix("/sim/x", x))
-		},
-		onReady: func(addr string) {
-			base := cfg.PublicURL
-			if strings.HasSuffix(base, ":0") {
-				base = "http://" + addr
+		wire: func(publicURL string, o *wireOptions) {
+			pcs := map[snsos.Platform]*config.PlatformConfig{}
+			for p, pc := range cfg.Platforms {
+				pcs[p] = pc
 			}
-			simBase := base + "/sim/x"
-			fmt.Fprintf(e.stdout, "sns-os demo is running at %s (data in %s)\n", base, cfg.DataDir)
-			fmt.Fprintf(e.stdout, "simulated X API: %s (published posts: %s/__sim/posts)\n", simBase, simBase)
-			fmt.Fprintf(e.stdout, "The publishing engine, the operator interface and the other simulators arrive in the next releases.\nPress Ctrl-C to stop.\n")
+			pcs[snsos.PlatformX] = &config.PlatformConfig{ClientID: "snsos-demo-x", ClientSecret: "snsos-demo-x-secret", BaseURL: publicURL + "/sim/x"}
+			o.platforms = pcs
+			o.checkpoints = demoCheckpoints
+		},
+		mount: func(mux *http.ServeMux) {
+			mux.Handle("/sim/x/", http.StripPrefix("/sim/x", sim))
+		},
+		onReady: func(ctx context.Context, publicURL string, svc *services) error {
+			return demoSetUp(ctx, e, cfg, publicURL, svc)
 		},
 	})
+}
+
+// demoSetUp sets the operator password, makes an API token when none is
+// configured, connects the demo accounts through the simulators' OAuth
+// flows, and says how to use it all.
+func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string, svc *services) error {
+	st := svc.tokens
+	pw, err := auth.GeneratePassword()
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if err := svc.store().PutSetting(ctx, auth.PasswordSetting, hash); err != nil {
+		return err
+	}
+	token := cfg.APIToken.Reveal()
+	if token == "" {
+		if token, _, err = api.NewToken(); err != nil {
+			return err
+		}
+		if _, err := api.EnsureBootstrapToken(ctx, svc.store(), token); err != nil {
+			return err
+		}
+	}
+	// Connect the X demo account exactly as a browser would: open the
+	// authorize URL, consent (the simulator approves at once), follow the
+	// redirect to our callback.
+	authURL, err := st.StartConnect(ctx, snsos.PlatformX, "")
+	if err != nil {
+		return fmt.Errorf("demo: connect X: %w", err)
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, authURL, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("demo: connect X: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("demo: connect X: the OAuth callback answered %s", resp.Status)
+	}
+	accts, err := svc.store().ListAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	if len(accts) == 0 {
+		return errors.New("demo: the X account did not connect")
+	}
+	out := e.stdout
+	fmt.Fprintf(out, "sns-os demo is running at %s (data in %s)\n", publicURL, cfg.DataDir)
+	fmt.Fprintf(out, "operator password: %s\n", pw)
+	fmt.Fprintf(out, "api token: %s\n", token)
+	for _, a := range accts {
+		fmt.Fprintf(out, "connected %s account @%s (id %d) through the simulator's OAuth flow\n", a.Platform.DisplayName(), a.Handle, a.ID)
+	}
+	fmt.Fprintf(out, "simulated X API: %s/sim/x (what it published: %s/sim/x/__sim/posts)\n", publicURL, publicURL)
+	fmt.Fprintf(out, "metric checkpoints are accelerated: +1h after 1 min, +24h after 2 min, +7d after 5 min\n")
+	fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", token)
+	fmt.Fprintf(out, "       -d '{\"body\":\"Hello from sns-os\",\"targets\":[{\"account_id\":%d}],\"approve\":true,\"scheduled_at\":\"%s\"}' %s/api/v1/posts\n",
+		accts[0].ID, time.Now().Add(10*time.Second).In(cfg.Location()).Format(time.RFC3339), publicURL)
+	fmt.Fprintf(out, "Instagram, Threads and TikTok simulators arrive in later releases. Press Ctrl-C to stop.\n")
+	return nil
 }

@@ -3,13 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/sns-os/snsos/internal/config"
-	"github.com/sns-os/snsos/internal/jobs"
 	"github.com/sns-os/snsos/internal/server"
 	"github.com/sns-os/snsos/internal/store"
 )
@@ -30,10 +29,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	return serve(ctx, e, cfg, nil)
 }
 
-// serve runs the server until ctx is cancelled. mount, when set, adds routes
-// (the demo's simulators); onReady is called with the bound address.
+// serve runs the server until ctx is cancelled. extra lets the demo add
+// routes, change the wiring and act once the server is ready.
 func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) error {
 	start := time.Now()
+	if extra == nil {
+		extra = &serveExtras{}
+	}
 	if err := store.EnsureDataDir(cfg.DataDir); err != nil {
 		return err
 	}
@@ -48,48 +50,76 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 	}
 	defer a.Close()
 
-	workers := river.NewWorkers()
-	hb := jobs.NewHeartbeat(nil)
-	periodic := []*river.PeriodicJob{hb.Register(workers, time.Minute)}
-	jc, err := jobs.New(jobs.Config{DB: a.store.DB(), Pool: a.store.Pool(), Workers: workers, Periodic: periodic, Logger: a.log})
+	// Bind first: with --addr HOST:0 the public URL needs the real port.
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		return fmt.Errorf("SNSOS_ADDR: cannot listen on %s: %w", cfg.Addr, err)
+	}
+	publicURL := cfg.PublicURL
+	if strings.HasSuffix(publicURL, ":0") {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	wo := wireOptions{publicURL: publicURL, platforms: cfg.Platforms}
+	if extra.wire != nil {
+		extra.wire(publicURL, &wo)
+	}
+	svc, err := wire(ctx, cfg, a, wo)
+	if err != nil {
+		ln.Close()
 		return err
 	}
 	srv := server.New(server.Options{
+		Listener:        ln,
 		Addr:            cfg.Addr,
-		PublicURL:       cfg.PublicURL,
+		PublicURL:       publicURL,
 		Version:         Version,
 		Logger:          a.log,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Ready: []server.Check{
 			{Name: "database", Func: a.store.Ready},
-			{Name: "jobs", Func: func(context.Context) error { return jc.Ready() }},
+			{Name: "jobs", Func: func(context.Context) error { return svc.jobs.Ready() }},
 		},
 		Mount: func(mux *http.ServeMux) {
-			if extra != nil && extra.mount != nil {
+			svc.mount(mux)
+			if extra.mount != nil {
 				extra.mount(mux)
 			}
 		},
 		CrossOriginBypass: []string{"POST /webhooks/"},
 	})
-	if err := srv.Listen(); err != nil {
+	if err := svc.jobs.Start(ctx); err != nil {
 		return err
 	}
-	if err := jc.Start(ctx); err != nil {
-		return err
+	// Publications a dead process left in flight are reconciled, never
+	// posted again blindly. On SQLite the data dir lock proves no other
+	// process is publishing; on PostgreSQL only stale ones are touched.
+	stale := time.Duration(0)
+	if a.store.Dialect() == store.Postgres {
+		stale = 6 * time.Minute
 	}
-	a.log.Info("ready", "addr", srv.Addr(), "database", string(a.store.Dialect()), "data_dir", cfg.DataDir,
+	if _, err := svc.engine.Recover(ctx, stale); err != nil {
+		a.log.Error("recover interrupted publications", "err", err)
+	}
+	a.log.Info("ready", "addr", ln.Addr().String(), "database", string(a.store.Dialect()), "data_dir", cfg.DataDir,
 		"key_id", a.keys.primary.ID(), "startup_ms", time.Since(start).Milliseconds())
-	if extra != nil && extra.onReady != nil {
-		extra.onReady(srv.Addr())
+	serveCtx, stopServe := context.WithCancel(ctx)
+	defer stopServe()
+	if extra.onReady != nil {
+		go func() {
+			if err := extra.onReady(serveCtx, publicURL, svc); err != nil {
+				a.log.Error("demo set-up failed", "err", err)
+				fmt.Fprintf(e.stderr, "sns-os: %s\n", err)
+				stopServe()
+			}
+		}()
 	}
-	serveErr := srv.Serve(ctx)
+	serveErr := srv.Serve(serveCtx)
 
 	// Shut down in reverse: the listener is closed; now let running jobs
 	// finish within the bound, then close the database (deferred).
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
-	graceful, err := jc.Stop(sctx)
+	graceful, err := svc.jobs.Stop(sctx)
 	if err != nil {
 		a.log.Error("job shutdown", "err", err)
 	}
@@ -97,8 +127,10 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 	return serveErr
 }
 
-// serveExtras lets the demo add routes and learn the bound address.
+// serveExtras lets the demo change the wiring, add routes and act once the
+// server is ready.
 type serveExtras struct {
+	wire    func(publicURL string, o *wireOptions)
 	mount   func(mux *http.ServeMux)
-	onReady func(addr string)
+	onReady func(ctx context.Context, publicURL string, svc *services) error
 }

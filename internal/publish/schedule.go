@@ -368,7 +368,6 @@ func states(p *snsos.Post) string {
 	return strings.Join(parts, ", ")
 }
 
-
 // dbTime is t as the store keeps it (UTC, microseconds), so that a job's
 // time compares equal to the target's scheduled time read back.
 func dbTime(t time.Time) time.Time {

@@ -41,6 +41,9 @@ type Options struct {
 	CrossOriginBypass []string
 	// ShutdownTimeout bounds how long Serve waits for requests in flight.
 	ShutdownTimeout time.Duration
+	// Listener, when set, is used instead of listening on Addr (the caller
+	// bound it early to learn the port).
+	Listener net.Listener
 }
 
 // Server is the HTTP server of one sns-os process.
@@ -60,7 +63,7 @@ func New(opts Options) *Server {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 30 * time.Second
 	}
-	s := &Server{opts: opts, log: opts.Logger}
+	s := &Server{opts: opts, log: opts.Logger, ln: opts.Listener}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)

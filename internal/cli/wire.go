@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/api"
+	"github.com/sns-os/snsos/internal/collect"
+	"github.com/sns-os/snsos/internal/config"
+	"github.com/sns-os/snsos/internal/jobs"
+	"github.com/sns-os/snsos/internal/media"
+	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/platform/x"
+	"github.com/sns-os/snsos/internal/publish"
+	"github.com/sns-os/snsos/internal/store"
+	"github.com/sns-os/snsos/internal/tokens"
+)
+
+// lateJobs lets the services that insert jobs be built before the River
+// client, which needs their workers first.
+type lateJobs struct{ c *jobs.Client }
+
+func (l *lateJobs) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return l.c.InsertTx(ctx, tx, args, opts)
+}
+
+func (l *lateJobs) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return l.c.Insert(ctx, args, opts)
+}
+
+// services is the running application.
+type services struct {
+	app       *app
+	platforms map[snsos.Platform]platform.Platform
+	tokens    *tokens.Service
+	collector *collect.Collector
+	engine    *publish.Engine
+	media     *media.Library
+	api       *api.API
+	jobs      *jobs.Client
+	heartbeat *jobs.Heartbeat
+}
+
+// wireOptions are what the demo changes.
+type wireOptions struct {
+	publicURL   string
+	checkpoints []collect.Checkpoint // nil: from the config
+	platforms   map[snsos.Platform]*config.PlatformConfig
+}
+
+// buildPlatforms returns a client for every platform that has a client id.
+func buildPlatforms(cfg *config.Config, publicURL string, pcs map[snsos.Platform]*config.PlatformConfig, a *app) map[snsos.Platform]platform.Platform {
+	httpc := platform.NewHTTPClient(platform.HTTPOptions{Logger: a.log, UserAgent: "sns-os/" + Version})
+	out := map[snsos.Platform]platform.Platform{}
+	if pc := pcs[snsos.PlatformX]; pc != nil && pc.ClientID != "" {
+		a.red.Add(pc.ClientSecret.Reveal())
+		out[snsos.PlatformX] = x.New(x.Config{ClientID: pc.ClientID, ClientSecret: pc.ClientSecret.Reveal(),
+			RedirectURL: publicURL + "/oauth/x/callback", BaseURL: pc.BaseURL, HTTP: httpc})
+	}
+	for _, p := range []snsos.Platform{snsos.PlatformInstagram, snsos.PlatformThreads, snsos.PlatformTikTok} {
+		if pc := pcs[p]; pc != nil && pc.ClientID != "" {
+			a.log.Warn("platform configured but not supported yet by this version; its posts cannot be published", "platform", string(p))
+		}
+	}
+	return out
+}
+
+// wire builds the services over an opened app.
+func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*services, error) {
+	s := &services{app: a}
+	lj := &lateJobs{}
+	s.platforms = buildPlatforms(cfg, o.publicURL, o.platforms, a)
+	disk, err := media.NewDisk(filepath.Join(cfg.DataDir, "media"))
+	if err != nil {
+		return nil, store.DataDirError(cfg.DataDir, err)
+	}
+	s.media = media.NewLibrary(disk, a.store, media.Limits{})
+	s.tokens = tokens.New(tokens.Config{Store: a.store, Platforms: s.platforms, PublicURL: o.publicURL, Jobs: lj, Logger: a.log})
+	cps := o.checkpoints
+	if cps == nil {
+		cps = collect.Checkpoints(cfg.Checkpoints)
+	}
+	s.collector = collect.New(collect.Config{Store: a.store, Platforms: s.platforms, Tokens: s.tokens, Checkpoints: cps, Jobs: lj, Logger: a.log})
+	s.engine = publish.New(publish.Config{Store: a.store, Jobs: lj, Platforms: s.platforms, Tokens: s.tokens, Media: s.media,
+		OnPublished: s.collector.ScheduleTx, Logger: a.log})
+	workers := river.NewWorkers()
+	s.heartbeat = jobs.NewHeartbeat(nil)
+	periodic := []*river.PeriodicJob{s.heartbeat.Register(workers, time.Minute)}
+	s.engine.Register(workers)
+	s.collector.Register(workers)
+	periodic = append(periodic, s.tokens.Register(workers)...)
+	s.jobs, err = jobs.New(jobs.Config{DB: a.store.DB(), Pool: a.store.Pool(), Workers: workers, Periodic: periodic, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
+	lj.c = s.jobs
+	s.api = api.New(api.Config{Store: a.store, Engine: s.engine, Connector: s.tokens, Metrics: s.collector, Media: s.media,
+		Logger: a.log, Location: cfg.Location()})
+	if tok := cfg.APIToken.Reveal(); tok != "" {
+		if _, err := api.EnsureBootstrapToken(ctx, a.store, tok); err != nil {
+			return nil, fmt.Errorf("SNSOS_API_TOKEN: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// mount adds the feature routes.
+func (s *services) mount(mux *http.ServeMux) {
+	s.api.Routes(mux)
+	s.tokens.Routes(mux)
+}
+
+func (s *services) store() *store.Store { return s.app.store }
