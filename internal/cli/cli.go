@@ -37,12 +37,17 @@ func commands() []command {
 		{"serve", "run the server", runServe},
 		{"demo", "run the server with simulated platforms on a demo data dir", runDemo},
 		{"lint", "check a post's text against a platform's rules (reads stdin)", runLint},
+		{"token", "manage API tokens: create, list, revoke", runToken},
+		{"accounts", "list accounts, or print the URL that connects one", runAccounts},
 		{"config", "print the effective configuration, secrets masked", runConfig},
 		{"keys", "manage the master key: generate, status, rotate", runKeys},
 		{"backup", "write a consistent copy of the SQLite database", runBackup},
 		{"version", "print the version", runVersion},
 	}
 }
+
+// errHelp is returned after a command printed its help.
+var errHelp = flag.ErrHelp
 
 // usageError marks errors that should print usage and exit 2.
 type usageError struct{ msg string }
@@ -116,9 +121,10 @@ func newFlags(e *env, name, synopsis, description string) *flag.FlagSet {
 }
 
 // parse parses args, printing usage for --help and turning other flag errors
-// into usage errors.
+// into usage errors. Flags may come before or after the positional
+// arguments ("token revoke 3 --data DIR"); "--" ends the flags.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) { // the FlagSet has printed the usage
 			return err
 		}
@@ -149,4 +155,41 @@ func versionString() string {
 		}
 	}
 	return fmt.Sprintf("sns-os %s %s %s/%s", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// reorder moves flags (and their values) before the positional arguments,
+// so that flag.FlagSet, which stops at the first positional, sees them all.
+func reorder(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // Parse reports it
+		}
+		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			flags = append(flags, args[i+1])
+			i++
+		}
+	}
+	if len(pos) == 0 {
+		return flags
+	}
+	return append(append(flags, "--"), pos...)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos/internal/config"
+	"github.com/sns-os/snsos/internal/jobs"
 	"github.com/sns-os/snsos/internal/server"
 	"github.com/sns-os/snsos/internal/store"
 )
@@ -87,6 +88,15 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 		},
 		CrossOriginBypass: []string{"POST /webhooks/"},
 	})
+	if a.store.Dialect() == store.SQLite {
+		// The data dir lock proves no other process works this queue:
+		// jobs still marked running belong to a process that died.
+		if n, err := jobs.RescueOrphans(ctx, a.store.DB()); err != nil {
+			return err
+		} else if n > 0 {
+			a.log.Warn("jobs interrupted by a previous stop run again", "count", n)
+		}
+	}
 	if err := svc.jobs.Start(ctx); err != nil {
 		return err
 	}

@@ -90,7 +90,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	}
 	s.collector = collect.New(collect.Config{Store: a.store, Platforms: s.platforms, Tokens: s.tokens, Checkpoints: cps, Jobs: lj, Logger: a.log})
 	s.engine = publish.New(publish.Config{Store: a.store, Jobs: lj, Platforms: s.platforms, Tokens: s.tokens, Media: s.media,
-		OnPublished: s.collector.ScheduleTx, Logger: a.log})
+		OnPublished: s.collector.ScheduleTx, Logger: a.log, ReconcileDelay: cfg.ReconcileDelay})
 	workers := river.NewWorkers()
 	s.heartbeat = jobs.NewHeartbeat(nil)
 	periodic := []*river.PeriodicJob{s.heartbeat.Register(workers, time.Minute)}

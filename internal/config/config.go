@@ -42,6 +42,10 @@ type Config struct {
 	Checkpoints    []time.Duration
 	CheckpointsRaw string
 
+	// ReconcileDelay is how long after an ambiguous outcome sns-os first
+	// looks for the post on the platform.
+	ReconcileDelay time.Duration
+
 	LogFormat       string // text or json
 	LogLevel        string // debug, info, warn, error
 	ShutdownTimeout time.Duration
@@ -113,6 +117,16 @@ func options() []option {
 	add("SNSOS_CHECKPOINTS", "checkpoints", "1h,24h,7d", false, "metric checkpoint offsets after publication",
 		func(c *Config, v string) error { c.CheckpointsRaw = v; return nil },
 		func(c *Config) string { return c.CheckpointsRaw })
+	add("SNSOS_RECONCILE_DELAY", "", "20s", false, "wait after an ambiguous publish before looking for the post on the platform",
+		func(c *Config, v string) error {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur <= 0 || dur > time.Hour {
+				return fmt.Errorf("want a duration between 1ms and 1h, such as 20s")
+			}
+			c.ReconcileDelay = dur
+			return nil
+		},
+		func(c *Config) string { return c.ReconcileDelay.String() })
 	s, d = str(func(c *Config) *string { return &c.LogFormat })
 	add("SNSOS_LOG_FORMAT", "log-format", "text", false, "log format: text or json", s, d)
 	s, d = str(func(c *Config) *string { return &c.LogLevel })

@@ -48,7 +48,12 @@ type Config struct {
 	PollInterval time.Duration
 	// JobTimeout bounds one job run (default 5 minutes: a video upload).
 	JobTimeout time.Duration
-	Logger     *slog.Logger
+	// RescueAfter is how long a job may stay running before River assumes
+	// its process died and runs it again (default JobTimeout + 1 minute).
+	// Workers must be safe to run again: the publish worker reconciles a
+	// target it finds publishing instead of posting it again.
+	RescueAfter time.Duration
+	Logger      *slog.Logger
 }
 
 // Client runs jobs and inserts them.
@@ -107,11 +112,15 @@ func New(cfg Config) (*Client, error) {
 	if cfg.JobTimeout <= 0 {
 		cfg.JobTimeout = 5 * time.Minute
 	}
+	if cfg.RescueAfter <= cfg.JobTimeout {
+		cfg.RescueAfter = cfg.JobTimeout + time.Minute
+	}
 	rc := &river.Config{
-		Logger:            logging.MinLevel(cfg.Logger, slog.LevelWarn).With("component", "river"),
-		FetchPollInterval: cfg.PollInterval,
-		JobTimeout:        cfg.JobTimeout,
-		PeriodicJobs:      cfg.Periodic,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		Logger:               logging.MinLevel(cfg.Logger, slog.LevelWarn).With("component", "river"),
+		FetchPollInterval:    cfg.PollInterval,
+		JobTimeout:           cfg.JobTimeout,
+		PeriodicJobs:         cfg.Periodic,
 	}
 	if cfg.Workers != nil {
 		rc.Workers = cfg.Workers
@@ -203,4 +212,23 @@ func (c *Client) Insert(ctx context.Context, args river.JobArgs, opts *river.Ins
 // JobGet returns a job row by id.
 func (c *Client) JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error) {
 	return c.jobGet(ctx, id)
+}
+
+// RescueOrphans makes every job left running by a dead process available
+// again, at once. It is only correct when no other process can be working
+// the queue: sns-os calls it on SQLite, where the data dir lock proves that.
+// (On PostgreSQL, River's rescuer does the same after RescueAfter.)
+//
+// It also drops the dead process's leadership, which would otherwise hold
+// for River's leader TTL: only the leader moves scheduled jobs to
+// available, so a restart would delay due posts by that long.
+func RescueOrphans(ctx context.Context, db *sql.DB) (int64, error) {
+	res, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = $1 WHERE state = 'running'`, time.Now().UTC())
+	if err != nil {
+		return 0, fmt.Errorf("rescue orphaned jobs: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM river_leader`); err != nil {
+		return 0, fmt.Errorf("rescue orphaned jobs: %w", err)
+	}
+	return res.RowsAffected()
 }

@@ -45,7 +45,7 @@ type harness struct {
 	checkpoint atomic.Int32 // OnPublished calls
 }
 
-func newHarness(t *testing.T, env *storetest.Env, tune func(*publish.Config)) *harness {
+func newHarness(t testing.TB, env *storetest.Env, tune func(*publish.Config)) *harness {
 	t.Helper()
 	h := &harness{env: env}
 	h.sim = xsim.New(xsim.Options{ClientID: "cid", ClientSecret: "csecret"})
