@@ -116,4 +116,6 @@ type APIToken struct {
 	CreatedAt  time.Time `json:"created_at"`
 	LastUsedAt time.Time `json:"last_used_at,omitzero"`
 	RevokedAt  time.Time `json:"revoked_at,omitzero"`
+	// Hash is the stored SHA-256 of the token (hex); never shown.
+	Hash string `json:"-"`
 }

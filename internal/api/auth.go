@@ -113,11 +113,9 @@ func bearerToken(r *http.Request) (token string, present bool) {
 
 // authenticate admits requests that carry a valid, unrevoked API token.
 //
-// The token is hashed and looked up by its hash; the clear prefix stored
-// with the row found must also be the start of the presented token, compared
-// in constant time. (The store does not hand back the stored hash itself;
-// the lookup is an exact match on a SHA-256 of the token, which reveals
-// nothing usable about other tokens.)
+// The token is hashed and looked up by its hash; the stored hash is then
+// compared with the computed one in constant time, and the clear prefix
+// stored with it must be the start of the presented token.
 func (a *API) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, present := bearerToken(r)
@@ -143,7 +141,7 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 			a.error(w, r, err)
 			return
 		}
-		if !prefixMatches(t.Prefix, token) {
+		if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) != 1 || !prefixMatches(t.Prefix, token) {
 			a.log.Warn("api token refused", "reason", "prefix mismatch", "token_id", t.ID, "path", r.URL.Path)
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 			a.error(w, r, errBadToken)

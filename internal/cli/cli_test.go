@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -177,13 +178,13 @@ func TestBadSetupInput(t *testing.T) {
 // startServe runs "serve" (or "demo") in the background and returns its base
 // URL, its stderr, and a stop function that cancels it and returns the exit
 // code.
-func startServe(t *testing.T, env map[string]string, cmd string) (string, *syncBuf, *syncBuf, func() int) {
+func startServe(t *testing.T, env map[string]string, cmd string, extra ...string) (string, *syncBuf, *syncBuf, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := newSyncBuf(), newSyncBuf()
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{cmd, "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, strings.NewReader(""), stdout, stderr)
+		done <- Main(ctx, append([]string{cmd, "--addr", "127.0.0.1:0"}, extra...), func(k string) string { return env[k] }, strings.NewReader(""), stdout, stderr)
 	}()
 	var addr string
 	ready := regexp.MustCompile(`ready\W{1,4}addr\W{1,3}(127\.0\.0\.1:\d+)`)
@@ -290,16 +291,73 @@ func TestServeOnPostgres(t *testing.T) {
 	}
 }
 
-func TestDemoServesSimulator(t *testing.T) {
+// TestDemo: the demo's promise, end to end: a post created through the API
+// for X, approved and scheduled 5 s ahead, is on the simulator exactly once,
+// its target published with remote id and permalink, and its three
+// checkpoint snapshots arrive on the accelerated schedule.
+func TestDemo(t *testing.T) {
 	t.Parallel()
-	base, stdout, _, stop := startServe(t, map[string]string{"SNSOS_DATA_DIR": t.TempDir()}, "demo")
-	stdout.waitFor(t, regexp.MustCompile(`simulated X API`))
+	base, stdout, stderr, stop := startServe(t, map[string]string{"SNSOS_DATA_DIR": t.TempDir()}, "demo", "--checkpoint-delays", "5s,6s,7s")
+	m := stdout.waitFor(t, regexp.MustCompile(`(?s)operator password: (\S+)\napi token: (\S+)\nconnected X account @(\S+) \(id (\d+)\)`))
+	if len(m[1]) < 16 {
+		t.Fatalf("weak operator password %q", m[1])
+	}
+	token, account := m[2], m[4]
+	call := func(method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	at := time.Now().Add(5 * time.Second).Format(time.RFC3339Nano)
+	code, p := call("POST", "/api/v1/posts", `{"body":"Hello from the demo test","targets":[{"account_id":`+account+`}],"approve":true,"scheduled_at":"`+at+`"}`)
+	if code != 201 {
+		t.Fatalf("create post = %d %v", code, p)
+	}
+	id := fmt.Sprint(p["id"])
+	deadline := time.Now().Add(60 * time.Second)
+	var tg map[string]any
+	for {
+		_, p = call("GET", "/api/v1/posts/"+id, "")
+		tg = p["targets"].([]any)[0].(map[string]any)
+		metrics, _ := tg["metrics"].([]any)
+		if tg["state"] == "published" && len(metrics) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("target %v after 60 s\n%s", tg, stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	remote := fmt.Sprint(tg["remote_id"])
+	if remote == "" || !strings.HasSuffix(fmt.Sprint(tg["remote_url"]), "/status/"+remote) {
+		t.Fatalf("published target %v", tg)
+	}
+	names := map[string]bool{}
+	for _, m := range tg["metrics"].([]any) {
+		names[fmt.Sprint(m.(map[string]any)["checkpoint"])] = true
+	}
+	if !names["1h"] || !names["24h"] || !names["7d"] {
+		t.Fatalf("checkpoints %v", names)
+	}
 	code, body := get(t, base+"/sim/x/__sim/posts")
-	if code != 200 || !strings.Contains(body, `"items"`) {
-		t.Fatalf("sim posts = %d %s", code, body)
+	if code != 200 || strings.Count(body, "Hello from the demo test") != 1 || !strings.Contains(body, remote) {
+		t.Fatalf("simulator posts = %d %s", code, body)
 	}
 	if code := stop(); code != 0 {
 		t.Fatalf("demo exit %d", code)
+	}
+	if strings.Contains(stderr.String(), token) {
+		t.Fatal("the API token reached the log")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -18,12 +19,22 @@ import (
 	xsim "github.com/sns-os/snsos/internal/sim/x"
 )
 
-// demoCheckpoints are the accelerated metric checkpoints of the demo: the
-// standard names, minutes apart instead of days.
-var demoCheckpoints = []collect.Checkpoint{
-	{Name: snsos.Checkpoint1h, After: time.Minute},
-	{Name: snsos.Checkpoint24h, After: 2 * time.Minute},
-	{Name: snsos.Checkpoint7d, After: 5 * time.Minute},
+// demoCheckpoints returns the accelerated metric checkpoints of the demo:
+// the standard names (1h, 24h, 7d) taken after the given delays.
+func demoCheckpoints(spec string) ([]collect.Checkpoint, error) {
+	var out []collect.Checkpoint
+	names := []snsos.Checkpoint{snsos.Checkpoint1h, snsos.Checkpoint24h, snsos.Checkpoint7d}
+	for i, part := range strings.Split(spec, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d <= 0 || i >= len(names) {
+			return nil, usageError{fmt.Sprintf("--checkpoint-delays %q: give three durations for +1h, +24h and +7d, e.g. 1m,2m,5m", spec)}
+		}
+		out = append(out, collect.Checkpoint{Name: names[i], After: d})
+	}
+	if len(out) != len(names) {
+		return nil, usageError{fmt.Sprintf("--checkpoint-delays %q: give three durations for +1h, +24h and +7d, e.g. 1m,2m,5m", spec)}
+	}
+	return out, nil
 }
 
 func runDemo(ctx context.Context, e *env, args []string) error {
@@ -33,12 +44,17 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			"tried without real accounts. Metric checkpoints are accelerated (+1h at 1 min, +24h at 2 min,\n"+
 			"+7d at 5 min). Uses a fresh temporary data dir unless --data (or SNSOS_DATA_DIR) is given.\n"+
 			"Prints the operator password and an API token.")
+	delays := fs.String("checkpoint-delays", "1m,2m,5m", "when the demo takes its +1h, +24h and +7d metric snapshots")
 	flags := configFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	cps, err := demoCheckpoints(*delays)
+	if err != nil {
+		return err
 	}
 	dataSet := e.getenv("SNSOS_DATA_DIR") != ""
 	fs.Visit(func(f *flag.Flag) {
@@ -75,13 +91,13 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			}
 			pcs[snsos.PlatformX] = &config.PlatformConfig{ClientID: "snsos-demo-x", ClientSecret: "snsos-demo-x-secret", BaseURL: publicURL + "/sim/x"}
 			o.platforms = pcs
-			o.checkpoints = demoCheckpoints
+			o.checkpoints = cps
 		},
 		mount: func(mux *http.ServeMux) {
 			mux.Handle("/sim/x/", http.StripPrefix("/sim/x", sim))
 		},
 		onReady: func(ctx context.Context, publicURL string, svc *services) error {
-			return demoSetUp(ctx, e, cfg, publicURL, svc)
+			return demoSetUp(ctx, e, cfg, publicURL, svc, cps)
 		},
 	})
 }
@@ -89,7 +105,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 // demoSetUp sets the operator password, makes an API token when none is
 // configured, connects the demo accounts through the simulators' OAuth
 // flows, and says how to use it all.
-func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string, svc *services) error {
+func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string, svc *services, cps []collect.Checkpoint) error {
 	st := svc.tokens
 	pw, err := auth.GeneratePassword()
 	if err != nil {
@@ -144,7 +160,7 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 		fmt.Fprintf(out, "connected %s account @%s (id %d) through the simulator's OAuth flow\n", a.Platform.DisplayName(), a.Handle, a.ID)
 	}
 	fmt.Fprintf(out, "simulated X API: %s/sim/x (what it published: %s/sim/x/__sim/posts)\n", publicURL, publicURL)
-	fmt.Fprintf(out, "metric checkpoints are accelerated: +1h after 1 min, +24h after 2 min, +7d after 5 min\n")
+	fmt.Fprintf(out, "metric checkpoints are accelerated: +1h after %s, +24h after %s, +7d after %s\n", cps[0].After, cps[1].After, cps[2].After)
 	fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", token)
 	fmt.Fprintf(out, "       -d '{\"body\":\"Hello from sns-os\",\"targets\":[{\"account_id\":%d}],\"approve\":true,\"scheduled_at\":\"%s\"}' %s/api/v1/posts\n",
 		accts[0].ID, time.Now().Add(10*time.Second).In(cfg.Location()).Format(time.RFC3339), publicURL)

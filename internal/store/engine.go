@@ -11,7 +11,7 @@ import (
 
 // CreateAPIToken stores a new API token by its hash.
 func (s *Store) CreateAPIToken(ctx context.Context, name, hash, prefix string) (*snsos.APIToken, error) {
-	t := &snsos.APIToken{Name: name, Prefix: prefix, CreatedAt: s.nowUTC()}
+	t := &snsos.APIToken{Name: name, Prefix: prefix, CreatedAt: s.nowUTC(), Hash: hash}
 	if name == "" || hash == "" {
 		return nil, snsos.Errorf(snsos.EINVALID, "an API token needs a name")
 	}
@@ -38,12 +38,12 @@ func (s *Store) EnsureAPIToken(ctx context.Context, name, hash, prefix string) (
 	return t, err
 }
 
-const apiTokenCols = `id, name, prefix, created_at, last_used_at, revoked_at`
+const apiTokenCols = `id, name, prefix, created_at, last_used_at, revoked_at, hash`
 
 func scanAPIToken(r scanner) (*snsos.APIToken, error) {
 	var t snsos.APIToken
 	var used, revoked sql.NullTime
-	if err := r.Scan(&t.ID, &t.Name, &t.Prefix, &t.CreatedAt, &used, &revoked); err != nil {
+	if err := r.Scan(&t.ID, &t.Name, &t.Prefix, &t.CreatedAt, &used, &revoked, &t.Hash); err != nil {
 		return nil, err
 	}
 	t.CreatedAt, t.LastUsedAt, t.RevokedAt = t.CreatedAt.UTC(), fromNull(used), fromNull(revoked)
