@@ -452,3 +452,28 @@ func TestTwoWorkersOnePostgres(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// TestRestartKeepsSchedule: a post scheduled before a crash is published
+// after the restart, once, even though its time passed while sns-os was
+// down (within the late grace).
+func TestRestartKeepsSchedule(t *testing.T) {
+	t.Parallel()
+	sim := newSimulator(t)
+	env := baseEnv(t, sim)
+	a := start(t, env)
+	account := a.connect(t)
+	at := time.Now().Add(2 * time.Second)
+	p := a.schedule(t, account, "survives a crash", nil, at)
+	a.kill()
+	for time.Now().Before(at.Add(time.Second)) { // let its time pass while sns-os is down
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := len(sim.live("survives a crash")); n != 0 {
+		t.Fatalf("published while down: %d", n)
+	}
+	b := start(t, env)
+	tg := b.waitState(t, p.ID, "published")
+	if live := sim.live("survives a crash"); len(live) != 1 || live[0].ID != tg.RemoteID {
+		t.Fatalf("after restart: %d posts, target %+v", len(live), tg)
+	}
+}
