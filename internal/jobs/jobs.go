@@ -43,8 +43,9 @@ type Config struct {
 	Periodic []*river.PeriodicJob
 	// MaxWorkers bounds concurrent jobs (default 10).
 	MaxWorkers int
-	// PollInterval is how often queues are polled (default 200ms; River's
-	// minimum is 100ms). Polling is what wakes scheduled jobs on SQLite.
+	// PollInterval is how often queues are polled (default 100ms, River's
+	// minimum). On SQLite polling is what starts a due job, so it bounds
+	// publishing lateness; see docs/benchmarks.md.
 	PollInterval time.Duration
 	// JobTimeout bounds one job run (default 5 minutes: a video upload).
 	JobTimeout time.Duration
@@ -107,7 +108,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.MaxWorkers = 10
 	}
 	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 200 * time.Millisecond
+		cfg.PollInterval = 100 * time.Millisecond
 	}
 	if cfg.JobTimeout <= 0 {
 		cfg.JobTimeout = 5 * time.Minute
