@@ -46,7 +46,7 @@ func runAccounts(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := openApp(ctx, cfg, e.stderr)
+	a, err := openApp(ctx, cfg, e.stderr, false)
 	if err != nil {
 		return err
 	}

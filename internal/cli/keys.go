@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/sns-os/snsos/internal/secret"
-	"github.com/sns-os/snsos/internal/store"
 )
 
 func runKeys(ctx context.Context, e *env, args []string) error {
@@ -60,17 +59,7 @@ and the current one in SNSOS_MASTER_KEY_OLD; run 'sns-os keys rotate'; then remo
 	if err != nil {
 		return err
 	}
-	if sub == "rotate" {
-		if err := store.EnsureDataDir(cfg.DataDir); err != nil {
-			return err
-		}
-		release, err := lockDataDir(cfg.DataDir)
-		if err != nil {
-			return err
-		}
-		defer release()
-	}
-	a, err := openApp(ctx, cfg, e.stderr)
+	a, err := openApp(ctx, cfg, e.stderr, sub == "rotate")
 	if err != nil {
 		return err
 	}

@@ -37,15 +37,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 	if extra == nil {
 		extra = &serveExtras{}
 	}
-	if err := store.EnsureDataDir(cfg.DataDir); err != nil {
-		return err
-	}
-	release, err := lockDataDir(cfg.DataDir)
-	if err != nil {
-		return err
-	}
-	defer release()
-	a, err := openApp(ctx, cfg, e.stderr)
+	a, err := openApp(ctx, cfg, e.stderr, true)
 	if err != nil {
 		return err
 	}

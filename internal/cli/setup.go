@@ -119,36 +119,46 @@ func loadKeys(cfg *config.Config, log *slog.Logger, red *logging.Redactor) (*key
 
 // app is what the long-running commands share.
 type app struct {
-	cfg   *config.Config
-	log   *slog.Logger
-	red   *logging.Redactor
-	keys  *keys
-	store *store.Store
+	cfg     *config.Config
+	log     *slog.Logger
+	red     *logging.Redactor
+	keys    *keys
+	store   *store.Store
+	release func() // the data dir lock, when held
 }
 
-// openApp prepares the data dir, loads the keys, opens and migrates the
-// database (and River's tables), and checks that every stored credential
-// opens with a loaded key.
-func openApp(ctx context.Context, cfg *config.Config, logOut io.Writer) (*app, error) {
+// openApp prepares the data dir, takes its lock when exclusive (serve,
+// demo, keys rotate), loads the keys, opens and migrates the database (and
+// River's tables), and checks that every stored credential opens with a
+// loaded key.
+func openApp(ctx context.Context, cfg *config.Config, logOut io.Writer, exclusive bool) (_ *app, err error) {
 	log, red := newLogger(cfg, logOut)
 	if err := store.EnsureDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	k, err := loadKeys(cfg, log, red)
-	if err != nil {
+	a := &app{cfg: cfg, log: log, red: red, release: func() {}}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if exclusive {
+		release, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		a.release = release
+	}
+	if a.keys, err = loadKeys(cfg, log, red); err != nil {
 		return nil, err
 	}
-	s, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Box: k.box(), Logger: log})
-	if err != nil {
+	if a.store, err = store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Box: a.keys.box(), Logger: log}); err != nil {
 		return nil, err
 	}
-	if err := jobs.Migrate(ctx, s.DB(), s.Pool(), log); err != nil {
-		s.Close()
+	if err := jobs.Migrate(ctx, a.store.DB(), a.store.Pool(), log); err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, red: red, keys: k, store: s}
 	if err := a.checkKeys(ctx); err != nil {
-		s.Close()
 		return nil, err
 	}
 	return a, nil
@@ -176,7 +186,15 @@ func (a *app) checkKeys(ctx context.Context) error {
 	return nil
 }
 
-func (a *app) Close() error { return a.store.Close() }
+// Close closes the database and releases the data dir lock.
+func (a *app) Close() error {
+	var err error
+	if a.store != nil {
+		err = a.store.Close()
+	}
+	a.release()
+	return err
+}
 
 // configFlags registers the config flags on fs.
 func configFlags(fs *flag.FlagSet) *config.Flags { return config.Register(fs) }
