@@ -166,4 +166,7 @@ type TargetTransition struct {
 	// struct is filled in (ID, Number, StartedAt). Set its Detail to say
 	// what is about to be called.
 	Attempt *Attempt
+	// Finish, when set, records in the same transaction how that attempt
+	// ended: its outcome is To, and FinishedAt is set.
+	Finish *Attempt
 }

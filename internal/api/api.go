@@ -119,6 +119,9 @@ type Config struct {
 	// MaxUploadBytes caps a media upload request; 0 means
 	// DefaultMaxUploadBytes.
 	MaxUploadBytes int64
+	// MediaURL returns a signed public link to media id and its expiry;
+	// GET /api/v1/media/{id} shows it as "url". Nil: no links.
+	MediaURL func(id int64) (string, time.Time)
 }
 
 // API is the JSON API. Build it with New and mount it with Routes.
@@ -132,6 +135,7 @@ type API struct {
 	now       func() time.Time
 	loc       *time.Location
 	maxUpload int64
+	mediaURL  func(id int64) (string, time.Time)
 }
 
 // New returns the API over cfg's dependencies.
@@ -139,6 +143,7 @@ func New(cfg Config) *API {
 	a := &API{
 		store: cfg.Store, engine: cfg.Engine, connector: cfg.Connector, metrics: cfg.Metrics, media: cfg.Media,
 		log: cfg.Logger, now: cfg.Now, loc: cfg.Location, maxUpload: cfg.MaxUploadBytes,
+		mediaURL: cfg.MediaURL,
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

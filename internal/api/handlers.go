@@ -89,7 +89,12 @@ func (a *API) handleGetMedia(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a.mediaView(m))
+	v := a.mediaView(m)
+	if a.mediaURL != nil {
+		v.URL, v.URLExpires = a.mediaURL(m.ID)
+		v.URLExpires = a.at(v.URLExpires)
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (a *API) handleDeleteMedia(w http.ResponseWriter, r *http.Request) {

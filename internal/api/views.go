@@ -37,6 +37,10 @@ type mediaJSON struct {
 	Codec      string    `json:"codec,omitempty"`
 	Filename   string    `json:"filename,omitempty"`
 	CreatedAt  time.Time `json:"created_at,omitzero"`
+	// URL is a signed public link to the file (GET of one media only,
+	// when links are configured), working until URLExpires.
+	URL        string    `json:"url,omitempty"`
+	URLExpires time.Time `json:"url_expires,omitzero"`
 }
 
 type postJSON struct {

@@ -42,6 +42,7 @@ func commands() []command {
 		{"config", "print the effective configuration, secrets masked", runConfig},
 		{"keys", "manage the master key: generate, status, rotate", runKeys},
 		{"backup", "write a consistent copy of the SQLite database", runBackup},
+		{"media", "remove media no post uses (gc), or list them with --dry-run", runMedia},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -44,6 +44,7 @@ type services struct {
 	collector *collect.Collector
 	engine    *publish.Engine
 	media     *media.Library
+	links     *media.Signer
 	api       *api.API
 	jobs      *jobs.Client
 	heartbeat *jobs.Heartbeat
@@ -78,11 +79,15 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	s := &services{app: a}
 	lj := &lateJobs{}
 	s.platforms = buildPlatforms(cfg, o.publicURL, o.platforms, a)
-	disk, err := media.NewDisk(filepath.Join(cfg.DataDir, "media"))
+	backend, err := mediaBackend(ctx, cfg, a)
 	if err != nil {
-		return nil, store.DataDirError(cfg.DataDir, err)
+		return nil, err
 	}
-	s.media = media.NewLibrary(disk, a.store, media.Limits{})
+	s.media = media.NewLibrary(backend, a.store, media.Limits{})
+	if s.links, err = media.NewSigner(media.SignerOptions{Key: a.keys.box().Derive("media-links"), PublicURL: o.publicURL}); err != nil {
+		return nil, fmt.Errorf("SNSOS_PUBLIC_URL: %w", err)
+	}
+	s.media.SetSigner(s.links)
 	s.tokens = tokens.New(tokens.Config{Store: a.store, Platforms: s.platforms, PublicURL: o.publicURL, Jobs: lj, Logger: a.log})
 	cps := o.checkpoints
 	if cps == nil {
@@ -103,7 +108,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	}
 	lj.c = s.jobs
 	s.api = api.New(api.Config{Store: a.store, Engine: s.engine, Connector: s.tokens, Metrics: s.collector, Media: s.media,
-		Logger: a.log, Location: cfg.Location()})
+		Logger: a.log, Location: cfg.Location(), MediaURL: s.links.URL})
 	if tok := cfg.APIToken.Reveal(); tok != "" {
 		if _, err := api.EnsureBootstrapToken(ctx, a.store, tok); err != nil {
 			return nil, fmt.Errorf("SNSOS_API_TOKEN: %w", err)
@@ -116,6 +121,22 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 func (s *services) mount(mux *http.ServeMux) {
 	s.api.Routes(mux)
 	s.tokens.Routes(mux)
+	s.links.Routes(mux, s.media) // public: the signature is the credential
 }
 
 func (s *services) store() *store.Store { return s.app.store }
+
+// mediaBackend returns the bucket when SNSOS_S3_ENDPOINT is set, else the
+// media folder in the data dir.
+func mediaBackend(ctx context.Context, cfg *config.Config, a *app) (media.Store, error) {
+	if c := cfg.S3; c.Endpoint != "" {
+		a.red.Add(c.SecretKey.Reveal())
+		return media.NewS3(ctx, media.S3Config{Endpoint: c.Endpoint, Bucket: c.Bucket, Region: c.Region, AccessKey: c.AccessKey,
+			SecretKey: c.SecretKey, UseSSL: c.UseSSL, PathStyle: c.PathStyle})
+	}
+	disk, err := media.NewDisk(filepath.Join(cfg.DataDir, "media"))
+	if err != nil {
+		return nil, store.DataDirError(cfg.DataDir, err)
+	}
+	return disk, nil
+}

@@ -52,12 +52,27 @@ type Config struct {
 
 	Platforms map[snsos.Platform]*PlatformConfig
 
+	// S3 selects an S3-compatible bucket (Cloudflare R2) for media instead
+	// of the data dir, when its Endpoint is set.
+	S3 S3Config
+
 	// XPricePost and XPricePostWithURL are X's pay-per-use prices in USD
 	// for one post without and with a link, used for cost estimates.
 	XPricePost, XPricePostWithURL float64
 
 	// sources records where each setting came from, for Dump.
 	sources map[string]string
+}
+
+// S3Config is the media bucket.
+type S3Config struct {
+	Endpoint  string // host[:port], no scheme
+	Bucket    string
+	Region    string
+	AccessKey string
+	SecretKey snsos.Secret
+	UseSSL    bool
+	PathStyle bool
 }
 
 // PlatformConfig holds one platform's app registration.
@@ -141,6 +156,32 @@ func options() []option {
 			return nil
 		},
 		func(c *Config) string { return c.ShutdownTimeout.String() })
+	boolean := func(p func(c *Config) *bool) (func(*Config, string) error, func(*Config) string) {
+		return func(c *Config, v string) error {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("want true or false")
+				}
+				*p(c) = b
+				return nil
+			}, func(c *Config) string {
+				return strconv.FormatBool(*p(c))
+			}
+	}
+	s, d = str(func(c *Config) *string { return &c.S3.Endpoint })
+	add("SNSOS_S3_ENDPOINT", "", "", false, "S3-compatible endpoint for media, host[:port] (e.g. ACCOUNT.r2.cloudflarestorage.com); empty: media in the data dir", s, d)
+	s, d = str(func(c *Config) *string { return &c.S3.Bucket })
+	add("SNSOS_S3_BUCKET", "", "", false, "media bucket", s, d)
+	s, d = str(func(c *Config) *string { return &c.S3.Region })
+	add("SNSOS_S3_REGION", "", "auto", false, "bucket region (auto for R2)", s, d)
+	s, d = str(func(c *Config) *string { return &c.S3.AccessKey })
+	add("SNSOS_S3_ACCESS_KEY", "", "", false, "bucket access key id", s, d)
+	s, d = sec(func(c *Config) *snsos.Secret { return &c.S3.SecretKey })
+	add("SNSOS_S3_SECRET_KEY", "", "", true, "bucket secret access key", s, d)
+	s, d = boolean(func(c *Config) *bool { return &c.S3.UseSSL })
+	add("SNSOS_S3_USE_SSL", "", "true", false, "use HTTPS to reach the bucket", s, d)
+	s, d = boolean(func(c *Config) *bool { return &c.S3.PathStyle })
+	add("SNSOS_S3_PATH_STYLE", "", "false", false, "path-style bucket addressing (for MinIO and test servers)", s, d)
 	price := func(p func(c *Config) *float64) (func(*Config, string) error, func(*Config) string) {
 		return func(c *Config, v string) error {
 				f, err := strconv.ParseFloat(v, 64)
@@ -388,6 +429,17 @@ func (c *Config) Validate() error {
 	}
 	if tok := c.APIToken.Reveal(); tok != "" && len(tok) < 16 {
 		bad("SNSOS_API_TOKEN", "is too short; use at least 16 random characters (sns-os token create makes one)")
+	}
+	if c.S3.Endpoint != "" {
+		if strings.Contains(c.S3.Endpoint, "://") {
+			bad("SNSOS_S3_ENDPOINT", "give host[:port] without a scheme; SNSOS_S3_USE_SSL chooses https")
+		}
+		if c.S3.Bucket == "" {
+			bad("SNSOS_S3_BUCKET", "is required when SNSOS_S3_ENDPOINT is set")
+		}
+		if c.S3.AccessKey == "" || c.S3.SecretKey.IsZero() {
+			bad("SNSOS_S3_ACCESS_KEY", "and SNSOS_S3_SECRET_KEY are required when SNSOS_S3_ENDPOINT is set")
+		}
 	}
 	for _, p := range snsos.Platforms {
 		pc := c.Platforms[p]

@@ -120,6 +120,9 @@ func TestBadInput(t *testing.T) {
 		{"short api token", map[string]string{"SNSOS_API_TOKEN": "short"}, "SNSOS_API_TOKEN"},
 		{"base url", map[string]string{"SNSOS_TIKTOK_BASE_URL": "ftp://x"}, "SNSOS_TIKTOK_BASE_URL"},
 		{"shutdown", map[string]string{"SNSOS_SHUTDOWN_TIMEOUT": "-5s"}, "SNSOS_SHUTDOWN_TIMEOUT"},
+		{"s3 without bucket", map[string]string{"SNSOS_S3_ENDPOINT": "acct.r2.cloudflarestorage.com", "SNSOS_S3_ACCESS_KEY": "k", "SNSOS_S3_SECRET_KEY": "s"}, "SNSOS_S3_BUCKET"},
+		{"s3 with scheme", map[string]string{"SNSOS_S3_ENDPOINT": "https://acct.r2.cloudflarestorage.com", "SNSOS_S3_BUCKET": "b", "SNSOS_S3_ACCESS_KEY": "k", "SNSOS_S3_SECRET_KEY": "s"}, "SNSOS_S3_ENDPOINT"},
+		{"s3 without keys", map[string]string{"SNSOS_S3_ENDPOINT": "acct.r2.cloudflarestorage.com", "SNSOS_S3_BUCKET": "b"}, "SNSOS_S3_ACCESS_KEY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

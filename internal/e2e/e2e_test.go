@@ -57,7 +57,7 @@ type simulator struct {
 	arrived  chan string // "POST /2/tweets", "GET /2/users/{id}/tweets"
 }
 
-func newSimulator(t *testing.T) *simulator {
+func newSimulator(t testing.TB) *simulator {
 	t.Helper()
 	s := &simulator{Sim: xsim.New(xsim.Options{ClientID: "cid", ClientSecret: "csecret", AutoApprove: true, Unlimited: true}),
 		arrived: make(chan string, 100)}
@@ -141,7 +141,7 @@ func (l *lockedBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 var readyRE = regexp.MustCompile(`msg=ready addr=(127\.0\.0\.1:\d+)`)
 
 // start runs "sns-os serve" with env and waits until it is ready.
-func start(t *testing.T, env map[string]string) *server {
+func start(t testing.TB, env map[string]string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, "serve")
 	for _, kv := range os.Environ() {
@@ -293,7 +293,7 @@ func (s *server) waitState(t *testing.T, postID int64, want string) target {
 	}
 }
 
-func baseEnv(t *testing.T, sim *simulator) map[string]string {
+func baseEnv(t testing.TB, sim *simulator) map[string]string {
 	return map[string]string{
 		"SNSOS_DATA_DIR":        t.TempDir(),
 		"SNSOS_ADDR":            "127.0.0.1:0",

@@ -62,6 +62,7 @@ type Library struct {
 	db     LibraryStore
 	limits Limits
 	locks  keyLocks
+	signer *Signer // nil: no signed URLs (see SetSigner)
 }
 
 // NewLibrary returns a Library keeping files in store and records in db.
@@ -217,18 +218,21 @@ func (l *Library) Delete(ctx context.Context, id int64) error {
 }
 
 // PlatformMedia returns media id in the form platform clients take: its
-// type and size from the record, and an Open that streams the file (X's
-// chunked upload reads it). URL is empty: signed public URLs come with the
-// media server.
+// type and size from the record, an Open that streams the file (X's
+// chunked upload reads it) and, when a Signer is set (SetSigner), a signed
+// public URL and its expiry for platforms that pull media.
 func (l *Library) PlatformMedia(ctx context.Context, id int64) (platform.Media, error) {
 	m, err := l.db.FindMediaByID(ctx, id)
 	if err != nil {
 		return platform.Media{}, err
 	}
+	u, exp := l.signedURL(m.ID)
 	return platform.Media{
-		MIME: m.Mime,
-		Size: m.Size,
-		Open: func(ctx context.Context) (io.ReadCloser, error) { return l.openFile(ctx, m) },
+		MIME:       m.Mime,
+		Size:       m.Size,
+		Open:       func(ctx context.Context) (io.ReadCloser, error) { return l.openFile(ctx, m) },
+		URL:        u,
+		URLExpires: exp,
 	}, nil
 }
 

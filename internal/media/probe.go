@@ -185,8 +185,11 @@ func Probe(r io.ReaderAt, size int64) (Facts, error) {
 		cfg, err = webpConfig(r, size)
 	case MIMEMP4, MIMEQuickTime:
 		// Width, height, duration, frame rate and codec live in the moov
-		// box; parsing it is left to a later version, so they stay zero.
-		return f, walkBoxes(r, size, f.MIME)
+		// box: probeMovie (mp4.go) reads them.
+		if err := walkBoxes(r, size, f.MIME); err != nil {
+			return Facts{}, err
+		}
+		return probeMovie(r, size, f)
 	}
 	if err != nil {
 		return Facts{}, damaged(f.MIME, err)

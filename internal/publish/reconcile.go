@@ -168,7 +168,7 @@ func (e *Engine) Recover(ctx context.Context, staleAfter time.Duration) (int, er
 		if t.UpdatedAt.After(cutoff) {
 			continue
 		}
-		if err := e.toUnknown(ctx, t, "publishing was interrupted (sns-os stopped) before its outcome was recorded"); err != nil {
+		if err := e.toUnknown(ctx, t, "publishing was interrupted (sns-os stopped) before its outcome was recorded", nil); err != nil {
 			return n, err
 		}
 		n++

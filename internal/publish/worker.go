@@ -39,7 +39,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	case snsos.StatePublishing:
 		// Someone started publishing and never finished: this process
 		// crashed or the job was rescued. Never post again blindly.
-		return e.toUnknown(ctx, t, "publishing was interrupted before its outcome was recorded")
+		return e.toUnknown(ctx, t, "publishing was interrupted before its outcome was recorded", nil)
 	case snsos.StateUnknown:
 		_, err := e.cfg.Jobs.Insert(ctx, ReconcileArgs{TargetID: t.ID}, &river.InsertOpts{ScheduledAt: e.now().Add(e.cfg.ReconcileDelay)})
 		return err
@@ -51,7 +51,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 		return river.JobSnooze(t.ScheduledAt.Sub(now))
 	}
 	if late := now.Sub(t.ScheduledAt); t.State == snsos.StateScheduled && late > e.cfg.LateGrace {
-		return e.fail(ctx, t, snsos.StateScheduled, fmt.Sprintf("the scheduled time passed %s ago while sns-os was not running; it was held instead of posting late. Retry to post it now.", late.Round(time.Minute)))
+		return e.fail(ctx, t, snsos.StateScheduled, fmt.Sprintf("the scheduled time passed %s ago while sns-os was not running; it was held instead of posting late. Retry to post it now.", late.Round(time.Minute)), nil)
 	}
 	return e.publish(ctx, t)
 }
@@ -68,18 +68,18 @@ func (e *Engine) publish(ctx context.Context, t *snsos.Target) error {
 		return err
 	}
 	if acct.Status != snsos.AccountConnected {
-		return e.fail(ctx, t, from, fmt.Sprintf("the %s account @%s needs to be connected again (%s)", acct.Platform.DisplayName(), acct.Handle, acct.Status))
+		return e.fail(ctx, t, from, fmt.Sprintf("the %s account @%s needs to be connected again (%s)", acct.Platform.DisplayName(), acct.Handle, acct.Status), nil)
 	}
 	client, ok := e.cfg.Platforms[t.Platform]
 	if !ok {
-		return e.fail(ctx, t, from, fmt.Sprintf("%s is not configured in this sns-os (set its client id and secret)", t.Platform.DisplayName()))
+		return e.fail(ctx, t, from, fmt.Sprintf("%s is not configured in this sns-os (set its client id and secret)", t.Platform.DisplayName()), nil)
 	}
 	req, err := e.request(ctx, post, t)
 	if err != nil {
 		if snsos.ErrorCode(err) == snsos.EINTERNAL {
 			return err
 		}
-		return e.fail(ctx, t, from, snsos.ErrorMessage(err))
+		return e.fail(ctx, t, from, snsos.ErrorMessage(err), nil)
 	}
 	cred, err := e.cfg.Tokens.Credential(ctx, acct.ID)
 	if err != nil {
@@ -88,7 +88,7 @@ func (e *Engine) publish(ctx context.Context, t *snsos.Target) error {
 			if aerr := e.cfg.Tokens.AuthFailed(ctx, acct.ID, reason); aerr != nil {
 				return aerr
 			}
-			return e.fail(ctx, t, from, reason) // AuthFailed may have failed it already
+			return e.fail(ctx, t, from, reason, nil) // AuthFailed may have failed it already
 		}
 		return err // transient: River retries the job; the target stays as it is
 	}
@@ -124,21 +124,21 @@ func (e *Engine) afterFailure(ctx context.Context, t *snsos.Target, a *snsos.Att
 	switch {
 	case errors.Is(perr, platform.ErrDuplicate):
 		// The platform says this text is already posted: evidence, not a failure.
-		return e.finishAttempt(ctx, a, snsos.StateUnknown, e.toUnknown(ctx, t, "the platform reports the same text as already posted: "+msg))
+		return e.toUnknown(ctx, t, "the platform reports the same text as already posted: "+msg, a)
 	case errors.Is(perr, platform.ErrOutcomeUnknown), errors.Is(perr, platform.ErrProgressNotSaved):
-		return e.finishAttempt(ctx, a, snsos.StateUnknown, e.toUnknown(ctx, t, "the outcome of the call is unknown: "+msg))
+		return e.toUnknown(ctx, t, "the outcome of the call is unknown: "+msg, a)
 	case errors.Is(perr, platform.ErrAuth):
 		reason := "the platform refused the account's access: " + msg
-		err := e.fail(ctx, t, snsos.StatePublishing, reason)
+		err := e.fail(ctx, t, snsos.StatePublishing, reason, a)
 		if aerr := e.cfg.Tokens.AuthFailed(ctx, acct.ID, reason); aerr != nil && err == nil {
 			err = aerr
 		}
-		return e.finishAttempt(ctx, a, snsos.StateFailed, err)
+		return err
 	case errors.Is(perr, platform.ErrRejected):
-		return e.finishAttempt(ctx, a, snsos.StateFailed, e.fail(ctx, t, snsos.StatePublishing, "the platform refused the post: "+msg))
+		return e.fail(ctx, t, snsos.StatePublishing, "the platform refused the post: "+msg, a)
 	case errors.Is(perr, platform.ErrRateLimited), errors.Is(perr, platform.ErrTransient):
 		if t.Attempts >= e.cfg.MaxAttempts {
-			return e.finishAttempt(ctx, a, snsos.StateFailed, e.fail(ctx, t, snsos.StatePublishing, fmt.Sprintf("gave up after %d attempts: %s", t.Attempts, msg)))
+			return e.fail(ctx, t, snsos.StatePublishing, fmt.Sprintf("gave up after %d attempts: %s", t.Attempts, msg), a)
 		}
 		at := dbTime(e.now().Add(e.cfg.Backoff(t.Attempts)))
 		if r, ok := platform.RetryAt(perr); ok && r.After(at) {
@@ -146,39 +146,31 @@ func (e *Engine) afterFailure(ctx context.Context, t *snsos.Target, a *snsos.Att
 		}
 		tid := t.ID
 		_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StatePublishing, To: snsos.StateRetryWait,
-			Detail: "retry at " + at.Format(time.RFC3339),
+			Detail: "retry at " + at.Format(time.RFC3339), Finish: a,
 			Mutate: func(t *snsos.Target) { t.Error = msg + " — retrying at " + at.Format(time.RFC3339) },
 			Hook: func(ctx context.Context, tx *sql.Tx) error {
 				_, err := e.cfg.Jobs.InsertTx(ctx, tx, PublishArgs{TargetID: tid, At: at}, &river.InsertOpts{ScheduledAt: at})
 				return err
 			}})
-		return e.finishAttempt(ctx, a, snsos.StateRetryWait, err)
+		return err
 	default:
 		// An error we cannot classify after a mutating call may have been
 		// made: treat it as unknown, never as a failure to retry blindly.
-		return e.finishAttempt(ctx, a, snsos.StateUnknown, e.toUnknown(ctx, t, "unexpected error: "+msg))
+		return e.toUnknown(ctx, t, "unexpected error: "+msg, a)
 	}
-}
-
-func (e *Engine) finishAttempt(ctx context.Context, a *snsos.Attempt, outcome snsos.TargetState, err error) error {
-	if a == nil || a.ID == 0 {
-		return err
-	}
-	a.Outcome = outcome
-	if ferr := e.cfg.Store.FinishAttempt(ctx, a); ferr != nil && err == nil {
-		err = ferr
-	}
-	return err
 }
 
 // published records a publication and, in the same transaction, the
-// metric checkpoint jobs.
+// metric checkpoint jobs and the end of attempt a (if any).
 func (e *Engine) published(ctx context.Context, t *snsos.Target, a *snsos.Attempt, remoteID, url string, at time.Time) error {
 	if at.IsZero() {
 		at = e.now()
 	}
 	from := t.State
-	written, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: from, To: snsos.StatePublished, Detail: remoteID,
+	if a != nil {
+		a.Detail = "posted " + remoteID
+	}
+	_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: from, To: snsos.StatePublished, Detail: remoteID, Finish: a,
 		Mutate: func(t *snsos.Target) { t.RemoteID, t.RemoteURL, t.PublishedAt, t.Error = remoteID, url, at.UTC(), "" },
 		Hook: func(ctx context.Context, tx *sql.Tx) error {
 			if e.cfg.OnPublished == nil {
@@ -188,22 +180,18 @@ func (e *Engine) published(ctx context.Context, t *snsos.Target, a *snsos.Attemp
 			cp.State, cp.RemoteID, cp.RemoteURL, cp.PublishedAt = snsos.StatePublished, remoteID, url, at.UTC()
 			return e.cfg.OnPublished(ctx, tx, &cp)
 		}})
-	if a != nil {
-		a.Detail = "posted " + remoteID
-	}
 	if err == nil {
 		e.log.Info("published", "target_id", t.ID, "platform", string(t.Platform), "remote_id", remoteID)
-		_ = written
 	}
-	return e.finishAttempt(ctx, a, snsos.StatePublished, err)
+	return err
 }
 
 // toUnknown moves a publishing target to unknown and, in the same
-// transaction, queues its reconciliation.
-func (e *Engine) toUnknown(ctx context.Context, t *snsos.Target, reason string) error {
+// transaction, queues its reconciliation and finishes attempt a (if any).
+func (e *Engine) toUnknown(ctx context.Context, t *snsos.Target, reason string, a *snsos.Attempt) error {
 	tid := t.ID
 	at := e.now().Add(e.cfg.ReconcileDelay)
-	_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StatePublishing, To: snsos.StateUnknown, Detail: reason,
+	_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StatePublishing, To: snsos.StateUnknown, Detail: reason, Finish: a,
 		Mutate: func(t *snsos.Target) { t.Error = reason + " — checking the platform" },
 		Hook: func(ctx context.Context, tx *sql.Tx) error {
 			_, err := e.cfg.Jobs.InsertTx(ctx, tx, ReconcileArgs{TargetID: tid}, &river.InsertOpts{ScheduledAt: at})
@@ -215,9 +203,10 @@ func (e *Engine) toUnknown(ctx context.Context, t *snsos.Target, reason string) 
 	return err
 }
 
-// fail moves a target from state from to failed with a reason for people.
-func (e *Engine) fail(ctx context.Context, t *snsos.Target, from snsos.TargetState, reason string) error {
-	_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: from, To: snsos.StateFailed, Detail: reason,
+// fail moves a target from state from to failed with a reason for people,
+// finishing attempt a (if any) in the same transaction.
+func (e *Engine) fail(ctx context.Context, t *snsos.Target, from snsos.TargetState, reason string, a *snsos.Attempt) error {
+	_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: from, To: snsos.StateFailed, Detail: reason, Finish: a,
 		Mutate: func(t *snsos.Target) { t.Error = reason }})
 	if snsos.IsCode(err, snsos.ECONFLICT) {
 		return nil

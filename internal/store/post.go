@@ -337,6 +337,13 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 		if n, _ := res.RowsAffected(); n != 1 { // lost a race with another writer
 			return snsos.Errorf(snsos.ECONFLICT, "target %d changed while being moved to %s", t.ID, tr.To)
 		}
+		if a := tr.Finish; a != nil && a.ID != 0 {
+			a.FinishedAt, a.Outcome = t.UpdatedAt, tr.To
+			if _, err := tx.ExecContext(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, detail = $3, error = $4 WHERE id = $5`,
+				a.FinishedAt, a.Outcome, a.Detail, a.Error, a.ID); err != nil {
+				return mapErr(err)
+			}
+		}
 		actor := tr.Actor
 		if actor == "" {
 			actor = "system"
