@@ -302,7 +302,7 @@ func baseEnv(t testing.TB, sim *simulator) map[string]string {
 		"SNSOS_X_CLIENT_SECRET": "csecret",
 		"SNSOS_X_BASE_URL":      sim.URL,
 		"SNSOS_RECONCILE_DELAY": "300ms",
-		"SNSOS_LOG_LEVEL":       "debug",
+		"SNSOS_LOG_LEVEL":       "info",
 	}
 }
 
