@@ -92,6 +92,9 @@ type Metrics interface {
 type Media interface {
 	Upload(ctx context.Context, r io.Reader, filename string) (*snsos.MediaRef, error)
 	Delete(ctx context.Context, id int64) error
+	// ConvertToJPEG stores a JPEG copy of an image as a new media item (for
+	// platforms that take only JPEG); the original stays.
+	ConvertToJPEG(ctx context.Context, id int64) (*snsos.MediaRef, error)
 }
 
 // DefaultMaxUploadBytes caps a media upload request body: 1 GiB (the largest
@@ -174,6 +177,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 		{"POST /api/v1/media", a.handleUploadMedia},
 		{"GET /api/v1/media/{id}", a.handleGetMedia},
 		{"DELETE /api/v1/media/{id}", a.handleDeleteMedia},
+		{"POST /api/v1/media/{id}/convert", a.handleConvertMedia},
 
 		{"GET /api/v1/posts", a.handleListPosts},
 		{"POST /api/v1/posts", a.handleCreatePost},

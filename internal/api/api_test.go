@@ -588,6 +588,18 @@ func TestRoutes(t *testing.T) {
 		if m["filename"] != "cat.png" {
 			t.Fatalf("filename = %v, want the base name", m["filename"])
 		}
+		// Conversion to JPEG makes a new item; asking for anything else, or
+		// converting a JPEG, is a 400.
+		cr := e.post(t, fmt.Sprintf("/api/v1/media/%v/convert", m["id"]), map[string]any{"to": "jpeg"})
+		wantStatus(t, cr, http.StatusCreated)
+		conv := cr.JSON(t)
+		if conv["mime"] != "image/jpeg" || conv["id"] == m["id"] {
+			t.Fatalf("converted = %v", conv)
+		}
+		wantStatus(t, e.post(t, fmt.Sprintf("/api/v1/media/%v/convert", conv["id"]), map[string]any{"to": "jpeg"}), http.StatusBadRequest)
+		wantStatus(t, e.post(t, fmt.Sprintf("/api/v1/media/%v/convert", m["id"]), map[string]any{"to": "gif"}), http.StatusBadRequest)
+		wantStatus(t, e.post(t, "/api/v1/media/999/convert", map[string]any{"to": "jpeg"}), http.StatusNotFound)
+		wantStatus(t, e.do(t, req{Method: "DELETE", Path: fmt.Sprintf("/api/v1/media/%v", conv["id"])}), http.StatusNoContent)
 		mediaID := idOf(m)
 		if loc := r.Header.Get("Location"); loc != fmt.Sprintf("/api/v1/media/%d", mediaID) {
 			t.Fatalf("Location = %q", loc)

@@ -192,3 +192,21 @@ func (f *fakeMedia) Upload(ctx context.Context, r io.Reader, filename string) (*
 }
 
 func (f *fakeMedia) Delete(ctx context.Context, id int64) error { return f.st.DeleteMedia(ctx, id) }
+
+// ConvertToJPEG records a JPEG twin of a PNG (the real conversion is tested
+// in internal/media).
+func (f *fakeMedia) ConvertToJPEG(ctx context.Context, id int64) (*snsos.MediaRef, error) {
+	src, err := f.st.FindMediaByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if src.Mime == "image/jpeg" {
+		return nil, snsos.Errorf(snsos.EINVALID, "the image is already JPEG")
+	}
+	m := &snsos.MediaRef{SHA256: "jpeg-" + src.SHA256, Key: "sha256/jpeg-" + src.SHA256, Mime: "image/jpeg", Size: src.Size,
+		Width: src.Width, Height: src.Height, Filename: src.Filename + ".jpg"}
+	if _, err := f.st.CreateMedia(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

@@ -111,6 +111,37 @@ func (a *API) handleDeleteMedia(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// handleConvertMedia makes a converted copy of a media item as a new item:
+// {"to": "jpeg"} (the only conversion so far). Nothing is converted unless
+// the operator asks.
+func (a *API) handleConvertMedia(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "media")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var in struct {
+		To string `json:"to"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if in.To != "jpeg" {
+		var v snsos.ValidationErrors
+		v.Add("to", "one_of", "the only conversion is to \"jpeg\"")
+		a.error(w, r, v.Err())
+		return
+	}
+	m, err := a.media.ConvertToJPEG(r.Context(), id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/media/"+strconv.FormatInt(m.ID, 10))
+	writeJSON(w, http.StatusCreated, a.mediaView(m))
+}
+
 var errUploadType = snsos.Errorf(eUnsupportedMediaType,
 	`Send the file as multipart/form-data in the field "file", or as the raw body with its own Content-Type.`)
 
