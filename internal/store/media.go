@@ -57,7 +57,13 @@ func (s *Store) ListMedia(ctx context.Context, limit int) ([]*snsos.MediaRef, er
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+mediaCols+` FROM media ORDER BY id DESC LIMIT $1`, limit)
+	return s.queryMedia(ctx, `ORDER BY id DESC LIMIT $1`, limit)
+}
+
+// queryMedia returns the media records selected by the rest of a query
+// (WHERE, ORDER BY, LIMIT) after "SELECT … FROM media".
+func (s *Store) queryMedia(ctx context.Context, rest string, args ...any) ([]*snsos.MediaRef, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+mediaCols+` FROM media `+rest, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -16,21 +16,7 @@ func (s *Store) UnreferencedMedia(ctx context.Context, createdBefore time.Time, 
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+mediaCols+` FROM media
-		WHERE id > $1 AND created_at < $2
+	return s.queryMedia(ctx, `WHERE id > $1 AND created_at < $2
 		AND NOT EXISTS (SELECT 1 FROM post_media WHERE post_media.media_id = media.id)
-		ORDER BY id LIMIT $3`, afterID, createdBefore.UTC().Truncate(time.Microsecond), limit)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []*snsos.MediaRef{}
-	for rows.Next() {
-		m, err := scanMedia(rows)
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, m)
-	}
-	return out, mapErr(rows.Err())
+		ORDER BY id LIMIT $3`, afterID, dbTime(createdBefore), limit)
 }
