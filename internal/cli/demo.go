@@ -161,9 +161,11 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	}
 	fmt.Fprintf(out, "simulated X API: %s/sim/x (what it published: %s/sim/x/__sim/posts)\n", publicURL, publicURL)
 	fmt.Fprintf(out, "metric checkpoints are accelerated: +1h after %s, +24h after %s, +7d after %s\n", cps[0].After, cps[1].After, cps[2].After)
-	fmt.Fprintf(out, "try: curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", token)
-	fmt.Fprintf(out, "       -d '{\"body\":\"Hello from sns-os\",\"targets\":[{\"account_id\":%d}],\"approve\":true,\"scheduled_at\":\"%s\"}' %s/api/v1/posts\n",
-		accts[0].ID, time.Now().Add(10*time.Second).In(cfg.Location()).Format(time.RFC3339), publicURL)
+	fmt.Fprintf(out, "try (publishes one minute from when you run it):\n")
+	fmt.Fprintf(out, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", token)
+	fmt.Fprintf(out, "    -d '{\"body\":\"Hello from sns-os\",\"targets\":[{\"account_id\":%d}],\"approve\":true,\"scheduled_at\":\"'$(date -u -d '+1 minute' +%%Y-%%m-%%dT%%H:%%M:%%SZ)'\"}' \\\n", accts[0].ID)
+	fmt.Fprintf(out, "    %s/api/v1/posts\n", publicURL)
+	fmt.Fprintf(out, "  then: curl -H 'Authorization: Bearer %s' %s/api/v1/posts\n", token, publicURL)
 	fmt.Fprintf(out, "Instagram, Threads and TikTok simulators arrive in later releases. Press Ctrl-C to stop.\n")
 	return nil
 }

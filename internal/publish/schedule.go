@@ -30,13 +30,14 @@ func (e *Engine) CreatePost(ctx context.Context, p *snsos.Post, approve bool) er
 		return (&snsos.ValidationErrors{{Field: "targets", Rule: "required", Message: "choose at least one account"}}).Err()
 	}
 	now := e.now()
+	asGiven := p.ScheduledAt
 	if !p.ScheduledAt.IsZero() {
 		p.ScheduledAt = dbTime(p.ScheduledAt)
 	}
 	schedule := approve && !p.ScheduledAt.IsZero()
 	var v snsos.ValidationErrors
 	if !p.ScheduledAt.IsZero() && p.ScheduledAt.Before(now.Add(-scheduleSlack)) {
-		v.Add("scheduled_at", "future", "%s is in the past; choose a later time", p.ScheduledAt.Format(time.RFC3339))
+		v.Add("scheduled_at", "future", "%s is in the past; choose a later time", asGiven.Format(time.RFC3339))
 	}
 	media, err := e.loadMedia(ctx, p.MediaIDs, &v)
 	if err != nil {
@@ -215,12 +216,13 @@ func (e *Engine) Schedule(ctx context.Context, postID int64, at time.Time) (*sns
 	if err != nil {
 		return nil, err
 	}
+	asGiven := at
 	at = dbTime(at)
 	var v snsos.ValidationErrors
 	if at.IsZero() {
 		v.Add("scheduled_at", "required", "give a time with its zone, e.g. 2026-12-24T09:00:00+09:00")
 	} else if at.Before(e.now().Add(-scheduleSlack)) {
-		v.Add("scheduled_at", "future", "%s is in the past; choose a later time", at.Format(time.RFC3339))
+		v.Add("scheduled_at", "future", "%s is in the past; choose a later time", asGiven.Format(time.RFC3339))
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
