@@ -58,6 +58,7 @@ type Store interface {
 	ListMedia(ctx context.Context, limit int) ([]*snsos.MediaRef, error)
 	FindAPITokenByHash(ctx context.Context, hash string) (*snsos.APIToken, error)
 	TouchAPIToken(ctx context.Context, id int64) error
+	DeletePost(ctx context.Context, postID int64) (unusedMedia []int64, err error)
 }
 
 var _ Store = (*store.Store)(nil)
@@ -185,6 +186,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 		{"POST /api/v1/posts/{id}/approve", a.handleApprovePost},
 		{"POST /api/v1/posts/{id}/schedule", a.handleSchedulePost},
 		{"POST /api/v1/posts/{id}/cancel", a.handleCancelPost},
+		{"DELETE /api/v1/posts/{id}", a.handleDeletePost},
 
 		{"GET /api/v1/targets/{id}", a.handleGetTarget},
 		{"POST /api/v1/targets/{id}/retry", a.handleRetryTarget},

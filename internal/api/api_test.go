@@ -912,7 +912,7 @@ func TestErrors(t *testing.T) {
 		{name: "delete unknown media", req: req{Method: "DELETE", Path: "/api/v1/media/999999"}, status: 404},
 		{name: "unknown route", req: req{Method: "GET", Path: "/api/v1/nothing/here"}, status: 404},
 		{name: "wrong method on a list", req: req{Method: "PUT", Path: "/api/v1/posts", Raw: "{}"}, status: 405, allow: "GET, POST, HEAD"},
-		{name: "wrong method on an item", req: req{Method: "DELETE", Path: "/api/v1/posts/1"}, status: 405, allow: "GET, HEAD"},
+		{name: "wrong method on an item", req: req{Method: "PUT", Path: "/api/v1/posts/1"}, status: 405, allow: "GET, DELETE, HEAD"},
 		{name: "wrong method on an action", req: req{Method: "GET", Path: "/api/v1/posts/1/approve"}, status: 405, allow: "POST"},
 		{name: "bad state filter", req: req{Method: "GET", Path: "/api/v1/posts?state=lost&limit=0&before=x"},
 			status: 400, fields: []field{{"state", "enum"}, {"limit", "range"}, {"before", "positive"}}},
@@ -1095,4 +1095,37 @@ func TestLocation(t *testing.T) {
 	if !slices.Contains([]string{"scheduled"}, post["status"].(string)) {
 		t.Fatalf("status = %v", post["status"])
 	}
+}
+
+func TestDeletePostOffersMedia(t *testing.T) {
+	t.Parallel()
+	e := sqliteEnv(t)
+	up := e.uploadMultipart(t, "file", "a.png", pngBytes(t))
+	wantStatus(t, up, http.StatusCreated)
+	mid := idOf(up.JSON(t))
+	newPost := func() int64 {
+		r := e.post(t, "/api/v1/posts", map[string]any{"body": "to delete", "media_ids": []int64{mid},
+			"targets": []any{map[string]any{"account_id": e.accounts[snsos.PlatformX].ID}}})
+		wantStatus(t, r, http.StatusCreated)
+		return idOf(r.JSON(t))
+	}
+	// Without the flag the unused media is offered, not deleted.
+	id := newPost()
+	r := e.do(t, req{Method: "DELETE", Path: fmt.Sprintf("/api/v1/posts/%d", id)})
+	wantStatus(t, r, http.StatusOK)
+	if got := fmt.Sprint(r.JSON(t)["media_unused"]); got != fmt.Sprintf("[%d]", mid) {
+		t.Fatalf("media_unused = %s", got)
+	}
+	wantStatus(t, e.get(t, fmt.Sprintf("/api/v1/posts/%d", id)), http.StatusNotFound)
+	wantStatus(t, e.get(t, fmt.Sprintf("/api/v1/media/%d", mid)), http.StatusOK)
+	// With delete_media=true it goes too.
+	id = newPost()
+	r = e.do(t, req{Method: "DELETE", Path: fmt.Sprintf("/api/v1/posts/%d?delete_media=true", id)})
+	wantStatus(t, r, http.StatusOK)
+	if got := fmt.Sprint(r.JSON(t)["media_deleted"]); got != fmt.Sprintf("[%d]", mid) {
+		t.Fatalf("media_deleted = %s", got)
+	}
+	wantStatus(t, e.get(t, fmt.Sprintf("/api/v1/media/%d", mid)), http.StatusNotFound)
+	wantStatus(t, e.do(t, req{Method: "DELETE", Path: "/api/v1/posts/999"}), http.StatusNotFound)
+	wantStatus(t, e.do(t, req{Method: "DELETE", Path: fmt.Sprintf("/api/v1/posts/%d?delete_media=maybe", newPost())}), http.StatusBadRequest)
 }

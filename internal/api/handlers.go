@@ -364,6 +364,49 @@ func (a *API) handleCancelPost(w http.ResponseWriter, r *http.Request) {
 	a.respondPost(w, r, http.StatusOK, id)
 }
 
+// handleDeletePost deletes a post record (refused while a target is
+// scheduled or in flight). Its media that no other post uses are offered
+// for deletion in the answer (media_unused), and deleted at once with
+// ?delete_media=true; media still in use elsewhere is kept.
+func (a *API) handleDeletePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "post")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	withMedia := false
+	if v := r.URL.Query().Get("delete_media"); v != "" {
+		if withMedia, err = strconv.ParseBool(v); err != nil {
+			var ve snsos.ValidationErrors
+			ve.Add("delete_media", "bool", "use true or false")
+			a.error(w, r, ve.Err())
+			return
+		}
+	}
+	unused, err := a.store.DeletePost(r.Context(), id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	out := struct {
+		Deleted      bool    `json:"deleted"`
+		MediaUnused  []int64 `json:"media_unused"`
+		MediaDeleted []int64 `json:"media_deleted"`
+	}{Deleted: true, MediaUnused: []int64{}, MediaDeleted: []int64{}}
+	for _, mid := range unused {
+		if withMedia {
+			if err := a.media.Delete(r.Context(), mid); err == nil {
+				out.MediaDeleted = append(out.MediaDeleted, mid)
+				continue
+			} else if !snsos.IsCode(err, snsos.ECONFLICT) && !snsos.IsCode(err, snsos.ENOTFOUND) {
+				a.log.Error("delete media of a deleted post", "media_id", mid, "err", err)
+			}
+		}
+		out.MediaUnused = append(out.MediaUnused, mid)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 // respondPost answers with the post as stored now, targets with their
 // attempts and metrics.
 func (a *API) respondPost(w http.ResponseWriter, r *http.Request, status int, id int64) {

@@ -500,3 +500,60 @@ func (s *Store) SetPostTimes(ctx context.Context, postID int64, approvedAt, sche
 		return nil
 	})
 }
+
+// DeletePost deletes a post record with its targets, attempts and metric
+// snapshots. It refuses (ECONFLICT) while a target is scheduled or in
+// flight: cancel it first, or wait for its outcome. It returns the ids of
+// the post's media that no other post uses, which the caller may offer to
+// delete too.
+func (s *Store) DeletePost(ctx context.Context, postID int64) (unusedMedia []int64, err error) {
+	err = s.withTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, state FROM targets WHERE post_id = $1`, postID)
+		if err != nil {
+			return mapErr(err)
+		}
+		for rows.Next() {
+			var id int64
+			var st snsos.TargetState
+			if err := rows.Scan(&id, &st); err != nil {
+				rows.Close()
+				return mapErr(err)
+			}
+			switch st {
+			case snsos.StateScheduled, snsos.StatePublishing, snsos.StateRetryWait, snsos.StateUnknown, snsos.StateNeedsOperator:
+				rows.Close()
+				return snsos.Errorf(snsos.ECONFLICT, "target %d is %s; cancel it or settle it before deleting the post", id, st)
+			}
+		}
+		rows.Close()
+		mrows, err := tx.QueryContext(ctx, `SELECT DISTINCT media_id FROM post_media pm WHERE post_id = $1
+			AND NOT EXISTS (SELECT 1 FROM post_media o WHERE o.media_id = pm.media_id AND o.post_id <> $1) ORDER BY media_id`, postID)
+		if err != nil {
+			return mapErr(err)
+		}
+		for mrows.Next() {
+			var id int64
+			if err := mrows.Scan(&id); err != nil {
+				mrows.Close()
+				return mapErr(err)
+			}
+			unusedMedia = append(unusedMedia, id)
+		}
+		mrows.Close()
+		res, err := tx.ExecContext(ctx, `DELETE FROM posts WHERE id = $1`, postID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("post", postID)
+		}
+		return s.audit(ctx, tx, "operator", "post.delete", "post", postID, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	if unusedMedia == nil {
+		unusedMedia = []int64{}
+	}
+	return unusedMedia, nil
+}

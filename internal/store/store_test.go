@@ -578,3 +578,35 @@ func TestUnreachablePostgres(t *testing.T) {
 		t.Fatalf("error = %q: want it to name SNSOS_DATABASE_URL and not show the password", err)
 	}
 }
+
+func TestDeletePost(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		s := env.Store
+		x := mustAccount(t, s, snsos.PlatformX, "1")
+		m1 := &snsos.MediaRef{SHA256: "m1", Key: "k1", Mime: "image/png", Size: 1}
+		m2 := &snsos.MediaRef{SHA256: "m2", Key: "k2", Mime: "image/png", Size: 1}
+		s.CreateMedia(ctx, m1)
+		s.CreateMedia(ctx, m2)
+		p := &snsos.Post{Body: "a", MediaIDs: []int64{m1.ID, m2.ID}, Targets: []*snsos.Target{{AccountID: x.ID}}}
+		other := &snsos.Post{Body: "b", MediaIDs: []int64{m2.ID}, Targets: []*snsos.Target{{AccountID: x.ID}}}
+		sched := &snsos.Post{Body: "c", ScheduledAt: time.Now().Add(time.Hour), Targets: []*snsos.Target{{AccountID: x.ID, State: snsos.StateScheduled}}}
+		for _, q := range []*snsos.Post{p, other, sched} {
+			if err := s.CreatePost(ctx, q, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		unused, err := s.DeletePost(ctx, p.ID)
+		if err != nil || len(unused) != 1 || unused[0] != m1.ID {
+			t.Fatalf("DeletePost = %v, %v; want [%d]", unused, err, m1.ID)
+		}
+		_, err = s.FindPostByID(ctx, p.ID)
+		wantCode(t, err, snsos.ENOTFOUND)
+		_, err = s.DeletePost(ctx, sched.ID)
+		wantCode(t, err, snsos.ECONFLICT)
+		_, err = s.DeletePost(ctx, 999)
+		wantCode(t, err, snsos.ENOTFOUND)
+		if err := s.DeleteMedia(ctx, m1.ID); err != nil {
+			t.Fatalf("media of a deleted post is still held: %v", err)
+		}
+	})
+}
