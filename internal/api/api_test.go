@@ -1103,14 +1103,17 @@ func TestDeletePostOffersMedia(t *testing.T) {
 	up := e.uploadMultipart(t, "file", "a.png", pngBytes(t))
 	wantStatus(t, up, http.StatusCreated)
 	mid := idOf(up.JSON(t))
-	newPost := func() int64 {
-		r := e.post(t, "/api/v1/posts", map[string]any{"body": "to delete", "media_ids": []int64{mid},
+	newPost := func(media ...int64) int64 {
+		if media == nil {
+			media = []int64{}
+		}
+		r := e.post(t, "/api/v1/posts", map[string]any{"body": "to delete", "media_ids": media,
 			"targets": []any{map[string]any{"account_id": e.accounts[snsos.PlatformX].ID}}})
 		wantStatus(t, r, http.StatusCreated)
 		return idOf(r.JSON(t))
 	}
 	// Without the flag the unused media is offered, not deleted.
-	id := newPost()
+	id := newPost(mid)
 	r := e.do(t, req{Method: "DELETE", Path: fmt.Sprintf("/api/v1/posts/%d", id)})
 	wantStatus(t, r, http.StatusOK)
 	if got := fmt.Sprint(r.JSON(t)["media_unused"]); got != fmt.Sprintf("[%d]", mid) {
@@ -1119,7 +1122,7 @@ func TestDeletePostOffersMedia(t *testing.T) {
 	wantStatus(t, e.get(t, fmt.Sprintf("/api/v1/posts/%d", id)), http.StatusNotFound)
 	wantStatus(t, e.get(t, fmt.Sprintf("/api/v1/media/%d", mid)), http.StatusOK)
 	// With delete_media=true it goes too.
-	id = newPost()
+	id = newPost(mid)
 	r = e.do(t, req{Method: "DELETE", Path: fmt.Sprintf("/api/v1/posts/%d?delete_media=true", id)})
 	wantStatus(t, r, http.StatusOK)
 	if got := fmt.Sprint(r.JSON(t)["media_deleted"]); got != fmt.Sprintf("[%d]", mid) {
