@@ -1,6 +1,7 @@
-# sns-os — make test installs what the tests need (PostgreSQL from Debian's
-# packages when missing), starts a throwaway PostgreSQL on loopback, then runs
-# vet, a pure-Go build and every test on SQLite and PostgreSQL.
+# sns-os — make test installs what the tests need (PostgreSQL and Chromium
+# from Debian's packages when missing), starts a throwaway PostgreSQL on
+# loopback, then runs vet, a pure-Go build and every test on SQLite and
+# PostgreSQL, the browser tests in headless Chromium.
 
 GO       ?= go
 PKGS     ?= ./...
@@ -8,7 +9,7 @@ PKGS     ?= ./...
 RACE     ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 TESTFLAGS ?= -count=1 -timeout 15m
 
-.PHONY: all build test vet testdb testdb-stop bench fuzz demo clean
+.PHONY: all build test vet testdb testdb-stop bench fuzz demo clean screenshots
 
 all: build
 
@@ -22,6 +23,7 @@ vet:
 
 test: vet
 	CGO_ENABLED=0 $(GO) build ./...
+	@scripts/chromium.sh
 	@url=$$(scripts/testdb.sh start) || exit 1; \
 	  echo "testing with SNSOS_TEST_POSTGRES_URL=$$url"; \
 	  SNSOS_TEST_POSTGRES_URL="$$url" $(GO) test $(RACE) $(TESTFLAGS) $(PKGS); rc=$$?; \
@@ -46,6 +48,11 @@ fuzz:
 
 demo:
 	$(GO) run ./cmd/sns-os demo
+
+# Regenerate docs/screenshots/ from the browser test.
+screenshots:
+	@scripts/chromium.sh
+	SNSOS_SCREENSHOTS=1 $(GO) test -count=1 -run Browser ./internal/web/
 
 clean:
 	rm -rf bin

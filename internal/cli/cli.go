@@ -39,6 +39,7 @@ func commands() []command {
 		{"lint", "check a post's text against a platform's rules (reads stdin)", runLint},
 		{"token", "manage API tokens: create, list, revoke", runToken},
 		{"accounts", "list accounts, or print the URL that connects one", runAccounts},
+		{"operator", "set the operator password", runOperator},
 		{"config", "print the effective configuration, secrets masked", runConfig},
 		{"keys", "manage the master key: generate, status, rotate", runKeys},
 		{"backup", "write a consistent copy of the SQLite database", runBackup},

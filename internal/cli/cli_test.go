@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/auth"
 	"github.com/sns-os/snsos/internal/secret"
 	"github.com/sns-os/snsos/internal/store"
 	"github.com/sns-os/snsos/internal/store/storetest"
@@ -298,7 +299,7 @@ func TestServeOnPostgres(t *testing.T) {
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	base, stdout, stderr, stop := startServe(t, map[string]string{"SNSOS_DATA_DIR": t.TempDir()}, "demo", "--checkpoint-delays", "5s,6s,7s")
-	m := stdout.waitFor(t, regexp.MustCompile(`(?s)operator password: (\S+)\napi token: (\S+)\nconnected X account @(\S+) \(id (\d+)\)`))
+	m := stdout.waitFor(t, regexp.MustCompile(`(?s)operator password: (\S+)\n.*api token: (\S+)\nconnected X account @(\S+) \(id (\d+)\)`))
 	if len(m[1]) < 16 {
 		t.Fatalf("weak operator password %q", m[1])
 	}
@@ -560,5 +561,34 @@ func TestLint(t *testing.T) {
 				t.Fatalf("code %d (want %d)\nstdout: %s\nstderr: %s", r.code, tt.code, r.stdout, r.stderr)
 			}
 		})
+	}
+}
+
+func TestOperatorPassword(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	env := map[string]string{"SNSOS_DATA_DIR": data}
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), []string{"operator", "password"}, func(k string) string { return env[k] }, strings.NewReader("correct horse battery staple\n"), &out, &errb)
+	if code != 0 {
+		t.Fatalf("set password: %d %s", code, errb.String())
+	}
+	s, err := store.Open(context.Background(), store.Options{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := s.Setting(context.Background(), auth.PasswordSetting)
+	s.Close()
+	if ok, _ := auth.VerifyPassword("correct horse battery staple", hash); err != nil || !ok {
+		t.Fatalf("stored hash does not verify: %v", err)
+	}
+	if r := runIn(t, "short\n", "operator", "password", "--data", data); r.code != 1 || !strings.Contains(r.stderr, "too short") {
+		t.Fatalf("short password: %d %s", r.code, r.stderr)
+	}
+	if r := runIn(t, "", "operator", "password", "--data", data); r.code != 1 || !strings.Contains(r.stderr, "no password on stdin") {
+		t.Fatalf("no stdin: %d %s", r.code, r.stderr)
+	}
+	if r := runIn(t, "", "operator", "password", "--generate", "--data", data); r.code != 0 || !strings.HasPrefix(r.stdout, "operator password: ") {
+		t.Fatalf("generate: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 }

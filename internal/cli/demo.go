@@ -155,6 +155,7 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	out := e.stdout
 	fmt.Fprintf(out, "sns-os demo is running at %s (data in %s)\n", publicURL, cfg.DataDir)
 	fmt.Fprintf(out, "operator password: %s\n", pw)
+	fmt.Fprintf(out, "sign in at %s/signin with that password\n", publicURL)
 	fmt.Fprintf(out, "api token: %s\n", token)
 	for _, a := range accts {
 		fmt.Fprintf(out, "connected %s account @%s (id %d) through the simulator's OAuth flow\n", a.Platform.DisplayName(), a.Handle, a.ID)

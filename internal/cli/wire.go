@@ -22,6 +22,7 @@ import (
 	"github.com/sns-os/snsos/internal/publish"
 	"github.com/sns-os/snsos/internal/store"
 	"github.com/sns-os/snsos/internal/tokens"
+	"github.com/sns-os/snsos/internal/web"
 )
 
 // lateJobs lets the services that insert jobs be built before the River
@@ -48,6 +49,7 @@ type services struct {
 	api       *api.API
 	jobs      *jobs.Client
 	heartbeat *jobs.Heartbeat
+	web       *web.Handler
 }
 
 // wireOptions are what the demo changes.
@@ -109,6 +111,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	lj.c = s.jobs
 	s.api = api.New(api.Config{Store: a.store, Engine: s.engine, Connector: s.tokens, Metrics: s.collector, Media: s.media,
 		Logger: a.log, Location: cfg.Location(), MediaURL: s.links.URL})
+	s.web = web.New(web.Config{Store: a.store, PublicURL: o.publicURL, Location: cfg.Location(), Logger: a.log})
 	if tok := cfg.APIToken.Reveal(); tok != "" {
 		if _, err := api.EnsureBootstrapToken(ctx, a.store, tok); err != nil {
 			return nil, fmt.Errorf("SNSOS_API_TOKEN: %w", err)
@@ -122,6 +125,7 @@ func (s *services) mount(mux *http.ServeMux) {
 	s.api.Routes(mux)
 	s.tokens.Routes(mux)
 	s.links.Routes(mux, s.media) // public: the signature is the credential
+	s.web.Routes(mux)            // the operator UI: every page but sign-in needs a session
 }
 
 func (s *services) store() *store.Store { return s.app.store }

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -67,7 +66,6 @@ func New(opts Options) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	mux.HandleFunc("GET /{$}", s.handleHome)
 	if opts.Mount != nil {
 		opts.Mount(mux)
 	}
@@ -163,19 +161,6 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		word = "not ready"
 	}
 	writeJSON(w, status, map[string]any{"status": word, "checks": checks})
-}
-
-var homeTmpl = template.Must(template.New("home").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>sns-os</title></head>
-<body><main><h1>sns-os</h1>
-<p>sns-os {{.}} is running. The operator interface arrives in a later release; the JSON health endpoints are
-<a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a>.</p></main></body></html>
-`))
-
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	homeTmpl.Execute(w, s.opts.Version)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -67,7 +67,6 @@ func TestHealthAndReady(t *testing.T) {
 		{"healthz", nil, "/healthz", 200, `"ok"`},
 		{"ready", nil, "/readyz", 200, `"ready"`},
 		{"not ready", errors.New("dial tcp 10.0.0.1: refused"), "/readyz", 503, `"failing"`},
-		{"home", nil, "/", 200, "sns-os"},
 		{"unknown", nil, "/nope", 404, ""},
 	}
 	for _, tt := range tests {
@@ -88,7 +87,7 @@ func TestHealthAndReady(t *testing.T) {
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
 	s, _ := newTestServer(t, nil)
-	w := do(t, s.Handler(), "GET", "/", nil)
+	w := do(t, s.Handler(), "GET", "/healthz", nil)
 	h := w.Header()
 	csp := h.Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'self'", "frame-ancestors 'none'", "object-src 'none'"} {
@@ -106,7 +105,7 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Error("HSTS on a plain-http public URL")
 	}
 	https := New(Options{PublicURL: "https://sns.example.com"})
-	if do(t, https.Handler(), "GET", "/", nil).Header().Get("Strict-Transport-Security") == "" {
+	if do(t, https.Handler(), "GET", "/healthz", nil).Header().Get("Strict-Transport-Security") == "" {
 		t.Error("no HSTS on https")
 	}
 }

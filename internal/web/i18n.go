@@ -1,0 +1,164 @@
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/active.*.json
+var localeFS embed.FS
+
+// Languages the UI speaks, in the matcher's order: the first is the
+// fallback for a message a translation lacks and for a browser that asks
+// for neither.
+var languages = []language.Tag{language.English, language.Japanese}
+
+// langCodes are the cookie values and <html lang> codes of languages.
+var langCodes = []string{"en", "ja"}
+
+// langCookie holds the language the operator chose with the switcher.
+const langCookie = "lang"
+
+var (
+	bundle  = newBundle()
+	matcher = language.NewMatcher(languages)
+)
+
+func newBundle() *i18n.Bundle {
+	b := i18n.NewBundle(languages[0])
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	for _, code := range langCodes {
+		if _, err := b.LoadMessageFileFS(localeFS, "locales/active."+code+".json"); err != nil {
+			panic(fmt.Sprintf("web: locale %s: %v", code, err)) // embedded: a test catches it
+		}
+	}
+	return b
+}
+
+// pickLang returns the index in langCodes of the language for a request:
+// the lang cookie when it names a known language, else the best match for
+// Accept-Language, else English.
+func pickLang(r *http.Request) int {
+	if c, err := r.Cookie(langCookie); err == nil {
+		if i := langIndex(c.Value); i >= 0 {
+			return i
+		}
+	}
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return 0
+	}
+	// The matcher returns tags such as ja-u-rg-jpzzzz; the index is what
+	// names the language.
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return 0
+	}
+	return i
+}
+
+func langIndex(code string) int {
+	for i, c := range langCodes {
+		if c == code {
+			return i
+		}
+	}
+	return -1
+}
+
+// translator localizes the messages of one page.
+type translator struct {
+	lang string
+	loc  *i18n.Localizer
+	// missing is called with the id of a message no locale has.
+	missing func(id string)
+}
+
+func newTranslator(lang int, missing func(string)) *translator {
+	code := langCodes[lang]
+	return &translator{lang: code, loc: i18n.NewLocalizer(bundle, code), missing: missing}
+}
+
+// T returns the message id in the page's language, falling back to English
+// when the translation lacks it, and to the id itself when no locale has it.
+// data is pairs of placeholder names and values.
+func (tr *translator) T(id string, data ...any) string {
+	var td map[string]any
+	if len(data) > 0 {
+		td = make(map[string]any, len(data)/2)
+		for i := 0; i+1 < len(data); i += 2 {
+			if k, ok := data[i].(string); ok {
+				td[k] = data[i+1]
+			}
+		}
+	}
+	lc := &i18n.LocalizeConfig{MessageID: id, TemplateData: td}
+	if n, ok := td["Count"]; ok {
+		lc.PluralCount = n
+	}
+	s, tag, err := tr.loc.LocalizeWithTag(lc)
+	var nf *i18n.MessageNotFoundErr
+	switch {
+	case err == nil:
+		return s
+	case errors.As(err, &nf) && s != "" && tag == languages[0]:
+		return s // English fallback
+	default:
+		if tr.missing != nil {
+			tr.missing(id)
+		}
+		return id
+	}
+}
+
+// TH is T for a message whose placeholders are HTML (such as a <code>
+// command): every string value is escaped, template.HTML values are kept,
+// and the message text itself comes from the embedded, reviewed locale
+// files.
+func (tr *translator) TH(id string, data ...any) template.HTML {
+	esc := make([]any, len(data))
+	for i, v := range data {
+		switch v := v.(type) {
+		case template.HTML:
+			esc[i] = string(v)
+		case string:
+			if i%2 == 1 {
+				esc[i] = template.HTMLEscapeString(v)
+			} else {
+				esc[i] = v
+			}
+		default:
+			esc[i] = v
+		}
+	}
+	return template.HTML(tr.T(id, esc...)) // #nosec: values escaped above
+}
+
+// weekdaysJA are the Japanese weekday names (ui-guide §7: our own table,
+// not time.Format).
+var weekdaysJA = [7]string{"日", "月", "火", "水", "木", "金", "土"}
+
+// shortTime formats t for lists: "28 Nov 21:00" / "11月28日(土) 21:00",
+// with the year when it is not this year's.
+func shortTime(lang string, t, now time.Time) string {
+	sameYear := t.Year() == now.Year()
+	if lang == "ja" {
+		s := fmt.Sprintf("%d月%d日(%s) %02d:%02d", int(t.Month()), t.Day(), weekdaysJA[t.Weekday()], t.Hour(), t.Minute())
+		if !sameYear {
+			s = fmt.Sprintf("%d年", t.Year()) + s
+		}
+		return s
+	}
+	if !sameYear {
+		return t.Format("2 Jan 2006 15:04")
+	}
+	return t.Format("2 Jan 15:04")
+}

@@ -1,0 +1,135 @@
+package web
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/auth"
+)
+
+type signinData struct {
+	Next       string
+	Error      string
+	NoPassword bool
+	SignedOut  bool
+}
+
+// clientKey is what sign-in throttling counts by: the peer's IP address.
+// Forwarded headers are not trusted (a proxy in front would make every
+// client one; a trusted-proxy setting can come later).
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// passwordHash returns the operator password hash, or "" when none is set.
+func (h *Handler) passwordHash(r *http.Request) (string, error) {
+	v, err := h.store.Setting(r.Context(), auth.PasswordSetting)
+	if snsos.IsCode(err, snsos.ENOTFOUND) {
+		return "", nil
+	}
+	return v, err
+}
+
+func (h *Handler) handleSignin(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"), h.home)
+	// Already signed in: go on.
+	if sess, err := h.session(r); err == nil && sess != nil {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	hash, err := h.passwordHash(r)
+	if err != nil {
+		h.serverError(w, r, "read password hash", err)
+		return
+	}
+	d := &signinData{Next: next, NoPassword: hash == "", SignedOut: r.URL.Query().Get("signedout") == "1"}
+	h.render(w, http.StatusOK, "signin", h.newPage(r, "signin.title", false, d))
+}
+
+func (h *Handler) handleSigninPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	d := &signinData{Next: safeNext(r.PostForm.Get("next"), h.home)}
+	p := h.newPage(r, "signin.title", false, d)
+	key := clientKey(r)
+	if blocked, left := h.throttle.Blocked(key); blocked {
+		h.tooMany(w, p, d, left)
+		return
+	}
+	hash, err := h.passwordHash(r)
+	if err != nil {
+		h.serverError(w, r, "read password hash", err)
+		return
+	}
+	if hash == "" {
+		d.NoPassword = true
+		h.render(w, http.StatusServiceUnavailable, "signin", p)
+		return
+	}
+	pw := r.PostForm.Get("password")
+	ok := false
+	if pw != "" && len(pw) <= 1024 {
+		select {
+		case h.verify <- struct{}{}:
+		case <-r.Context().Done():
+			return
+		}
+		ok, err = auth.VerifyPassword(pw, hash)
+		<-h.verify
+		if err != nil {
+			h.serverError(w, r, "verify password", err)
+			return
+		}
+	}
+	if !ok {
+		h.log.Warn("web: sign-in refused", "remote", key)
+		if blocked, left := h.throttle.Fail(key); blocked {
+			h.tooMany(w, p, d, left)
+			return
+		}
+		d.Error = p.T("signin.wrong")
+		h.render(w, http.StatusUnauthorized, "signin", p)
+		return
+	}
+	h.throttle.Reset(key)
+	if err := h.startSession(w, r); err != nil {
+		h.serverError(w, r, "start session", err)
+		return
+	}
+	h.log.Info("web: operator signed in", "remote", key)
+	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+func (h *Handler) tooMany(w http.ResponseWriter, p *page, d *signinData, left time.Duration) {
+	mins := int(math.Ceil(left.Minutes()))
+	if mins < 1 {
+		mins = 1
+	}
+	d.Error = p.T("signin.throttled", "Count", mins)
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(left.Seconds()))))
+	h.render(w, http.StatusTooManyRequests, "signin", p)
+}
+
+// handleSignout ends the session. Cross-origin protection (in
+// internal/server) refuses it from another site.
+func (h *Handler) handleSignout(w http.ResponseWriter, r *http.Request) {
+	if hash := h.cookieHash(r); hash != "" {
+		if err := h.store.DeleteSession(r.Context(), hash); err != nil {
+			h.serverError(w, r, "delete session", err)
+			return
+		}
+	}
+	h.clearSessionCookie(w)
+	http.Redirect(w, r, "/signin?signedout=1", http.StatusSeeOther)
+}

@@ -1,0 +1,203 @@
+// Package web is the operator's web interface: server-rendered HTML pages
+// behind a password sign-in and a session cookie, in English and Japanese,
+// with one embedded stylesheet and no JavaScript required. Nothing it
+// serves refers to another origin.
+//
+// Routes mounts the pages on the server's mux; internal/server wraps them
+// with its security headers (CSP) and cross-origin protection.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sns-os/snsos/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config configures the web interface.
+type Config struct {
+	Store *store.Store
+	// PublicURL is where operators reach sns-os; https:// makes the
+	// cookies Secure.
+	PublicURL string
+	// Location is the operator's time zone (default UTC).
+	Location *time.Location
+	Logger   *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Handler serves the operator interface.
+type Handler struct {
+	store    *store.Store
+	log      *slog.Logger
+	loc      *time.Location
+	now      func() time.Time
+	secure   bool
+	pages    map[string]*template.Template
+	throttle *throttle
+	verify   chan struct{} // bounds concurrent password checks (argon2id is memory-hard)
+	// home is where the dashboard is mounted: "/" normally.
+	home string
+}
+
+// New builds the handler.
+func New(cfg Config) *Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &Handler{
+		store:    cfg.Store,
+		log:      cfg.Logger,
+		loc:      cfg.Location,
+		now:      cfg.Now,
+		secure:   strings.HasPrefix(cfg.PublicURL, "https://"),
+		pages:    map[string]*template.Template{},
+		throttle: newThrottle(signinMaxFailures, signinWindow, throttleMaxClients, cfg.Now),
+		verify:   make(chan struct{}, 4),
+		home:     "/",
+	}
+	for _, name := range []string{"signin", "home"} {
+		h.pages[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return h
+}
+
+// Routes adds the interface's routes to mux. Every page but sign-in, the
+// language switch and the stylesheet requires a session.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /signin", h.handleSignin)
+	mux.HandleFunc("POST /signin", h.handleSigninPost)
+	mux.HandleFunc("POST /signout", h.handleSignout)
+	mux.HandleFunc("GET /lang/{code}", h.handleLang)
+	mux.HandleFunc("GET "+cssPath, h.handleCSS)
+	mux.Handle("GET /{$}", h.RequireSession(http.HandlerFunc(h.handleHome)))
+}
+
+// Home returns the path of the dashboard.
+func (h *Handler) Home() string { return h.home }
+
+// The stylesheet is served under a name carrying its content hash, so it
+// can be cached for a year.
+var (
+	cssBody = mustRead(staticFS, "static/style.css")
+	cssPath = func() string {
+		sum := sha256.Sum256(cssBody)
+		return "/static/style." + hex.EncodeToString(sum[:6]) + ".css"
+	}()
+)
+
+func (h *Handler) handleCSS(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(cssBody)
+}
+
+// handleLang remembers the chosen language and returns to the page.
+func (h *Handler) handleLang(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	if langIndex(code) < 0 {
+		http.NotFound(w, r)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, safeNext(r.URL.Query().Get("next"), h.home), http.StatusSeeOther)
+}
+
+// page is what every template gets.
+type page struct {
+	*translator
+	Title     string
+	Lang      string
+	CSS       string
+	Path      string
+	Home      string
+	SignedIn  bool
+	Zone      string
+	LangLinks []langLink
+	Data      any
+}
+
+type langLink struct {
+	Code, Name, Href string
+	Current          bool
+}
+
+var langNames = []string{"English", "日本語"}
+
+// Code returns s as inline code, escaped.
+func (p *page) Code(s string) template.HTML {
+	return template.HTML("<code>" + template.HTMLEscapeString(s) + "</code>")
+}
+
+func (h *Handler) newPage(r *http.Request, titleID string, signedIn bool, data any) *page {
+	lang := pickLang(r)
+	tr := newTranslator(lang, func(id string) { h.log.Error("web: message missing from every locale", "id", id) })
+	here := r.URL.Path
+	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
+		here = r.URL.RequestURI()
+	}
+	p := &page{translator: tr, Lang: tr.lang, CSS: cssPath, Path: r.URL.Path, Home: h.home, SignedIn: signedIn, Data: data}
+	p.Title = tr.T(titleID)
+	if signedIn {
+		p.Zone = h.loc.String()
+	}
+	for i, code := range langCodes {
+		p.LangLinks = append(p.LangLinks, langLink{Code: code, Name: langNames[i], Current: i == lang,
+			Href: "/lang/" + code + "?next=" + urlQueryEscape(safeNext(here, h.home))})
+	}
+	return p
+}
+
+// render writes a page; a template failure becomes a plain 500.
+func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page) {
+	var buf bytes.Buffer
+	if err := h.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		h.log.Error("web: render", "page", name, "err", err)
+		http.Error(w, p.T("error.server"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Vary", "Cookie, Accept-Language")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// serverError logs err and shows the operator what to do.
+func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	h.log.Error("web: "+what, "path", r.URL.Path, "err", err)
+	tr := newTranslator(pickLang(r), nil)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, tr.T("error.server"), http.StatusInternalServerError)
+}
+
+func mustRead(fsys fs.FS, name string) []byte {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		panic(fmt.Sprintf("web: %s: %v", name, err))
+	}
+	return b
+}
