@@ -111,7 +111,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	lj.c = s.jobs
 	s.api = api.New(api.Config{Store: a.store, Engine: s.engine, Connector: s.tokens, Metrics: s.collector, Media: s.media,
 		Logger: a.log, Location: cfg.Location(), MediaURL: s.links.URL})
-	s.web = web.New(web.Config{Store: a.store, PublicURL: o.publicURL, Location: cfg.Location(), Logger: a.log})
+	s.web = web.New(web.Config{Store: a.store, Engine: s.engine, PublicURL: o.publicURL, Location: cfg.Location(), Logger: a.log})
 	if tok := cfg.APIToken.Reveal(); tok != "" {
 		if _, err := api.EnsureBootstrapToken(ctx, a.store, tok); err != nil {
 			return nil, fmt.Errorf("SNSOS_API_TOKEN: %w", err)

@@ -177,7 +177,34 @@ func TestBrowserSignin(t *testing.T) {
 		t.Fatalf("on a 375 px screen the page is %d px too wide (%v)", overflow, err)
 	}
 	shot("dashboard-ja-phone.png")
-	step("desktop viewport", chromedp.EmulateViewport(1024, 768), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("posts-h")))
+	noOverflow := func(what string) {
+		t.Helper()
+		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
+		if err != nil || overflow > 0 {
+			t.Fatalf("%s: on a 375 px screen the page is %d px too wide (%v)", what, overflow, err)
+		}
+	}
+
+	// The accounts page, from the header, on the phone.
+	step("open accounts", chromedp.Click(chromedp.CSS(`header a[href="/accounts"]`)), chromedp.WaitVisible(chromedp.ID("connect-h")))
+	if body := text("main"); !strings.Contains(body, "@snsos_demo") || !strings.Contains(body, "連携中") || !strings.Contains(body, "Xと連携") {
+		t.Fatalf("accounts page shows:\n%s", body)
+	}
+	noOverflow("accounts")
+	shot("accounts-ja-phone.png")
+
+	// A post page, from the dashboard.
+	step("open a post", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("posts-h")),
+		chromedp.Click(chromedp.CSS(`td.excerpt a`)), chromedp.WaitVisible(chromedp.ID("targets-h")))
+	if loc := location(); !strings.HasPrefix(loc, "/posts/") {
+		t.Fatalf("post link went to %s", loc)
+	}
+	if body := text("main"); !strings.Contains(body, "新しい投稿のテスト") || !strings.Contains(body, "試行 0回") {
+		t.Fatalf("post page shows:\n%s", body)
+	}
+	noOverflow("post page")
+	shot("post-ja-phone.png")
+	step("desktop viewport", chromedp.EmulateViewport(1024, 768), chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("posts-h")))
 
 	// Sign out, in Japanese.
 	step("sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)), chromedp.WaitVisible(chromedp.ID("password")))

@@ -20,6 +20,7 @@ type accountRow struct {
 }
 
 type postRow struct {
+	Href                   string
 	Excerpt, Time, TimeISO string
 	Targets                []targetRow
 }
@@ -65,7 +66,7 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 	}
 	now := h.now().In(h.loc)
 	for _, post := range posts {
-		row := postRow{Excerpt: excerpt(post.Body, 80)}
+		row := postRow{Href: postHref(post.ID), Excerpt: excerpt(post.Body, 80)}
 		if row.Excerpt == "" {
 			row.Excerpt = p.T("post.notext")
 		}

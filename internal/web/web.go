@@ -40,11 +40,15 @@ type Config struct {
 	Logger   *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Engine carries out the post page's actions (retry, check again,
+	// cancel); nil leaves them refused as unavailable.
+	Engine Engine
 }
 
 // Handler serves the operator interface.
 type Handler struct {
 	store    *store.Store
+	engine   Engine
 	log      *slog.Logger
 	loc      *time.Location
 	now      func() time.Time
@@ -69,6 +73,7 @@ func New(cfg Config) *Handler {
 	}
 	h := &Handler{
 		store:    cfg.Store,
+		engine:   cfg.Engine,
 		log:      cfg.Logger,
 		loc:      cfg.Location,
 		now:      cfg.Now,
@@ -78,7 +83,7 @@ func New(cfg Config) *Handler {
 		verify:   make(chan struct{}, 4),
 		home:     "/",
 	}
-	for _, name := range []string{"signin", "home"} {
+	for _, name := range []string{"signin", "home", "accounts", "post", "notfound"} {
 		h.pages[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return h
@@ -93,6 +98,11 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lang/{code}", h.handleLang)
 	mux.HandleFunc("GET "+cssPath, h.handleCSS)
 	mux.Handle("GET /{$}", h.RequireSession(http.HandlerFunc(h.handleHome)))
+	mux.Handle("GET /accounts", h.RequireSession(http.HandlerFunc(h.handleAccounts)))
+	mux.Handle("GET /posts/{id}", h.RequireSession(http.HandlerFunc(h.handlePost)))
+	mux.Handle("POST /posts/{id}/cancel", h.RequireSession(http.HandlerFunc(h.handleCancel)))
+	mux.Handle("POST /posts/{id}/targets/{tid}/retry", h.RequireSession(http.HandlerFunc(h.handleRetry)))
+	mux.Handle("POST /posts/{id}/targets/{tid}/check", h.RequireSession(http.HandlerFunc(h.handleCheck)))
 }
 
 // Home returns the path of the dashboard.

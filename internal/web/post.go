@@ -1,0 +1,317 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/sns-os/snsos"
+)
+
+// Engine carries out the post page's actions. *publish.Engine implements
+// it.
+type Engine interface {
+	RetryTarget(ctx context.Context, targetID int64) (*snsos.Target, error)
+	ReconcileTarget(ctx context.Context, targetID int64) (*snsos.Target, error)
+	Cancel(ctx context.Context, postID int64) (*snsos.Post, error)
+}
+
+func postHref(id int64) string { return "/posts/" + strconv.FormatInt(id, 10) }
+
+type postData struct {
+	ID                     int64
+	Body                   string
+	Time, TimeISO, TimeUTC string
+	Flash                  string
+	FlashError             bool
+	CanCancel              bool
+	CancelAction           string
+	Targets                []targetCard
+}
+
+type targetCard struct {
+	ID                                   int64
+	Platform, Handle, State, Class, Icon string
+	RemoteID, RemoteURL                  string
+	Published, PublishedISO              string
+	Problem, RawError                    string
+	Preflight, PreflightTime             string
+	RetryAction, CheckAction             string
+	Attempts                             []attemptRow
+	Metrics                              []metricRow
+}
+
+type attemptRow struct {
+	Number              int
+	Started, StartedISO string
+	Outcome, Error      string
+}
+
+type metricRow struct {
+	Checkpoint, Fetched, FetchedISO string
+	Views, Likes, Comments, Shares  string
+	Unavailable                     string
+}
+
+// flashes are the messages an action may leave for the post page, by the
+// value of the flash query parameter (nothing else is ever shown).
+var flashes = map[string]bool{
+	"retry.ok": false, "check.ok": false, "cancel.ok": false,
+	"retry.conflict": true, "check.conflict": true, "cancel.conflict": true,
+	"action.notfound": true, "action.unavailable": true, "action.error": true,
+}
+
+// cancelable states are those Engine.Cancel moves to canceled.
+var cancelable = []snsos.TargetState{snsos.StateDraft, snsos.StateApproved, snsos.StateScheduled, snsos.StateRetryWait, snsos.StateNeedsOperator}
+
+func pathID(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.render(w, http.StatusNotFound, "notfound", h.newPage(r, "notfound.title", true, nil))
+}
+
+func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	post, err := h.store.FindPostByID(ctx, id)
+	if snsos.IsCode(err, snsos.ENOTFOUND) {
+		h.notFound(w, r)
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, "find post", err)
+		return
+	}
+	accts, err := h.store.ListAccounts(ctx)
+	if err != nil {
+		h.serverError(w, r, "list accounts", err)
+		return
+	}
+	handles := map[int64]string{}
+	for _, a := range accts {
+		handles[a.ID] = a.Handle
+	}
+	d := &postData{ID: post.ID, Body: post.Body, CancelAction: postHref(post.ID) + "/cancel"}
+	p := h.newPage(r, "post.title", true, d)
+	if f := r.URL.Query().Get("flash"); f != "" {
+		if isErr, ok := flashes[f]; ok {
+			d.Flash, d.FlashError = p.T("flash."+f), isErr
+		}
+	}
+	if d.Body == "" {
+		d.Body = p.T("post.notext")
+	}
+	now := h.now().In(h.loc)
+	if !post.ScheduledAt.IsZero() {
+		local := post.ScheduledAt.In(h.loc)
+		d.Time, d.TimeISO, d.TimeUTC = fullTime(p.lang, local), post.ScheduledAt.UTC().Format(time.RFC3339), utcLine(p.lang, local)
+	}
+	busy := false
+	for _, t := range post.Targets {
+		if t.State == snsos.StatePublishing || t.State == snsos.StateUnknown {
+			busy = true
+		}
+		if slices.Contains(cancelable, t.State) {
+			d.CanCancel = true
+		}
+		c := targetCard{ID: t.ID, Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID], State: h.stateWord(p, t, now),
+			Class: "s-" + string(t.State), Icon: stateIcons[t.State], RemoteID: t.RemoteID, RemoteURL: safeURL(t.RemoteURL),
+			RawError: t.Error, Preflight: t.Preflight}
+		if !t.PublishedAt.IsZero() {
+			c.Published, c.PublishedISO = fullTime(p.lang, t.PublishedAt.In(h.loc)), t.PublishedAt.UTC().Format(time.RFC3339)
+		}
+		if !t.PreflightAt.IsZero() {
+			c.PreflightTime = shortTime(p.lang, t.PreflightAt.In(h.loc), now)
+		}
+		switch t.State {
+		case snsos.StateFailed:
+			c.Problem = p.T("problem.failed", "Platform", c.Platform)
+			c.RetryAction = postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/retry"
+		case snsos.StateNeedsOperator:
+			c.Problem = p.T("problem.needs_operator", "Platform", c.Platform)
+			c.CheckAction = postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/check"
+		case snsos.StateUnknown:
+			c.Problem = p.T("problem.unknown")
+			c.CheckAction = postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/check"
+		case snsos.StateRetryWait:
+			c.Problem = p.T("problem.retry_wait")
+		}
+		attempts, err := h.store.ListAttempts(ctx, t.ID)
+		if err != nil {
+			h.serverError(w, r, "list attempts", err)
+			return
+		}
+		for _, a := range attempts {
+			row := attemptRow{Number: a.Number, Started: shortTime(p.lang, a.StartedAt.In(h.loc), now),
+				StartedISO: a.StartedAt.UTC().Format(time.RFC3339), Error: a.Error}
+			if a.Outcome != "" {
+				row.Outcome = p.T("state." + string(a.Outcome))
+			} else {
+				row.Outcome = p.T("attempt.running")
+			}
+			c.Attempts = append(c.Attempts, row)
+		}
+		for _, m := range t.Metrics {
+			row := metricRow{Checkpoint: checkpointName(p, m.Checkpoint), Fetched: shortTime(p.lang, m.FetchedAt.In(h.loc), now),
+				FetchedISO: m.FetchedAt.UTC().Format(time.RFC3339)}
+			if m.Status == snsos.SnapshotUnavailable {
+				row.Unavailable = p.T("metrics.unavailable")
+			} else {
+				row.Views, row.Likes, row.Comments, row.Shares = metricValue(m, snsos.MetricViews), metricValue(m, snsos.MetricLikes),
+					metricValue(m, snsos.MetricComments), metricValue(m, snsos.MetricShares)
+			}
+			c.Metrics = append(c.Metrics, row)
+		}
+		d.Targets = append(d.Targets, c)
+	}
+	if busy {
+		d.CanCancel = false
+	}
+	h.render(w, http.StatusOK, "post", p)
+}
+
+func checkpointName(p *page, c snsos.Checkpoint) string {
+	switch c {
+	case snsos.Checkpoint1h, snsos.Checkpoint24h, snsos.Checkpoint7d, snsos.CheckpointManual:
+		return p.T("checkpoint." + string(c))
+	}
+	return string(c)
+}
+
+func metricValue(m *snsos.MetricSnapshot, key string) string {
+	v, ok := m.Values[key]
+	if !ok {
+		return "—"
+	}
+	return groupDigits(v)
+}
+
+// groupDigits writes n as 12,345 (both languages).
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	var out []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
+
+// safeURL keeps only http(s) permalinks.
+func safeURL(u string) string {
+	if len(u) > 8 && (u[:8] == "https://" || u[:7] == "http://") {
+		return u
+	}
+	return ""
+}
+
+// actionTarget returns the post and target ids of a target action, checking
+// the target belongs to the post.
+func (h *Handler) actionTarget(w http.ResponseWriter, r *http.Request) (postID, targetID int64, ok bool) {
+	postID, ok1 := pathID(r, "id")
+	targetID, ok2 := pathID(r, "tid")
+	if !ok1 || !ok2 {
+		h.notFound(w, r)
+		return 0, 0, false
+	}
+	t, err := h.store.FindTargetByID(r.Context(), targetID)
+	if snsos.IsCode(err, snsos.ENOTFOUND) || (err == nil && t.PostID != postID) {
+		h.notFound(w, r)
+		return 0, 0, false
+	}
+	if err != nil {
+		h.serverError(w, r, "find target", err)
+		return 0, 0, false
+	}
+	return postID, targetID, true
+}
+
+func (h *Handler) handleRetry(w http.ResponseWriter, r *http.Request) {
+	postID, targetID, ok := h.actionTarget(w, r)
+	if !ok {
+		return
+	}
+	var err error
+	if h.engine == nil {
+		err = snsos.Errorf(snsos.EUNAVAILABLE, "no engine")
+	} else {
+		_, err = h.engine.RetryTarget(r.Context(), targetID)
+	}
+	h.afterAction(w, r, postID, "retry", err)
+}
+
+func (h *Handler) handleCheck(w http.ResponseWriter, r *http.Request) {
+	postID, targetID, ok := h.actionTarget(w, r)
+	if !ok {
+		return
+	}
+	var err error
+	if h.engine == nil {
+		err = snsos.Errorf(snsos.EUNAVAILABLE, "no engine")
+	} else {
+		_, err = h.engine.ReconcileTarget(r.Context(), targetID)
+	}
+	h.afterAction(w, r, postID, "check", err)
+}
+
+func (h *Handler) handleCancel(w http.ResponseWriter, r *http.Request) {
+	postID, ok := pathID(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	if _, err := h.store.FindPostByID(r.Context(), postID); snsos.IsCode(err, snsos.ENOTFOUND) {
+		h.notFound(w, r)
+		return
+	} else if err != nil {
+		h.serverError(w, r, "find post", err)
+		return
+	}
+	var err error
+	if h.engine == nil {
+		err = snsos.Errorf(snsos.EUNAVAILABLE, "no engine")
+	} else {
+		_, err = h.engine.Cancel(r.Context(), postID)
+	}
+	h.afterAction(w, r, postID, "cancel", err)
+}
+
+// afterAction sends the browser back to the post page (303), with a flash
+// saying what happened in plain words.
+func (h *Handler) afterAction(w http.ResponseWriter, r *http.Request, postID int64, action string, err error) {
+	flash := action + ".ok"
+	switch {
+	case err == nil:
+	case snsos.IsCode(err, snsos.ECONFLICT):
+		flash = action + ".conflict"
+	case snsos.IsCode(err, snsos.ENOTFOUND):
+		flash = "action.notfound"
+	case snsos.IsCode(err, snsos.EUNAVAILABLE), snsos.IsCode(err, snsos.ERATELIMITED):
+		flash = "action.unavailable"
+	default:
+		flash = "action.error"
+	}
+	if err != nil {
+		h.log.Warn("web: post action refused", "action", action, "post", postID, "err", err)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, postHref(postID)+"?flash="+flash, http.StatusSeeOther)
+}
