@@ -3,6 +3,7 @@ package publish_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -456,5 +457,37 @@ func TestLateTargetHeldForOperator(t *testing.T) {
 	h.waitState(t, tg.ID, snsos.StatePublished)
 	if h.livePosts("too late") != 1 {
 		t.Fatal("retry did not publish exactly once")
+	}
+}
+
+// flakyTokens cannot hand out a token: the platform's token endpoint is down.
+type flakyTokens struct{}
+
+func (flakyTokens) Credential(context.Context, int64) (*snsos.Credential, error) {
+	return nil, errors.New("token endpoint unreachable")
+}
+func (flakyTokens) AuthFailed(context.Context, int64, string) error { return nil }
+
+// TestLastAttemptIsNeverSilent: when a publish job fails its last attempt
+// before any platform call, the target is failed with the reason (the
+// operator sees it and can retry) instead of staying "scheduled" forever.
+func TestLastAttemptIsNeverSilent(t *testing.T) {
+	env := storetest.New(t, store.SQLite)
+	h := newHarness(t, env, func(c *publish.Config) { c.Tokens = flakyTokens{} })
+	s := env.Store
+	at := time.Now()
+	p := &snsos.Post{Body: "never silent", ScheduledAt: at, Targets: []*snsos.Target{{AccountID: h.account.ID, State: snsos.StateScheduled}}}
+	if err := s.CreatePost(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.jobs.Insert(ctx, publish.PublishArgs{TargetID: p.Targets[0].ID, At: p.Targets[0].ScheduledAt}, &river.InsertOpts{MaxAttempts: 1}); err != nil {
+		t.Fatal(err)
+	}
+	tg := h.waitState(t, p.Targets[0].ID, snsos.StateFailed)
+	if !strings.Contains(tg.Error, "gave up after 1 tries") || !strings.Contains(tg.Error, "token endpoint unreachable") {
+		t.Fatalf("error = %q", tg.Error)
+	}
+	if h.livePosts("never silent") != 0 {
+		t.Fatal("posted without a token")
 	}
 }

@@ -25,6 +25,12 @@ type reconcileWorker struct {
 // resumes from that part. When the platform cannot be asked, it tries again
 // later, and after ReconcileTries hands the target to the operator.
 func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs]) error {
+	err := w.work(ctx, job)
+	w.e.giveUp(ctx, job.JobRow, job.Args.TargetID, err)
+	return err
+}
+
+func (w *reconcileWorker) work(ctx context.Context, job *river.Job[ReconcileArgs]) error {
 	e := w.e
 	t, err := e.cfg.Store.FindTargetByID(ctx, job.Args.TargetID)
 	if snsos.IsCode(err, snsos.ENOTFOUND) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/platform"
@@ -20,8 +21,16 @@ type publishWorker struct {
 }
 
 // Work publishes one target, or, when it finds the target already
-// publishing (a crash, a rescued job), hands it to reconciliation.
+// publishing (a crash, a rescued job), hands it to reconciliation. When its
+// last attempt fails, the target is never left waiting in silence: see
+// giveUp.
 func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) error {
+	err := w.work(ctx, job)
+	w.e.giveUp(ctx, job.JobRow, job.Args.TargetID, err)
+	return err
+}
+
+func (w *publishWorker) work(ctx context.Context, job *river.Job[PublishArgs]) error {
 	e := w.e
 	t, err := e.cfg.Store.FindTargetByID(ctx, job.Args.TargetID)
 	if snsos.IsCode(err, snsos.ENOTFOUND) {
@@ -243,6 +252,40 @@ func (e *Engine) request(ctx context.Context, p *snsos.Post, t *snsos.Target) (*
 		}
 	}
 	return req, nil
+}
+
+// giveUp runs after a publish or reconcile job returned err. When that was
+// the job's last attempt, River discards the job, and a target still
+// waiting for it would never move: a silently missed post. So the target is
+// moved where the operator sees it — scheduled/retry_wait → failed (nothing
+// went live), publishing → unknown (reconcile), unknown → needs_operator —
+// with the error in its reason.
+func (e *Engine) giveUp(ctx context.Context, job *rivertype.JobRow, targetID int64, err error) {
+	var snooze *river.JobSnoozeError
+	if err == nil || errors.As(err, &snooze) || job == nil || job.Attempt < job.MaxAttempts {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	t, ferr := e.cfg.Store.FindTargetByID(ctx, targetID)
+	if ferr != nil {
+		e.log.Error("give up on a target", "target_id", targetID, "err", ferr)
+		return
+	}
+	reason := fmt.Sprintf("sns-os gave up after %d tries: %s", job.Attempt, message(err))
+	switch t.State {
+	case snsos.StateScheduled, snsos.StateRetryWait:
+		ferr = e.fail(ctx, t, t.State, reason, nil)
+	case snsos.StatePublishing:
+		ferr = e.toUnknown(ctx, t, reason, nil)
+	case snsos.StateUnknown:
+		_, ferr = e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: snsos.StateUnknown, To: snsos.StateNeedsOperator,
+			Detail: reason, Mutate: func(t *snsos.Target) {
+				t.Error = reason + ". Check the account: if the post is there, mark it published; if not, schedule it again."
+			}})
+	}
+	if ferr != nil && !snsos.IsCode(ferr, snsos.ECONFLICT) {
+		e.log.Error("give up on a target", "target_id", targetID, "err", ferr)
+	}
 }
 
 // message returns an error's text for people: the snsos message when there
