@@ -244,32 +244,38 @@ func (h *Handler) actionTarget(w http.ResponseWriter, r *http.Request) (postID, 
 	return postID, targetID, true
 }
 
-func (h *Handler) handleRetry(w http.ResponseWriter, r *http.Request) {
-	postID, targetID, ok := h.actionTarget(w, r)
-	if !ok {
-		return
-	}
-	var err error
+// withEngine runs do with the engine, or reports it unavailable.
+func (h *Handler) withEngine(do func(Engine) error) error {
 	if h.engine == nil {
-		err = snsos.Errorf(snsos.EUNAVAILABLE, "no engine")
-	} else {
-		_, err = h.engine.RetryTarget(r.Context(), targetID)
+		return snsos.Errorf(snsos.EUNAVAILABLE, "no engine")
 	}
-	h.afterAction(w, r, postID, "retry", err)
+	return do(h.engine)
+}
+
+// targetAction handles a POST on one target of a post.
+func (h *Handler) targetAction(action string, do func(ctx context.Context, e Engine, targetID int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		postID, targetID, ok := h.actionTarget(w, r)
+		if !ok {
+			return
+		}
+		err := h.withEngine(func(e Engine) error { return do(r.Context(), e, targetID) })
+		h.afterAction(w, r, postID, action, err)
+	}
+}
+
+func (h *Handler) handleRetry(w http.ResponseWriter, r *http.Request) {
+	h.targetAction("retry", func(ctx context.Context, e Engine, id int64) error {
+		_, err := e.RetryTarget(ctx, id)
+		return err
+	})(w, r)
 }
 
 func (h *Handler) handleCheck(w http.ResponseWriter, r *http.Request) {
-	postID, targetID, ok := h.actionTarget(w, r)
-	if !ok {
-		return
-	}
-	var err error
-	if h.engine == nil {
-		err = snsos.Errorf(snsos.EUNAVAILABLE, "no engine")
-	} else {
-		_, err = h.engine.ReconcileTarget(r.Context(), targetID)
-	}
-	h.afterAction(w, r, postID, "check", err)
+	h.targetAction("check", func(ctx context.Context, e Engine, id int64) error {
+		_, err := e.ReconcileTarget(ctx, id)
+		return err
+	})(w, r)
 }
 
 func (h *Handler) handleCancel(w http.ResponseWriter, r *http.Request) {
@@ -285,12 +291,10 @@ func (h *Handler) handleCancel(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "find post", err)
 		return
 	}
-	var err error
-	if h.engine == nil {
-		err = snsos.Errorf(snsos.EUNAVAILABLE, "no engine")
-	} else {
-		_, err = h.engine.Cancel(r.Context(), postID)
-	}
+	err := h.withEngine(func(e Engine) error {
+		_, err := e.Cancel(r.Context(), postID)
+		return err
+	})
 	h.afterAction(w, r, postID, "cancel", err)
 }
 
