@@ -14,6 +14,7 @@ import (
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/api"
 	"github.com/sns-os/snsos/internal/collect"
+	"github.com/sns-os/snsos/internal/compose"
 	"github.com/sns-os/snsos/internal/config"
 	"github.com/sns-os/snsos/internal/jobs"
 	"github.com/sns-os/snsos/internal/media"
@@ -111,7 +112,8 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	lj.c = s.jobs
 	s.api = api.New(api.Config{Store: a.store, Engine: s.engine, Connector: s.tokens, Metrics: s.collector, Media: s.media,
 		Logger: a.log, Location: cfg.Location(), MediaURL: s.links.URL})
-	s.web = web.New(web.Config{Store: a.store, Engine: s.engine, PublicURL: o.publicURL, Location: cfg.Location(), Logger: a.log})
+	s.web = web.New(web.Config{Store: a.store, Engine: s.engine, Media: s.media, PublicURL: o.publicURL, Location: cfg.Location(), Logger: a.log,
+		XPrices: compose.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL}, FeedKey: a.keys.box().Derive("ical-feed")})
 	if tok := cfg.APIToken.Reveal(); tok != "" {
 		if _, err := api.EnsureBootstrapToken(ctx, a.store, tok); err != nil {
 			return nil, fmt.Errorf("SNSOS_API_TOKEN: %w", err)

@@ -65,7 +65,7 @@ func (h *Handler) handleAccounts(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) tokenHealth(p *page, m *snsos.CredentialMeta, now time.Time) []string {
 	var out []string
 	if !m.UpdatedAt.IsZero() {
-		out = append(out, p.T("token.refreshed", "Time", shortTime(p.lang, m.UpdatedAt.In(h.loc), now.In(h.loc))))
+		out = append(out, p.T("token.refreshed", "Time", shortTime(p.lang, m.UpdatedAt.In(h.location()), now.In(h.location()))))
 	}
 	if !m.ExpiresAt.IsZero() {
 		if d := m.ExpiresAt.Sub(now); d > 0 {
@@ -77,7 +77,7 @@ func (h *Handler) tokenHealth(p *page, m *snsos.CredentialMeta, now time.Time) [
 		}
 	}
 	if !m.RefreshExpiresAt.IsZero() {
-		out = append(out, p.T("token.reconnect_by", "Date", longDate(p.lang, m.RefreshExpiresAt.In(h.loc))))
+		out = append(out, p.T("token.reconnect_by", "Date", longDate(p.lang, m.RefreshExpiresAt.In(h.location()))))
 	}
 	if len(out) == 0 {
 		out = append(out, p.T("token.noexpiry"))

@@ -64,14 +64,14 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 		d.Accounts = append(d.Accounts, accountRow{Platform: a.Platform.DisplayName(), Handle: a.Handle,
 			Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status]})
 	}
-	now := h.now().In(h.loc)
+	now := h.now().In(h.location())
 	for _, post := range posts {
 		row := postRow{Href: postHref(post.ID), Excerpt: excerpt(post.Body, 80)}
 		if row.Excerpt == "" {
 			row.Excerpt = p.T("post.notext")
 		}
 		if !post.ScheduledAt.IsZero() {
-			row.Time = shortTime(p.lang, post.ScheduledAt.In(h.loc), now)
+			row.Time = shortTime(p.lang, post.ScheduledAt.In(h.location()), now)
 			row.TimeISO = post.ScheduledAt.UTC().Format(time.RFC3339)
 		}
 		for _, t := range post.Targets {
@@ -90,7 +90,7 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 // stateWord is a target's state in the words of ui-guide §4.
 func (h *Handler) stateWord(p *page, t *snsos.Target, now time.Time) string {
 	if t.State == snsos.StateScheduled && !t.ScheduledAt.IsZero() {
-		return p.T("state.scheduled_at", "Time", shortTime(p.lang, t.ScheduledAt.In(h.loc), now))
+		return p.T("state.scheduled_at", "Time", shortTime(p.lang, t.ScheduledAt.In(h.location()), now))
 	}
 	return p.T("state." + string(t.State))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed locales/active.*.json
+//go:embed locales/*.json
 var localeFS embed.FS
 
 // Languages the UI speaks, in the matcher's order: the first is the
@@ -35,9 +36,13 @@ var (
 func newBundle() *i18n.Bundle {
 	b := i18n.NewBundle(languages[0])
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	// Each feature has its own files: locales/<feature>.<lang>.json.
 	for _, code := range langCodes {
-		if _, err := b.LoadMessageFileFS(localeFS, "locales/active."+code+".json"); err != nil {
-			panic(fmt.Sprintf("web: locale %s: %v", code, err)) // embedded: a test catches it
+		files, _ := fs.Glob(localeFS, "locales/*."+code+".json")
+		for _, f := range files {
+			if _, err := b.LoadMessageFileFS(localeFS, f); err != nil {
+				panic(fmt.Sprintf("web: locale %s: %v", f, err)) // embedded: a test catches it
+			}
 		}
 	}
 	return b

@@ -326,3 +326,15 @@ func TestActionsWithoutEngine(t *testing.T) {
 		t.Fatalf("cancel without an engine: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+func (f *fakeEngine) CreatePost(ctx context.Context, p *snsos.Post, approve bool) error {
+	return snsos.Errorf(snsos.EUNAVAILABLE, "the fake engine does not create posts")
+}
+
+func (f *fakeEngine) Approve(ctx context.Context, postID int64) (*snsos.Post, error) {
+	return nil, snsos.Errorf(snsos.EUNAVAILABLE, "the fake engine does not approve posts")
+}
+
+func (f *fakeEngine) Schedule(ctx context.Context, postID int64, at time.Time) (*snsos.Post, error) {
+	return nil, snsos.Errorf(snsos.EUNAVAILABLE, "the fake engine does not schedule posts")
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,12 +11,24 @@ import (
 	"github.com/sns-os/snsos"
 )
 
-// Engine carries out the post page's actions. *publish.Engine implements
-// it.
+// Engine carries out what the pages ask of posts. *publish.Engine
+// implements it.
 type Engine interface {
+	CreatePost(ctx context.Context, p *snsos.Post, approve bool) error
+	Approve(ctx context.Context, postID int64) (*snsos.Post, error)
+	Schedule(ctx context.Context, postID int64, at time.Time) (*snsos.Post, error)
 	RetryTarget(ctx context.Context, targetID int64) (*snsos.Target, error)
 	ReconcileTarget(ctx context.Context, targetID int64) (*snsos.Target, error)
 	Cancel(ctx context.Context, postID int64) (*snsos.Post, error)
+}
+
+// Media is the media library compose uploads to and picks from.
+// *media.Library implements it.
+type Media interface {
+	Upload(ctx context.Context, r io.Reader, filename string) (*snsos.MediaRef, error)
+	Get(ctx context.Context, id int64) (*snsos.MediaRef, error)
+	List(ctx context.Context, limit int) ([]*snsos.MediaRef, error)
+	Open(ctx context.Context, id int64) (io.ReadCloser, *snsos.MediaRef, error)
 }
 
 func postHref(id int64) string { return "/posts/" + strconv.FormatInt(id, 10) }
@@ -110,9 +123,9 @@ func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
 	if d.Body == "" {
 		d.Body = p.T("post.notext")
 	}
-	now := h.now().In(h.loc)
+	now := h.now().In(h.location())
 	if !post.ScheduledAt.IsZero() {
-		local := post.ScheduledAt.In(h.loc)
+		local := post.ScheduledAt.In(h.location())
 		d.Time, d.TimeISO, d.TimeUTC = fullTime(p.lang, local), post.ScheduledAt.UTC().Format(time.RFC3339), utcLine(p.lang, local)
 	}
 	busy := false
@@ -127,10 +140,10 @@ func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
 			Class: "s-" + string(t.State), Icon: stateIcons[t.State], RemoteID: t.RemoteID, RemoteURL: safeURL(t.RemoteURL),
 			RawError: t.Error, Preflight: t.Preflight}
 		if !t.PublishedAt.IsZero() {
-			c.Published, c.PublishedISO = fullTime(p.lang, t.PublishedAt.In(h.loc)), t.PublishedAt.UTC().Format(time.RFC3339)
+			c.Published, c.PublishedISO = fullTime(p.lang, t.PublishedAt.In(h.location())), t.PublishedAt.UTC().Format(time.RFC3339)
 		}
 		if !t.PreflightAt.IsZero() {
-			c.PreflightTime = shortTime(p.lang, t.PreflightAt.In(h.loc), now)
+			c.PreflightTime = shortTime(p.lang, t.PreflightAt.In(h.location()), now)
 		}
 		switch t.State {
 		case snsos.StateFailed:
@@ -151,7 +164,7 @@ func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, a := range attempts {
-			row := attemptRow{Number: a.Number, Started: shortTime(p.lang, a.StartedAt.In(h.loc), now),
+			row := attemptRow{Number: a.Number, Started: shortTime(p.lang, a.StartedAt.In(h.location()), now),
 				StartedISO: a.StartedAt.UTC().Format(time.RFC3339), Error: a.Error}
 			if a.Outcome != "" {
 				row.Outcome = p.T("state." + string(a.Outcome))
@@ -161,7 +174,7 @@ func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
 			c.Attempts = append(c.Attempts, row)
 		}
 		for _, m := range t.Metrics {
-			row := metricRow{Checkpoint: checkpointName(p, m.Checkpoint), Fetched: shortTime(p.lang, m.FetchedAt.In(h.loc), now),
+			row := metricRow{Checkpoint: checkpointName(p, m.Checkpoint), Fetched: shortTime(p.lang, m.FetchedAt.In(h.location()), now),
 				FetchedISO: m.FetchedAt.UTC().Format(time.RFC3339)}
 			if m.Status == snsos.SnapshotUnavailable {
 				row.Unavailable = p.T("metrics.unavailable")

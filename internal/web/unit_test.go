@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -153,17 +154,23 @@ func TestTranslatorFallback(t *testing.T) {
 func TestLocalesComplete(t *testing.T) {
 	ids := map[string]map[string]bool{}
 	for _, code := range langCodes {
-		b, err := localeFS.ReadFile("locales/active." + code + ".json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("%s: %v", code, err)
-		}
 		ids[code] = map[string]bool{}
-		for k := range m {
-			ids[code][k] = true
+		files, _ := fs.Glob(localeFS, "locales/*."+code+".json")
+		for _, f := range files {
+			b, err := localeFS.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			for k := range m {
+				if ids[code][k] {
+					t.Errorf("%s: %q is defined twice", code, k)
+				}
+				ids[code][k] = true
+			}
 		}
 	}
 	for id := range ids["en"] {

@@ -17,14 +17,23 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
+	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/sns-os/snsos/internal/compose"
 	"github.com/sns-os/snsos/internal/store"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
+
+// funcs are the template functions every page may use.
+var funcs = template.FuncMap{
+	"asset": assetPath,
+}
 
 //go:embed static
 var staticFS embed.FS
@@ -43,14 +52,24 @@ type Config struct {
 	// Engine carries out the post page's actions (retry, check again,
 	// cancel); nil leaves them refused as unavailable.
 	Engine Engine
+	// Media is the media library compose uploads to and picks from; nil
+	// leaves uploads refused as unavailable.
+	Media Media
+	// XPrices prices X posts for the cost estimates (zero: compose's
+	// defaults).
+	XPrices compose.XPrices
+	// FeedKey signs the secret iCal feed URL (derived from the master key);
+	// empty disables the feed.
+	FeedKey []byte
 }
 
 // Handler serves the operator interface.
 type Handler struct {
+	cfg      Config
 	store    *store.Store
 	engine   Engine
 	log      *slog.Logger
-	loc      *time.Location
+	loc      atomic.Pointer[time.Location] // the operator's zone; see location
 	now      func() time.Time
 	secure   bool
 	pages    map[string]*template.Template
@@ -74,8 +93,8 @@ func New(cfg Config) *Handler {
 	h := &Handler{
 		store:    cfg.Store,
 		engine:   cfg.Engine,
+		cfg:      cfg,
 		log:      cfg.Logger,
-		loc:      cfg.Location,
 		now:      cfg.Now,
 		secure:   strings.HasPrefix(cfg.PublicURL, "https://"),
 		pages:    map[string]*template.Template{},
@@ -83,10 +102,33 @@ func New(cfg Config) *Handler {
 		verify:   make(chan struct{}, 4),
 		home:     "/",
 	}
-	for _, name := range []string{"signin", "home", "accounts", "post", "notfound"} {
-		h.pages[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	h.loc.Store(cfg.Location)
+	// Every template but the layout is a page of the same name; partials
+	// shared by several pages live in templates/partials/.
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "layout" {
+			continue
+		}
+		patterns := []string{"templates/layout.html", "templates/partials/*.html", file}
+		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, patterns...))
 	}
 	return h
+}
+
+// location returns the operator's time zone. The settings page may change
+// it while the server runs (SetLocation).
+func (h *Handler) location() *time.Location { return h.loc.Load() }
+
+// SetLocation changes the operator's time zone for every later request.
+func (h *Handler) SetLocation(loc *time.Location) {
+	if loc != nil {
+		h.loc.Store(loc)
+	}
 }
 
 // Routes adds the interface's routes to mux. Every page but sign-in, the
@@ -97,26 +139,106 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /signout", h.handleSignout)
 	mux.HandleFunc("GET /lang/{code}", h.handleLang)
 	mux.HandleFunc("GET "+cssPath, h.handleCSS)
+	mux.HandleFunc("GET /static/{file}", h.handleAsset)
 	mux.Handle("GET /{$}", h.RequireSession(http.HandlerFunc(h.handleHome)))
 	mux.Handle("GET /accounts", h.RequireSession(http.HandlerFunc(h.handleAccounts)))
 	mux.Handle("GET /posts/{id}", h.RequireSession(http.HandlerFunc(h.handlePost)))
 	mux.Handle("POST /posts/{id}/cancel", h.RequireSession(http.HandlerFunc(h.handleCancel)))
 	mux.Handle("POST /posts/{id}/targets/{tid}/retry", h.RequireSession(http.HandlerFunc(h.handleRetry)))
 	mux.Handle("POST /posts/{id}/targets/{tid}/check", h.RequireSession(http.HandlerFunc(h.handleCheck)))
+	// Each feature mounts its own routes (each behind RequireSession but
+	// for public feeds that carry their own credential).
+	h.composeRoutes(mux)
+	h.calendarRoutes(mux)
+	h.analyticsRoutes(mux)
+	h.settingsRoutes(mux)
 }
+
+// page returns handler fn behind the session check.
+func (h *Handler) page(fn http.HandlerFunc) http.Handler { return h.RequireSession(fn) }
 
 // Home returns the path of the dashboard.
 func (h *Handler) Home() string { return h.home }
 
-// The stylesheet is served under a name carrying its content hash, so it
+// The stylesheet is every static/*.css file in name order (style.css
+// first), served as one file under a name carrying its content hash, so it
 // can be cached for a year.
 var (
-	cssBody = mustRead(staticFS, "static/style.css")
+	cssBody = func() []byte {
+		names, _ := fs.Glob(staticFS, "static/*.css")
+		sort.Slice(names, func(i, j int) bool {
+			if (names[i] == "static/style.css") != (names[j] == "static/style.css") {
+				return names[i] == "static/style.css"
+			}
+			return names[i] < names[j]
+		})
+		var b []byte
+		for _, n := range names {
+			b = append(b, mustRead(staticFS, n)...)
+			b = append(b, '\n')
+		}
+		return b
+	}()
 	cssPath = func() string {
 		sum := sha256.Sum256(cssBody)
 		return "/static/style." + hex.EncodeToString(sum[:6]) + ".css"
 	}()
 )
+
+// asset is a static file other than the stylesheet: a script or a vendored
+// library, served under a hashed name.
+type asset struct {
+	body  []byte
+	ctype string
+}
+
+var (
+	assets     = map[string]asset{}  // by hashed file name
+	assetPaths = map[string]string{} // plain name -> /static/hashed name
+)
+
+func init() {
+	names, _ := fs.Glob(staticFS, "static/*.js")
+	vendored, _ := fs.Glob(staticFS, "static/vendor/*")
+	for _, n := range append(names, vendored...) {
+		body := mustRead(staticFS, n)
+		sum := sha256.Sum256(body)
+		base := path.Base(n)
+		ext := path.Ext(base)
+		hashed := strings.TrimSuffix(base, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		ctype := "application/octet-stream"
+		switch ext {
+		case ".js":
+			ctype = "text/javascript; charset=utf-8"
+		case ".css":
+			ctype = "text/css; charset=utf-8"
+		}
+		assets[hashed] = asset{body: body, ctype: ctype}
+		assetPaths[base] = "/static/" + hashed
+	}
+}
+
+// assetPath returns the URL of the static file named name (such as
+// "compose.js" or "uPlot.iife.min.js"); a name that does not exist panics
+// at render time, which the page tests catch.
+func assetPath(name string) (string, error) {
+	p, ok := assetPaths[name]
+	if !ok {
+		return "", fmt.Errorf("web: no static file %q", name)
+	}
+	return p, nil
+}
+
+func (h *Handler) handleAsset(w http.ResponseWriter, r *http.Request) {
+	a, ok := assets[r.PathValue("file")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", a.ctype)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(a.body)
+}
 
 func (h *Handler) handleCSS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
@@ -172,7 +294,7 @@ func (h *Handler) newPage(r *http.Request, titleID string, signedIn bool, data a
 	p := &page{translator: tr, Lang: tr.lang, CSS: cssPath, Path: r.URL.Path, Home: h.home, SignedIn: signedIn, Data: data}
 	p.Title = tr.T(titleID)
 	if signedIn {
-		p.Zone = h.loc.String()
+		p.Zone = h.location().String()
 	}
 	for i, code := range langCodes {
 		p.LangLinks = append(p.LangLinks, langLink{Code: code, Name: langNames[i], Current: i == lang,

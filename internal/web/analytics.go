@@ -1,0 +1,6 @@
+package web
+
+import "net/http"
+
+// analyticsRoutes mounts the analytics pages.
+func (h *Handler) analyticsRoutes(mux *http.ServeMux) {}

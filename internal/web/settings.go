@@ -1,0 +1,6 @@
+package web
+
+import "net/http"
+
+// settingsRoutes mounts the settings pages.
+func (h *Handler) settingsRoutes(mux *http.ServeMux) {}
