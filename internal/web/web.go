@@ -9,6 +9,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -17,12 +18,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"path"
 	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/compose"
 	"github.com/sns-os/snsos/internal/store"
 )
@@ -61,6 +64,36 @@ type Config struct {
 	// FeedKey signs the secret iCal feed URL (derived from the master key);
 	// empty disables the feed.
 	FeedKey []byte
+	// Accounts disconnects accounts (revoking their tokens); nil leaves
+	// disconnecting refused as unavailable.
+	Accounts Accounts
+	// Platforms are the platforms configured with a client id, which can
+	// be connected.
+	Platforms []snsos.Platform
+	// Alerts reports and tests the alert channels; nil means none is
+	// configured.
+	Alerts Alerter
+	// TrustedProxies are the peers whose X-Forwarded-For is believed when
+	// throttling sign-in by client address.
+	TrustedProxies []netip.Prefix
+}
+
+// Accounts is what the accounts page asks of the token service.
+// *tokens.Service implements it.
+type Accounts interface {
+	// Revoke revokes the account's tokens at the platform (best effort),
+	// deletes them and marks the account revoked; its posts stay.
+	Revoke(ctx context.Context, accountID int64) error
+}
+
+// Alerter is the alert channels (email, webhook) as the settings page sees
+// them.
+type Alerter interface {
+	// Channels describes each configured channel without its secrets
+	// (such as "email to op@example.com").
+	Channels() []string
+	// SendTest sends a test alert on every channel.
+	SendTest(ctx context.Context) error
 }
 
 // Handler serves the operator interface.
