@@ -243,10 +243,27 @@ func TestServeReadyAndSecretsNotLogged(t *testing.T) {
 	for k, v := range secrets {
 		env[k] = v
 	}
-	base, _, stderr, stop := startServe(t, env, "serve")
+	base, stdout, stderr, stop := startServe(t, env, "serve")
 	if code, body := get(t, base+"/readyz"); code != 200 || !strings.Contains(body, `"ready"`) {
 		t.Fatalf("readyz = %d %s", code, body)
 	}
+	// No password yet: a one-time setup link on stdout, never in the log.
+	linkRE := regexp.MustCompile(`(http://127\.0\.0\.1:\d+/setup\?token=([\w-]+))`)
+	var link []string
+	for deadline := time.After(30 * time.Second); link == nil; {
+		if link = linkRE.FindStringSubmatch(stdout.String()); link != nil {
+			break
+		}
+		select {
+		case <-stdout.wake:
+		case <-deadline:
+			t.Fatalf("no setup link on stdout:\n%s", stdout.String())
+		}
+	}
+	if code, body := get(t, link[1]); code != 200 || !strings.Contains(body, `name="password2"`) {
+		t.Fatalf("setup link = %d", code)
+	}
+	secrets["setup token"] = link[2]
 	if code, _ := get(t, base+"/healthz?access_token="+secrets["SNSOS_API_TOKEN"]); code != 200 {
 		t.Fatalf("healthz = %d", code)
 	}

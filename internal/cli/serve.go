@@ -106,6 +106,17 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 		"key_id", a.keys.primary.ID(), "startup_ms", time.Since(start).Milliseconds())
 	serveCtx, stopServe := context.WithCancel(ctx)
 	defer stopServe()
+	if extra.onReady == nil { // the demo sets its own password
+		link, err := svc.web.SetupLink(ctx, publicURL)
+		if err != nil {
+			return err
+		}
+		if link != "" {
+			// On stdout, never in the log: the link is a credential.
+			fmt.Fprintf(e.stdout, "No operator password is set yet. Choose one within %s at this one-time link:\n  %s\n"+
+				"(or run \"sns-os operator password\")\n", "24 hours", link)
+		}
+	}
 	if extra.onReady != nil {
 		go func() {
 			if err := extra.onReady(serveCtx, publicURL, svc); err != nil {

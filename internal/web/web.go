@@ -170,6 +170,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /signin", h.handleSignin)
 	mux.HandleFunc("POST /signin", h.handleSigninPost)
 	mux.HandleFunc("POST /signout", h.handleSignout)
+	h.setupRoutes(mux) // the one-time link of the first run
 	mux.HandleFunc("GET /lang/{code}", h.handleLang)
 	mux.HandleFunc("GET "+cssPath, h.handleCSS)
 	mux.HandleFunc("GET /static/{file}", h.handleAsset)
