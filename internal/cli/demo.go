@@ -45,6 +45,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			"+7d at 5 min). Uses a fresh temporary data dir unless --data (or SNSOS_DATA_DIR) is given.\n"+
 			"Prints the operator password and an API token.")
 	delays := fs.String("checkpoint-delays", "1m,2m,5m", "when the demo takes its +1h, +24h and +7d metric snapshots")
+	connect := fs.Bool("connect", true, "connect the demo accounts at start; with --connect=false, connect them yourself from the\n"+
+		"Accounts page through the simulator's consent screen")
 	flags := configFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -81,7 +83,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sim := xsim.New(xsim.Options{ClientID: "snsos-demo-x", ClientSecret: "snsos-demo-x-secret", AutoApprove: true, DemoUsername: "snsos_demo"})
+	sim := xsim.New(xsim.Options{ClientID: "snsos-demo-x", ClientSecret: "snsos-demo-x-secret", AutoApprove: *connect, DemoUsername: "snsos_demo"})
 	defer sim.Close()
 	return serve(ctx, e, cfg, &serveExtras{
 		wire: func(publicURL string, o *wireOptions) {
@@ -97,7 +99,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			mux.Handle("/sim/x/", http.StripPrefix("/sim/x", sim))
 		},
 		onReady: func(ctx context.Context, publicURL string, svc *services) error {
-			return demoSetUp(ctx, e, cfg, publicURL, svc, cps)
+			return demoSetUp(ctx, e, cfg, publicURL, svc, cps, *connect)
 		},
 	})
 }
@@ -105,7 +107,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 // demoSetUp sets the operator password, makes an API token when none is
 // configured, connects the demo accounts through the simulators' OAuth
 // flows, and says how to use it all.
-func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string, svc *services, cps []collect.Checkpoint) error {
+func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string, svc *services, cps []collect.Checkpoint, connect bool) error {
 	st := svc.tokens
 	pw, err := auth.GeneratePassword()
 	if err != nil {
@@ -126,6 +128,16 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 		if _, err := api.EnsureBootstrapToken(ctx, svc.store(), token); err != nil {
 			return err
 		}
+	}
+	out := e.stdout
+	if !connect {
+		fmt.Fprintf(out, "sns-os demo is running at %s (data in %s)\n", publicURL, cfg.DataDir)
+		fmt.Fprintf(out, "operator password: %s\n", pw)
+		fmt.Fprintf(out, "sign in at %s/signin with that password, then connect X on %s/accounts\n", publicURL, publicURL)
+		fmt.Fprintf(out, "api token: %s\n", token)
+		fmt.Fprintf(out, "metric checkpoints are accelerated: +1h after %s, +24h after %s, +7d after %s\n", cps[0].After, cps[1].After, cps[2].After)
+		fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
+		return nil
 	}
 	// Connect the X demo account exactly as a browser would: open the
 	// authorize URL, consent (the simulator approves at once), follow the
@@ -152,7 +164,6 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	if len(accts) == 0 {
 		return errors.New("demo: the X account did not connect")
 	}
-	out := e.stdout
 	fmt.Fprintf(out, "sns-os demo is running at %s (data in %s)\n", publicURL, cfg.DataDir)
 	fmt.Fprintf(out, "operator password: %s\n", pw)
 	fmt.Fprintf(out, "sign in at %s/signin with that password\n", publicURL)

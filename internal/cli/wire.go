@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/alert"
 	"github.com/sns-os/snsos/internal/api"
 	"github.com/sns-os/snsos/internal/collect"
 	"github.com/sns-os/snsos/internal/compose"
@@ -51,6 +53,7 @@ type services struct {
 	jobs      *jobs.Client
 	heartbeat *jobs.Heartbeat
 	web       *web.Handler
+	alerts    *alert.Alerter
 }
 
 // wireOptions are what the demo changes.
@@ -91,7 +94,8 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		return nil, fmt.Errorf("SNSOS_PUBLIC_URL: %w", err)
 	}
 	s.media.SetSigner(s.links)
-	s.tokens = tokens.New(tokens.Config{Store: a.store, Platforms: s.platforms, PublicURL: o.publicURL, Jobs: lj, Logger: a.log})
+	s.tokens = tokens.New(tokens.Config{Store: a.store, Platforms: s.platforms, PublicURL: o.publicURL, Jobs: lj, Logger: a.log,
+		AfterConnect: "/accounts?flash=connected"})
 	cps := o.checkpoints
 	if cps == nil {
 		cps = collect.Checkpoints(cfg.Checkpoints)
@@ -105,6 +109,11 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	s.engine.Register(workers)
 	s.collector.Register(workers)
 	periodic = append(periodic, s.tokens.Register(workers)...)
+	periodic = append(periodic, registerSessionCleanup(workers, a.store, a.log))
+	if s.alerts, err = buildAlerts(cfg, o.publicURL, a); err != nil {
+		return nil, err
+	}
+	periodic = append(periodic, s.alerts.Register(workers)...)
 	s.jobs, err = jobs.New(jobs.Config{DB: a.store.DB(), Pool: a.store.Pool(), Workers: workers, Periodic: periodic, Logger: a.log})
 	if err != nil {
 		return nil, err
@@ -112,8 +121,16 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	lj.c = s.jobs
 	s.api = api.New(api.Config{Store: a.store, Engine: s.engine, Connector: s.tokens, Metrics: s.collector, Media: s.media,
 		Logger: a.log, Location: cfg.Location(), MediaURL: s.links.URL})
+	var alerts web.Alerter // nil when no channel is configured
+	if s.alerts.Enabled() {
+		alerts = s.alerts
+	}
 	s.web = web.New(web.Config{Store: a.store, Engine: s.engine, Media: s.media, PublicURL: o.publicURL, Location: cfg.Location(), Logger: a.log,
-		XPrices: compose.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL}, FeedKey: a.keys.box().Derive("ical-feed")})
+		XPrices: compose.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL}, FeedKey: a.keys.box().Derive("ical-feed"),
+		TrustedProxies: cfg.TrustedProxies, Alerts: alerts, Accounts: s.tokens, Platforms: connectable(s.platforms)})
+	if err := s.web.LoadSettings(ctx); err != nil { // the time zone chosen in Settings
+		return nil, err
+	}
 	if tok := cfg.APIToken.Reveal(); tok != "" {
 		if _, err := api.EnsureBootstrapToken(ctx, a.store, tok); err != nil {
 			return nil, fmt.Errorf("SNSOS_API_TOKEN: %w", err)
@@ -122,15 +139,51 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	return s, nil
 }
 
+// connectable lists, in the usual order, the platforms that have a client
+// (configured with a client id and supported), which the accounts page
+// offers to connect.
+func connectable(m map[snsos.Platform]platform.Platform) []snsos.Platform {
+	var out []snsos.Platform
+	for _, p := range snsos.Platforms {
+		if m[p] != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // mount adds the feature routes.
 func (s *services) mount(mux *http.ServeMux) {
 	s.api.Routes(mux)
-	s.tokens.Routes(mux)
-	s.links.Routes(mux, s.media) // public: the signature is the credential
-	s.web.Routes(mux)            // the operator UI: every page but sign-in needs a session
+	s.tokens.Routes(mux, s.web.RequireSession) // /connect needs the operator; the callback is public
+	s.links.Routes(mux, s.media)               // public: the signature is the credential
+	s.web.Routes(mux)                          // the operator UI: every page but sign-in needs a session
 }
 
 func (s *services) store() *store.Store { return s.app.store }
+
+// buildAlerts returns the alerter of the configured channels (none
+// configured: an alerter that does nothing).
+func buildAlerts(cfg *config.Config, publicURL string, a *app) (*alert.Alerter, error) {
+	smtpURL := cfg.SMTPURL.Reveal()
+	if u, err := url.Parse(smtpURL); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			a.red.Add(pw)
+		}
+	}
+	a.red.Add(smtpURL, cfg.AlertWebhookSecret.Reveal(), cfg.AlertWebhookURL)
+	var to []string
+	if cfg.AlertEmailTo != "" {
+		to = []string{cfg.AlertEmailTo}
+	}
+	al, err := alert.New(alert.Config{Store: a.store, Logger: a.log, PublicURL: publicURL, Location: cfg.Location(),
+		Email:   alert.EmailConfig{URL: smtpURL, From: cfg.AlertEmailFrom, To: to},
+		Webhook: alert.WebhookConfig{URL: cfg.AlertWebhookURL, Secret: cfg.AlertWebhookSecret.Reveal()}})
+	if err != nil {
+		return nil, fmt.Errorf("alerts: %w", err)
+	}
+	return al, nil
+}
 
 // mediaBackend returns the bucket when SNSOS_S3_ENDPOINT is set, else the
 // media folder in the data dir.

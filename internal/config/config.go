@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -59,6 +61,19 @@ type Config struct {
 	// XPricePost and XPricePostWithURL are X's pay-per-use prices in USD
 	// for one post without and with a link, used for cost estimates.
 	XPricePost, XPricePostWithURL float64
+
+	// Alerts (see internal/alert): email through SMTPURL from
+	// AlertEmailFrom to AlertEmailTo (comma separated), and a webhook.
+	SMTPURL            snsos.Secret // smtp://user:pass@host:587 (STARTTLS) or smtps://…:465
+	AlertEmailFrom     string
+	AlertEmailTo       string
+	AlertWebhookURL    string
+	AlertWebhookSecret snsos.Secret
+
+	// TrustedProxies are the peers whose X-Forwarded-For is believed
+	// (sign-in throttling by client address).
+	TrustedProxies    []netip.Prefix
+	TrustedProxiesRaw string
 
 	// sources records where each setting came from, for Dump.
 	sources map[string]string
@@ -198,6 +213,27 @@ func options() []option {
 	add("SNSOS_X_PRICE_POST", "", "0.015", false, "X price in USD of one post, for cost estimates", s, d)
 	s, d = price(func(c *Config) *float64 { return &c.XPricePostWithURL })
 	add("SNSOS_X_PRICE_POST_WITH_URL", "", "0.20", false, "X price in USD of one post containing a link", s, d)
+	s, d = sec(func(c *Config) *snsos.Secret { return &c.SMTPURL })
+	add("SNSOS_SMTP_URL", "", "", true, "SMTP server for alert email: smtp://user:password@host:587 (STARTTLS) or smtps://user:password@host:465", s, d)
+	s, d = str(func(c *Config) *string { return &c.AlertEmailFrom })
+	add("SNSOS_ALERT_EMAIL_FROM", "", "", false, "sender address of alert email", s, d)
+	s, d = str(func(c *Config) *string { return &c.AlertEmailTo })
+	add("SNSOS_ALERT_EMAIL_TO", "", "", false, "recipients of alert email (comma separated)", s, d)
+	s, _ = str(func(c *Config) *string { return &c.AlertWebhookURL })
+	add("SNSOS_ALERT_WEBHOOK_URL", "", "", false, "URL that receives alerts as a JSON POST (https)", s,
+		func(c *Config) string { return elideURL(c.AlertWebhookURL) })
+	s, d = sec(func(c *Config) *snsos.Secret { return &c.AlertWebhookSecret })
+	add("SNSOS_ALERT_WEBHOOK_SECRET", "", "", true, "signs each alert webhook body (HMAC-SHA256 in X-Snsos-Signature)", s, d)
+	add("SNSOS_TRUSTED_PROXIES", "", "", false, "reverse proxies (comma-separated IPs or CIDRs) whose X-Forwarded-For is believed for sign-in throttling",
+		func(c *Config, v string) error {
+			ps, err := ParsePrefixes(v)
+			if err != nil {
+				return err
+			}
+			c.TrustedProxies, c.TrustedProxiesRaw = ps, v
+			return nil
+		},
+		func(c *Config) string { return c.TrustedProxiesRaw })
 	for _, p := range snsos.Platforms {
 		p := p
 		up := strings.ToUpper(string(p))
@@ -441,6 +477,7 @@ func (c *Config) Validate() error {
 			bad("SNSOS_S3_ACCESS_KEY", "and SNSOS_S3_SECRET_KEY are required when SNSOS_S3_ENDPOINT is set")
 		}
 	}
+	c.validateAlerts(bad)
 	for _, p := range snsos.Platforms {
 		pc := c.Platforms[p]
 		if pc.BaseURL != "" {
@@ -450,6 +487,93 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateAlerts checks the alert settings.
+func (c *Config) validateAlerts(bad func(name, format string, args ...any)) {
+	addrs := func(name, v string, one bool) {
+		n := 0
+		for part := range strings.SplitSeq(v, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			n++
+			if a, err := mail.ParseAddress(part); err != nil || strings.ContainsAny(a.Address, "\r\n<>") {
+				bad(name, "%q is not an email address", part)
+			}
+		}
+		switch {
+		case n == 0:
+			bad(name, "is required when SNSOS_SMTP_URL is set")
+		case one && n > 1:
+			bad(name, "give one address")
+		}
+	}
+	if raw := c.SMTPURL.Reveal(); raw != "" {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil:
+			bad("SNSOS_SMTP_URL", "is not a URL; use smtp://user:password@host:587 or smtps://user:password@host:465")
+		case u.Scheme != "smtp" && u.Scheme != "smtps":
+			bad("SNSOS_SMTP_URL", "must start with smtp:// (STARTTLS) or smtps:// (TLS)")
+		case u.Hostname() == "":
+			bad("SNSOS_SMTP_URL", "names no host; use smtp://user:password@host:587")
+		case (u.Path != "" && u.Path != "/") || u.RawQuery != "":
+			bad("SNSOS_SMTP_URL", "takes no path or query; use smtp://user:password@host:587")
+		}
+		addrs("SNSOS_ALERT_EMAIL_FROM", c.AlertEmailFrom, true)
+		addrs("SNSOS_ALERT_EMAIL_TO", c.AlertEmailTo, false)
+	} else if c.AlertEmailFrom != "" || c.AlertEmailTo != "" {
+		bad("SNSOS_SMTP_URL", "is required for alert email (SNSOS_ALERT_EMAIL_FROM or SNSOS_ALERT_EMAIL_TO is set)")
+	}
+	if raw := c.AlertWebhookURL; raw != "" {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			bad("SNSOS_ALERT_WEBHOOK_URL", "is not an absolute https URL")
+		case u.Scheme == "http" && !loopbackHost(u.Hostname()):
+			bad("SNSOS_ALERT_WEBHOOK_URL", "must be https:// (plain http only to a loopback host such as 127.0.0.1)")
+		case u.User != nil:
+			bad("SNSOS_ALERT_WEBHOOK_URL", "must not carry user info; set SNSOS_ALERT_WEBHOOK_SECRET to sign requests instead")
+		}
+	} else if !c.AlertWebhookSecret.IsZero() {
+		bad("SNSOS_ALERT_WEBHOOK_SECRET", "is set but SNSOS_ALERT_WEBHOOK_URL is not; set both or neither")
+	}
+}
+
+func loopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.IsLoopback()
+}
+
+// ParsePrefixes parses a comma-separated list of IP addresses and CIDR
+// prefixes (an address is a prefix of its full length).
+func ParsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if strings.Contains(part, "/") {
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an IP address or CIDR prefix such as 10.0.0.0/8", part)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR prefix such as 10.0.0.0/8", part)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // ParseCheckpoints parses a comma-separated list of offsets such as
@@ -519,6 +643,23 @@ func Help(w io.Writer) {
 		fmt.Fprintf(w, "  %-30s %s%s; default %s\n", o.env, o.help, extra, def)
 	}
 	fmt.Fprintf(w, "  %-30s fallback app secret for Instagram and Threads\n", "META_APP_SECRET")
+}
+
+// elideURL keeps a URL's scheme and host only: webhook URLs often carry a
+// token in their path or query.
+func elideURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return snsos.Mask
+	}
+	out := u.Scheme + "://" + u.Host
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		out += "/…"
+	}
+	return out
 }
 
 // redactURL removes the password (or token) from a URL's user info and

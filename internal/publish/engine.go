@@ -34,6 +34,7 @@ import (
 // Store is what the engine needs from the database.
 type Store interface {
 	CreatePost(ctx context.Context, p *snsos.Post, hook snsos.TxHook) error
+	UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]snsos.TargetState, hook snsos.TxHook) error
 	FindPostByID(ctx context.Context, id int64) (*snsos.Post, error)
 	FindTargetByID(ctx context.Context, id int64) (*snsos.Target, error)
 	FindAccountByID(ctx context.Context, id int64) (*snsos.Account, error)

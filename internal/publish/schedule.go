@@ -3,7 +3,9 @@ package publish
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,39 +25,11 @@ const scheduleSlack = 5 * time.Second
 // time, they are scheduled too, and their jobs inserted in the same
 // transaction.
 func (e *Engine) CreatePost(ctx context.Context, p *snsos.Post, approve bool) error {
-	if err := p.Validate(); err != nil {
-		return err
-	}
-	if len(p.Targets) == 0 {
-		return (&snsos.ValidationErrors{{Field: "targets", Rule: "required", Message: "choose at least one account"}}).Err()
-	}
-	now := e.now()
-	asGiven := p.ScheduledAt
-	if !p.ScheduledAt.IsZero() {
-		p.ScheduledAt = dbTime(p.ScheduledAt)
-	}
-	schedule := approve && !p.ScheduledAt.IsZero()
-	var v snsos.ValidationErrors
-	if !p.ScheduledAt.IsZero() && p.ScheduledAt.Before(now.Add(-scheduleSlack)) {
-		v.Add("scheduled_at", "future", "%s is in the past; choose a later time", asGiven.Format(time.RFC3339))
-	}
-	media, err := e.loadMedia(ctx, p.MediaIDs, &v)
+	schedule, err := e.validatePost(ctx, p, approve)
 	if err != nil {
 		return err
 	}
-	for i, t := range p.Targets {
-		if err := e.checkTarget(ctx, p, t, i, media, &v); err != nil {
-			return err
-		}
-		if schedule {
-			if err := e.checkQuota(ctx, t, p.ScheduledAt, i, &v); err != nil {
-				return err
-			}
-		}
-	}
-	if err := v.Err(); err != nil {
-		return err
-	}
+	now := e.now()
 	for _, t := range p.Targets {
 		t.State = snsos.StateDraft
 		if approve {
@@ -79,6 +53,134 @@ func (e *Engine) CreatePost(ctx context.Context, p *snsos.Post, approve bool) er
 		}
 		return nil
 	})
+}
+
+// validatePost checks a new or edited post: its shape, its time, every
+// target's account and platform rules, and, when it is to be scheduled, the
+// quotas (targets that already exist are left out of their own count). It
+// normalises p.ScheduledAt and reports whether the post is to be scheduled.
+func (e *Engine) validatePost(ctx context.Context, p *snsos.Post, approve bool) (schedule bool, err error) {
+	if err := p.Validate(); err != nil {
+		return false, err
+	}
+	if len(p.Targets) == 0 {
+		return false, (&snsos.ValidationErrors{{Field: "targets", Rule: "required", Message: "choose at least one account"}}).Err()
+	}
+	now := e.now()
+	asGiven := p.ScheduledAt
+	if !p.ScheduledAt.IsZero() {
+		p.ScheduledAt = dbTime(p.ScheduledAt)
+	}
+	schedule = approve && !p.ScheduledAt.IsZero()
+	var v snsos.ValidationErrors
+	if !p.ScheduledAt.IsZero() && p.ScheduledAt.Before(now.Add(-scheduleSlack)) {
+		v.Add("scheduled_at", "future", "%s is in the past; choose a later time", asGiven.Format(time.RFC3339))
+	}
+	media, err := e.loadMedia(ctx, p.MediaIDs, &v)
+	if err != nil {
+		return false, err
+	}
+	for i, t := range p.Targets {
+		if err := e.checkTarget(ctx, p, t, i, media, &v); err != nil {
+			return false, err
+		}
+		if schedule {
+			if err := e.checkQuota(ctx, t, p.ScheduledAt, i, &v); err != nil {
+				return false, err
+			}
+		}
+	}
+	return schedule, v.Err()
+}
+
+// UpdatePost validates an edited post exactly as CreatePost validates a new
+// one and saves it over the stored post p.ID, with the targets p lists
+// (matched to the stored ones by account; others are added, and stored ones
+// p lacks are removed).
+//
+// A post can be edited while every target is still draft, approved or
+// scheduled; otherwise ECONFLICT (a post being published or published is
+// read-only: duplicate it instead). With approve, every target is approved,
+// and scheduled when p has a time (jobs inserted in the same transaction).
+// Without it, a target whose content or time changed goes back to draft, so
+// that the operator approves what will be published; an unchanged one keeps
+// its state. The save is a compare-and-set on the states read here: a
+// target that starts publishing meanwhile makes it fail with ECONFLICT.
+func (e *Engine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) error {
+	cur, err := e.cfg.Store.FindPostByID(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	expect := map[int64]snsos.TargetState{}
+	byAccount := map[int64]*snsos.Target{}
+	for _, t := range cur.Targets {
+		if !slices.Contains(editableStates, t.State) {
+			return snsos.Errorf(snsos.ECONFLICT, "post %d can no longer be edited: its %s target is %s; duplicate it instead", p.ID, t.Platform.DisplayName(), t.State)
+		}
+		expect[t.ID] = t.State
+		byAccount[t.AccountID] = t
+	}
+	for _, t := range p.Targets {
+		t.ID = 0
+		if old := byAccount[t.AccountID]; old != nil {
+			t.ID = old.ID
+		}
+	}
+	schedule, err := e.validatePost(ctx, p, approve)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	postChanged := p.Body != cur.Body || !slices.Equal(p.MediaIDs, cur.MediaIDs) || !p.ScheduledAt.Equal(cur.ScheduledAt)
+	anyApproved := false
+	var toSchedule []*snsos.Target
+	for _, t := range p.Targets {
+		old := byAccount[t.AccountID]
+		switch {
+		case schedule:
+			t.State, t.ScheduledAt = snsos.StateScheduled, p.ScheduledAt
+			toSchedule = append(toSchedule, t)
+		case approve:
+			t.State, t.ScheduledAt = snsos.StateApproved, p.ScheduledAt
+		case old == nil || postChanged || t.Body != old.Body || !sameOptions(t.Options, old.Options):
+			t.State, t.ScheduledAt = snsos.StateDraft, p.ScheduledAt
+		default:
+			t.State, t.ScheduledAt = old.State, old.ScheduledAt
+		}
+		anyApproved = anyApproved || t.State != snsos.StateDraft
+	}
+	switch {
+	case approve:
+		p.ApprovedAt = now
+	case anyApproved:
+		p.ApprovedAt = cur.ApprovedAt
+	default:
+		p.ApprovedAt = time.Time{}
+	}
+	return e.cfg.Store.UpdatePost(ctx, p, expect, func(ctx context.Context, tx *sql.Tx) error {
+		for _, t := range toSchedule {
+			// Unique by target and time: a target kept at its time keeps
+			// its one job.
+			if err := e.insertScheduleJobs(ctx, tx, t.ID, p.ScheduledAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// editableStates are the states in which a target's post may be edited.
+var editableStates = []snsos.TargetState{snsos.StateDraft, snsos.StateApproved, snsos.StateScheduled}
+
+// sameOptions compares two option maps by their JSON form (what the store
+// keeps).
+func sameOptions(a, b map[string]any) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
 // loadMedia finds the post's media, recording missing ids as field errors.

@@ -75,7 +75,7 @@ func TestSecureCookie(t *testing.T) {
 		t.Fatalf("CallbackURL %q", got)
 	}
 	mux := http.NewServeMux()
-	svc.Routes(mux)
+	svc.Routes(mux, noSession)
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/connect/x", nil))
 	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), x.DefaultAuthBase+"/i/oauth2/authorize?") {

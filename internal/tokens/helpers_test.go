@@ -118,7 +118,7 @@ func newTestEnv(t *testing.T, env *storetest.Env) *testEnv {
 	t.Cleanup(e.app.Close)
 	e.st = e.openStore(t)
 	e.svc = e.newService(e.st)
-	e.svc.Routes(mux)
+	e.svc.Routes(mux, noSession)
 	return e
 }
 

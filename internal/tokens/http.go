@@ -22,13 +22,17 @@ const cookiePath = "/oauth/"
 //	GET /connect/{platform}          start: set the binding cookie, 303 to the consent page
 //	GET /oauth/{platform}/callback   finish: a small page saying what happened
 //
-// TODO(ui): /connect/{platform} is open for now; the operator UI issue must
-// put it behind the operator session (and its CSRF rules) — anyone who can
-// reach it can connect an account of their own. The callback stays public:
-// the platform redirects the browser there, and the state and cookie checks
+// Starting is the operator's: /connect is wrapped in session, which must
+// refuse a request without the operator's session (the web UI's
+// RequireSession); otherwise anyone who can reach sns-os could connect an
+// account of their own. The callback stays public: the platform redirects
+// the browser there, and the single-use state and the binding cookie
 // protect it.
-func (s *Service) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /connect/{platform}", s.handleConnect)
+func (s *Service) Routes(mux *http.ServeMux, session func(http.Handler) http.Handler) {
+	if session == nil {
+		panic("tokens: Routes needs the session check for /connect")
+	}
+	mux.Handle("GET /connect/{platform}", session(http.HandlerFunc(s.handleConnect)))
 	mux.HandleFunc("GET /oauth/{platform}/callback", s.handleCallback)
 }
 
@@ -80,6 +84,10 @@ func (s *Service) handleCallback(w http.ResponseWriter, r *http.Request) {
 			msg = "sns-os could not store the account; see the server log."
 		}
 		s.renderPage(w, status, page{Platform: p.DisplayName(), Error: msg, Retry: "/connect/" + string(p)})
+		return
+	}
+	if s.after != "" {
+		http.Redirect(w, r, s.after, http.StatusSeeOther)
 		return
 	}
 	s.renderPage(w, http.StatusOK, page{Platform: p.DisplayName(), Handle: a.Handle})

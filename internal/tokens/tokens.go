@@ -78,6 +78,10 @@ type Config struct {
 	Logger *slog.Logger
 	// StateTTL bounds an authorization request (default DefaultStateTTL).
 	StateTTL time.Duration
+	// AfterConnect is the local path the browser is sent to once an account
+	// is connected (the operator UI's accounts page); "" shows a plain
+	// confirmation page instead.
+	AfterConnect string
 }
 
 // Service connects accounts and keeps their credentials fresh. It is safe
@@ -90,6 +94,7 @@ type Service struct {
 	log       *slog.Logger
 	stateTTL  time.Duration
 	secure    bool
+	after     string
 	flights   flights
 
 	mu   sync.Mutex
@@ -121,6 +126,9 @@ func New(cfg Config) *Service {
 		s.platforms = map[snsos.Platform]platform.Platform{}
 	}
 	s.secure = strings.HasPrefix(strings.ToLower(s.publicURL), "https://")
+	if strings.HasPrefix(cfg.AfterConnect, "/") && !strings.HasPrefix(cfg.AfterConnect, "//") {
+		s.after = cfg.AfterConnect
+	}
 	return s
 }
 

@@ -2,28 +2,104 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/compose"
 )
 
 type accountsData struct {
 	Accounts  []accountCard
 	Platforms []connectLink
+	Flash     string
+	FlashErr  bool
 }
 
 type accountCard struct {
+	ID                                                 int64
 	Platform, Handle, DisplayName, Status, Class, Icon string
+	// Initial is the monogram shown instead of the platform's avatar,
+	// which sns-os does not fetch (nothing is loaded from another origin).
+	Initial string
 	// Health is the token health, in words; never a token.
 	Health []string
 	// Reconnect is the link to connect the account again ("" when it is
-	// connected).
+	// connected or its platform is not configured).
 	Reconnect string
+	// NotConfigured names the settings to set before reconnecting.
+	NotConfigured template.HTML
+	// Cost is X's estimated price per post, in words ("" elsewhere).
+	Cost string
+	// Disconnect is the confirmation page's link ("" once revoked).
+	Disconnect string
 }
 
 type connectLink struct {
 	Name, Href string
+	// NotConfigured is set (and Href empty) for a platform without a
+	// client id.
+	NotConfigured template.HTML
+}
+
+// accountFlashes are the messages a disconnect or a finished OAuth connect
+// may leave for the accounts page, by the flash query value (true: an
+// error).
+var accountFlashes = map[string]bool{
+	"connected": false, "disconnected": false, "disconnect.unavailable": true, "disconnect.error": true, "disconnect.notfound": true,
+}
+
+// accountsRoutes mounts the disconnect confirmation and action (GET
+// /accounts itself is mounted in Routes).
+func (h *Handler) accountsRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /accounts/{id}/disconnect", h.page(h.handleDisconnectConfirm))
+	mux.Handle("POST /accounts/{id}/disconnect", h.page(h.handleDisconnect))
+}
+
+// configured reports whether the platform has a client id (it can be
+// connected).
+func (h *Handler) configured(pl snsos.Platform) bool {
+	return slices.Contains(h.cfg.Platforms, pl)
+}
+
+// notConfigured says which settings a platform needs, as HTML with the
+// variable names as code.
+func notConfigured(p *page, pl snsos.Platform) template.HTML {
+	up := "SNSOS_" + strings.ToUpper(string(pl))
+	return p.TH("accounts.notconfigured", "Platform", pl.DisplayName(), "ID", p.Code(up+"_CLIENT_ID"), "Secret", p.Code(up+"_CLIENT_SECRET"))
+}
+
+// monogram is the first letter of name, upper-cased.
+func monogram(name string) string {
+	name = strings.TrimLeft(strings.TrimSpace(name), "@")
+	for _, r := range name {
+		return strings.ToUpper(string(r))
+	}
+	return "?"
+}
+
+// xCostLine is X's estimated price per post from the configured prices.
+func (h *Handler) xCostLine(p *page) string {
+	plain := compose.EstimateXCost([]string{"a"}, h.cfg.XPrices).USD
+	link := compose.EstimateXCost([]string{"https://example.com"}, h.cfg.XPrices).USD
+	return p.T("accounts.xcost", "Post", usd(plain), "Link", usd(link))
+}
+
+// usd writes a dollar amount with at least two decimals: $0.20, $0.015.
+func usd(v float64) string {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	i := strings.IndexByte(s, '.')
+	switch {
+	case i < 0:
+		s += ".00"
+	case len(s)-i-1 < 2:
+		s += strings.Repeat("0", 2-(len(s)-i-1))
+	}
+	return "$" + s
 }
 
 func (h *Handler) handleAccounts(w http.ResponseWriter, r *http.Request) {
@@ -35,12 +111,31 @@ func (h *Handler) handleAccounts(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &accountsData{}
 	p := h.newPage(r, "accounts.title", true, d)
+	if f := r.URL.Query().Get("flash"); f != "" {
+		if isErr, ok := accountFlashes[f]; ok {
+			d.Flash, d.FlashErr = p.T("accounts.flash."+f), isErr
+		}
+	}
 	now := h.now()
 	for _, a := range accts {
-		c := accountCard{Platform: a.Platform.DisplayName(), Handle: a.Handle, DisplayName: a.DisplayName,
+		c := accountCard{ID: a.ID, Platform: a.Platform.DisplayName(), Handle: a.Handle, DisplayName: a.DisplayName,
 			Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status]}
+		c.Initial = monogram(a.DisplayName)
+		if a.DisplayName == "" {
+			c.Initial = monogram(a.Handle)
+		}
 		if a.Status != snsos.AccountConnected {
-			c.Reconnect = "/connect/" + string(a.Platform)
+			if h.configured(a.Platform) {
+				c.Reconnect = "/connect/" + string(a.Platform)
+			} else {
+				c.NotConfigured = notConfigured(p, a.Platform)
+			}
+		}
+		if a.Status != snsos.AccountRevoked {
+			c.Disconnect = "/accounts/" + strconv.FormatInt(a.ID, 10) + "/disconnect"
+		}
+		if a.Platform == snsos.PlatformX {
+			c.Cost = h.xCostLine(p)
 		}
 		meta, err := h.store.FindCredentialMeta(ctx, a.ID)
 		switch {
@@ -55,9 +150,84 @@ func (h *Handler) handleAccounts(w http.ResponseWriter, r *http.Request) {
 		d.Accounts = append(d.Accounts, c)
 	}
 	for _, pl := range snsos.Platforms {
-		d.Platforms = append(d.Platforms, connectLink{Name: pl.DisplayName(), Href: "/connect/" + string(pl)})
+		l := connectLink{Name: pl.DisplayName()}
+		if h.configured(pl) {
+			l.Href = "/connect/" + string(pl)
+		} else {
+			l.NotConfigured = notConfigured(p, pl)
+		}
+		d.Platforms = append(d.Platforms, l)
 	}
 	h.render(w, http.StatusOK, "accounts", p)
+}
+
+type disconnectData struct {
+	Account                     accountCard
+	Action                      string
+	Scheduled, Approved, Failed int
+	CanDisconnect               bool
+}
+
+// handleDisconnectConfirm names what disconnecting will do before the
+// operator confirms it. What it says follows tokens.Service.Revoke: the
+// grant is revoked at the platform (best effort), the stored tokens are
+// deleted, the account is marked revoked, and its targets waiting to be
+// published (scheduled or waiting to retry) are marked failed. Nothing the
+// operator wrote is deleted.
+func (h *Handler) handleDisconnectConfirm(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	a, err := h.store.FindAccountByID(ctx, id)
+	if snsos.IsCode(err, snsos.ENOTFOUND) {
+		h.notFound(w, r)
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, "find account", err)
+		return
+	}
+	counts, err := h.store.CountAccountTargets(ctx, id, snsos.StateScheduled, snsos.StateRetryWait, snsos.StateApproved)
+	if err != nil {
+		h.serverError(w, r, "count targets", err)
+		return
+	}
+	d := &disconnectData{Action: "/accounts/" + strconv.FormatInt(id, 10) + "/disconnect",
+		Scheduled: counts[snsos.StateScheduled] + counts[snsos.StateRetryWait], Approved: counts[snsos.StateApproved],
+		CanDisconnect: a.Status != snsos.AccountRevoked && h.cfg.Accounts != nil}
+	p := h.newPage(r, "accounts.disconnect.title", true, d)
+	d.Account = accountCard{Platform: a.Platform.DisplayName(), Handle: a.Handle, DisplayName: a.DisplayName,
+		Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status]}
+	h.render(w, http.StatusOK, "disconnect", p)
+}
+
+// handleDisconnect disconnects the account through Config.Accounts.
+func (h *Handler) handleDisconnect(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	flash := "disconnected"
+	if h.cfg.Accounts == nil {
+		flash = "disconnect.unavailable"
+	} else if err := h.cfg.Accounts.Revoke(r.Context(), id); err != nil {
+		switch {
+		case snsos.IsCode(err, snsos.ENOTFOUND):
+			flash = "disconnect.notfound"
+		case snsos.IsCode(err, snsos.EUNAVAILABLE):
+			flash = "disconnect.unavailable"
+		default:
+			flash = "disconnect.error"
+		}
+		h.log.Error("web: disconnect account", "account_id", id, "err", err)
+	} else {
+		h.log.Info("web: account disconnected by the operator", "account_id", id)
+	}
+	http.Redirect(w, r, "/accounts?flash="+flash, http.StatusSeeOther)
 }
 
 // tokenHealth describes a credential in words: when it was refreshed, when

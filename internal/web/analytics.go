@@ -1,6 +1,596 @@
 package web
 
-import "net/http"
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/store"
+)
 
 // analyticsRoutes mounts the analytics pages.
-func (h *Handler) analyticsRoutes(mux *http.ServeMux) {}
+func (h *Handler) analyticsRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /analytics", h.page(h.handleAnalytics))
+	mux.Handle("GET /analytics.csv", h.page(h.handleAnalyticsCSV))
+}
+
+// Best hours: a bucket (weekday × hour, hour, weekday) is shown when at
+// least anBucketMin posts fall in it, and the whole section once
+// anHistoryMin posts have +24h numbers.
+const (
+	anBucketMin  = 3
+	anHistoryMin = 10
+	anTopSlots   = 3
+)
+
+// anRanges are the range filter's values, in days (0: all time).
+var anRanges = []struct {
+	Value string
+	Days  int
+}{{"7d", 7}, {"30d", 30}, {"90d", 90}, {"all", 0}}
+
+// anCheckpoints are the table's checkpoints, side by side.
+var anCheckpoints = []snsos.Checkpoint{snsos.Checkpoint1h, snsos.Checkpoint24h, snsos.Checkpoint7d}
+
+var anMetrics = []string{snsos.MetricViews, snsos.MetricLikes, snsos.MetricComments, snsos.MetricShares}
+
+type anOption struct {
+	Value, Label string
+	Current      bool
+}
+
+type anData struct {
+	Range, Platform  string
+	RangeLabel       string
+	Ranges           []anOption
+	Platforms        []anOption
+	CSVHref          string
+	Cards            []anCard
+	Totals           []anTotal
+	Posts            []anPostRow
+	Metrics          []string // column group headings
+	Checkpoints      []string // sub-headings
+	Chart            anChart
+	ChartRows        []anChartRow
+	Best             anBest
+	ShowTotalsCaveat bool
+}
+
+type anCard struct{ Label, Value, Hint string }
+
+type anTotal struct {
+	Platform                    string
+	Posts                       string
+	Views7d, Median24h, EngRate string
+	Views7dN, Median24hN        string
+}
+
+type anPostRow struct {
+	Href, Excerpt           string
+	Platform, Handle        string
+	Published, PublishedISO string
+	Cells                   []anCell // metric-major: views 1h, 24h, 7d, likes 1h, …
+}
+
+type anCell struct {
+	Text, Title string
+	Num         bool
+	Sort        int64 // -1 when there is no number
+}
+
+// anChart is the JSON the chart script draws: x in Unix seconds, one
+// series per checkpoint, null where there is no number.
+type anChart struct {
+	Title  string     `json:"title"`
+	XLabel string     `json:"xlabel"`
+	Labels []string   `json:"labels"`
+	X      []int64    `json:"x"`
+	Series [][]*int64 `json:"series"`
+	Lang   string     `json:"lang"`
+	Zone   string     `json:"zone"`
+	Offset int        `json:"offset"` // the zone's current UTC offset in seconds, for the axis
+}
+
+type anChartRow struct {
+	Time  string
+	Cells []string
+}
+
+type anBest struct {
+	Enough         bool
+	Have, Need     int
+	Hours          []string // the heatmap's columns
+	Rows           []anHeatRow
+	ByHour, ByDay  []anBucket
+	Top            []anBucket
+	MinPosts       int
+	HeatCaption    string
+	ByHourCaption  string
+	ByDayCaption   string
+	SampleSentence string
+}
+
+type anHeatRow struct {
+	Day   string
+	Class string
+	Cells []anHeatCell
+}
+
+type anHeatCell struct {
+	Text, Title, Class string
+}
+
+type anBucket struct {
+	Label, Median, Count string
+	Compose              string
+	median               float64
+}
+
+// anPostMetrics is one target's numbers by checkpoint.
+type anPostMetrics struct {
+	t    *store.DatedTarget
+	snap map[snsos.Checkpoint]*snsos.MetricSnapshot
+}
+
+func anIndex(t *store.DatedTarget) anPostMetrics {
+	pm := anPostMetrics{t: t, snap: map[snsos.Checkpoint]*snsos.MetricSnapshot{}}
+	for _, m := range t.Metrics {
+		if m.Checkpoint == snsos.CheckpointManual {
+			continue
+		}
+		pm.snap[m.Checkpoint] = m // oldest first: a later one wins
+	}
+	return pm
+}
+
+// value returns a metric at a checkpoint and whether there is one.
+func (pm anPostMetrics) value(cp snsos.Checkpoint, metric string) (int64, bool) {
+	m := pm.snap[cp]
+	if m == nil || m.Status != snsos.SnapshotOK {
+		return 0, false
+	}
+	v, ok := m.Values[metric]
+	return v, ok
+}
+
+// anFilters reads range and platform from the query: unknown values fall
+// back to 30 days and every platform.
+func (h *Handler) anFilters(r *http.Request) (rng string, days int, platform snsos.Platform) {
+	q := r.URL.Query()
+	rng, days = "30d", 30
+	for _, o := range anRanges {
+		if q.Get("range") == o.Value {
+			rng, days = o.Value, o.Days
+		}
+	}
+	if p := snsos.Platform(q.Get("platform")); p.Valid() {
+		platform = p
+	}
+	return rng, days, platform
+}
+
+func (h *Handler) anLoad(r *http.Request, days int, platform snsos.Platform) ([]*store.DatedTarget, error) {
+	f := store.TargetRange{States: []snsos.TargetState{snsos.StatePublished}, Platform: platform, Metrics: true}
+	if days > 0 {
+		f.From = h.now().Add(-time.Duration(days) * 24 * time.Hour)
+	}
+	return h.store.ListTargetsInRange(r.Context(), f)
+}
+
+func anQuery(rng string, platform snsos.Platform) string {
+	q := url.Values{"range": {rng}}
+	if platform != "" {
+		q.Set("platform", string(platform))
+	}
+	return q.Encode()
+}
+
+func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rng, days, platform := h.anFilters(r)
+	targets, err := h.anLoad(r, days, platform)
+	if err != nil {
+		h.serverError(w, r, "analytics", err)
+		return
+	}
+	// Best hours use the whole history (of the platform chosen).
+	history := targets
+	if days > 0 {
+		if history, err = h.anLoad(r, 0, platform); err != nil {
+			h.serverError(w, r, "analytics", err)
+			return
+		}
+	}
+	accts, err := h.store.ListAccounts(ctx)
+	if err != nil {
+		h.serverError(w, r, "list accounts", err)
+		return
+	}
+	handles := map[int64]string{}
+	for _, a := range accts {
+		handles[a.ID] = a.Handle
+	}
+	loc := h.location()
+	now := h.now().In(loc)
+	d := &anData{Range: rng, Platform: string(platform), CSVHref: "/analytics.csv?" + anQuery(rng, platform)}
+	p := h.newPage(r, "an.title", true, d)
+	lang := p.lang
+	for _, o := range anRanges {
+		d.Ranges = append(d.Ranges, anOption{Value: o.Value, Label: p.T("an.range." + o.Value), Current: o.Value == rng})
+		if o.Value == rng {
+			d.RangeLabel = p.T("an.range." + o.Value)
+		}
+	}
+	d.Platforms = append(d.Platforms, anOption{Value: "", Label: p.T("an.platform.all"), Current: platform == ""})
+	for _, pl := range snsos.Platforms {
+		d.Platforms = append(d.Platforms, anOption{Value: string(pl), Label: pl.DisplayName(), Current: pl == platform})
+	}
+	for _, m := range anMetrics {
+		d.Metrics = append(d.Metrics, p.T("metrics."+m))
+	}
+	for _, cp := range anCheckpoints {
+		d.Checkpoints = append(d.Checkpoints, "+"+string(cp))
+	}
+
+	// Per post, newest first in the table; oldest first in the chart.
+	idx := make([]anPostMetrics, len(targets))
+	for i, t := range targets {
+		idx[i] = anIndex(t)
+	}
+	d.Chart = anChart{Title: p.T("an.chart.title"), XLabel: p.T("an.published"), Lang: lang, Zone: loc.String()}
+	_, d.Chart.Offset = now.Zone()
+	for _, cp := range anCheckpoints {
+		d.Chart.Labels = append(d.Chart.Labels, p.T("an.chart.series", "Checkpoint", "+"+string(cp)))
+	}
+	d.Chart.Series = make([][]*int64, len(anCheckpoints))
+	for _, pm := range idx {
+		d.Chart.X = append(d.Chart.X, pm.t.At.Unix())
+		row := anChartRow{Time: shortTime(lang, pm.t.At.In(loc), now)}
+		for i, cp := range anCheckpoints {
+			var v *int64
+			txt := "—"
+			if n, ok := pm.value(cp, snsos.MetricViews); ok {
+				v, txt = &n, groupDigits(n)
+			}
+			d.Chart.Series[i] = append(d.Chart.Series[i], v)
+			row.Cells = append(row.Cells, txt)
+		}
+		d.ChartRows = append(d.ChartRows, row)
+	}
+	for i := len(idx) - 1; i >= 0; i-- {
+		pm := idx[i]
+		t := pm.t
+		body := t.Body
+		if strings.TrimSpace(body) == "" {
+			body = t.PostBody
+		}
+		row := anPostRow{Href: postHref(t.PostID), Excerpt: excerpt(body, 40), Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID],
+			Published: shortTime(lang, t.At.In(loc), now), PublishedISO: t.At.UTC().Format(time.RFC3339)}
+		if row.Excerpt == "" {
+			row.Excerpt = p.T("post.notext")
+		}
+		for _, metric := range anMetrics {
+			for _, cp := range anCheckpoints {
+				row.Cells = append(row.Cells, h.anCell(p, pm, cp, metric, now))
+			}
+		}
+		d.Posts = append(d.Posts, row)
+	}
+
+	// Totals: all platforms, then each.
+	byPlatform := map[snsos.Platform][]anPostMetrics{}
+	for _, pm := range idx {
+		byPlatform[pm.t.Platform] = append(byPlatform[pm.t.Platform], pm)
+	}
+	all := anTotals(p, idx)
+	all.Platform = p.T("an.platform.all")
+	d.Cards = []anCard{
+		{Label: p.T("an.card.posts"), Value: all.Posts},
+		{Label: p.T("an.card.views7d"), Value: all.Views7d, Hint: all.Views7dN},
+		{Label: p.T("an.card.median24h"), Value: all.Median24h, Hint: all.Median24hN},
+		{Label: p.T("an.card.engagement"), Value: all.EngRate, Hint: p.T("an.card.engagement.hint")},
+	}
+	for _, pl := range snsos.Platforms {
+		if pms := byPlatform[pl]; len(pms) > 0 {
+			tot := anTotals(p, pms)
+			tot.Platform = pl.DisplayName()
+			d.Totals = append(d.Totals, tot)
+		}
+	}
+	d.ShowTotalsCaveat = platform == "" || platform == snsos.PlatformInstagram || platform == snsos.PlatformTikTok
+	d.Best = h.anBestHours(ctx, p, history, now)
+	h.render(w, http.StatusOK, "analytics", p)
+}
+
+// anCell is one number of the per-post table: the value, "—" when not
+// collected (yet), "n/a" when the platform did not report it.
+func (h *Handler) anCell(p *page, pm anPostMetrics, cp snsos.Checkpoint, metric string, now time.Time) anCell {
+	m := pm.snap[cp]
+	switch {
+	case m == nil:
+		off, _ := snsos.ParseCheckpointOffset(string(cp))
+		due := pm.t.At.Add(off)
+		if due.After(now) {
+			return anCell{Text: "—", Title: p.T("an.cell.due", "Time", shortTime(p.lang, due.In(h.location()), now)), Sort: -1}
+		}
+		return anCell{Text: "—", Title: p.T("an.cell.missing"), Sort: -1}
+	case m.Status != snsos.SnapshotOK:
+		return anCell{Text: "n/a", Title: p.T("an.cell.unavailable"), Sort: -1}
+	}
+	v, ok := m.Values[metric]
+	if !ok {
+		return anCell{Text: "n/a", Title: p.T("an.cell.notreported"), Sort: -1}
+	}
+	return anCell{Text: groupDigits(v), Num: true, Sort: v}
+}
+
+func anTotals(p *page, pms []anPostMetrics) anTotal {
+	var views7d, eng, engViews int64
+	var n7d int
+	var v24 []float64
+	for _, pm := range pms {
+		if v, ok := pm.value(snsos.Checkpoint7d, snsos.MetricViews); ok {
+			views7d += v
+			n7d++
+		}
+		if v, ok := pm.value(snsos.Checkpoint24h, snsos.MetricViews); ok {
+			v24 = append(v24, float64(v))
+			if v > 0 {
+				engViews += v
+				for _, m := range []string{snsos.MetricLikes, snsos.MetricComments, snsos.MetricShares} {
+					x, _ := pm.value(snsos.Checkpoint24h, m)
+					eng += x
+				}
+			}
+		}
+	}
+	t := anTotal{Posts: groupDigits(int64(len(pms))), Views7d: "—", Median24h: "—", EngRate: "—"}
+	if n7d > 0 {
+		t.Views7d = groupDigits(views7d)
+	}
+	t.Views7dN = p.T("an.sample", "Count", n7d)
+	if len(v24) > 0 {
+		t.Median24h = groupDigits(int64(math.Round(anMedian(v24))))
+	}
+	t.Median24hN = p.T("an.sample", "Count", len(v24))
+	if engViews > 0 {
+		t.EngRate = strconv.FormatFloat(float64(eng)*100/float64(engViews), 'f', 1, 64) + "%"
+	}
+	return t
+}
+
+// anMedian is the median of xs (the mean of the middle two for an even
+// count); xs is reordered.
+func anMedian(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	sort.Float64s(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+// anBestHours computes, from posts with +24h views, the median by local
+// weekday × hour (the heatmap), by hour and by weekday; buckets with
+// fewer than anBucketMin posts are not ranked.
+func (h *Handler) anBestHours(ctx context.Context, p *page, history []*store.DatedTarget, now time.Time) anBest {
+	loc := h.location()
+	lang := p.lang
+	var cell [7][24][]float64
+	var byHour [24][]float64
+	var byDay [7][]float64
+	have := 0
+	for _, t := range history {
+		pm := anIndex(t)
+		v, ok := pm.value(snsos.Checkpoint24h, snsos.MetricViews)
+		if !ok {
+			continue
+		}
+		local := t.At.In(loc)
+		wd, hr := local.Weekday(), local.Hour()
+		cell[wd][hr] = append(cell[wd][hr], float64(v))
+		byHour[hr] = append(byHour[hr], float64(v))
+		byDay[wd] = append(byDay[wd], float64(v))
+		have++
+	}
+	b := anBest{Have: have, Need: anHistoryMin, Enough: have >= anHistoryMin, MinPosts: anBucketMin}
+	if !b.Enough {
+		return b
+	}
+	ws := h.calWeekStart(ctx)
+	for hr := range 24 {
+		b.Hours = append(b.Hours, strconv.Itoa(hr))
+	}
+	// The heatmap's scale: the largest median of a bucket with enough posts.
+	var maxMed float64
+	var slots []anBucket
+	for wd := range 7 {
+		for hr := range 24 {
+			if xs := cell[wd][hr]; len(xs) >= anBucketMin {
+				maxMed = max(maxMed, anMedian(slices.Clone(xs)))
+			}
+		}
+	}
+	for i := range 7 {
+		wd := time.Weekday((int(ws) + i) % 7)
+		row := anHeatRow{Day: calDayName(lang, wd), Class: calWeekdayClass(wd)}
+		for hr := range 24 {
+			xs := cell[wd][hr]
+			c := anHeatCell{Title: p.T("an.heat.count", "Count", len(xs))}
+			switch {
+			case len(xs) == 0:
+				c.Class = "an-h-none"
+			case len(xs) < anBucketMin:
+				c.Class, c.Text = "an-h-few", "·"
+				c.Title = p.T("an.heat.few", "Count", len(xs))
+			default:
+				med := anMedian(slices.Clone(xs))
+				level := 1
+				if maxMed > 0 {
+					level = 1 + int(math.Min(3, math.Floor(med/maxMed*4)))
+				}
+				c.Class = "an-h" + strconv.Itoa(level)
+				c.Text = anCompact(lang, int64(math.Round(med)))
+				c.Title = p.T("an.heat.cell", "Median", groupDigits(int64(math.Round(med))), "Count", len(xs))
+				slots = append(slots, anBucket{Label: calDayName(lang, wd) + " " + fmt.Sprintf("%02d:00", hr), median: med,
+					Median: groupDigits(int64(math.Round(med))), Count: p.T("an.sample", "Count", len(xs))})
+				slots[len(slots)-1].Compose = anComposeAt(now, wd, hr, loc)
+			}
+			row.Cells = append(row.Cells, c)
+		}
+		b.Rows = append(b.Rows, row)
+	}
+	sort.SliceStable(slots, func(i, j int) bool { return slots[i].median > slots[j].median })
+	if len(slots) > anTopSlots {
+		slots = slots[:anTopSlots]
+	}
+	b.Top = slots
+	for hr := range 24 {
+		if xs := byHour[hr]; len(xs) >= anBucketMin {
+			med := anMedian(xs)
+			b.ByHour = append(b.ByHour, anBucket{Label: fmt.Sprintf("%02d:00–%02d:59", hr, hr), median: med,
+				Median: groupDigits(int64(math.Round(med))), Count: p.T("an.sample", "Count", len(xs))})
+		}
+	}
+	for i := range 7 {
+		wd := time.Weekday((int(ws) + i) % 7)
+		if xs := byDay[wd]; len(xs) >= anBucketMin {
+			med := anMedian(xs)
+			b.ByDay = append(b.ByDay, anBucket{Label: anWeekdayName(lang, wd), median: med,
+				Median: groupDigits(int64(math.Round(med))), Count: p.T("an.sample", "Count", len(xs))})
+		}
+	}
+	sort.SliceStable(b.ByHour, func(i, j int) bool { return b.ByHour[i].median > b.ByHour[j].median })
+	sort.SliceStable(b.ByDay, func(i, j int) bool { return b.ByDay[i].median > b.ByDay[j].median })
+	b.SampleSentence = p.T("an.best.sample", "Count", have, "Min", anBucketMin)
+	return b
+}
+
+func anWeekdayName(lang string, wd time.Weekday) string {
+	if lang == "ja" {
+		return weekdaysJA[wd] + "曜日"
+	}
+	return wd.String()
+}
+
+// anComposeAt links to compose at the next local weekday wd, hour hr.
+func anComposeAt(now time.Time, wd time.Weekday, hr int, loc *time.Location) string {
+	now = now.In(loc)
+	for i := range 8 {
+		day := now.AddDate(0, 0, i)
+		at := time.Date(day.Year(), day.Month(), day.Day(), hr, 0, 0, 0, loc)
+		if at.Weekday() == wd && at.After(now) {
+			return "/compose?at=" + url.QueryEscape(at.Format(calLocalInput))
+		}
+	}
+	return "/compose"
+}
+
+// anCompact writes a number for a small cell: 12.3K / 1.2万.
+func anCompact(lang string, n int64) string {
+	f := float64(n)
+	if lang == "ja" {
+		switch {
+		case n >= 100_000_000:
+			return strconv.FormatFloat(math.Round(f/1e7)/10, 'f', -1, 64) + "億"
+		case n >= 10_000:
+			return strconv.FormatFloat(math.Round(f/1e3)/10, 'f', -1, 64) + "万"
+		}
+		return groupDigits(n)
+	}
+	switch {
+	case n >= 1_000_000:
+		return strconv.FormatFloat(math.Round(f/1e5)/10, 'f', -1, 64) + "M"
+	case n >= 1_000:
+		return strconv.FormatFloat(math.Round(f/1e2)/10, 'f', -1, 64) + "K"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// CSV export.
+
+var anCSVHeader = []string{"post_id", "target_id", "platform", "account", "published_at_utc", "published_at_local",
+	"checkpoint", "fetched_at_utc", "views", "likes", "comments", "shares", "status", "reason"}
+
+// anCSVCell guards a cell against formula injection in spreadsheets: a
+// value starting with = + - @ (or a tab or carriage return, which some
+// spreadsheets skip before reading a formula) is prefixed with '.
+func anCSVCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func (h *Handler) handleAnalyticsCSV(w http.ResponseWriter, r *http.Request) {
+	rng, days, platform := h.anFilters(r)
+	targets, err := h.anLoad(r, days, platform)
+	if err != nil {
+		h.serverError(w, r, "analytics csv", err)
+		return
+	}
+	accts, err := h.store.ListAccounts(r.Context())
+	if err != nil {
+		h.serverError(w, r, "list accounts", err)
+		return
+	}
+	handles := map[int64]string{}
+	for _, a := range accts {
+		handles[a.ID] = a.Handle
+	}
+	loc := h.location()
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff") // a BOM, so spreadsheets read UTF-8
+	cw := csv.NewWriter(&buf)
+	cw.UseCRLF = true
+	cw.Write(anCSVHeader)
+	for _, t := range targets {
+		for _, m := range t.Metrics {
+			rec := []string{strconv.FormatInt(t.PostID, 10), strconv.FormatInt(t.ID, 10), string(t.Platform), handles[t.AccountID],
+				t.At.UTC().Format(time.RFC3339), t.At.In(loc).Format(time.RFC3339), string(m.Checkpoint), m.FetchedAt.UTC().Format(time.RFC3339)}
+			for _, k := range anMetrics {
+				v, ok := m.Values[k]
+				if m.Status != snsos.SnapshotOK || !ok {
+					rec = append(rec, "")
+					continue
+				}
+				rec = append(rec, strconv.FormatInt(v, 10))
+			}
+			rec = append(rec, string(m.Status), m.Reason)
+			for i := range rec {
+				rec[i] = anCSVCell(rec[i])
+			}
+			cw.Write(rec)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		h.serverError(w, r, "analytics csv", err)
+		return
+	}
+	name := "sns-os-metrics-" + h.now().In(loc).Format(calDateLayout)
+	if rng != "all" {
+		name += "-" + rng
+	}
+	if platform != "" {
+		name += "-" + string(platform)
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(buf.Bytes())
+}

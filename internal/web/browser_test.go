@@ -150,28 +150,29 @@ func TestBrowserSignin(t *testing.T) {
 
 	// The right one opens the dashboard.
 	step("right password", chromedp.SendKeys(chromedp.ID("password"), "correct horse battery"), chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.ID("posts-h")))
+		chromedp.WaitVisible(chromedp.ID("next-h")))
 	if loc := location(); loc != "/" {
 		t.Fatalf("after sign-in at %s, want /", loc)
 	}
 	if body := text("main"); !strings.Contains(body, "@snsos_demo") || !strings.Contains(body, "Connected") ||
-		!strings.Contains(body, "Scheduled · ") || !strings.Contains(body, "Draft") {
+		!strings.Contains(body, "Next up") || !strings.Contains(body, "新しい投稿のテスト") || !(strings.Contains(body, "in 2 h 59 min") || strings.Contains(body, "in 3 h")) ||
+		!strings.Contains(body, "$0.015 for 1 post") {
 		t.Fatalf("dashboard shows:\n%s", body)
 	}
 	shot("dashboard-en.png")
 
 	// Japanese.
-	step("switch to Japanese", chromedp.Click(chromedp.CSS(`a[hreflang="ja"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="ja"] #posts-h`)))
-	if h := text("#posts-h"); h != "最新の投稿" {
+	step("switch to Japanese", chromedp.Click(chromedp.CSS(`a[hreflang="ja"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="ja"] #next-h`)))
+	if h := text("#next-h"); h != "次の予約" {
 		t.Fatalf("Japanese heading %q", h)
 	}
-	if body := text("main"); !strings.Contains(body, "連携中") || !strings.Contains(body, "予約済み・") || !strings.Contains(body, "下書き") {
+	if body := text("main"); !strings.Contains(body, "連携中") || !(strings.Contains(body, "あと2時間59分") || strings.Contains(body, "あと3時間")) || !strings.Contains(body, "今後7日間のX費用の見積もり: $0.015(1件)") {
 		t.Fatalf("Japanese dashboard shows:\n%s", body)
 	}
 	shot("dashboard-ja.png")
 
 	// Readable on a phone: nothing is wider than a 375 px screen.
-	step("phone viewport", chromedp.EmulateViewport(375, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("posts-h")))
+	step("phone viewport", chromedp.EmulateViewport(375, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("next-h")))
 	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
 	if err != nil || overflow > 0 {
 		t.Fatalf("on a 375 px screen the page is %d px too wide (%v)", overflow, err)
@@ -186,7 +187,9 @@ func TestBrowserSignin(t *testing.T) {
 	}
 
 	// The accounts page, from the header, on the phone.
-	step("open accounts", chromedp.Click(chromedp.CSS(`header a[href="/accounts"]`)), chromedp.WaitVisible(chromedp.ID("connect-h")))
+	// On a phone the navigation is folded into the menu: open it first.
+	step("open accounts", chromedp.Click(chromedp.CSS(`details.menu > summary`)),
+		chromedp.Click(chromedp.CSS(`header a[href="/accounts"]`)), chromedp.WaitVisible(chromedp.ID("connect-h")))
 	if body := text("main"); !strings.Contains(body, "@snsos_demo") || !strings.Contains(body, "連携中") || !strings.Contains(body, "Xと連携") {
 		t.Fatalf("accounts page shows:\n%s", body)
 	}
@@ -194,7 +197,7 @@ func TestBrowserSignin(t *testing.T) {
 	shot("accounts-ja-phone.png")
 
 	// A post page, from the dashboard.
-	step("open a post", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("posts-h")),
+	step("open a post", chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("next-h")),
 		chromedp.Click(chromedp.CSS(`td.excerpt a`)), chromedp.WaitVisible(chromedp.ID("targets-h")))
 	if loc := location(); !strings.HasPrefix(loc, "/posts/") {
 		t.Fatalf("post link went to %s", loc)
@@ -204,7 +207,7 @@ func TestBrowserSignin(t *testing.T) {
 	}
 	noOverflow("post page")
 	shot("post-ja-phone.png")
-	step("desktop viewport", chromedp.EmulateViewport(1024, 768), chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("posts-h")))
+	step("desktop viewport", chromedp.EmulateViewport(1024, 768), chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("next-h")))
 
 	// Sign out, in Japanese.
 	step("sign out", chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)), chromedp.WaitVisible(chromedp.ID("password")))

@@ -1,13 +1,803 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/store"
+)
+
+// Settings the calendar reads.
+const (
+	// calWeekStartSetting is "monday" (the default) or "sunday".
+	calWeekStartSetting = "ui.week_start"
+	// calFeedGenSetting is the generation of the iCal feed URL: a decimal
+	// counter that regenerating bumps, so the previous URL stops working.
+	calFeedGenSetting = "ical.generation"
+)
+
+const (
+	calMonthItems = 3  // items a month cell shows before "+N more"
+	calExcerpt    = 30 // characters of a post's text on the calendar
+	calEarlyHour  = 6  // the week grid shows hours before this in one row
+	calComposeAt  = 9  // the hour a month cell's "+" proposes
+	calDateLayout = "2006-01-02"
+	calMonthParam = "2006-01"
+	calLocalInput = "2006-01-02T15:04" // <input type="datetime-local">
 )
 
 // calendarRoutes mounts the calendar pages and the iCal feed.
-func (h *Handler) calendarRoutes(mux *http.ServeMux) {}
+func (h *Handler) calendarRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /calendar", h.page(h.handleCalendar))
+	mux.Handle("GET /calendar/posts/{id}/time", h.page(h.handleCalReschedule))
+	mux.Handle("POST /calendar/posts/{id}/time", h.page(h.handleCalReschedulePost))
+	mux.Handle("POST /calendar/feed/regenerate", h.page(h.handleCalFeedRegenerate))
+	// The feed carries its own credential (the token in the path): no
+	// session, so calendar apps can fetch it.
+	mux.HandleFunc("GET /feeds/{token}/schedule.ics", h.handleCalFeed)
+}
 
 // feedURL returns the secret URL of the iCal feed ("" when the feed is
-// disabled). The settings page shows it.
-func (h *Handler) feedURL(ctx context.Context) (string, error) { return "", nil }
+// disabled). The settings page shows it. Without a configured public URL
+// it is the path alone.
+func (h *Handler) feedURL(ctx context.Context) (string, error) {
+	return h.calFeedURL(ctx, strings.TrimRight(h.cfg.PublicURL, "/"))
+}
+
+func (h *Handler) calFeedURL(ctx context.Context, base string) (string, error) {
+	tok, err := h.calFeedToken(ctx)
+	if err != nil || tok == "" {
+		return "", err
+	}
+	return base + "/feeds/" + tok + "/schedule.ics", nil
+}
+
+// calFeedToken is base64url(HMAC-SHA256(FeedKey, "ical-feed:"+generation)),
+// "" when the feed is disabled.
+func (h *Handler) calFeedToken(ctx context.Context) (string, error) {
+	if len(h.cfg.FeedKey) == 0 {
+		return "", nil
+	}
+	gen, err := h.calFeedGeneration(ctx)
+	if err != nil {
+		return "", err
+	}
+	mac := hmac.New(sha256.New, h.cfg.FeedKey)
+	mac.Write([]byte("ical-feed:" + strconv.FormatInt(gen, 10)))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)), nil
+}
+
+func (h *Handler) calFeedGeneration(ctx context.Context) (int64, error) {
+	v, err := h.store.Setting(ctx, calFeedGenSetting)
+	if snsos.IsCode(err, snsos.ENOTFOUND) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, nil // unreadable: treat as the first generation; regenerating repairs it
+	}
+	return n, nil
+}
+
+// calBaseURL is where links in the feed point: the configured public URL,
+// else the host the request came to.
+func (h *Handler) calBaseURL(r *http.Request) string {
+	if h.cfg.PublicURL != "" {
+		return strings.TrimRight(h.cfg.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// calWeekStart returns the first weekday of the operator's weeks.
+func (h *Handler) calWeekStart(ctx context.Context) time.Weekday {
+	v, err := h.store.Setting(ctx, calWeekStartSetting)
+	if err == nil && strings.EqualFold(strings.TrimSpace(v), "sunday") {
+		return time.Sunday
+	}
+	return time.Monday
+}
+
+type calendarData struct {
+	View, Heading           string
+	MonthView               bool
+	Prev, Next, Today       string
+	PrevLabel, NextLabel    string
+	MonthHref, WeekHref     string
+	Weekdays                []calWeekday
+	Weeks                   []calWeek // month view
+	Days                    []calDay  // week view: the columns
+	Hours                   []calHour // week view: the rows
+	Agenda                  []calDay  // every day with items, for phones
+	Flash                   string
+	FeedURL, FeedRegenerate string
+	FeedNext                string
+	Count                   int
+}
+
+type calWeekday struct{ Name, Class string }
+
+type calWeek struct {
+	Label string
+	Days  []calDay
+}
+
+type calDay struct {
+	Date, Number, Label string
+	Class               string
+	InMonth, Today      bool
+	Items               []calItem
+	More                int
+	MoreHref            string
+	Compose             string
+	ComposeLabel        string
+}
+
+type calHour struct {
+	Label string
+	Cells []calDay
+}
+
+type calItem struct {
+	Href, Time, TimeISO string
+	Platform, Handle    string
+	Excerpt             string
+	State, Class, Icon  string
+	Reschedule          string
+	MoveText, MoveLabel string
+}
+
+// calDayName returns a weekday's short name in the page's language.
+func calDayName(lang string, d time.Weekday) string {
+	if lang == "ja" {
+		return weekdaysJA[d]
+	}
+	return d.String()[:3]
+}
+
+// calDayLabel is a day written in full: "Sat, 28 Nov 2026" / "2026年11月28日(土)".
+func calDayLabel(lang string, t time.Time) string {
+	if lang == "ja" {
+		return fmt.Sprintf("%d年%d月%d日(%s)", t.Year(), int(t.Month()), t.Day(), weekdaysJA[t.Weekday()])
+	}
+	return t.Format("Mon, 2 Jan 2006")
+}
+
+// calShortDay is "28 Nov" / "11月28日(土)".
+func calShortDay(lang string, t time.Time) string {
+	if lang == "ja" {
+		return fmt.Sprintf("%d月%d日(%s)", int(t.Month()), t.Day(), weekdaysJA[t.Weekday()])
+	}
+	return t.Format("Mon 2 Jan")
+}
+
+func calMonthHeading(lang string, t time.Time) string {
+	if lang == "ja" {
+		return fmt.Sprintf("%d年%d月", t.Year(), int(t.Month()))
+	}
+	return t.Format("January 2006")
+}
+
+func calWeekdayClass(d time.Weekday) string {
+	switch d {
+	case time.Saturday:
+		return "cal-sat"
+	case time.Sunday:
+		return "cal-sun"
+	}
+	return ""
+}
+
+// calDate is the local midnight of the day holding t.
+func calDate(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}
+
+// calParseDate reads the date parameter: YYYY-MM or YYYY-MM-DD, in loc.
+func calParseDate(s string, loc *time.Location) (time.Time, bool) {
+	if t, err := time.ParseInLocation(calDateLayout, s, loc); err == nil {
+		return t, true
+	}
+	if t, err := time.ParseInLocation(calMonthParam, s, loc); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+func calHref(view, date string) string {
+	q := url.Values{"view": {view}}
+	if date != "" {
+		q.Set("date", date)
+	}
+	return "/calendar?" + q.Encode()
+}
+
+func (h *Handler) handleCalendar(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	loc := h.location()
+	q := r.URL.Query()
+	view := q.Get("view")
+	if view != "week" {
+		view = "month"
+	}
+	now := h.now().In(loc)
+	today := calDate(now, loc)
+	anchor, ok := calParseDate(q.Get("date"), loc)
+	if !ok {
+		anchor = today
+	}
+	ws := h.calWeekStart(ctx)
+	d := &calendarData{View: view, MonthView: view == "month"}
+	p := h.newPage(r, "cal.title", true, d)
+	lang := p.lang
+
+	// The grid's range: whole weeks around the month, or one week.
+	var first, start, end time.Time
+	if view == "month" {
+		first = time.Date(anchor.Year(), anchor.Month(), 1, 0, 0, 0, 0, loc)
+		start = first.AddDate(0, 0, -((int(first.Weekday()) - int(ws) + 7) % 7))
+		last := first.AddDate(0, 1, -1)
+		end = last.AddDate(0, 0, 7-(int(last.Weekday())-int(ws)+7)%7)
+		d.Heading = calMonthHeading(lang, first)
+		d.Prev, d.Next = calHref("month", first.AddDate(0, -1, 0).Format(calMonthParam)), calHref("month", first.AddDate(0, 1, 0).Format(calMonthParam))
+		d.PrevLabel, d.NextLabel = p.T("cal.prev.month"), p.T("cal.next.month")
+		d.MonthHref, d.WeekHref = calHref("month", first.Format(calMonthParam)), calHref("week", calWeekAnchor(first, today).Format(calDateLayout))
+	} else {
+		start = anchor.AddDate(0, 0, -((int(anchor.Weekday()) - int(ws) + 7) % 7))
+		end = start.AddDate(0, 0, 7)
+		d.Heading = p.T("cal.week.heading", "Start", calShortDay(lang, start), "End", calShortDay(lang, end.AddDate(0, 0, -1)), "Year", start.Year())
+		d.Prev, d.Next = calHref("week", start.AddDate(0, 0, -7).Format(calDateLayout)), calHref("week", start.AddDate(0, 0, 7).Format(calDateLayout))
+		d.PrevLabel, d.NextLabel = p.T("cal.prev.week"), p.T("cal.next.week")
+		d.MonthHref, d.WeekHref = calHref("month", start.Format(calMonthParam)), calHref("week", start.Format(calDateLayout))
+	}
+	d.Today = calHref(view, "")
+
+	entries, err := h.store.ListTargetsInRange(ctx, store.TargetRange{From: start, To: end})
+	if err != nil {
+		h.serverError(w, r, "calendar", err)
+		return
+	}
+	accts, err := h.store.ListAccounts(ctx)
+	if err != nil {
+		h.serverError(w, r, "list accounts", err)
+		return
+	}
+	handles := map[int64]string{}
+	for _, a := range accts {
+		handles[a.ID] = a.Handle
+	}
+	back := r.URL.RequestURI()
+	byDay := map[string][]calItem{}
+	byHour := map[string][]calItem{} // "2006-01-02 15", hours before calEarlyHour as "2006-01-02 early"
+	for _, e := range entries {
+		if e.State == snsos.StateDraft || e.State == snsos.StateCanceled {
+			continue // a calendar plans and reviews deliveries
+		}
+		local := e.At.In(loc)
+		it := calItem{Href: postHref(e.PostID), Time: local.Format("15:04"), TimeISO: e.At.UTC().Format(time.RFC3339),
+			Platform: e.Platform.DisplayName(), Handle: handles[e.AccountID], State: h.stateWord(p, e.Target, now),
+			Class: "s-" + string(e.State), Icon: stateIcons[e.State]}
+		body := e.Body
+		if strings.TrimSpace(body) == "" {
+			body = e.PostBody
+		}
+		if it.Excerpt = excerpt(body, calExcerpt); it.Excerpt == "" {
+			it.Excerpt = p.T("post.notext")
+		}
+		if e.State == snsos.StateScheduled || e.State == snsos.StateApproved {
+			it.Reschedule = "/calendar/posts/" + strconv.FormatInt(e.PostID, 10) + "/time?back=" + url.QueryEscape(back)
+			it.MoveText, it.MoveLabel = p.T("cal.move.link"), p.T("cal.move.item", "Excerpt", it.Excerpt)
+		}
+		day := local.Format(calDateLayout)
+		byDay[day] = append(byDay[day], it)
+		hk := day + " early"
+		if local.Hour() >= calEarlyHour {
+			hk = fmt.Sprintf("%s %02d", day, local.Hour())
+		}
+		byHour[hk] = append(byHour[hk], it)
+		d.Count++
+	}
+
+	newDay := func(t time.Time) calDay {
+		key := t.Format(calDateLayout)
+		cd := calDay{Date: key, Number: strconv.Itoa(t.Day()), Label: calDayLabel(lang, t), Class: calWeekdayClass(t.Weekday()),
+			InMonth: view == "week" || t.Month() == first.Month(), Today: t.Equal(today)}
+		return cd
+	}
+	composeAt := func(cd *calDay, t time.Time) {
+		if t.Before(now) {
+			return // no new posts in the past
+		}
+		cd.Compose = "/compose?at=" + url.QueryEscape(t.Format(calLocalInput))
+		cd.ComposeLabel = p.T("cal.new.at", "Date", calShortDay(lang, t), "Time", t.Format("15:04"))
+	}
+	for i := range 7 {
+		wd := time.Weekday((int(ws) + i) % 7)
+		d.Weekdays = append(d.Weekdays, calWeekday{Name: calDayName(lang, wd), Class: calWeekdayClass(wd)})
+	}
+	if view == "month" {
+		for wk := start; wk.Before(end); wk = wk.AddDate(0, 0, 7) {
+			week := calWeek{Label: p.T("cal.week.of", "Date", calShortDay(lang, wk))}
+			for i := range 7 {
+				t := wk.AddDate(0, 0, i)
+				cd := newDay(t)
+				items := byDay[cd.Date]
+				if len(items) > calMonthItems {
+					cd.More = len(items) - calMonthItems
+					cd.MoreHref = calHref("week", cd.Date)
+					items = items[:calMonthItems]
+				}
+				cd.Items = items
+				at := time.Date(t.Year(), t.Month(), t.Day(), calComposeAt, 0, 0, 0, loc)
+				if t.Equal(today) && at.Before(now) {
+					at = now.Truncate(time.Hour).Add(time.Hour)
+					if calDate(at, loc) != t {
+						at = time.Time{}
+					}
+				}
+				if !at.IsZero() {
+					composeAt(&cd, at)
+				}
+				week.Days = append(week.Days, cd)
+			}
+			d.Weeks = append(d.Weeks, week)
+		}
+	} else {
+		var days []time.Time
+		for i := range 7 {
+			t := start.AddDate(0, 0, i)
+			days = append(days, t)
+			d.Days = append(d.Days, newDay(t))
+		}
+		early := calHour{Label: p.T("cal.early", "Hour", fmt.Sprintf("%02d:00", calEarlyHour))}
+		for _, t := range days {
+			cd := newDay(t)
+			cd.Items = byHour[cd.Date+" early"]
+			early.Cells = append(early.Cells, cd)
+		}
+		d.Hours = append(d.Hours, early)
+		for hr := calEarlyHour; hr < 24; hr++ {
+			row := calHour{Label: fmt.Sprintf("%02d:00", hr)}
+			for _, t := range days {
+				cd := newDay(t)
+				cd.Items = byHour[fmt.Sprintf("%s %02d", cd.Date, hr)]
+				at := time.Date(t.Year(), t.Month(), t.Day(), hr, 0, 0, 0, loc)
+				if at.Hour() == hr { // a DST gap skips the hour
+					composeAt(&cd, at)
+				}
+				row.Cells = append(row.Cells, cd)
+			}
+			d.Hours = append(d.Hours, row)
+		}
+	}
+	for t := start; t.Before(end); t = t.AddDate(0, 0, 1) {
+		cd := newDay(t)
+		if cd.Items = byDay[cd.Date]; len(cd.Items) > 0 {
+			d.Agenda = append(d.Agenda, cd)
+		}
+	}
+
+	switch q.Get("flash") {
+	case "moved":
+		d.Flash = p.T("cal.flash.moved")
+	case "feed":
+		d.Flash = p.T("cal.flash.feed")
+	}
+	if d.FeedURL, err = h.calFeedURL(ctx, h.calBaseURL(r)); err != nil {
+		h.serverError(w, r, "feed url", err)
+		return
+	}
+	d.FeedRegenerate = "/calendar/feed/regenerate"
+	d.FeedNext = calHref(view, q.Get("date")) + "&flash=feed"
+	h.render(w, http.StatusOK, "calendar", p)
+}
+
+// calWeekAnchor is the day the week view opens on from a month: today when
+// it is in that month, else the first.
+func calWeekAnchor(first, today time.Time) time.Time {
+	if today.Year() == first.Year() && today.Month() == first.Month() {
+		return today
+	}
+	return first
+}
+
+// Reschedule ("Change time").
+
+type calMoveData struct {
+	PostID                 int64
+	Excerpt                string
+	Current, CurrentISO    string
+	CurrentUTC             string
+	Targets                []calItem
+	Movable                bool
+	Action, Back           string
+	At, Zone               string
+	AtError, ZoneError     string
+	Errors                 []string
+	ZoneHint, ZoneListHint string
+}
+
+func (h *Handler) calMovePost(w http.ResponseWriter, r *http.Request) (*snsos.Post, bool) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return nil, false
+	}
+	post, err := h.store.FindPostByID(r.Context(), id)
+	if snsos.IsCode(err, snsos.ENOTFOUND) {
+		h.notFound(w, r)
+		return nil, false
+	}
+	if err != nil {
+		h.serverError(w, r, "find post", err)
+		return nil, false
+	}
+	return post, true
+}
+
+// calMoveForm fills what the form shows of the post.
+func (h *Handler) calMoveForm(r *http.Request, post *snsos.Post, d *calMoveData, p *page) {
+	loc := h.location()
+	now := h.now().In(loc)
+	d.PostID = post.ID
+	d.Action = "/calendar/posts/" + strconv.FormatInt(post.ID, 10) + "/time"
+	if d.Excerpt = excerpt(post.Body, 80); d.Excerpt == "" {
+		d.Excerpt = p.T("post.notext")
+	}
+	if !post.ScheduledAt.IsZero() {
+		local := post.ScheduledAt.In(loc)
+		d.Current, d.CurrentISO, d.CurrentUTC = fullTime(p.lang, local), post.ScheduledAt.UTC().Format(time.RFC3339), utcLine(p.lang, local)
+	}
+	for _, t := range post.Targets {
+		d.Targets = append(d.Targets, calItem{Platform: t.Platform.DisplayName(), State: h.stateWord(p, t, now),
+			Class: "s-" + string(t.State), Icon: stateIcons[t.State]})
+		if t.State == snsos.StateScheduled || t.State == snsos.StateApproved {
+			d.Movable = true
+		}
+	}
+	d.ZoneHint = p.T("cal.move.zone.hint", "Zone", loc.String())
+}
+
+func (h *Handler) handleCalReschedule(w http.ResponseWriter, r *http.Request) {
+	post, ok := h.calMovePost(w, r)
+	if !ok {
+		return
+	}
+	loc := h.location()
+	d := &calMoveData{Zone: loc.String(), Back: safeNext(r.URL.Query().Get("back"), "/calendar")}
+	p := h.newPage(r, "cal.move.title", true, d)
+	h.calMoveForm(r, post, d, p)
+	at := post.ScheduledAt
+	if at.IsZero() {
+		at = h.now().Add(time.Hour).Truncate(time.Hour)
+	}
+	d.At = at.In(loc).Format(calLocalInput)
+	h.render(w, http.StatusOK, "calendar_move", p)
+}
+
+func (h *Handler) handleCalReschedulePost(w http.ResponseWriter, r *http.Request) {
+	post, ok := h.calMovePost(w, r)
+	if !ok {
+		return
+	}
+	d := &calMoveData{At: strings.TrimSpace(r.PostFormValue("at")), Zone: strings.TrimSpace(r.PostFormValue("zone")),
+		Back: safeNext(r.PostFormValue("back"), "/calendar")}
+	p := h.newPage(r, "cal.move.title", true, d)
+	h.calMoveForm(r, post, d, p)
+	fail := func(status int) {
+		if d.AtError != "" {
+			d.Errors = append(d.Errors, d.AtError)
+		}
+		if d.ZoneError != "" {
+			d.Errors = append(d.Errors, d.ZoneError)
+		}
+		h.render(w, status, "calendar_move", p)
+	}
+	if !d.Movable {
+		d.Errors = append(d.Errors, p.T("cal.move.err.state"))
+		fail(http.StatusConflict)
+		return
+	}
+	at, atErr, zoneErr := calParseLocal(d.At, d.Zone, h.now())
+	if atErr != "" {
+		d.AtError = p.T("cal.move.err."+atErr, "Zone", d.Zone)
+	}
+	if zoneErr != "" {
+		d.ZoneError = p.T("cal.move.err."+zoneErr, "Zone", d.Zone)
+	}
+	if atErr != "" || zoneErr != "" {
+		fail(http.StatusUnprocessableEntity)
+		return
+	}
+	err := h.withEngine(func(e Engine) error {
+		_, err := e.Schedule(r.Context(), post.ID, at)
+		return err
+	})
+	if err != nil {
+		h.log.Warn("web: reschedule refused", "post", post.ID, "err", err)
+		var ve snsos.ValidationErrors
+		switch {
+		case snsos.IsCode(err, snsos.EINVALID) && calAsValidation(err, &ve):
+			for _, fe := range ve {
+				switch fe.Rule {
+				case "future":
+					d.AtError = p.T("cal.move.err.past")
+				case "quota":
+					d.AtError = p.T("cal.move.err.quota")
+				default:
+					d.AtError = p.T("cal.move.err.invalid")
+				}
+			}
+			fail(http.StatusUnprocessableEntity)
+		case snsos.IsCode(err, snsos.EINVALID):
+			d.AtError = p.T("cal.move.err.invalid")
+			fail(http.StatusUnprocessableEntity)
+		case snsos.IsCode(err, snsos.ECONFLICT):
+			d.Errors = append(d.Errors, p.T("cal.move.err.state"))
+			fail(http.StatusConflict)
+		case snsos.IsCode(err, snsos.EUNAVAILABLE), snsos.IsCode(err, snsos.ERATELIMITED):
+			d.Errors = append(d.Errors, p.T("flash.action.unavailable"))
+			fail(http.StatusServiceUnavailable)
+		case snsos.IsCode(err, snsos.ENOTFOUND):
+			h.notFound(w, r)
+		default:
+			d.Errors = append(d.Errors, p.T("flash.action.error"))
+			fail(http.StatusInternalServerError)
+		}
+		return
+	}
+	// Back to the week holding the new time.
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, calHref("week", at.In(h.location()).Format(calDateLayout))+"&flash=moved", http.StatusSeeOther)
+}
+
+func calAsValidation(err error, ve *snsos.ValidationErrors) bool {
+	for e := err; e != nil; {
+		if v, ok := e.(snsos.ValidationErrors); ok {
+			*ve = v
+			return true
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		e = u.Unwrap()
+	}
+	return false
+}
+
+// calParseLocal reads a datetime-local value in a named zone. It returns
+// the instant, or the reasons (message id suffixes) the time or the zone
+// is refused: a time that is not one, that the zone skips (DST gap) or
+// has twice (DST overlap), or that has passed; a zone that is unknown.
+func calParseLocal(at, zone string, now time.Time) (time.Time, string, string) {
+	var zoneErr string
+	loc, err := time.LoadLocation(zone)
+	if zone == "" || zone == "Local" || err != nil {
+		zoneErr, loc = "zone", nil
+	}
+	if at == "" {
+		return time.Time{}, "required", zoneErr
+	}
+	var wall time.Time
+	for _, layout := range []string{calLocalInput, "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if wall, err = time.Parse(layout, at); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return time.Time{}, "format", zoneErr
+	}
+	if loc == nil {
+		return time.Time{}, "", zoneErr
+	}
+	t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
+	if t.Hour() != wall.Hour() || t.Minute() != wall.Minute() || t.Day() != wall.Day() {
+		return time.Time{}, "gap", ""
+	}
+	for _, delta := range []time.Duration{30 * time.Minute, time.Hour, 2 * time.Hour} {
+		for _, other := range []time.Time{t.Add(delta), t.Add(-delta)} {
+			if o := other.In(loc); o.Hour() == wall.Hour() && o.Minute() == wall.Minute() && o.Day() == wall.Day() {
+				return time.Time{}, "ambiguous", ""
+			}
+		}
+	}
+	if !t.After(now) {
+		return time.Time{}, "past", ""
+	}
+	return t, "", ""
+}
+
+func (h *Handler) handleCalFeedRegenerate(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.PostFormValue("next"), "/settings")
+	if len(h.cfg.FeedKey) == 0 {
+		h.notFound(w, r)
+		return
+	}
+	gen, err := h.calFeedGeneration(r.Context())
+	if err != nil {
+		h.serverError(w, r, "feed generation", err)
+		return
+	}
+	if err := h.store.PutSetting(r.Context(), calFeedGenSetting, strconv.FormatInt(gen+1, 10)); err != nil {
+		h.serverError(w, r, "feed generation", err)
+		return
+	}
+	h.log.Info("web: iCal feed URL regenerated")
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// The iCal feed.
+
+// calFeedPast and calFeedAhead bound the feed's events around now.
+const (
+	calFeedPast  = 30 * 24 * time.Hour
+	calFeedAhead = 90 * 24 * time.Hour
+)
+
+var calFeedStates = []snsos.TargetState{snsos.StateScheduled, snsos.StatePublishing, snsos.StateRetryWait,
+	snsos.StateUnknown, snsos.StateNeedsOperator, snsos.StatePublished}
+
+// calFeedStateWords name the states in the feed, which has no language of
+// its own: English, as in the UI's default.
+var calFeedStateWords = map[snsos.TargetState]string{
+	snsos.StateScheduled: "Scheduled", snsos.StatePublishing: "Publishing", snsos.StateRetryWait: "Waiting to retry",
+	snsos.StateUnknown: "Confirming", snsos.StateNeedsOperator: "Check needed", snsos.StatePublished: "Published",
+}
+
+func (h *Handler) handleCalFeed(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	want, err := h.calFeedToken(ctx)
+	if err != nil {
+		h.log.Error("web: feed token", "err", err)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	got := r.PathValue("token")
+	// Constant time; an empty want (feed disabled) never matches.
+	if want == "" || !hmac.Equal([]byte(got), []byte(want)) {
+		http.NotFound(w, r)
+		return
+	}
+	now := h.now().UTC()
+	entries, err := h.store.ListTargetsInRange(ctx, store.TargetRange{From: now.Add(-calFeedPast), To: now.Add(calFeedAhead), States: calFeedStates})
+	if err != nil {
+		h.log.Error("web: feed", "err", err)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	accts, err := h.store.ListAccounts(ctx)
+	if err != nil {
+		h.log.Error("web: feed accounts", "err", err)
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return
+	}
+	handles := map[int64]string{}
+	for _, a := range accts {
+		handles[a.ID] = a.Handle
+	}
+	base := h.calBaseURL(r)
+	var c icsWriter
+	c.prop("BEGIN", "VCALENDAR")
+	c.prop("VERSION", "2.0")
+	c.prop("PRODID", "-//sns-os//schedule//EN")
+	c.prop("CALSCALE", "GREGORIAN")
+	c.prop("METHOD", "PUBLISH")
+	c.prop("X-WR-CALNAME", icsText("sns-os"))
+	c.prop("X-PUBLISHED-TTL", "PT15M")
+	stamp := now.Format(icsUTC)
+	for _, e := range entries {
+		body := e.Body
+		if strings.TrimSpace(body) == "" {
+			body = e.PostBody
+		}
+		ex := excerpt(body, 60)
+		if ex == "" {
+			ex = "(no text)"
+		}
+		platform := e.Platform.DisplayName()
+		link := base + postHref(e.PostID)
+		desc := calFeedStateWords[e.State] + " on " + platform
+		if hd := handles[e.AccountID]; hd != "" {
+			desc += " as @" + hd
+		}
+		desc += ".\n" + strings.TrimSpace(body) + "\n\n" + link
+		c.prop("BEGIN", "VEVENT")
+		c.prop("UID", "target-"+strconv.FormatInt(e.ID, 10)+"@sns-os")
+		c.prop("DTSTAMP", stamp)
+		c.prop("DTSTART", e.At.UTC().Format(icsUTC))
+		c.prop("DURATION", "PT15M")
+		if !e.UpdatedAt.IsZero() {
+			c.prop("LAST-MODIFIED", e.UpdatedAt.UTC().Format(icsUTC))
+		}
+		c.prop("SUMMARY", icsText(platform+": "+ex))
+		c.prop("DESCRIPTION", icsText(desc))
+		c.prop("URL", link)
+		c.prop("CATEGORIES", icsText(string(e.State)))
+		c.prop("STATUS", "CONFIRMED")
+		c.prop("TRANSP", "TRANSPARENT")
+		c.prop("END", "VEVENT")
+	}
+	c.prop("END", "VCALENDAR")
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", `inline; filename="sns-os-schedule.ics"`)
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Write(c.b.Bytes())
+}
+
+// RFC 5545 writing.
+
+const icsUTC = "20060102T150405Z"
+
+// icsWriter writes content lines: CRLF-terminated, folded at 75 octets
+// without splitting a UTF-8 sequence (RFC 5545 §3.1).
+type icsWriter struct{ b bytes.Buffer }
+
+func (c *icsWriter) prop(name, value string) {
+	icsFold(&c.b, name+":"+value)
+}
+
+// icsFold writes line folded: no physical line longer than 75 octets, a
+// continuation starting with one space (which counts toward the 75).
+func icsFold(b *bytes.Buffer, line string) {
+	const limit = 75
+	n := 0
+	for _, r := range line {
+		size := utf8.RuneLen(r)
+		if size < 0 {
+			size = 3 // U+FFFD, as WriteRune writes it
+		}
+		if n+size > limit {
+			b.WriteString("\r\n ")
+			n = 1
+		}
+		b.WriteRune(r)
+		n += size
+	}
+	b.WriteString("\r\n")
+}
+
+// icsText escapes a TEXT value: backslash, semicolon, comma and newlines
+// (RFC 5545 §3.3.11); other control characters are dropped.
+func icsText(s string) string {
+	var b strings.Builder
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == ';':
+			b.WriteString(`\;`)
+		case r == ',':
+			b.WriteString(`\,`)
+		case r == '\n' || r == '\r':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			// CONTROL characters are not allowed in TEXT.
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -207,7 +207,7 @@ func TestDashboardAndLanguage(t *testing.T) {
 	c := e.client(t)
 	do(t, c, "POST", e.srv.URL+"/signin", url.Values{"password": {"pw"}})
 	_, body := do(t, c, "GET", e.srv.URL+"/", nil)
-	for _, want := range []string{"@snsos_demo", "Connected", "Hello &lt;world&gt; …", "Latest posts", "Scheduled · 28 Nov 12:00", `datetime="2026-11-28T12:00:00Z"`, "Times in UTC."} {
+	for _, want := range []string{"@snsos_demo", "Connected", "Hello &lt;world&gt; …", "Next up", "28 Nov 12:00", `datetime="2026-11-28T12:00:00Z"`, "Times in UTC."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}
@@ -221,7 +221,7 @@ func TestDashboardAndLanguage(t *testing.T) {
 		t.Fatalf("lang switch: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	_, body = do(t, c, "GET", e.srv.URL+"/", nil)
-	for _, want := range []string{`<html lang="ja">`, "最新の投稿", "連携中", "予約済み・11月28日(土) 12:00", "ログアウト"} {
+	for _, want := range []string{`<html lang="ja">`, "次の予約", "連携中", "11月28日(土) 12:00", "ログアウト"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("ja dashboard lacks %q", want)
 		}

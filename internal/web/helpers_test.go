@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/auth"
 	"github.com/sns-os/snsos/internal/server"
 	"github.com/sns-os/snsos/internal/store"
@@ -45,7 +46,7 @@ func newTestEnv(t *testing.T, pw string) *testEnv {
 			t.Fatal(err)
 		}
 	}
-	h := New(Config{Store: env.Store})
+	h := New(Config{Store: env.Store, Platforms: snsos.Platforms})
 	mux := http.NewServeMux()
 	h.Routes(mux)
 	srv := httptest.NewServer(chain(mux))

@@ -2,35 +2,72 @@ package web
 
 import (
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/attention"
+	"github.com/sns-os/snsos/internal/compose"
+	"github.com/sns-os/snsos/internal/publish"
 	"github.com/sns-os/snsos/internal/store"
 )
 
+// The dashboard (ui-guide §2 "Home"): Needs attention (only when
+// something does), Next up with this week's estimated X cost, Recent
+// results with their +24h numbers, and the account strip.
 type homeData struct {
-	Accounts []accountRow
-	Posts    []postRow
+	Attention []attentionRow
+	Next      []nextRow
+	Cost      string // this week's estimated X cost, in words ("" when nothing is scheduled on X)
+	Recent    []recentRow
+	Accounts  []accountRow
+	// NoAccounts and NoPosts select the empty states.
+	NoAccounts, NoPosts bool
 }
 
 type accountRow struct {
 	Platform, Handle, Status, Class, Icon string
+	Initial                               string // the avatar: the handle's first letter (no remote images: CSP)
 }
 
-type postRow struct {
-	Href                   string
-	Excerpt, Time, TimeISO string
-	Targets                []targetRow
-}
-
+// targetRow is one target in a list of posts (the posts page uses it).
 type targetRow struct {
 	Platform, Handle, State, Class, Icon string
 }
 
-// homePosts is how many of the latest posts the dashboard lists.
-const homePosts = 10
+type attentionRow struct {
+	Badge, Class, Icon string
+	Text               string // what happened, in the page's language
+	Detail             string // the platform's last words (English), when any
+	Excerpt, PostHref  string
+	Action             string // button label
+	ActionPath         string
+	ActionPOST         bool
+	Subject            string // names the row for screen readers ("X @main")
+}
+
+type nextRow struct {
+	Time, TimeISO, Countdown string
+	Platform, Handle         string
+	Excerpt, Href            string
+}
+
+type recentRow struct {
+	Time, TimeISO                  string
+	Platform, Handle               string
+	Excerpt, Href, Permalink       string
+	Views, Likes, Comments, Shares string
+	// Pending is set (to the words) when the +24h numbers are not in yet.
+	Pending string
+}
+
+// Dashboard sizes.
+const (
+	homeNext   = 5
+	homeRecent = 5
+)
 
 // stateIcons are the badge icons of ui-guide §4 (the word is always shown
 // too; colour is never the only signal).
@@ -44,47 +81,211 @@ var accountIcons = map[snsos.AccountStatus]string{
 	snsos.AccountConnected: "✔", snsos.AccountNeedsReauth: "!", snsos.AccountRevoked: "⊘",
 }
 
+// attentionBadges are the badge class and icon of each kind of item.
+var attentionBadges = map[attention.Kind][2]string{
+	attention.Failed: {"s-failed", "✕"}, attention.NeedsOperator: {"s-needs_operator", "!"}, attention.Unknown: {"s-unknown", "?"},
+	attention.NeedsReauth: {"a-needs_reauth", "!"}, attention.Revoked: {"a-revoked", "⊘"}, attention.TokenExpiring: {"s-retry_wait", "◷"},
+	attention.AtRisk: {"s-needs_operator", "!"},
+}
+
 func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	d := &homeData{}
+	p := h.newPage(r, "home.title", true, d)
+	loc := h.location()
+	now := h.now()
+	nowLocal := now.In(loc)
+
 	accts, err := h.store.ListAccounts(ctx)
 	if err != nil {
 		h.serverError(w, r, "list accounts", err)
 		return
 	}
-	posts, err := h.store.ListPosts(ctx, store.PostFilter{Limit: homePosts})
-	if err != nil {
-		h.serverError(w, r, "list posts", err)
-		return
-	}
-	d := &homeData{}
-	p := h.newPage(r, "home.title", true, d)
-	byID := map[int64]*snsos.Account{}
+	handles := map[int64]string{}
 	for _, a := range accts {
-		byID[a.ID] = a
-		d.Accounts = append(d.Accounts, accountRow{Platform: a.Platform.DisplayName(), Handle: a.Handle,
+		handles[a.ID] = a.Handle
+		initial := "?"
+		if rs := []rune(a.Handle); len(rs) > 0 {
+			initial = strings.ToUpper(string(rs[0]))
+		}
+		d.Accounts = append(d.Accounts, accountRow{Platform: a.Platform.DisplayName(), Handle: a.Handle, Initial: initial,
 			Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status]})
 	}
-	now := h.now().In(h.location())
-	for _, post := range posts {
-		row := postRow{Href: postHref(post.ID), Excerpt: excerpt(post.Body, 80)}
-		if row.Excerpt == "" {
-			row.Excerpt = p.T("post.notext")
+	d.NoAccounts = len(accts) == 0
+
+	// Needs attention.
+	items, err := attention.Compute(ctx, h.store, now, attention.Options{})
+	if err != nil {
+		h.serverError(w, r, "compute attention", err)
+		return
+	}
+	for _, it := range items {
+		d.Attention = append(d.Attention, h.attentionRow(p, it, now))
+	}
+
+	// Next up, and this week's X cost.
+	scheduled, err := h.store.ListTargetsByState(ctx, snsos.StateScheduled)
+	if err != nil {
+		h.serverError(w, r, "list scheduled", err)
+		return
+	}
+	sort.SliceStable(scheduled, func(i, j int) bool { return scheduled[i].ScheduledAt.Before(scheduled[j].ScheduledAt) })
+	posts := map[int64]*snsos.Post{}
+	post := func(id int64) (*snsos.Post, error) {
+		if p, ok := posts[id]; ok {
+			return p, nil
 		}
-		if !post.ScheduledAt.IsZero() {
-			row.Time = shortTime(p.lang, post.ScheduledAt.In(h.location()), now)
-			row.TimeISO = post.ScheduledAt.UTC().Format(time.RFC3339)
+		p, err := h.store.FindPostByID(ctx, id)
+		if err == nil {
+			posts[id] = p
 		}
-		for _, t := range post.Targets {
-			tr := targetRow{Platform: t.Platform.DisplayName(), Class: "s-" + string(t.State), Icon: stateIcons[t.State]}
-			if a := byID[t.AccountID]; a != nil {
-				tr.Handle = a.Handle
+		return p, err
+	}
+	var cost compose.Cost
+	weekEnd := now.Add(7 * 24 * time.Hour)
+	for _, t := range scheduled {
+		inWeek := t.Platform == snsos.PlatformX && t.ScheduledAt.Before(weekEnd)
+		if len(d.Next) >= homeNext && !inWeek {
+			continue
+		}
+		ps, err := post(t.PostID)
+		if err != nil {
+			h.serverError(w, r, "find post", err)
+			return
+		}
+		if inWeek {
+			if parts, err := publish.Parts(ps, t); err == nil {
+				c := compose.EstimateXCost(parts, h.cfg.XPrices)
+				cost.Posts, cost.PostsWithURL, cost.USD = cost.Posts+c.Posts, cost.PostsWithURL+c.PostsWithURL, cost.USD+c.USD
 			}
-			tr.State = h.stateWord(p, t, now)
-			row.Targets = append(row.Targets, tr)
 		}
-		d.Posts = append(d.Posts, row)
+		if len(d.Next) < homeNext {
+			local := t.ScheduledAt.In(loc)
+			row := nextRow{Time: shortTime(p.lang, local, nowLocal), TimeISO: t.ScheduledAt.UTC().Format(time.RFC3339),
+				Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID], Href: postHref(t.PostID),
+				Excerpt: h.excerptOr(p, ps.TextFor(t))}
+			if left := t.ScheduledAt.Sub(now); left >= 30*time.Second {
+				row.Countdown = p.T("home.next.in", "Dur", duration(p.lang, left))
+			} else {
+				row.Countdown = p.T("home.next.due")
+			}
+			d.Next = append(d.Next, row)
+		}
+	}
+	switch {
+	case cost.PostsWithURL > 0:
+		d.Cost = p.T("home.cost.links", "USD", dollars(cost.USD), "Count", cost.Posts, "Links", cost.PostsWithURL)
+	case cost.Posts > 0:
+		d.Cost = p.T("home.cost", "USD", dollars(cost.USD), "Count", cost.Posts)
+	}
+
+	// Recent results.
+	recent, err := h.store.ListRecentlyPublished(ctx, homeRecent)
+	if err != nil {
+		h.serverError(w, r, "list published", err)
+		return
+	}
+	for _, t := range recent {
+		ps, err := post(t.PostID)
+		if err != nil {
+			h.serverError(w, r, "find post", err)
+			return
+		}
+		row := recentRow{Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID], Href: postHref(t.PostID),
+			Permalink: safeURL(t.RemoteURL), Excerpt: h.excerptOr(p, ps.TextFor(t))}
+		if !t.PublishedAt.IsZero() {
+			row.Time, row.TimeISO = shortTime(p.lang, t.PublishedAt.In(loc), nowLocal), t.PublishedAt.UTC().Format(time.RFC3339)
+		}
+		snaps, err := h.store.ListSnapshots(ctx, t.ID)
+		if err != nil {
+			h.serverError(w, r, "list snapshots", err)
+			return
+		}
+		row.Pending = p.T("home.recent.pending")
+		for _, m := range snaps {
+			if m.Checkpoint != snsos.Checkpoint24h {
+				continue
+			}
+			if m.Status == snsos.SnapshotUnavailable {
+				row.Pending = p.T("metrics.unavailable")
+				break
+			}
+			row.Pending = ""
+			row.Views, row.Likes, row.Comments, row.Shares = metricValue(m, snsos.MetricViews), metricValue(m, snsos.MetricLikes),
+				metricValue(m, snsos.MetricComments), metricValue(m, snsos.MetricShares)
+		}
+		d.Recent = append(d.Recent, row)
+	}
+	if len(d.Next) == 0 && len(d.Recent) == 0 {
+		some, err := h.store.ListPosts(ctx, store.PostFilter{Limit: 1})
+		if err != nil {
+			h.serverError(w, r, "list posts", err)
+			return
+		}
+		d.NoPosts = len(some) == 0
 	}
 	h.render(w, http.StatusOK, "home", p)
+}
+
+// attentionRow puts an attention item in the page's words.
+func (h *Handler) attentionRow(p *page, it attention.Item, now time.Time) attentionRow {
+	b := attentionBadges[it.Kind]
+	row := attentionRow{Class: b[0], Icon: b[1], Badge: p.T("home.attn.badge." + string(it.Kind)), Excerpt: it.Excerpt,
+		PostHref: it.PostPath, ActionPath: it.Action.Path, ActionPOST: it.Action.POST}
+	pl := it.Platform.DisplayName()
+	handle := it.Handle
+	if handle == "" {
+		handle = "?"
+	}
+	row.Subject = pl + " @" + handle
+	if it.PostPath != "" && row.Excerpt == "" {
+		row.Excerpt = p.T("post.notext")
+	}
+	args := []any{"Platform", pl, "Handle", handle}
+	switch it.Kind {
+	case attention.Failed:
+		row.Text, row.Detail = p.T("home.attn.failed", args...), it.Error
+	case attention.NeedsOperator:
+		row.Text = p.T("home.attn.needs_operator", args...)
+	case attention.Unknown:
+		row.Text = p.T("home.attn.unknown", append(args, "Dur", duration(p.lang, now.Sub(it.Since)))...)
+	case attention.NeedsReauth:
+		if it.Pending == 0 {
+			row.Text = p.T("home.attn.needs_reauth.idle", args...)
+		} else {
+			row.Text = p.T("home.attn.needs_reauth", append(args, "Count", it.Pending)...)
+		}
+	case attention.Revoked:
+		row.Text = p.T("home.attn.revoked", append(args, "Count", it.Pending)...)
+	case attention.TokenExpiring:
+		if it.At.After(now) {
+			row.Text = p.T("home.attn.token_expiring", append(args, "Date", longDate(p.lang, it.At.In(h.location())), "Dur", duration(p.lang, it.At.Sub(now)))...)
+		} else {
+			row.Text = p.T("home.attn.token_expired", args...)
+		}
+	case attention.AtRisk:
+		row.Text = p.T("home.attn.at_risk", append(args, "Time", shortTime(p.lang, it.At.In(h.location()), now.In(h.location())))...)
+	}
+	row.Action = p.T("home.action." + string(it.Action.Kind))
+	return row
+}
+
+// excerptOr is the dashboard excerpt of a text, or words saying it has none.
+func (h *Handler) excerptOr(p *page, text string) string {
+	if e := excerpt(text, 80); e != "" {
+		return e
+	}
+	return p.T("post.notext")
+}
+
+// dollars formats an amount in USD with two to three decimals: "$0.20",
+// "$0.215" (both languages keep the dollar).
+func dollars(usd float64) string {
+	s := strconv.FormatFloat(usd, 'f', 3, 64)
+	if strings.HasSuffix(s, "0") {
+		s = s[:len(s)-1]
+	}
+	return "$" + s
 }
 
 // stateWord is a target's state in the words of ui-guide §4.
@@ -96,14 +297,4 @@ func (h *Handler) stateWord(p *page, t *snsos.Target, now time.Time) string {
 }
 
 // excerpt returns the first line of s, cut to n characters.
-func excerpt(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = strings.TrimSpace(s[:i]) + " …"
-	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n])) + "…"
-}
+func excerpt(s string, n int) string { return attention.Excerpt(s, n) }

@@ -93,7 +93,7 @@ func newPagesEnv(t *testing.T) *pagesEnv {
 	e.store.SetBox(secret.NewBox(key))
 	now := time.Now()
 	loc, _ := time.LoadLocation("Asia/Tokyo")
-	e.h = New(Config{Store: e.store, Engine: &fakeEngine{s: e.store}, Location: loc})
+	e.h = New(Config{Store: e.store, Engine: &fakeEngine{s: e.store}, Location: loc, Platforms: snsos.Platforms})
 	mux := http.NewServeMux()
 	e.h.Routes(mux)
 	e.srv.Config.Handler = chain(mux)
@@ -329,6 +329,10 @@ func TestActionsWithoutEngine(t *testing.T) {
 
 func (f *fakeEngine) CreatePost(ctx context.Context, p *snsos.Post, approve bool) error {
 	return snsos.Errorf(snsos.EUNAVAILABLE, "the fake engine does not create posts")
+}
+
+func (f *fakeEngine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) error {
+	return snsos.Errorf(snsos.EUNAVAILABLE, "the fake engine does not edit posts")
 }
 
 func (f *fakeEngine) Approve(ctx context.Context, postID int64) (*snsos.Post, error) {

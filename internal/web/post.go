@@ -15,6 +15,9 @@ import (
 // implements it.
 type Engine interface {
 	CreatePost(ctx context.Context, p *snsos.Post, approve bool) error
+	// UpdatePost validates an edited post as CreatePost does and saves it
+	// over the stored post p.ID (ECONFLICT once a target is past scheduled).
+	UpdatePost(ctx context.Context, p *snsos.Post, approve bool) error
 	Approve(ctx context.Context, postID int64) (*snsos.Post, error)
 	Schedule(ctx context.Context, postID int64, at time.Time) (*snsos.Post, error)
 	RetryTarget(ctx context.Context, targetID int64) (*snsos.Target, error)
@@ -41,6 +44,9 @@ type postData struct {
 	FlashError             bool
 	CanCancel              bool
 	CancelAction           string
+	EditHref               string // set while the post is editable
+	DuplicateAction        string
+	ComposeClear           string // local copies compose may drop: the post was saved
 	Targets                []targetCard
 }
 
@@ -113,11 +119,17 @@ func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
 	for _, a := range accts {
 		handles[a.ID] = a.Handle
 	}
-	d := &postData{ID: post.ID, Body: post.Body, CancelAction: postHref(post.ID) + "/cancel"}
+	d := &postData{ID: post.ID, Body: post.Body, CancelAction: postHref(post.ID) + "/cancel", DuplicateAction: postHref(post.ID) + "/duplicate"}
+	if postEditable(post) {
+		d.EditHref = postHref(post.ID) + "/edit"
+	}
 	p := h.newPage(r, "post.title", true, d)
 	if f := r.URL.Query().Get("flash"); f != "" {
 		if isErr, ok := flashes[f]; ok {
 			d.Flash, d.FlashError = p.T("flash."+f), isErr
+			if f == "compose.approved" || f == "compose.scheduled" {
+				d.ComposeClear = "new " + strconv.FormatInt(post.ID, 10)
+			}
 		}
 	}
 	if d.Body == "" {

@@ -1,6 +1,465 @@
 package web
 
-import "net/http"
+import (
+	"context"
+	_ "embed"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
 
-// settingsRoutes mounts the settings pages.
-func (h *Handler) settingsRoutes(mux *http.ServeMux) {}
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/api"
+	"github.com/sns-os/snsos/internal/auth"
+)
+
+// Settings the operator changes on the settings page (store settings).
+const (
+	// SettingLang is the interface language ("en" or "ja").
+	SettingLang = "ui.lang"
+	// SettingTimezone is the operator's IANA time zone.
+	SettingTimezone = "ui.timezone"
+	// SettingWeekStart is the first day of the calendar week: "monday" or
+	// "sunday" (unset: Sunday in Japanese, Monday in English).
+	SettingWeekStart = "ui.week_start"
+)
+
+// maxTokenName bounds an API token's name.
+const maxTokenName = 100
+
+//go:embed zones.txt
+var zonesTxt string
+
+// zoneNames are the IANA names the time zone field suggests.
+var zoneNames = func() []string {
+	var out []string
+	for _, l := range strings.Split(zonesTxt, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}()
+
+// pageLang picks the language of a page. The rule:
+//
+//  1. the lang cookie, set by the EN / 日本語 switcher (this browser's
+//     choice) and by saving the language on the settings page;
+//  2. else, on signed-in pages, the language saved in Settings (ui.lang),
+//     so a new browser of the operator's opens in it;
+//  3. else the browser's Accept-Language, else English.
+//
+// Anonymous pages (sign-in) skip step 2: they never read the database for
+// the language.
+func (h *Handler) pageLang(r *http.Request, signedIn bool) int {
+	if c, err := r.Cookie(langCookie); err == nil && langIndex(c.Value) >= 0 {
+		return langIndex(c.Value)
+	}
+	if signedIn {
+		if v, err := h.store.Setting(r.Context(), SettingLang); err == nil && langIndex(v) >= 0 {
+			return langIndex(v)
+		}
+	}
+	return pickLang(r)
+}
+
+// LoadSettings applies the settings saved on the settings page that the
+// handler keeps in memory: the time zone. A saved zone overrides the
+// configured one (the operator chose it later); one that no longer loads is
+// logged and ignored. Call it once after New.
+func (h *Handler) LoadSettings(ctx context.Context) error {
+	v, err := h.store.Setting(ctx, SettingTimezone)
+	if snsos.IsCode(err, snsos.ENOTFOUND) || (err == nil && v == "") {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	loc, err := loadZone(v)
+	if err != nil {
+		h.log.Warn("web: the saved time zone does not load; keeping the configured one", "zone", v, "err", err)
+		return nil
+	}
+	h.SetLocation(loc)
+	return nil
+}
+
+// loadZone loads an IANA zone name; "" and "Local" (the server's zone,
+// which says nothing to the operator) are refused.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return nil, snsos.Errorf(snsos.EINVALID, "unknown time zone %q", name)
+	}
+	return time.LoadLocation(name)
+}
+
+// settingsFlashes are the messages an action may leave for the settings
+// page, by the flash query value (true: an error).
+var settingsFlashes = map[string]bool{
+	"saved": false, "alerts.sent": false, "alerts.failed": true, "alerts.none": true,
+	"token.revoked": false, "token.notfound": true, "password.changed": false, "sessions.ended": false,
+}
+
+type settingsData struct {
+	Flash    string
+	FlashErr bool
+	Errors   []fieldError // the summary at the top, linking to each field
+
+	Lang, Zone, WeekStart string
+	ZoneErr               string
+	Zones                 []string
+	CurrentZone           string
+
+	Channels []string
+	Alerts   bool // a channel is configured
+
+	FeedURL string
+
+	Tokens               []tokenRow
+	NewToken             string // shown once, on the response that made it
+	NewTokenName         string
+	TokenName, TokenErr  string
+	CurrentErr, NewPwErr string
+	ConfirmErr           string
+	MinChars             int
+}
+
+type fieldError struct{ ID, Msg string }
+
+type tokenRow struct {
+	ID                              int64
+	Name, Prefix, Created, LastUsed string
+	Revoked                         string
+}
+
+// settingsRoutes mounts the settings page and its forms, each behind the
+// session.
+func (h *Handler) settingsRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /settings", h.page(h.handleSettings))
+	mux.Handle("POST /settings", h.page(h.handleSettingsSave))
+	mux.Handle("POST /settings/alerts/test", h.page(h.handleAlertsTest))
+	mux.Handle("POST /settings/tokens", h.page(h.handleTokenCreate))
+	mux.Handle("POST /settings/tokens/{id}/revoke", h.page(h.handleTokenRevoke))
+	mux.Handle("POST /settings/password", h.page(h.handlePassword))
+	mux.Handle("POST /settings/sessions/others", h.page(h.handleOtherSessions))
+}
+
+// settingsPage builds the page with the saved values; the caller then
+// overrides what the operator typed.
+func (h *Handler) settingsPage(r *http.Request) (*page, *settingsData, error) {
+	ctx := r.Context()
+	d := &settingsData{Zones: zoneNames, MinChars: MinPasswordLength}
+	p := h.newPage(r, "settings.title", true, d)
+	d.CurrentZone = h.location().String()
+	d.Zone = d.CurrentZone
+	saved := func(key string) (string, error) {
+		v, err := h.store.Setting(ctx, key)
+		if snsos.IsCode(err, snsos.ENOTFOUND) {
+			return "", nil
+		}
+		return v, err
+	}
+	var err error
+	if d.Lang, err = saved(SettingLang); err != nil {
+		return nil, nil, err
+	}
+	if d.Lang == "" {
+		d.Lang = p.lang
+	}
+	if d.WeekStart, err = saved(SettingWeekStart); err != nil {
+		return nil, nil, err
+	}
+	if d.WeekStart != "monday" && d.WeekStart != "sunday" {
+		d.WeekStart = "monday"
+		if p.lang == "ja" {
+			d.WeekStart = "sunday"
+		}
+	}
+	if h.cfg.Alerts != nil {
+		d.Channels = h.cfg.Alerts.Channels()
+		d.Alerts = len(d.Channels) > 0
+	}
+	if d.FeedURL, err = h.feedURL(ctx); err != nil {
+		return nil, nil, err
+	}
+	toks, err := h.store.ListAPITokens(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	loc := h.location()
+	now := h.now().In(loc)
+	for _, t := range toks {
+		row := tokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Created: shortTime(p.lang, t.CreatedAt.In(loc), now), LastUsed: p.T("settings.tokens.never")}
+		if !t.LastUsedAt.IsZero() {
+			row.LastUsed = shortTime(p.lang, t.LastUsedAt.In(loc), now)
+		}
+		if !t.RevokedAt.IsZero() {
+			row.Revoked = shortTime(p.lang, t.RevokedAt.In(loc), now)
+		}
+		d.Tokens = append(d.Tokens, row)
+	}
+	if f := r.URL.Query().Get("flash"); f != "" && r.Method == http.MethodGet {
+		if isErr, ok := settingsFlashes[f]; ok {
+			d.Flash, d.FlashErr = p.T("settings.flash."+f), isErr
+		}
+	}
+	return p, d, nil
+}
+
+func (h *Handler) handleSettings(w http.ResponseWriter, r *http.Request) {
+	p, _, err := h.settingsPage(r)
+	if err != nil {
+		h.serverError(w, r, "settings page", err)
+		return
+	}
+	h.render(w, http.StatusOK, "settings", p)
+}
+
+func parseForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
+// handleSettingsSave saves the language, time zone and week start. The
+// zone applies to every page at once.
+func (h *Handler) handleSettingsSave(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	lang := r.PostForm.Get("lang")
+	zone := strings.TrimSpace(r.PostForm.Get("timezone"))
+	week := r.PostForm.Get("week_start")
+	loc, zerr := loadZone(zone)
+	if zerr != nil || langIndex(lang) < 0 || (week != "monday" && week != "sunday") {
+		p, d, err := h.settingsPage(r)
+		if err != nil {
+			h.serverError(w, r, "settings page", err)
+			return
+		}
+		if utf8.RuneCountInString(zone) > 64 {
+			zone = string([]rune(zone)[:64])
+		}
+		d.Zone = zone
+		if langIndex(lang) >= 0 {
+			d.Lang = lang
+		}
+		if week == "monday" || week == "sunday" {
+			d.WeekStart = week
+		}
+		if zerr != nil {
+			if zone == "" {
+				d.ZoneErr = p.T("settings.zone.empty")
+			} else {
+				d.ZoneErr = p.T("settings.zone.unknown", "Zone", zone)
+			}
+			d.Errors = append(d.Errors, fieldError{ID: "timezone", Msg: d.ZoneErr})
+		}
+		h.render(w, http.StatusUnprocessableEntity, "settings", p)
+		return
+	}
+	for _, kv := range [][2]string{{SettingLang, lang}, {SettingTimezone, loc.String()}, {SettingWeekStart, week}} {
+		if err := h.store.PutSetting(ctx, kv[0], kv[1]); err != nil {
+			h.serverError(w, r, "save setting", err)
+			return
+		}
+	}
+	h.SetLocation(loc)
+	// The saved language is also this browser's choice (rule 1 of pageLang).
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	h.log.Info("web: settings saved", "lang", lang, "zone", loc.String(), "week_start", week)
+	http.Redirect(w, r, "/settings?flash=saved", http.StatusSeeOther)
+}
+
+func (h *Handler) handleAlertsTest(w http.ResponseWriter, r *http.Request) {
+	flash := "alerts.sent"
+	if h.cfg.Alerts == nil || len(h.cfg.Alerts.Channels()) == 0 {
+		flash = "alerts.none"
+	} else if err := h.cfg.Alerts.SendTest(r.Context()); err != nil {
+		h.log.Warn("web: test alert failed", "err", err)
+		flash = "alerts.failed"
+	}
+	http.Redirect(w, r, "/settings?flash="+flash+"#alerts-h", http.StatusSeeOther)
+}
+
+// handleTokenCreate makes an API token and shows it on this response only:
+// the store keeps its hash (api.HashToken) and its clear prefix.
+func (h *Handler) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		return
+	}
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	p, d, err := h.settingsPage(r)
+	if err != nil {
+		h.serverError(w, r, "settings page", err)
+		return
+	}
+	switch {
+	case name == "":
+		d.TokenErr = p.T("settings.tokens.name.empty")
+	case utf8.RuneCountInString(name) > maxTokenName:
+		d.TokenErr = p.T("settings.tokens.name.long", "Count", maxTokenName)
+		name = string([]rune(name)[:maxTokenName])
+	}
+	if d.TokenErr != "" {
+		d.TokenName = name
+		d.Errors = append(d.Errors, fieldError{ID: "token-name", Msg: d.TokenErr})
+		h.render(w, http.StatusUnprocessableEntity, "settings", p)
+		return
+	}
+	tok, prefix, err := api.NewToken()
+	if err != nil {
+		h.serverError(w, r, "new API token", err)
+		return
+	}
+	t, err := h.store.CreateAPIToken(r.Context(), name, api.HashToken(tok), prefix)
+	if err != nil {
+		h.serverError(w, r, "create API token", err)
+		return
+	}
+	h.log.Info("web: API token created", "token_id", t.ID, "name", name)
+	// Rebuild the list so it holds the new token.
+	p, d, err = h.settingsPage(r)
+	if err != nil {
+		h.serverError(w, r, "settings page", err)
+		return
+	}
+	d.NewToken, d.NewTokenName = tok, name
+	// render sends Cache-Control: no-store, so the token is not kept in
+	// the browser's cache; Back does not show it again.
+	h.render(w, http.StatusOK, "settings", p)
+}
+
+func (h *Handler) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	flash := "token.revoked"
+	if !ok {
+		flash = "token.notfound"
+	} else if err := h.store.RevokeAPIToken(r.Context(), id); snsos.IsCode(err, snsos.ENOTFOUND) {
+		flash = "token.notfound"
+	} else if err != nil {
+		h.serverError(w, r, "revoke API token", err)
+		return
+	} else {
+		h.log.Info("web: API token revoked", "token_id", id)
+	}
+	http.Redirect(w, r, "/settings?flash="+flash+"#tokens-h", http.StatusSeeOther)
+}
+
+// handlePassword changes the operator password. The current one is
+// required (and wrong guesses count against the sign-in throttle); every
+// other session ends, this one stays.
+func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		return
+	}
+	ctx := r.Context()
+	cur, pw, again := r.PostForm.Get("current"), r.PostForm.Get("new"), r.PostForm.Get("confirm")
+	p, d, err := h.settingsPage(r)
+	if err != nil {
+		h.serverError(w, r, "settings page", err)
+		return
+	}
+	fail := func(status int) {
+		for _, e := range []fieldError{{"pw-current", d.CurrentErr}, {"pw-new", d.NewPwErr}, {"pw-confirm", d.ConfirmErr}} {
+			if e.Msg != "" {
+				d.Errors = append(d.Errors, e)
+			}
+		}
+		h.render(w, status, "settings", p)
+	}
+	key := h.clientAddr(r)
+	if blocked, left := h.throttle.Blocked(key); blocked {
+		mins := int(left/time.Minute) + 1
+		d.CurrentErr = p.T("signin.throttled", "Count", mins)
+		fail(http.StatusTooManyRequests)
+		return
+	}
+	hash, err := h.passwordHash(r)
+	if err != nil {
+		h.serverError(w, r, "read password hash", err)
+		return
+	}
+	ok := false
+	if cur != "" && len(cur) <= 1024 && hash != "" {
+		select {
+		case h.verify <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		ok, err = auth.VerifyPassword(cur, hash)
+		<-h.verify
+		if err != nil {
+			h.serverError(w, r, "verify password", err)
+			return
+		}
+	}
+	if !ok {
+		h.log.Warn("web: password change refused: wrong current password", "remote", key)
+		h.throttle.Fail(key)
+		if cur == "" {
+			d.CurrentErr = p.T("settings.password.current.empty")
+		} else {
+			d.CurrentErr = p.T("settings.password.current.wrong")
+		}
+	}
+	switch {
+	case utf8.RuneCountInString(pw) < MinPasswordLength:
+		d.NewPwErr = p.T("settings.password.short", "Count", MinPasswordLength)
+	case len(pw) > 1024:
+		d.NewPwErr = p.T("settings.password.long")
+	case pw != again:
+		d.ConfirmErr = p.T("settings.password.mismatch")
+	}
+	if d.CurrentErr != "" || d.NewPwErr != "" || d.ConfirmErr != "" {
+		fail(http.StatusUnprocessableEntity)
+		return
+	}
+	h.throttle.Reset(key)
+	select {
+	case h.verify <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	newHash, err := auth.HashPassword(pw)
+	<-h.verify
+	if err != nil {
+		h.serverError(w, r, "hash password", err)
+		return
+	}
+	if err := h.store.PutSetting(ctx, auth.PasswordSetting, newHash); err != nil {
+		h.serverError(w, r, "store password", err)
+		return
+	}
+	n, err := h.endOtherSessions(r)
+	if err != nil {
+		h.serverError(w, r, "end other sessions", err)
+		return
+	}
+	h.log.Info("web: operator password changed", "remote", key, "sessions_ended", n)
+	http.Redirect(w, r, "/settings?flash=password.changed", http.StatusSeeOther)
+}
+
+// endOtherSessions ends every session but the request's.
+func (h *Handler) endOtherSessions(r *http.Request) (int64, error) {
+	keep := ""
+	if s := SessionFrom(r.Context()); s != nil {
+		keep = s.IDHash
+	}
+	return h.store.DeleteOtherSessions(r.Context(), keep)
+}
+
+func (h *Handler) handleOtherSessions(w http.ResponseWriter, r *http.Request) {
+	n, err := h.endOtherSessions(r)
+	if err != nil {
+		h.serverError(w, r, "end other sessions", err)
+		return
+	}
+	h.log.Info("web: other sessions signed out", "count", n)
+	http.Redirect(w, r, "/settings?flash=sessions.ended#sessions-h", http.StatusSeeOther)
+}

@@ -120,7 +120,7 @@ func (h *Handler) handleSetupPost(w http.ResponseWriter, r *http.Request) {
 	token := r.PostForm.Get("token")
 	d := &setupData{Token: token, MinChars: MinPasswordLength}
 	p := h.newPage(r, "setup.title", false, d)
-	key := clientKey(r)
+	key := h.clientAddr(r)
 	if blocked, _ := h.throttle.Blocked(key); blocked {
 		d.Error = p.T("setup.throttled")
 		h.render(w, http.StatusTooManyRequests, "setup", p)

@@ -18,9 +18,8 @@ type signinData struct {
 	SignedOut  bool
 }
 
-// clientKey is what sign-in throttling counts by: the peer's IP address.
-// Forwarded headers are not trusted (a proxy in front would make every
-// client one; a trusted-proxy setting can come later).
+// clientKey is the peer's IP address. Sign-in throttling counts by
+// h.clientAddr, which believes X-Forwarded-For from trusted proxies only.
 func clientKey(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -62,7 +61,7 @@ func (h *Handler) handleSigninPost(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &signinData{Next: safeNext(r.PostForm.Get("next"), h.home)}
 	p := h.newPage(r, "signin.title", false, d)
-	key := clientKey(r)
+	key := h.clientAddr(r)
 	if blocked, left := h.throttle.Blocked(key); blocked {
 		h.tooMany(w, p, d, left)
 		return

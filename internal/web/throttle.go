@@ -1,6 +1,9 @@
 package web
 
 import (
+	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -102,4 +105,50 @@ func (t *throttle) evict(now time.Time) {
 	if len(t.m) >= t.max && oldestKey != "" {
 		delete(t.m, oldestKey)
 	}
+}
+
+// clientAddr is what sign-in throttling counts by: the peer's IP address,
+// unless the peer is one of the trusted proxies (Config.TrustedProxies);
+// then it is the right-most X-Forwarded-For hop that is not itself a
+// trusted proxy. Hops to the left of that one were written by the client
+// and could be anything, so they are never believed; a header from an
+// untrusted peer is ignored entirely.
+func (h *Handler) clientAddr(r *http.Request) string {
+	return clientAddrFrom(r, h.cfg.TrustedProxies)
+}
+
+func clientAddrFrom(r *http.Request, trusted []netip.Prefix) string {
+	peer := clientKey(r)
+	ip, err := netip.ParseAddr(peer)
+	if err != nil || !isTrusted(ip, trusted) {
+		return peer
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		for h := range strings.SplitSeq(v, ",") {
+			hops = append(hops, strings.TrimSpace(h))
+		}
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(hops[i])
+		if err != nil {
+			// Garbage where an address should be: the hops to its left
+			// cannot be told apart from the client's own inventions.
+			return peer
+		}
+		if !isTrusted(hop, trusted) {
+			return hop.Unmap().String()
+		}
+	}
+	return peer // every hop is a trusted proxy
+}
+
+func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
+	ip = ip.Unmap()
+	for _, p := range trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

@@ -186,6 +186,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.calendarRoutes(mux)
 	h.analyticsRoutes(mux)
 	h.settingsRoutes(mux)
+	h.postsRoutes(mux)
+	h.accountsRoutes(mux)
 }
 
 // page returns handler fn behind the session check.
@@ -303,6 +305,8 @@ type page struct {
 	SignedIn  bool
 	Zone      string
 	LangLinks []langLink
+	// Attention is how many targets need the operator (the Posts badge).
+	Attention int
 	Data      any
 }
 
@@ -319,7 +323,7 @@ func (p *page) Code(s string) template.HTML {
 }
 
 func (h *Handler) newPage(r *http.Request, titleID string, signedIn bool, data any) *page {
-	lang := pickLang(r)
+	lang := h.pageLang(r, signedIn)
 	tr := newTranslator(lang, func(id string) { h.log.Error("web: message missing from every locale", "id", id) })
 	here := r.URL.Path
 	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
@@ -329,6 +333,7 @@ func (h *Handler) newPage(r *http.Request, titleID string, signedIn bool, data a
 	p.Title = tr.T(titleID)
 	if signedIn {
 		p.Zone = h.location().String()
+		p.Attention = h.attentionCount(r)
 	}
 	for i, code := range langCodes {
 		p.LangLinks = append(p.LangLinks, langLink{Code: code, Name: langNames[i], Current: i == lang,

@@ -1,0 +1,354 @@
+// Package attention computes what needs the operator: targets that failed,
+// that need a check, or whose outcome has stayed unknown too long; accounts
+// that must be reconnected; sign-ins about to expire for good; and scheduled
+// posts whose account is not connected ("at risk"). The dashboard shows the
+// list and internal/alert sends it by email and webhook.
+//
+// Each Item has a stable Key: the same problem computed twice has the same
+// key, so alerts can be sent once per item; a new occurrence (a target that
+// fails again after a retry, a sign-in with a new expiry) has a new key.
+package attention
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sns-os/snsos"
+)
+
+// Store is what the list is computed from. *store.Store implements it.
+type Store interface {
+	ListAccounts(ctx context.Context) ([]*snsos.Account, error)
+	ListTargetsByState(ctx context.Context, states ...snsos.TargetState) ([]*snsos.Target, error)
+	FindPostByID(ctx context.Context, id int64) (*snsos.Post, error)
+	FindCredentialMeta(ctx context.Context, accountID int64) (*snsos.CredentialMeta, error)
+}
+
+// Kind says what an item is about.
+type Kind string
+
+// The kinds of item, in the order the list shows them.
+const (
+	Failed        Kind = "failed"         // a target failed
+	NeedsOperator Kind = "needs_operator" // the operator must check the platform
+	Unknown       Kind = "unknown"        // the outcome stayed unknown longer than UnknownAfter
+	NeedsReauth   Kind = "needs_reauth"   // an account must be reconnected
+	Revoked       Kind = "revoked"        // a revoked account still has posts waiting
+	TokenExpiring Kind = "token_expiring" // a sign-in expires for good soon
+	AtRisk        Kind = "at_risk"        // a scheduled post's account is not connected
+)
+
+var kindOrder = map[Kind]int{Failed: 0, NeedsOperator: 1, Unknown: 2, NeedsReauth: 3, Revoked: 4, TokenExpiring: 5, AtRisk: 6}
+
+// ActionKind is what the operator can do about an item.
+type ActionKind string
+
+// Actions.
+const (
+	ActionRetry     ActionKind = "retry"     // POST: move a failed target back to scheduled
+	ActionCheck     ActionKind = "check"     // POST: look for the post on the platform again
+	ActionReconnect ActionKind = "reconnect" // GET: connect the account again
+)
+
+// Action is the button of an item: a path on this site, and whether it is a
+// form (POST) or a link (GET).
+type Action struct {
+	Kind ActionKind
+	Path string
+	POST bool
+}
+
+// Item is one thing that needs the operator. It holds the material for a
+// sentence (ids, handle, excerpt, times), never a token.
+type Item struct {
+	// Key is stable for the same problem: see the package comment.
+	Key       string
+	Kind      Kind
+	PostID    int64 // 0 for account items
+	TargetID  int64 // 0 for account items
+	AccountID int64
+	Platform  snsos.Platform
+	Handle    string // "" when the account is gone
+	// Excerpt is the first line of the target's text, shortened.
+	Excerpt string
+	// Error is the target's last problem in plain words.
+	Error string
+	// Since is when the target entered its state (its last update).
+	Since time.Time
+	// At is the target's scheduled time (AtRisk) or when the sign-in
+	// expires (TokenExpiring).
+	At time.Time
+	// Pending counts the account's targets still to go out (NeedsReauth,
+	// Revoked).
+	Pending int
+	Action  Action
+	// PostPath is the post page ("" for account items).
+	PostPath string
+}
+
+// Options tune the list.
+type Options struct {
+	// UnknownAfter is how long a target may stay unknown before it is
+	// listed (default 15 minutes).
+	UnknownAfter time.Duration
+	// ExpiryWarning is how long before a sign-in's hard expiry it is
+	// listed (default 7 days).
+	ExpiryWarning time.Duration
+}
+
+// Defaults.
+const (
+	DefaultUnknownAfter  = 15 * time.Minute
+	DefaultExpiryWarning = 7 * 24 * time.Hour
+)
+
+// pending are the states of a target that is still to go out.
+var pending = []snsos.TargetState{snsos.StateApproved, snsos.StateScheduled, snsos.StateRetryWait}
+
+// Compute returns the attention list at now, in display order.
+func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, error) {
+	if o.UnknownAfter <= 0 {
+		o.UnknownAfter = DefaultUnknownAfter
+	}
+	if o.ExpiryWarning <= 0 {
+		o.ExpiryWarning = DefaultExpiryWarning
+	}
+	accts, err := st.ListAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*snsos.Account, len(accts))
+	for _, a := range accts {
+		byID[a.ID] = a
+	}
+	posts := map[int64]*snsos.Post{}
+	excerptOf := func(t *snsos.Target) (string, error) {
+		p, ok := posts[t.PostID]
+		if !ok {
+			var err error
+			if p, err = st.FindPostByID(ctx, t.PostID); err != nil {
+				return "", err
+			}
+			posts[t.PostID] = p
+		}
+		return Excerpt(p.TextFor(t), 80), nil
+	}
+	var items []Item
+	targetItem := func(t *snsos.Target, k Kind) (Item, error) {
+		it := Item{Kind: k, PostID: t.PostID, TargetID: t.ID, AccountID: t.AccountID, Platform: t.Platform, Error: t.Error,
+			Since: t.UpdatedAt, At: t.ScheduledAt, PostPath: "/posts/" + strconv.FormatInt(t.PostID, 10)}
+		if a := byID[t.AccountID]; a != nil {
+			it.Handle = a.Handle
+		}
+		var err error
+		it.Excerpt, err = excerptOf(t)
+		return it, err
+	}
+	targetPath := func(t *snsos.Target, action string) string {
+		return "/posts/" + strconv.FormatInt(t.PostID, 10) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/" + action
+	}
+	connected := func(id int64) bool { a := byID[id]; return a != nil && a.Status == snsos.AccountConnected }
+	reconnect := func(p snsos.Platform) Action {
+		return Action{Kind: ActionReconnect, Path: "/connect/" + string(p)}
+	}
+
+	// Targets that went wrong.
+	bad, err := st.ListTargetsByState(ctx, snsos.StateFailed, snsos.StateNeedsOperator, snsos.StateUnknown)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range bad {
+		if t.State == snsos.StateUnknown && now.Sub(t.UpdatedAt) < o.UnknownAfter {
+			continue
+		}
+		it, err := targetItem(t, Kind(t.State))
+		if err != nil {
+			return nil, err
+		}
+		// Each attempt is a new occurrence: a target that fails again after
+		// a retry is said again.
+		it.Key = fmt.Sprintf("target:%d:%s:%d", t.ID, t.State, t.Attempts)
+		switch t.State {
+		case snsos.StateFailed:
+			if connected(t.AccountID) {
+				it.Action = Action{Kind: ActionRetry, Path: targetPath(t, "retry"), POST: true}
+			} else {
+				it.Action = reconnect(t.Platform)
+			}
+		default:
+			it.Action = Action{Kind: ActionCheck, Path: targetPath(t, "check"), POST: true}
+		}
+		items = append(items, it)
+	}
+
+	// Targets still to go out, by account.
+	waiting, err := st.ListTargetsByState(ctx, pending...)
+	if err != nil {
+		return nil, err
+	}
+	waitingBy := map[int64]int{}
+	for _, t := range waiting {
+		waitingBy[t.AccountID]++
+	}
+
+	// Accounts.
+	for _, a := range accts {
+		switch a.Status {
+		case snsos.AccountNeedsReauth, snsos.AccountRevoked:
+			if a.Status == snsos.AccountRevoked && waitingBy[a.ID] == 0 {
+				continue // disconnected on purpose, nothing waits for it
+			}
+			items = append(items, Item{Key: "account:" + strconv.FormatInt(a.ID, 10) + ":" + string(a.Status), Kind: Kind(a.Status),
+				AccountID: a.ID, Platform: a.Platform, Handle: a.Handle, Since: a.UpdatedAt, Pending: waitingBy[a.ID],
+				Action: reconnect(a.Platform)})
+		case snsos.AccountConnected:
+			m, err := st.FindCredentialMeta(ctx, a.ID)
+			if snsos.IsCode(err, snsos.ENOTFOUND) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if m.RefreshExpiresAt.IsZero() || m.RefreshExpiresAt.Sub(now) > o.ExpiryWarning {
+				continue
+			}
+			items = append(items, Item{Key: "token:" + strconv.FormatInt(a.ID, 10) + ":" + m.RefreshExpiresAt.UTC().Format(time.RFC3339),
+				Kind: TokenExpiring, AccountID: a.ID, Platform: a.Platform, Handle: a.Handle, At: m.RefreshExpiresAt,
+				Pending: waitingBy[a.ID], Action: reconnect(a.Platform)})
+		}
+	}
+
+	// Scheduled posts whose account is not connected.
+	for _, t := range waiting {
+		if t.State == snsos.StateApproved || connected(t.AccountID) {
+			continue
+		}
+		it, err := targetItem(t, AtRisk)
+		if err != nil {
+			return nil, err
+		}
+		it.Key = "at_risk:" + strconv.FormatInt(t.ID, 10)
+		it.Action = reconnect(t.Platform)
+		items = append(items, it)
+	}
+
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := items[i], items[j]
+		if kindOrder[a.Kind] != kindOrder[b.Kind] {
+			return kindOrder[a.Kind] < kindOrder[b.Kind]
+		}
+		if a.Kind == AtRisk || a.Kind == TokenExpiring {
+			if !a.At.Equal(b.At) {
+				return a.At.Before(b.At)
+			}
+		} else if !a.Since.Equal(b.Since) {
+			return a.Since.After(b.Since) // newest problem first
+		}
+		return a.Key < b.Key
+	})
+	return items, nil
+}
+
+// Keys returns the keys of items.
+func Keys(items []Item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.Key
+	}
+	return out
+}
+
+// Text says what the item is and what to do, in English, with times in
+// loc: the sentence alerts carry. It never holds a token.
+func (it Item) Text(loc *time.Location, now time.Time) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	where := it.Platform.DisplayName()
+	if it.Handle != "" {
+		where += " (@" + it.Handle + ")"
+	}
+	who := it.Platform.DisplayName() + " account"
+	if it.Handle != "" {
+		who += " @" + it.Handle
+	}
+	quote := `"` + it.Excerpt + `"`
+	if it.Excerpt == "" {
+		quote = "a post without text"
+	}
+	when := func(t time.Time) string { return t.In(loc).Format("Mon, 2 Jan 2006, 15:04 MST") }
+	switch it.Kind {
+	case Failed:
+		s := "Failed on " + where + ": " + quote + "."
+		if it.Error != "" {
+			s += " " + it.Error
+		}
+		if it.Action.Kind == ActionReconnect {
+			return s + " Reconnect the account, then retry."
+		}
+		return s + " Fix it and retry."
+	case NeedsOperator:
+		return "Check needed on " + where + ": we couldn't confirm whether " + quote + " went live. Check your " +
+			it.Platform.DisplayName() + " profile before posting again."
+	case Unknown:
+		return "Still confirming on " + where + " after " + roughDuration(now.Sub(it.Since)) + ": " + quote + "."
+	case NeedsReauth:
+		return who + " needs to be reconnected" + waitingClause(it.Pending) + "."
+	case Revoked:
+		return who + " is disconnected" + waitingClause(it.Pending) + ". Reconnect it before their time."
+	case TokenExpiring:
+		if !it.At.After(now) {
+			return who + " must be reconnected: its sign-in expired on " + when(it.At) + "."
+		}
+		return who + " must be reconnected by " + when(it.At) + " (in " + roughDuration(it.At.Sub(now)) + ")."
+	case AtRisk:
+		return "At risk: " + quote + " is scheduled on " + it.Platform.DisplayName() + " for " + when(it.At) + ", but " +
+			who + " is not connected. Reconnect it before then."
+	}
+	return string(it.Kind)
+}
+
+func waitingClause(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "; 1 post is waiting for it"
+	}
+	return "; " + strconv.Itoa(n) + " posts are waiting for it"
+}
+
+// roughDuration formats d as "3 d 4 h", "1 h 40 min" or "5 min".
+func roughDuration(d time.Duration) string {
+	mins := int(d.Round(time.Minute) / time.Minute)
+	days, hours, m := mins/(24*60), mins/60%24, mins%60
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%d d %d h", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%d d", days)
+	case hours > 0 && m > 0:
+		return fmt.Sprintf("%d h %d min", hours, m)
+	case hours > 0:
+		return fmt.Sprintf("%d h", hours)
+	}
+	return fmt.Sprintf("%d min", max(m, 1))
+}
+
+// Excerpt returns the first line of s, cut to n characters.
+func Excerpt(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i]) + " …"
+	}
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n])) + "…"
+}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// SessionCleanupArgs is the periodic job that deletes the operator
+// sessions that have ended (idle or past their absolute lifetime), so the
+// sessions table holds only live ones.
+type SessionCleanupArgs struct{}
+
+// Kind implements river.JobArgs.
+func (SessionCleanupArgs) Kind() string { return "session_cleanup" }
+
+// InsertOpts keeps at most one run an interval; a failed run waits for the
+// next one.
+func (SessionCleanupArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: sessionCleanupInterval}, MaxAttempts: 1}
+}
+
+// sessionCleanupInterval is how often ended sessions are deleted.
+const sessionCleanupInterval = time.Hour
+
+// sessionStore is what the cleanup needs. *store.Store implements it.
+type sessionStore interface {
+	DeleteExpiredSessions(ctx context.Context) (int64, error)
+}
+
+type sessionCleanup struct {
+	river.WorkerDefaults[SessionCleanupArgs]
+	store sessionStore
+	log   *slog.Logger
+}
+
+func (w *sessionCleanup) Work(ctx context.Context, _ *river.Job[SessionCleanupArgs]) error {
+	n, err := w.store.DeleteExpiredSessions(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.log.Debug("ended sessions deleted", "count", n)
+	}
+	return nil
+}
+
+// registerSessionCleanup adds the worker and returns its periodic job (run
+// at start too).
+func registerSessionCleanup(workers *river.Workers, st sessionStore, log *slog.Logger) *river.PeriodicJob {
+	river.AddWorker(workers, &sessionCleanup{store: st, log: log})
+	return river.NewPeriodicJob(river.PeriodicInterval(sessionCleanupInterval),
+		func() (river.JobArgs, *river.InsertOpts) { return SessionCleanupArgs{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true})
+}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+
+	"github.com/sns-os/snsos"
+)
+
+// AlertsSent returns the keys of the attention items already sent on
+// channel (such as "email" or "webhook").
+func (s *Store) AlertsSent(ctx context.Context, channel string) (map[string]bool, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT item_key FROM alerts_sent WHERE channel = $1`, channel)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, mapErr(err)
+		}
+		out[k] = true
+	}
+	return out, mapErr(rows.Err())
+}
+
+// MarkAlertsSent records that the items with these keys were sent on
+// channel. Keys already recorded are kept as they are.
+func (s *Store) MarkAlertsSent(ctx context.Context, channel string, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	now := s.nowUTC()
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO alerts_sent (item_key, channel, sent_at) VALUES ($1, $2, $3)
+				ON CONFLICT (item_key, channel) DO NOTHING`, k, channel, now); err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
+	})
+}
+
+// PruneAlertsSent forgets the sent items whose keys are not in keep (the
+// problems that were resolved), on every channel, and returns how many rows
+// it removed: the same problem coming back later is alerted again.
+func (s *Store) PruneAlertsSent(ctx context.Context, keep []string) (int64, error) {
+	var n int64
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT item_key FROM alerts_sent`)
+		if err != nil {
+			return mapErr(err)
+		}
+		var gone []string
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return mapErr(err)
+			}
+			if !slices.Contains(keep, k) {
+				gone = append(gone, k)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return mapErr(err)
+		}
+		for _, k := range gone {
+			res, err := tx.ExecContext(ctx, `DELETE FROM alerts_sent WHERE item_key = $1`, k)
+			if err != nil {
+				return mapErr(err)
+			}
+			c, _ := res.RowsAffected()
+			n += c
+		}
+		return nil
+	})
+	return n, err
+}
+
+// ListRecentlyPublished returns the last limit published targets (without
+// metrics), most recently published first.
+func (s *Store) ListRecentlyPublished(ctx context.Context, limit int) ([]*snsos.Target, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 10
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+targetCols+` FROM targets WHERE state = $1
+		ORDER BY (published_at IS NULL), published_at DESC, id DESC LIMIT $2`, snsos.StatePublished, limit)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []*snsos.Target{}
+	for rows.Next() {
+		t, err := scanTarget(rows)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, t)
+	}
+	return out, mapErr(rows.Err())
+}

@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/sns-os/snsos"
+)
+
+// PostQuery selects the posts of the operator's post list.
+type PostQuery struct {
+	// States keeps the posts with at least one target in one of these
+	// states (all posts when empty).
+	States []snsos.TargetState
+	// Platform keeps the posts with a target on this platform; with
+	// States, the same target must match both.
+	Platform snsos.Platform
+	// Text keeps the posts whose text (the body or a target's own text)
+	// contains it, compared after SearchKey on both sides.
+	Text string
+	// Limit is the page size (default 25, at most 200); Offset skips that
+	// many matching posts.
+	Limit, Offset int
+	// Ascending lists the earliest first; the default is newest first. The
+	// time of a post is its scheduled time, else when it was written.
+	Ascending bool
+}
+
+// PostPage is one page of posts.
+type PostPage struct {
+	Posts []*snsos.Post
+	// More is true when posts follow this page.
+	More bool
+	// Searched is how many posts a text search read; Truncated is true
+	// when it stopped at SearchScanLimit before the end, so older posts
+	// were not searched (the page must say so).
+	Searched  int
+	Truncated bool
+}
+
+// SearchScanLimit bounds how many posts one text search reads.
+const SearchScanLimit = 20000
+
+// SearchKey is how post text is compared in searches: NFKC-normalised
+// (full-width "ＡＢＣ１２３" is "ABC123", half-width "ｶﾀｶﾅ" is "カタカナ")
+// and case-folded.
+func SearchKey(s string) string {
+	return cases.Fold().String(norm.NFKC.String(s))
+}
+
+// SearchPosts returns one page of posts with their targets and metrics.
+//
+// States and platform are filtered in SQL. A text search is matched in Go:
+// NFKC and case folding have no portable SQL form (SQLite has neither, and
+// PostgreSQL's normalize() needs a UTF-8 server and still lacks folding), and
+// a stored normalised column would have to be kept up to date by every path
+// that writes a body. One operator's posts are few enough to stream
+// (id and text only, newest first, stopping once the page is full), and
+// SearchScanLimit bounds the worst case, which the result reports instead of
+// hiding.
+func (s *Store) SearchPosts(ctx context.Context, q PostQuery) (*PostPage, error) {
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 25
+	}
+	if q.Offset < 0 {
+		q.Offset = 0
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if len(q.States) > 0 || q.Platform != "" {
+		cond := []string{"t.post_id = p.id"}
+		if len(q.States) > 0 {
+			ph := make([]string, len(q.States))
+			for i, st := range q.States {
+				ph[i] = arg(string(st))
+			}
+			cond = append(cond, "t.state IN ("+strings.Join(ph, ", ")+")")
+		}
+		if q.Platform != "" {
+			cond = append(cond, "t.platform = "+arg(string(q.Platform)))
+		}
+		where = append(where, "EXISTS (SELECT 1 FROM targets t WHERE "+strings.Join(cond, " AND ")+")")
+	}
+	wh := ""
+	if len(where) > 0 {
+		wh = " WHERE " + strings.Join(where, " AND ")
+	}
+	dir := "DESC"
+	if q.Ascending {
+		dir = "ASC"
+	}
+	order := " ORDER BY COALESCE(p.scheduled_at, p.created_at) " + dir + ", p.id " + dir
+
+	page := &PostPage{}
+	var ids []int64
+	if strings.TrimSpace(q.Text) == "" {
+		rows, err := s.db.QueryContext(ctx, `SELECT p.id FROM posts p`+wh+order+` LIMIT `+arg(q.Limit+1)+` OFFSET `+arg(q.Offset), args...)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, mapErr(err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, mapErr(err)
+		}
+	} else {
+		var err error
+		if ids, err = s.matchPosts(ctx, `SELECT p.id, p.body, COALESCE(tb.body, '') FROM posts p
+			LEFT JOIN targets tb ON tb.post_id = p.id AND tb.body <> ''`+wh+order, args, SearchKey(strings.TrimSpace(q.Text)), q, page); err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) > q.Limit {
+		ids, page.More = ids[:q.Limit], true
+	}
+	for _, id := range ids {
+		p, err := s.FindPostByID(ctx, id)
+		if snsos.IsCode(err, snsos.ENOTFOUND) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		page.Posts = append(page.Posts, p)
+	}
+	return page, nil
+}
+
+// matchPosts streams (id, body, target body) rows, grouped by post, and
+// returns the ids of the matching posts from q.Offset, up to q.Limit+1.
+func (s *Store) matchPosts(ctx context.Context, query string, args []any, key string, q PostQuery, page *PostPage) ([]int64, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	matched := 0
+	var cur int64
+	curMatch := false
+	flush := func() bool { // reports whether the page is full
+		if cur == 0 || !curMatch {
+			return false
+		}
+		if matched >= q.Offset {
+			ids = append(ids, cur)
+		}
+		matched++
+		return len(ids) > q.Limit
+	}
+	for rows.Next() {
+		var id int64
+		var body, tbody sql.NullString
+		if err := rows.Scan(&id, &body, &tbody); err != nil {
+			return nil, mapErr(err)
+		}
+		if id != cur {
+			if flush() {
+				return ids, nil
+			}
+			if page.Searched >= SearchScanLimit {
+				page.Truncated = true
+				return ids, nil
+			}
+			cur, curMatch = id, false
+			page.Searched++
+			curMatch = strings.Contains(SearchKey(body.String), key)
+		}
+		if !curMatch && tbody.String != "" {
+			curMatch = strings.Contains(SearchKey(tbody.String), key)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	flush()
+	return ids, nil
+}
+
+// AttentionStates are the target states the operator must look at.
+var AttentionStates = []snsos.TargetState{snsos.StateFailed, snsos.StateNeedsOperator, snsos.StateUnknown}
+
+// CountAttentionTargets returns how many targets are failed, need the
+// operator or are unconfirmed: one COUNT over the state index.
+func (s *Store) CountAttentionTargets(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM targets WHERE state IN ($1, $2, $3)`,
+		AttentionStates[0], AttentionStates[1], AttentionStates[2]).Scan(&n)
+	return n, mapErr(err)
+}
+
+// CountAccountTargets returns how many of the account's targets are in each
+// of the given states.
+func (s *Store) CountAccountTargets(ctx context.Context, accountID int64, states ...snsos.TargetState) (map[snsos.TargetState]int, error) {
+	out := make(map[snsos.TargetState]int, len(states))
+	for _, st := range states {
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM targets WHERE account_id = $1 AND state = $2`, accountID, st).Scan(&n); err != nil {
+			return nil, mapErr(err)
+		}
+		out[st] = n
+	}
+	return out, nil
+}
+
+// DeleteOtherSessions ends every session but the one with keepHash (after a
+// password change, or "Sign out other sessions") and returns how many ended.
+func (s *Store) DeleteOtherSessions(ctx context.Context, keepHash string) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash <> $1`, keepHash)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,163 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/store"
+	"github.com/sns-os/snsos/internal/store/storetest"
+)
+
+func TestSearchPosts(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		s := env.Store
+		x := &snsos.Account{Platform: snsos.PlatformX, RemoteID: "1", Handle: "x_acct"}
+		th := &snsos.Account{Platform: snsos.PlatformThreads, RemoteID: "2", Handle: "th_acct"}
+		for _, a := range []*snsos.Account{x, th} {
+			if err := s.UpsertAccount(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		base := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		// mk makes a post scheduled i hours after base, with one target per
+		// account given, then moves the first target to state.
+		mk := func(i int, body, override string, state snsos.TargetState, accts ...*snsos.Account) *snsos.Post {
+			t.Helper()
+			at := base.Add(time.Duration(i) * time.Hour)
+			p := &snsos.Post{Body: body, ScheduledAt: at}
+			for _, a := range accts {
+				p.Targets = append(p.Targets, &snsos.Target{AccountID: a.ID, State: snsos.StateScheduled, ScheduledAt: at, Body: override})
+			}
+			if err := s.CreatePost(ctx, p, nil); err != nil {
+				t.Fatal(err)
+			}
+			tg := p.Targets[0]
+			path := map[snsos.TargetState][]snsos.TargetState{
+				snsos.StateFailed:    {snsos.StatePublishing, snsos.StateFailed},
+				snsos.StateUnknown:   {snsos.StatePublishing, snsos.StateUnknown},
+				snsos.StatePublished: {snsos.StatePublishing, snsos.StatePublished},
+				snsos.StateCanceled:  {snsos.StateCanceled},
+			}[state]
+			from := snsos.StateScheduled
+			for _, to := range path {
+				if _, err := s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tg.ID, From: from, To: to}); err != nil {
+					t.Fatalf("%s -> %s: %v", from, to, err)
+				}
+				from = to
+			}
+			return p
+		}
+		p1 := mk(1, "ＳＮＳ運用のテスト １２３", "", snsos.StateScheduled, x)
+		p2 := mk(2, "plain english Post", "", snsos.StateFailed, x, th)
+		p3 := mk(3, "ｶﾀｶﾅの投稿", "", snsos.StatePublished, th)
+		p4 := mk(4, "base text", "Override with SNS keyword", snsos.StateUnknown, x)
+		p5 := mk(5, "canceled one", "", snsos.StateCanceled, x)
+
+		ids := func(pg *store.PostPage) []int64 {
+			var out []int64
+			for _, p := range pg.Posts {
+				out = append(out, p.ID)
+			}
+			return out
+		}
+		check := func(what string, q store.PostQuery, want ...*snsos.Post) *store.PostPage {
+			t.Helper()
+			pg, err := s.SearchPosts(ctx, q)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			var w []int64
+			for _, p := range want {
+				w = append(w, p.ID)
+			}
+			if fmt.Sprint(ids(pg)) != fmt.Sprint(w) {
+				t.Fatalf("%s: got %v, want %v", what, ids(pg), w)
+			}
+			return pg
+		}
+		check("all, newest first", store.PostQuery{}, p5, p4, p3, p2, p1)
+		check("all, earliest first", store.PostQuery{Ascending: true}, p1, p2, p3, p4, p5)
+		check("attention", store.PostQuery{States: store.AttentionStates}, p4, p2)
+		check("published", store.PostQuery{States: []snsos.TargetState{snsos.StatePublished}}, p3)
+		check("threads", store.PostQuery{Platform: snsos.PlatformThreads}, p3, p2)
+		// p2's failed target is on X; its Threads target is scheduled.
+		check("failed on threads", store.PostQuery{States: []snsos.TargetState{snsos.StateFailed}, Platform: snsos.PlatformThreads})
+		check("scheduled on threads", store.PostQuery{States: []snsos.TargetState{snsos.StateScheduled}, Platform: snsos.PlatformThreads}, p2)
+
+		// Full-width and half-width text match each other, case-folded, in
+		// the body and in a target's own text.
+		check("half-width query, full-width text", store.PostQuery{Text: "sns"}, p4, p1)
+		check("full-width query", store.PostQuery{Text: "ｓｎｓ運用"}, p1)
+		check("digits", store.PostQuery{Text: "123"}, p1)
+		check("half-width katakana text", store.PostQuery{Text: "カタカナ"}, p3)
+		check("case", store.PostQuery{Text: "ENGLISH post"}, p2)
+		check("text and state", store.PostQuery{Text: "sns", States: store.AttentionStates}, p4)
+		check("no match", store.PostQuery{Text: "nothing like this"})
+
+		// Pages.
+		pg := check("page 1", store.PostQuery{Limit: 2}, p5, p4)
+		if !pg.More {
+			t.Error("page 1: More is false")
+		}
+		check("page 2", store.PostQuery{Limit: 2, Offset: 2}, p3, p2)
+		if pg := check("page 3", store.PostQuery{Limit: 2, Offset: 4}, p1); pg.More {
+			t.Error("last page: More is true")
+		}
+		pg = check("search page 1", store.PostQuery{Text: "o", Limit: 2}, p5, p4)
+		if !pg.More || pg.Truncated {
+			t.Errorf("search page 1: More %v Truncated %v", pg.More, pg.Truncated)
+		}
+		check("search page 2", store.PostQuery{Text: "o", Limit: 2, Offset: 2}, p2)
+
+		// The list carries targets and their metrics.
+		pg = check("one", store.PostQuery{Text: "plain"}, p2)
+		if len(pg.Posts[0].Targets) != 2 {
+			t.Errorf("targets: %d", len(pg.Posts[0].Targets))
+		}
+
+		// The attention count is of targets.
+		n, err := s.CountAttentionTargets(ctx)
+		if err != nil || n != 2 {
+			t.Errorf("CountAttentionTargets = %d, %v; want 2", n, err)
+		}
+		counts, err := s.CountAccountTargets(ctx, x.ID, snsos.StateScheduled, snsos.StateApproved)
+		if err != nil || counts[snsos.StateScheduled] != 1 || counts[snsos.StateApproved] != 0 {
+			t.Errorf("CountAccountTargets = %v, %v", counts, err)
+		}
+	})
+}
+
+func TestSearchKey(t *testing.T) {
+	for in, want := range map[string]string{"ＡＢＣ１２３": "abc123", "ｶﾀｶﾅ": "カタカナ", "Straße": "strasse", "＃タグ": "#タグ"} {
+		if got := store.SearchKey(in); got != want {
+			t.Errorf("SearchKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDeleteOtherSessions(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		s := env.Store
+		now := time.Now()
+		for _, h := range []string{"a", "b", "c"} {
+			if err := s.CreateSession(ctx, &store.Session{IDHash: h, IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(2 * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := s.DeleteOtherSessions(ctx, "b")
+		if err != nil || n != 2 {
+			t.Fatalf("DeleteOtherSessions = %d, %v", n, err)
+		}
+		if _, err := s.FindSession(ctx, "b"); err != nil {
+			t.Errorf("kept session: %v", err)
+		}
+		if _, err := s.FindSession(ctx, "a"); !snsos.IsCode(err, snsos.ENOTFOUND) {
+			t.Errorf("other session: %v", err)
+		}
+	})
+}

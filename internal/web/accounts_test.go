@@ -1,0 +1,124 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sns-os/snsos"
+)
+
+// fakeAccounts records Revoke calls and marks the account revoked, as
+// tokens.Service does (without the platform call).
+type fakeAccounts struct {
+	mu      sync.Mutex
+	revoked []int64
+	pe      *pagesEnv
+}
+
+func (f *fakeAccounts) Revoke(ctx context.Context, id int64) error {
+	f.mu.Lock()
+	f.revoked = append(f.revoked, id)
+	f.mu.Unlock()
+	return f.pe.store.SetAccountStatus(ctx, id, snsos.AccountRevoked, "disconnected by the operator")
+}
+
+// reconfigure rebuilds pe's handler with cfg changed by fn.
+func reconfigure(t *testing.T, pe *pagesEnv, fn func(*Config)) {
+	t.Helper()
+	cfg := pe.h.cfg
+	fn(&cfg)
+	pe.h = New(cfg)
+	mux := http.NewServeMux()
+	pe.h.Routes(mux)
+	pe.srv.Config.Handler = chain(mux)
+}
+
+func TestAccountsDisconnect(t *testing.T) {
+	pe := newPagesEnv(t)
+	fa := &fakeAccounts{pe: pe}
+	reconfigure(t, pe, func(c *Config) { c.Accounts, c.Platforms = fa, []snsos.Platform{snsos.PlatformX} })
+	xID := pe.scheduled.Targets[0].AccountID
+	path := "/accounts/" + strconv.FormatInt(xID, 10) + "/disconnect"
+
+	_, body := pe.get(t, "/accounts")
+	wantAll(t, "accounts", body, `<span class="monogram" aria-hidden="true">D</span>`, "Demo X", "Estimated X cost", "$0.015 per post, or $0.20 for a post with a link",
+		`href="`+path+`">Disconnect<span class="vh"> X @snsos_demo</span>`, `href="/connect/x">Connect X</a>`,
+		"Not configured: set <code>SNSOS_TIKTOK_CLIENT_ID</code> and <code>SNSOS_TIKTOK_CLIENT_SECRET</code>.",
+		"Not configured: set <code>SNSOS_THREADS_CLIENT_ID</code>")
+	if strings.Contains(body, `href="/connect/tiktok"`) || strings.Contains(body, `href="/connect/threads"`) {
+		t.Error("an unconfigured platform offers a connect link")
+	}
+	if strings.Contains(body, "<img") {
+		t.Error("the accounts page loads an image")
+	}
+
+	// The confirmation names the consequence: one scheduled post (the
+	// failed, unknown and published ones are not waiting).
+	_, body = pe.get(t, path)
+	wantAll(t, "confirm", body, "Disconnect X @snsos_demo?", "1 scheduled post uses this account. It will be marked Failed now and will not be published.",
+		"Nothing you wrote is deleted", `action="`+path+`"`, "Keep it connected")
+	if len(fa.revoked) != 0 {
+		t.Fatal("the confirmation page disconnected")
+	}
+	setLang(t, pe, "ja")
+	_, body = pe.get(t, path)
+	wantAll(t, "ja confirm", body, "予約済みの投稿が1件あります", "作成した内容は削除されません", "連携を解除")
+	setLang(t, pe, "en")
+
+	// A cross-site POST is refused; the real one calls Revoke.
+	req, _ := http.NewRequest("POST", pe.srv.URL+path, nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, err := pe.c.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST: %v %v", resp, err)
+	}
+	resp, _ := do(t, pe.c, "POST", pe.srv.URL+path, url.Values{})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/accounts?flash=disconnected" {
+		t.Fatalf("disconnect: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if len(fa.revoked) != 1 || fa.revoked[0] != xID {
+		t.Fatalf("Revoke calls: %v", fa.revoked)
+	}
+	_, body = pe.get(t, "/accounts?flash=disconnected")
+	wantAll(t, "after", body, "The account is disconnected.", "Revoked")
+	if strings.Contains(body, `href="`+path+`"`) {
+		t.Error("a revoked account still offers Disconnect")
+	}
+	// Nothing written is deleted.
+	for _, p := range []*snsos.Post{pe.scheduled, pe.failed, pe.published} {
+		if _, err := pe.store.FindPostByID(context.Background(), p.ID); err != nil {
+			t.Errorf("post %d after disconnect: %v", p.ID, err)
+		}
+	}
+	// Without a session nothing happens.
+	resp, _ = do(t, pe.client(t), "POST", pe.srv.URL+path, url.Values{})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") || len(fa.revoked) != 1 {
+		t.Errorf("disconnect without a session: %d, calls %v", resp.StatusCode, fa.revoked)
+	}
+	// Unknown account: 404.
+	if resp, _ := pe.get(t, "/accounts/999999/disconnect"); resp.StatusCode != 404 {
+		t.Errorf("unknown account: %d", resp.StatusCode)
+	}
+}
+
+func TestAccountsWithoutService(t *testing.T) {
+	pe := newPagesEnv(t)
+	reconfigure(t, pe, func(c *Config) { c.Accounts, c.Platforms = nil, nil })
+	_, body := pe.get(t, "/accounts")
+	wantAll(t, "accounts", body, "Not configured: set <code>SNSOS_X_CLIENT_ID</code> and <code>SNSOS_X_CLIENT_SECRET</code>.")
+	if strings.Contains(body, `href="/connect/`) {
+		t.Error("connect link without configured platforms")
+	}
+	xID := pe.scheduled.Targets[0].AccountID
+	resp, _ := do(t, pe.c, "POST", pe.srv.URL+"/accounts/"+strconv.FormatInt(xID, 10)+"/disconnect", url.Values{})
+	if resp.Header.Get("Location") != "/accounts?flash=disconnect.unavailable" {
+		t.Errorf("disconnect without a service: %s", resp.Header.Get("Location"))
+	}
+	if a, _ := pe.store.FindAccountByID(context.Background(), xID); a.Status != snsos.AccountConnected {
+		t.Errorf("account is %s", a.Status)
+	}
+}

@@ -1,0 +1,454 @@
+// compose.js enhances the compose form: platform tabs, live counters from
+// the server (/compose/check), media uploads with progress, reordering, a
+// local copy of everything typed, and one submit at a time. The form works
+// without it.
+(function () {
+  "use strict";
+
+  var PREFIX = "snsos.compose.";
+
+  // After a save, the page tells us which local copies are no longer needed.
+  var clear = document.querySelector("[data-compose-clear]");
+  if (clear) {
+    clear.getAttribute("data-compose-clear").split(" ").forEach(function (k) {
+      try { localStorage.removeItem(PREFIX + k); } catch (e) { /* storage off */ }
+    });
+  }
+
+  var form = document.getElementById("compose");
+  if (!form) return;
+  var key = PREFIX + form.getAttribute("data-key");
+  var msg = function (name) { return form.getAttribute("data-msg-" + name) || ""; };
+  var $ = function (sel, root) { return (root || document).querySelector(sel); };
+  var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
+
+  // ---- Tabs (ARIA tabs pattern) ----
+  var tabs = function () { return $$('[role="tab"]', form).filter(function (t) { return !t.hidden; }); };
+  function selectTab(tab, focus) {
+    $$('[role="tab"]', form).forEach(function (t) {
+      var on = t === tab;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      var panel = document.getElementById(t.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !on;
+    });
+    if (focus) tab.focus();
+  }
+  $$('[role="tab"]', form).forEach(function (t) {
+    t.addEventListener("click", function () { selectTab(t, false); });
+    t.addEventListener("keydown", function (ev) {
+      var list = tabs(), i = list.indexOf(t), next = null;
+      if (ev.key === "ArrowRight") next = list[(i + 1) % list.length];
+      else if (ev.key === "ArrowLeft") next = list[(i - 1 + list.length) % list.length];
+      else if (ev.key === "Home") next = list[0];
+      else if (ev.key === "End") next = list[list.length - 1];
+      if (next) { ev.preventDefault(); selectTab(next, true); }
+    });
+  });
+  selectTab(document.getElementById("tab-all"), false);
+
+  function selectedPlatforms() {
+    var set = {};
+    $$('input[name="account"]', form).forEach(function (c) { if (c.checked) set[c.getAttribute("data-platform")] = true; });
+    return set;
+  }
+  function syncTabs() {
+    var sel = selectedPlatforms();
+    $$("[data-platform-tab]", form).forEach(function (t) {
+      t.hidden = !sel[t.getAttribute("data-platform-tab")];
+      if (t.hidden && t.getAttribute("aria-selected") === "true") selectTab(document.getElementById("tab-all"), false);
+    });
+  }
+  syncTabs();
+
+  // ---- Customize for a platform ----
+  var body = document.getElementById("body");
+  function syncCustom(box) {
+    var k = box.getAttribute("data-customize");
+    var panel = $('[data-panel="' + k + '"]', form);
+    var area = document.getElementById("override_" + k);
+    if (box.checked && area.value === "") { area.value = body.value; area.setAttribute("data-base", body.value); }
+    $("[data-override]", panel).hidden = !box.checked;
+    $("[data-uses-base]", panel).hidden = box.checked;
+    var dot = $("#tab-" + k + " .dot", form);
+    if (dot) dot.hidden = !box.checked;
+  }
+  $$("[data-customize]", form).forEach(function (box) {
+    var area = document.getElementById("override_" + box.getAttribute("data-customize"));
+    area.setAttribute("data-base", body.value);
+    syncCustom(box);
+    box.addEventListener("change", function () { syncCustom(box); changed(); });
+  });
+  function baseChanged() {
+    $$("[data-customize]", form).forEach(function (box) {
+      var k = box.getAttribute("data-customize");
+      var area = document.getElementById("override_" + k);
+      var note = $('[data-panel="' + k + '"] [data-base-changed]', form);
+      note.textContent = msg("basechanged");
+      note.hidden = !box.checked || area.getAttribute("data-base") === body.value;
+    });
+  }
+
+  // ---- Thread parts ----
+  function renumberParts(list) {
+    var k = list.getAttribute("data-parts");
+    var items = $$("li", list);
+    items.forEach(function (li, i) {
+      var area = $("textarea", li), label = $("label", li);
+      area.id = "part_" + k + "_" + i;
+      label.setAttribute("for", area.id);
+      label.textContent = (i + 1) + "/" + items.length;
+    });
+  }
+  function addPart(k, text) {
+    var list = document.getElementById("part_" + k);
+    var li = document.createElement("li");
+    li.className = "field part";
+    var label = document.createElement("label");
+    var area = document.createElement("textarea");
+    area.name = "part_" + k;
+    area.rows = 4;
+    area.value = text || "";
+    var rm = document.createElement("button");
+    rm.type = "button";
+    rm.className = "linkbutton";
+    rm.textContent = msg("removepart");
+    rm.addEventListener("click", function () { li.remove(); renumberParts(list); changed(); });
+    li.appendChild(label); li.appendChild(area); li.appendChild(rm);
+    list.appendChild(li);
+    renumberParts(list);
+    return area;
+  }
+  $$("[data-thread-toggle]", form).forEach(function (box) {
+    var k = box.getAttribute("data-thread-toggle");
+    var list = document.getElementById("part_" + k);
+    var sync = function () {
+      list.hidden = !box.checked;
+      if (box.checked && $$("li", list).length === 0) {
+        var custom = $('[data-customize="' + k + '"]', form);
+        addPart(k, custom && custom.checked ? document.getElementById("override_" + k).value : body.value);
+      }
+    };
+    box.addEventListener("change", function () { sync(); changed(); });
+    sync();
+  });
+  $$("[data-addpart]", form).forEach(function (b) {
+    b.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      var k = b.getAttribute("data-addpart");
+      var box = $('[data-thread-toggle="' + k + '"]', form);
+      if (!box.checked) { box.checked = true; box.dispatchEvent(new Event("change")); }
+      addPart(k, "").focus();
+      changed();
+    });
+  });
+
+  // ---- Live counters from the server ----
+  var timer = null, inflight = null;
+  function formParams() {
+    var p = new URLSearchParams();
+    new FormData(form).forEach(function (v, k) { if (typeof v === "string") p.append(k, v); });
+    return p;
+  }
+  function setList(el, items) {
+    el.textContent = "";
+    items.forEach(function (s) { var li = document.createElement("li"); li.textContent = s; el.appendChild(li); });
+  }
+  function render(res) {
+    var box = document.getElementById("counters");
+    box.textContent = "";
+    res.counters.forEach(function (c) {
+      var p = document.createElement("p");
+      p.className = "counter c-" + c.state;
+      p.setAttribute("data-counter", c.platform);
+      p.textContent = c.line;
+      c.problems.forEach(function (pr) {
+        var s = document.createElement("span"); s.className = "problem"; s.textContent = " · " + pr; p.appendChild(s);
+      });
+      box.appendChild(p);
+    });
+    document.getElementById("cost").textContent = res.cost || "";
+    setList(document.getElementById("quota"), res.quota);
+    var blocking = document.getElementById("blocking");
+    setList($("ul", blocking), res.blocking);
+    blocking.hidden = res.blocking.length === 0;
+    var utc = document.getElementById("utc");
+    var terr = res.time_errors || {};
+    utc.textContent = terr.zone || terr.date || terr.time || res.utc || "";
+    utc.classList.toggle("field-error", !!(terr.zone || terr.date || terr.time));
+    ["approve", "approve-schedule"].forEach(function (id) {
+      var b = document.getElementById(id);
+      if (b) b.setAttribute("aria-disabled", res.blocking.length ? "true" : "false");
+    });
+    renderPreviews(res);
+  }
+  function textsFor(k) {
+    var thread = $('[data-thread-toggle="' + k + '"]', form);
+    if (thread && thread.checked) return $$('textarea[name="part_' + k + '"]', form).map(function (a) { return a.value; });
+    var custom = $('[data-customize="' + k + '"]', form);
+    if (custom && custom.checked) return [document.getElementById("override_" + k).value];
+    return [body.value];
+  }
+  function cutUnits(s, n) { return [s.slice(0, n), s.slice(n)]; }
+  function renderPreviews(res) {
+    $$("[data-preview]", document).forEach(function (pv) {
+      var k = pv.getAttribute("data-preview");
+      var box = $(".preview-parts", pv);
+      box.textContent = "";
+      textsFor(k).forEach(function (text, i) {
+        var p = document.createElement("p");
+        p.className = "ptext";
+        var fit = -1;
+        res.counters.forEach(function (c) { if (c.platform === k && c.part === i) fit = c.fit_end; });
+        if (fit >= 0) {
+          var parts = cutUnits(text, fit);
+          p.appendChild(document.createTextNode(parts[0]));
+          var m = document.createElement("mark");
+          m.title = $("mark", pv) ? $("mark", pv).title : "";
+          m.textContent = parts[1];
+          p.appendChild(m);
+        } else {
+          p.textContent = text;
+        }
+        box.appendChild(p);
+      });
+    });
+  }
+  function signedOut() { document.getElementById("compose-session").hidden = false; }
+  function check() {
+    if (inflight) inflight.abort();
+    inflight = new AbortController();
+    fetch(form.getAttribute("data-check"), {
+      method: "POST", body: formParams(), redirect: "manual", signal: inflight.signal,
+      headers: { "Accept": "application/json" }, credentials: "same-origin"
+    }).then(function (r) {
+      if (r.type === "opaqueredirect" || r.status === 401 || r.status === 303) { signedOut(); return null; }
+      if (!r.ok) return null;
+      document.getElementById("compose-session").hidden = true;
+      return r.json();
+    }).then(function (res) { if (res) render(res); }).catch(function () { /* offline: the Check button still works */ });
+  }
+  function schedule() { clearTimeout(timer); timer = setTimeout(check, 300); }
+
+  // ---- Local copy of everything typed ----
+  function snapshot() {
+    var fields = [];
+    new FormData(form).forEach(function (v, k) { if (typeof v === "string" && k !== "token" && k !== "do") fields.push([k, v]); });
+    var media = $$("#tray .tray-item", form).map(function (li) {
+      return { id: li.getAttribute("data-media"), url: ($("img", li) || {}).src || "", name: $(".fname", li).textContent };
+    });
+    return { at: Date.now(), fields: fields, media: media };
+  }
+  function same(a, b) { return JSON.stringify(a.fields) === JSON.stringify(b.fields); }
+  var initial = snapshot();
+  function save() {
+    var s = snapshot();
+    try {
+      if (same(s, initial)) localStorage.removeItem(key);
+      else localStorage.setItem(key, JSON.stringify(s));
+    } catch (e) { /* storage full or off */ }
+  }
+  function restore(s) {
+    var vals = {};
+    s.fields.forEach(function (f) { (vals[f[0]] = vals[f[0]] || []).push(f[1]); });
+    $$('input[type="checkbox"]', form).forEach(function (c) {
+      if (c.name === "media") return;
+      c.checked = (vals[c.name] || []).indexOf(c.value) >= 0;
+    });
+    ["body", "date", "time", "zone"].forEach(function (n) { if (vals[n]) form.elements[n].value = vals[n][0]; });
+    $$("textarea[data-override-text]", form).forEach(function (a) { a.value = (vals[a.name] || [""])[0]; });
+    $$("[data-parts]", form).forEach(function (list) {
+      var k = list.getAttribute("data-parts");
+      list.textContent = "";
+      (vals["part_" + k] || []).forEach(function (t) { addPart(k, t); });
+    });
+    $$("#tray .tray-item", form).forEach(function (li) { li.remove(); });
+    (s.media || []).forEach(function (m) { addTrayItem({ id: m.id, url: m.url, image: !!m.url, filename: m.name }); });
+    $$("[data-customize]", form).forEach(syncCustom);
+    $$("[data-thread-toggle]", form).forEach(function (b) { document.getElementById("part_" + b.getAttribute("data-thread-toggle")).hidden = !b.checked; });
+    syncTabs();
+  }
+  try {
+    var stored = JSON.parse(localStorage.getItem(key) || "null");
+    if (stored && stored.fields && !same(stored, initial) && !document.getElementById("error-summary")) {
+      restore(stored);
+      var when = new Date(stored.at);
+      var hm = ("0" + when.getHours()).slice(-2) + ":" + ("0" + when.getMinutes()).slice(-2);
+      document.getElementById("compose-restored-text").textContent = msg("restored").replace("{{.Time}}", hm);
+      document.getElementById("compose-restored").hidden = false;
+      document.getElementById("compose-discard").addEventListener("click", function () {
+        localStorage.removeItem(key);
+        location.reload();
+      });
+    }
+  } catch (e) { /* unreadable copy: ignore */ }
+
+  function changed() { baseChanged(); save(); schedule(); }
+  form.addEventListener("input", function (ev) {
+    if (ev.isComposing) return; // Japanese IME: wait for compositionend
+    if (ev.target.name === "account") syncTabs();
+    changed();
+  });
+  form.addEventListener("change", function (ev) {
+    if (ev.target.name === "account") syncTabs();
+    if (ev.target.type !== "file" && !ev.target.hasAttribute("data-pick")) changed();
+  });
+  form.addEventListener("compositionend", changed);
+
+  // ---- Media tray ----
+  var tray = document.getElementById("tray");
+  function renumber() {
+    $$(".tray-item", tray).forEach(function (li, i) { var n = $(".num", li); if (n) n.textContent = String(i + 1); });
+  }
+  function trayButton(label, name, fn) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "linkbutton";
+    b.textContent = label;
+    var vh = document.createElement("span"); vh.className = "vh"; vh.textContent = " " + name; b.appendChild(vh);
+    b.addEventListener("click", fn);
+    return b;
+  }
+  function wireTrayItem(li) {
+    $$("button[data-move], button[data-remove]", li).forEach(function (b) {
+      b.type = "button";
+      b.addEventListener("click", function () {
+        if (b.hasAttribute("data-remove")) li.remove();
+        else if (b.getAttribute("data-move") === "-1" && li.previousElementSibling) tray.insertBefore(li, li.previousElementSibling);
+        else if (b.getAttribute("data-move") === "1" && li.nextElementSibling) tray.insertBefore(li.nextElementSibling, li);
+        renumber(); changed(); b.focus();
+      });
+    });
+  }
+  $$(".tray-item", tray).forEach(wireTrayItem);
+  function addTrayItem(m, replace) {
+    if ($('.tray-item[data-media="' + m.id + '"]', tray)) { if (replace) replace.remove(); return; }
+    var li = document.createElement("li");
+    li.className = "tray-item";
+    li.setAttribute("data-media", m.id);
+    var input = document.createElement("input");
+    input.type = "hidden"; input.name = "media"; input.value = m.id;
+    var num = document.createElement("span"); num.className = "num"; num.setAttribute("aria-hidden", "true");
+    li.appendChild(input); li.appendChild(num);
+    if (m.image && m.url) {
+      var img = document.createElement("img"); img.src = m.url; img.alt = ""; img.className = "thumb"; li.appendChild(img);
+    } else {
+      var f = document.createElement("span"); f.className = "thumb file"; f.setAttribute("aria-hidden", "true"); f.textContent = "▶"; li.appendChild(f);
+    }
+    var name = document.createElement("span"); name.className = "fname"; name.textContent = m.filename || ("#" + m.id); li.appendChild(name);
+    var actions = document.createElement("span"); actions.className = "tray-actions";
+    [["left", "-1"], ["right", "1"], ["remove", null]].forEach(function (a) {
+      var b = trayButton(msg(a[0]), name.textContent, function () {});
+      if (a[1]) b.setAttribute("data-move", a[1]); else b.setAttribute("data-remove", "");
+      actions.appendChild(b);
+    });
+    li.appendChild(actions);
+    if (replace) tray.replaceChild(li, replace); else tray.appendChild(li);
+    wireTrayItem(li);
+    renumber();
+  }
+
+  function upload(file, slot) {
+    var li = slot || document.createElement("li");
+    li.className = "tray-item uploading";
+    li.textContent = "";
+    var label = document.createElement("span");
+    label.className = "fname";
+    label.textContent = msg("uploading").replace("{{.Name}}", file.name);
+    var bar = document.createElement("progress");
+    bar.max = 100; bar.value = 0;
+    bar.setAttribute("aria-label", label.textContent);
+    li.appendChild(label); li.appendChild(bar);
+    if (!slot) tray.appendChild(li);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("data-upload"));
+    xhr.setRequestHeader("X-Filename", encodeURIComponent(file.name));
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", function (ev) {
+      if (ev.lengthComputable) bar.value = Math.round(ev.loaded * 100 / ev.total);
+    });
+    var fail = function (why) {
+      li.className = "tray-item failed";
+      li.textContent = "";
+      var p = document.createElement("span");
+      p.className = "field-error";
+      p.setAttribute("role", "alert");
+      p.textContent = msg("failed") + " — " + file.name + (why ? ": " + why : "");
+      li.appendChild(p);
+      li.appendChild(trayButton(msg("retry"), file.name, function () { upload(file, li); }));
+      li.appendChild(trayButton(msg("remove"), file.name, function () { li.remove(); renumber(); }));
+    };
+    xhr.addEventListener("load", function () {
+      var res = null;
+      try { res = JSON.parse(xhr.responseText); } catch (e) { /* not JSON: signed out? */ }
+      if (xhr.status === 201 && res) { addTrayItem(res, li); changed(); return; }
+      if (!res && xhr.responseURL && xhr.responseURL.indexOf("/signin") >= 0) signedOut();
+      fail(res && res.error);
+    });
+    xhr.addEventListener("error", function () { fail(""); });
+    xhr.addEventListener("abort", function () { fail(""); });
+    xhr.send(file);
+  }
+  var files = document.getElementById("files");
+  if (files) {
+    files.addEventListener("change", function () {
+      Array.prototype.forEach.call(files.files, function (f) { upload(f); });
+      files.value = ""; // uploaded already: not sent again with the form
+    });
+    var zone = document.getElementById("dropzone");
+    ["dragenter", "dragover"].forEach(function (t) {
+      zone.addEventListener(t, function (ev) { ev.preventDefault(); zone.classList.add("over"); });
+    });
+    ["dragleave", "drop"].forEach(function (t) {
+      zone.addEventListener(t, function () { zone.classList.remove("over"); });
+    });
+    zone.addEventListener("drop", function (ev) {
+      ev.preventDefault();
+      Array.prototype.forEach.call(ev.dataTransfer.files, function (f) { upload(f); });
+    });
+  }
+  $$("[data-pick]", form).forEach(function (c) {
+    c.addEventListener("change", function () {
+      if (!c.checked) return;
+      c.checked = false;
+      addTrayItem({ id: c.value, url: c.getAttribute("data-url"), image: c.getAttribute("data-image") === "true", filename: c.getAttribute("data-name") });
+      c.closest("li").hidden = true;
+      changed();
+    });
+  });
+
+  // ---- Submitting: once ----
+  var submitting = false;
+  form.addEventListener("submit", function (ev) {
+    if (submitting) { ev.preventDefault(); return; }
+    submitting = true;
+    var by = ev.submitter;
+    if (by && by.name) {
+      var h = document.createElement("input");
+      h.type = "hidden"; h.name = by.name; h.value = by.value;
+      form.appendChild(h);
+    }
+    save();
+    document.getElementById("save-status").textContent = msg("saving");
+    setTimeout(function () {
+      $$('button[type="submit"]', form).forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+  window.addEventListener("pageshow", function () {
+    submitting = false;
+    $$('button[type="submit"]', form).forEach(function (b) { b.disabled = false; });
+  });
+
+  // ---- Keyboard ----
+  document.addEventListener("keydown", function (ev) {
+    if (ev.isComposing || ev.keyCode === 229) return;
+    if ((ev.ctrlKey || ev.metaKey) && (ev.key === "s" || ev.key === "S")) {
+      ev.preventDefault();
+      form.requestSubmit(document.getElementById("save-draft"));
+    }
+  });
+
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+  baseChanged();
+})();
