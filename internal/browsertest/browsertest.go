@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -170,4 +171,25 @@ func (b *Browser) Foreign(allowed ...string) []string {
 		}
 	}
 	return out
+}
+
+// ClickAndLoad clicks the element matching click and waits (up to 30 s)
+// until a new page has loaded that shows an element matching want. Waiting
+// for want alone could match the page being left.
+func (b *Browser) ClickAndLoad(what, click, want string) {
+	b.t.Helper()
+	Eval[bool](b, `(window.__snsosOld = true)`)
+	b.Step(what, chromedp.Click(chromedp.CSS(click)))
+	cond := `!window.__snsosOld && document.readyState === "complete" && !!document.querySelector(` + strconv.Quote(want) + `)`
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		// Evaluating fails while the browser navigates; that is expected.
+		if ok, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](cond)); err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) || b.Ctx.Err() != nil {
+			b.t.Fatalf("%s: no new page showing %s within 30 s (at %s)", what, want, b.Location())
+		}
+		time.Sleep(50 * time.Millisecond) // poll interval
+	}
 }

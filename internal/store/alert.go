@@ -89,19 +89,6 @@ func (s *Store) ListRecentlyPublished(ctx context.Context, limit int) ([]*snsos.
 	if limit <= 0 || limit > 100 {
 		limit = 10
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+targetCols+` FROM targets WHERE state = $1
+	return queryTargets(ctx, s.db, `SELECT `+targetCols+` FROM targets WHERE state = $1
 		ORDER BY (published_at IS NULL), published_at DESC, id DESC LIMIT $2`, snsos.StatePublished, limit)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := []*snsos.Target{}
-	for rows.Next() {
-		t, err := scanTarget(rows)
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, t)
-	}
-	return out, mapErr(rows.Err())
 }

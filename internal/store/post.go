@@ -222,7 +222,12 @@ func (s *Store) loadPostParts(ctx context.Context, posts []*snsos.Post) error {
 }
 
 func (s *Store) listTargets(ctx context.Context, where string, args ...any) ([]*snsos.Target, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+targetCols+` FROM targets WHERE `+where+` ORDER BY id`, args...)
+	return queryTargets(ctx, s.db, `SELECT `+targetCols+` FROM targets WHERE `+where+` ORDER BY id`, args...)
+}
+
+// queryTargets runs query, which selects targetCols, and scans every row.
+func queryTargets(ctx context.Context, q querier, query string, args ...any) ([]*snsos.Target, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -149,18 +149,5 @@ func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]
 
 // listTargetsTx reads a post's targets inside tx.
 func (s *Store) listTargetsTx(ctx context.Context, tx *sql.Tx, postID int64) ([]*snsos.Target, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+targetCols+` FROM targets WHERE post_id = $1 ORDER BY id`, postID)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	var out []*snsos.Target
-	for rows.Next() {
-		t, err := scanTarget(rows)
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, t)
-	}
-	return out, mapErr(rows.Err())
+	return queryTargets(ctx, tx, `SELECT `+targetCols+` FROM targets WHERE post_id = $1 ORDER BY id`, postID)
 }

@@ -211,14 +211,9 @@ func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	accts, err := h.store.ListAccounts(ctx)
-	if err != nil {
-		h.serverError(w, r, "list accounts", err)
+	handles, ok := h.accountHandles(w, r)
+	if !ok {
 		return
-	}
-	handles := map[int64]string{}
-	for _, a := range accts {
-		handles[a.ID] = a.Handle
 	}
 	loc := h.location()
 	now := h.now().In(loc)
@@ -542,14 +537,9 @@ func (h *Handler) handleAnalyticsCSV(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "analytics csv", err)
 		return
 	}
-	accts, err := h.store.ListAccounts(r.Context())
-	if err != nil {
-		h.serverError(w, r, "list accounts", err)
+	handles, ok := h.accountHandles(w, r)
+	if !ok {
 		return
-	}
-	handles := map[int64]string{}
-	for _, a := range accts {
-		handles[a.ID] = a.Handle
 	}
 	loc := h.location()
 	var buf bytes.Buffer

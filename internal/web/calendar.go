@@ -275,14 +275,9 @@ func (h *Handler) handleCalendar(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "calendar", err)
 		return
 	}
-	accts, err := h.store.ListAccounts(ctx)
-	if err != nil {
-		h.serverError(w, r, "list accounts", err)
+	handles, ok := h.accountHandles(w, r)
+	if !ok {
 		return
-	}
-	handles := map[int64]string{}
-	for _, a := range accts {
-		handles[a.ID] = a.Handle
 	}
 	back := r.URL.RequestURI()
 	byDay := map[string][]calItem{}
@@ -435,24 +430,6 @@ type calMoveData struct {
 	ZoneHint, ZoneListHint string
 }
 
-func (h *Handler) calMovePost(w http.ResponseWriter, r *http.Request) (*snsos.Post, bool) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.notFound(w, r)
-		return nil, false
-	}
-	post, err := h.store.FindPostByID(r.Context(), id)
-	if snsos.IsCode(err, snsos.ENOTFOUND) {
-		h.notFound(w, r)
-		return nil, false
-	}
-	if err != nil {
-		h.serverError(w, r, "find post", err)
-		return nil, false
-	}
-	return post, true
-}
-
 // calMoveForm fills what the form shows of the post.
 func (h *Handler) calMoveForm(r *http.Request, post *snsos.Post, d *calMoveData, p *page) {
 	loc := h.location()
@@ -477,7 +454,7 @@ func (h *Handler) calMoveForm(r *http.Request, post *snsos.Post, d *calMoveData,
 }
 
 func (h *Handler) handleCalReschedule(w http.ResponseWriter, r *http.Request) {
-	post, ok := h.calMovePost(w, r)
+	post, ok := h.postFromPath(w, r)
 	if !ok {
 		return
 	}
@@ -494,7 +471,7 @@ func (h *Handler) handleCalReschedule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleCalReschedulePost(w http.ResponseWriter, r *http.Request) {
-	post, ok := h.calMovePost(w, r)
+	post, ok := h.postFromPath(w, r)
 	if !ok {
 		return
 	}
@@ -691,10 +668,7 @@ func (h *Handler) handleCalFeed(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		return
 	}
-	handles := map[int64]string{}
-	for _, a := range accts {
-		handles[a.ID] = a.Handle
-	}
+	handles := handlesOf(accts)
 	base := h.calBaseURL(r)
 	var c icsWriter
 	c.prop("BEGIN", "VCALENDAR")

@@ -251,7 +251,7 @@ func parseComposeTime(date, clock, zone string, def *time.Location) (time.Time, 
 	if len(errs) > 0 {
 		return time.Time{}, loc, errs
 	}
-	t := time.Date(d.Year(), d.Month(), d.Day(), c.Hour(), c.Minute(), 0, 0, loc)
+	t := time.Date(d.Year(), d.Month(), d.Day(), c.Hour(), c.Minute(), c.Second(), 0, loc)
 	if t.Hour() != c.Hour() || t.Minute() != c.Minute() || t.Day() != d.Day() {
 		errs["time"] = "compose.err.nonexistent"
 		return time.Time{}, loc, errs
@@ -553,7 +553,7 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 	}
 	if nx > 0 {
 		c := compose.EstimateXCost(f.texts(snsos.PlatformX), h.cfg.XPrices)
-		res.Cost = tr.T("compose.cost", "USD", composeUSD(c.USD*float64(nx)), "Count", c.Posts*nx)
+		res.Cost = tr.T("compose.cost", "USD", usd(c.USD*float64(nx)), "Count", c.Posts*nx)
 	}
 	at, loc, terrs := parseComposeTime(f.Date, f.Time, f.Zone, h.location())
 	for k, id := range terrs {
@@ -606,19 +606,6 @@ func fitUnits(text string, max int) int {
 		units += len(utf16.Encode([]rune{r}))
 	}
 	return units
-}
-
-// composeUSD writes dollars with at least two decimals: $0.015, $0.20.
-func composeUSD(v float64) string {
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	i := strings.IndexByte(s, '.')
-	switch {
-	case i < 0:
-		s += ".00"
-	case len(s)-i-1 < 2:
-		s += strings.Repeat("0", 2-(len(s)-i-1))
-	}
-	return "$" + s
 }
 
 // composeUTCLine is "= 2026-11-28 12:00 UTC · in 3 days" / 「(UTC 2026-11-28 12:00)・3日後」.
@@ -678,22 +665,12 @@ func (h *Handler) handleCompose(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleComposeEdit(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
+	post, ok := h.postFromPath(w, r)
 	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	post, err := h.store.FindPostByID(r.Context(), id)
-	if snsos.IsCode(err, snsos.ENOTFOUND) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.serverError(w, r, "find post", err)
 		return
 	}
 	if !postEditable(post) {
-		http.Redirect(w, r, postHref(id)+"?flash=compose.readonly", http.StatusSeeOther)
+		http.Redirect(w, r, postHref(post.ID)+"?flash=compose.readonly", http.StatusSeeOther)
 		return
 	}
 	f := composeFormOfPost(post, h.location())
@@ -735,18 +712,8 @@ func (h *Handler) handleComposeSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var existing *snsos.Post
 	if r.PathValue("id") != "" {
-		id, ok := pathID(r, "id")
+		p, ok := h.postFromPath(w, r)
 		if !ok {
-			h.notFound(w, r)
-			return
-		}
-		p, err := h.store.FindPostByID(ctx, id)
-		if snsos.IsCode(err, snsos.ENOTFOUND) {
-			h.notFound(w, r)
-			return
-		}
-		if err != nil {
-			h.serverError(w, r, "find post", err)
 			return
 		}
 		existing = p
@@ -848,6 +815,26 @@ func (h *Handler) handleComposeSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(fieldErrs) > 0 {
+		// The time is wrong: say what else the engine would refuse, so the
+		// operator fixes everything in one pass.
+		for _, c := range h.composeCheck(ctx, tr, f, accts).Counters {
+			if c.Valid {
+				continue
+			}
+			key := "body"
+			if f.tab(c.Platform).Customized {
+				key = "override_" + string(c.Platform)
+			}
+			msgs := c.Problems
+			if c.State == "over" {
+				msgs = append([]string{tr.T("compose.err.max_length", "Platform", c.Platform.DisplayName())}, msgs...)
+			}
+			for _, msg := range msgs {
+				if !strings.Contains(fieldErrs[key], msg) {
+					fieldErrs[key] = strings.TrimSpace(fieldErrs[key] + " " + msg)
+				}
+			}
+		}
 		h.renderCompose(w, r, http.StatusUnprocessableEntity, f, existing, fieldErrs)
 		return
 	}
@@ -1226,18 +1213,8 @@ func composeJSON(w http.ResponseWriter, status int, v any) {
 
 func (h *Handler) handleComposeDuplicate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := pathID(r, "id")
+	src, ok := h.postFromPath(w, r)
 	if !ok {
-		h.notFound(w, r)
-		return
-	}
-	src, err := h.store.FindPostByID(ctx, id)
-	if snsos.IsCode(err, snsos.ENOTFOUND) {
-		h.notFound(w, r)
-		return
-	}
-	if err != nil {
-		h.serverError(w, r, "find post", err)
 		return
 	}
 	// A copy as a draft: same text, media, accounts and overrides; no time
@@ -1254,7 +1231,7 @@ func (h *Handler) handleComposeDuplicate(w http.ResponseWriter, r *http.Request)
 		p.Targets = append(p.Targets, nt)
 	}
 	if err := h.store.CreatePost(ctx, p, nil); err != nil {
-		h.afterAction(w, r, id, "action", err)
+		h.afterAction(w, r, src.ID, "action", err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

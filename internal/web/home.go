@@ -101,9 +101,8 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "list accounts", err)
 		return
 	}
-	handles := map[int64]string{}
+	handles := handlesOf(accts)
 	for _, a := range accts {
-		handles[a.ID] = a.Handle
 		initial := "?"
 		if rs := []rune(a.Handle); len(rs) > 0 {
 			initial = strings.ToUpper(string(rs[0]))

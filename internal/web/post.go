@@ -90,34 +90,59 @@ func pathID(r *http.Request, name string) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
+// postFromPath finds the post named by the path's {id}, answering 404 when
+// there is none and 500 on a store error (then it returns false).
+func (h *Handler) postFromPath(w http.ResponseWriter, r *http.Request) (*snsos.Post, bool) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.notFound(w, r)
+		return nil, false
+	}
+	post, err := h.store.FindPostByID(r.Context(), id)
+	if snsos.IsCode(err, snsos.ENOTFOUND) {
+		h.notFound(w, r)
+		return nil, false
+	}
+	if err != nil {
+		h.serverError(w, r, "find post", err)
+		return nil, false
+	}
+	return post, true
+}
+
+// handlesOf returns the accounts' handles by account id.
+func handlesOf(accts []*snsos.Account) map[int64]string {
+	handles := make(map[int64]string, len(accts))
+	for _, a := range accts {
+		handles[a.ID] = a.Handle
+	}
+	return handles
+}
+
+// accountHandles returns every account's handle by account id, or answers
+// 500 on a store error and returns false.
+func (h *Handler) accountHandles(w http.ResponseWriter, r *http.Request) (map[int64]string, bool) {
+	accts, err := h.store.ListAccounts(r.Context())
+	if err != nil {
+		h.serverError(w, r, "list accounts", err)
+		return nil, false
+	}
+	return handlesOf(accts), true
+}
+
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.render(w, http.StatusNotFound, "notfound", h.newPage(r, "notfound.title", true, nil))
 }
 
 func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := pathID(r, "id")
+	post, ok := h.postFromPath(w, r)
 	if !ok {
-		h.notFound(w, r)
 		return
 	}
-	post, err := h.store.FindPostByID(ctx, id)
-	if snsos.IsCode(err, snsos.ENOTFOUND) {
-		h.notFound(w, r)
+	handles, ok := h.accountHandles(w, r)
+	if !ok {
 		return
-	}
-	if err != nil {
-		h.serverError(w, r, "find post", err)
-		return
-	}
-	accts, err := h.store.ListAccounts(ctx)
-	if err != nil {
-		h.serverError(w, r, "list accounts", err)
-		return
-	}
-	handles := map[int64]string{}
-	for _, a := range accts {
-		handles[a.ID] = a.Handle
 	}
 	d := &postData{ID: post.ID, Body: post.Body, CancelAction: postHref(post.ID) + "/cancel", DuplicateAction: postHref(post.ID) + "/duplicate"}
 	if postEditable(post) {
@@ -304,18 +329,11 @@ func (h *Handler) handleCheck(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handleCancel(w http.ResponseWriter, r *http.Request) {
-	postID, ok := pathID(r, "id")
+	post, ok := h.postFromPath(w, r)
 	if !ok {
-		h.notFound(w, r)
 		return
 	}
-	if _, err := h.store.FindPostByID(r.Context(), postID); snsos.IsCode(err, snsos.ENOTFOUND) {
-		h.notFound(w, r)
-		return
-	} else if err != nil {
-		h.serverError(w, r, "find post", err)
-		return
-	}
+	postID := post.ID
 	err := h.withEngine(func(e Engine) error {
 		_, err := e.Cancel(r.Context(), postID)
 		return err

@@ -166,14 +166,9 @@ func (h *Handler) handlePosts(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "list posts", err)
 		return
 	}
-	accts, err := h.store.ListAccounts(ctx)
-	if err != nil {
-		h.serverError(w, r, "list accounts", err)
+	handles, ok := h.accountHandles(w, r)
+	if !ok {
 		return
-	}
-	handles := map[int64]string{}
-	for _, a := range accts {
-		handles[a.ID] = a.Handle
 	}
 	loc := h.location()
 	now := h.now().In(loc)
