@@ -405,7 +405,7 @@ func (h *Handler) anBestHours(ctx context.Context, p *page, history []*store.Dat
 	if !b.Enough {
 		return b
 	}
-	ws := h.calWeekStart(ctx)
+	ws := h.calWeekStart(ctx, p.lang)
 	for hr := range 24 {
 		b.Hours = append(b.Hours, strconv.Itoa(hr))
 	}

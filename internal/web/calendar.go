@@ -20,8 +20,6 @@ import (
 
 // Settings the calendar reads.
 const (
-	// calWeekStartSetting is "monday" (the default) or "sunday".
-	calWeekStartSetting = "ui.week_start"
 	// calFeedGenSetting is the generation of the iCal feed URL: a decimal
 	// counter that regenerating bumps, so the previous URL stops working.
 	calFeedGenSetting = "ical.generation"
@@ -106,10 +104,20 @@ func (h *Handler) calBaseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// calWeekStart returns the first weekday of the operator's weeks.
-func (h *Handler) calWeekStart(ctx context.Context) time.Weekday {
-	v, err := h.store.Setting(ctx, calWeekStartSetting)
-	if err == nil && strings.EqualFold(strings.TrimSpace(v), "sunday") {
+// calWeekStart returns the first weekday of the operator's weeks: the
+// setting, else Sunday in Japanese and Monday in English (ui-guide §7).
+func (h *Handler) calWeekStart(ctx context.Context, lang string) time.Weekday {
+	v, err := h.store.Setting(ctx, SettingWeekStart)
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "sunday":
+		return time.Sunday
+	case "monday":
+		return time.Monday
+	}
+	if err != nil && !snsos.IsCode(err, snsos.ENOTFOUND) {
+		h.log.Warn("web: read the week start", "err", err)
+	}
+	if lang == "ja" {
 		return time.Sunday
 	}
 	return time.Monday
@@ -244,9 +252,9 @@ func (h *Handler) handleCalendar(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		anchor = today
 	}
-	ws := h.calWeekStart(ctx)
 	d := &calendarData{View: view, MonthView: view == "month"}
 	p := h.newPage(r, "cal.title", true, d)
+	ws := h.calWeekStart(ctx, p.lang)
 	lang := p.lang
 
 	// The grid's range: whole weeks around the month, or one week.

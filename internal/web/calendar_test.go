@@ -233,7 +233,7 @@ func TestCalendarMonth(t *testing.T) {
 	_ = pub
 
 	// Sunday start: 31 Jan – 6 Mar, five rows, and March 1 is there.
-	if err := ce.store.PutSetting(context.Background(), calWeekStartSetting, "sunday"); err != nil {
+	if err := ce.store.PutSetting(context.Background(), SettingWeekStart, "sunday"); err != nil {
 		t.Fatal(err)
 	}
 	_, body = ce.get(t, "/calendar?view=month&date=2027-02")
@@ -296,7 +296,13 @@ func TestCalendarWeek(t *testing.T) {
 	}
 	setLangCal(t, ce, "ja")
 	_, body = ce.get(t, "/calendar?view=week&date=2027-02-13")
-	wantAll(t, "ja week", body, "2027年2月8日(月)〜2月14日(日)", "06:00より前", "2027年2月13日(土)")
+	// Japanese weeks start on Sunday unless the operator chose otherwise.
+	wantAll(t, "ja week", body, "2027年2月7日(日)〜2月13日(土)", "06:00より前", "2027年2月13日(土)")
+	if err := ce.store.PutSetting(context.Background(), SettingWeekStart, "monday"); err != nil {
+		t.Fatal(err)
+	}
+	_, body = ce.get(t, "/calendar?view=week&date=2027-02-13")
+	wantAll(t, "ja week from Monday", body, "2027年2月8日(月)〜2月14日(日)")
 }
 
 func TestCalendarReschedule(t *testing.T) {
