@@ -76,7 +76,7 @@ func TestBrowserSignin(t *testing.T) {
 	if h := b.Text("#next-h"); h != "次の予約" {
 		t.Fatalf("Japanese heading %q", h)
 	}
-	if body := b.Text("main"); !strings.Contains(body, "連携中") || !(strings.Contains(body, "あと2時間59分") || strings.Contains(body, "あと3時間")) || !strings.Contains(body, "今後7日間のX費用の見積もり: $0.015(1件)") {
+	if body := b.Text("main"); !strings.Contains(body, "連携中") || !(strings.Contains(body, "あと2時間59分") || strings.Contains(body, "あと3時間")) || !strings.Contains(body, "今後7日間のX費用の見積もり：$0.015(1件)") {
 		t.Fatalf("Japanese dashboard shows:\n%s", body)
 	}
 	b.Shot("dashboard-ja.png")

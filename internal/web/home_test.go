@@ -43,7 +43,7 @@ func TestHomeBlocks(t *testing.T) {
 	setLang(t, pe, "ja")
 	_, body = pe.get(t, "/")
 	wantAll(t, "ja dashboard", body, "要対応", "X(@snsos_demo)に投稿できませんでした。", ">再投稿<", ">再連携<",
-		"Threadsのアカウント@threads_demoを再連携してください。", "次の予約", "今後7日間のX費用の見積もり: $0.015(1件)", "最近の結果", "Xで開く", "表示回数")
+		"Threadsのアカウント@threads_demoを再連携してください。", "次の予約", "今後7日間のX費用の見積もり：$0.015(1件)", "最近の結果", "Xで開く", "表示回数")
 
 	// Twenty minutes later the unknown target is listed, with Check now.
 	later := New(Config{Store: pe.store, Engine: &fakeEngine{s: pe.store}, Now: func() time.Time { return time.Now().Add(20 * time.Minute) }})
