@@ -88,3 +88,18 @@ func TestSetupLink(t *testing.T) {
 		t.Fatalf("SetupLink with a password set = %q, %v", l, err)
 	}
 }
+
+// TestUnknownPaths: a signed-in operator gets the interface's 404 page;
+// anyone else a plain 404, not a sign-in redirect that would confirm
+// nothing exists there.
+func TestUnknownPaths(t *testing.T) {
+	e := newTestEnv(t, "pw")
+	resp, body := do(t, e.client(t), "GET", e.srv.URL+"/no/such/page", nil)
+	if resp.StatusCode != http.StatusNotFound || strings.Contains(body, "<html") {
+		t.Fatalf("stranger: %d %s", resp.StatusCode, body)
+	}
+	resp, body = do(t, signedIn(t, e), "GET", e.srv.URL+"/no/such/page", nil)
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "<html") || !strings.Contains(body, "/signout") {
+		t.Fatalf("operator: %d %s", resp.StatusCode, body)
+	}
+}

@@ -175,6 +175,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+cssPath, h.handleCSS)
 	mux.HandleFunc("GET /static/{file}", h.handleAsset)
 	mux.Handle("GET /{$}", h.RequireSession(http.HandlerFunc(h.handleHome)))
+	// Any other path: the interface's own 404 for the signed-in operator,
+	// a plain one for everyone else.
+	mux.HandleFunc("/", h.handleNoRoute)
 	mux.Handle("GET /accounts", h.RequireSession(http.HandlerFunc(h.handleAccounts)))
 	mux.Handle("GET /posts/{id}", h.RequireSession(http.HandlerFunc(h.handlePost)))
 	mux.Handle("POST /posts/{id}/cancel", h.RequireSession(http.HandlerFunc(h.handleCancel)))
@@ -192,6 +195,14 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 
 // page returns handler fn behind the session check.
 func (h *Handler) page(fn http.HandlerFunc) http.Handler { return h.RequireSession(fn) }
+
+func (h *Handler) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	if sess, err := h.session(r); err != nil || sess == nil {
+		http.NotFound(w, r)
+		return
+	}
+	h.notFound(w, r)
+}
 
 // Home returns the path of the dashboard.
 func (h *Handler) Home() string { return h.home }
