@@ -115,3 +115,37 @@ func TestBrowserCompose(t *testing.T) {
 		t.Errorf("compose.js was never requested: %v", b.Requests())
 	}
 }
+
+// TestBrowserComposeSessionExpires: the session ends while the operator
+// writes. The page says so at the next check, the submit leads to sign-in,
+// and after signing in again compose restores everything typed.
+func TestBrowserComposeSessionExpires(t *testing.T) {
+	ce := newComposeEnv(t)
+	b := browsertest.New(t, ce.srv.URL, 90*time.Second)
+	b.Step("open compose", chromedp.Navigate(ce.srv.URL+"/compose"), chromedp.WaitVisible(chromedp.ID("password")))
+	b.Step("sign in", chromedp.SendKeys(chromedp.ID("password"), "pw"), chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("compose")))
+	b.Step("write", chromedp.Click(chromedp.ID("body")), chromedp.SendKeys(chromedp.ID("body"), "A long thought about harbours"),
+		chromedp.WaitVisible(chromedp.CSS(`#counters .counter.c-ok`)))
+
+	// The server forgets every session (as "sns-os operator password" does).
+	if _, err := ce.store.DeleteAllSessions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b.Step("keep writing", chromedp.SendKeys(chromedp.ID("body"), ", and lighthouses"), chromedp.WaitVisible(chromedp.ID("compose-session")))
+	if msg := b.Text("#compose-session"); !strings.Contains(msg, "Your session has ended") || !strings.Contains(msg, "kept on this device") {
+		t.Fatalf("session notice %q", msg)
+	}
+	b.ClickAndLoad("save draft", "#save-draft", "#password")
+	if posts, err := ce.store.ListPosts(context.Background(), storePostFilter()); err != nil || len(posts) != 0 {
+		t.Fatalf("a post was saved without a session: %d %v", len(posts), err)
+	}
+	b.Step("password again", chromedp.SendKeys(chromedp.ID("password"), "pw"))
+	b.ClickAndLoad("sign in again", `button[type="submit"]`, "#compose-restored:not([hidden])")
+	if loc := b.Location(); loc != "/compose" {
+		t.Fatalf("after signing in again at %s, want /compose", loc)
+	}
+	if v := browsertest.Eval[string](b, `document.getElementById("body").value`); v != "A long thought about harbours, and lighthouses" {
+		t.Fatalf("restored text %q", v)
+	}
+}

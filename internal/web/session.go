@@ -130,6 +130,11 @@ func (h *Handler) RequireSession(next http.Handler) http.Handler {
 			target := h.home
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				target = safeNext(r.URL.RequestURI(), h.home)
+			} else if h.isPage(r.URL.Path) {
+				// A form posted to its own page (compose, edit, settings):
+				// come back to the page, where the browser's copy of what
+				// was typed is restored.
+				target = safeNext(r.URL.Path, h.home)
 			}
 			w.Header().Set("Cache-Control", "no-store")
 			http.Redirect(w, r, "/signin?next="+urlQueryEscape(target), http.StatusSeeOther)
@@ -142,4 +147,18 @@ func (h *Handler) RequireSession(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)))
 	})
+}
+
+// isPage reports whether path is also a page the operator can open (a GET
+// route other than the catch-all).
+func (h *Handler) isPage(path string) bool {
+	if h.mux == nil {
+		return false
+	}
+	probe, err := http.NewRequest(http.MethodGet, path, nil)
+	if err != nil {
+		return false
+	}
+	_, pattern := h.mux.Handler(probe)
+	return pattern != "" && pattern != "/"
 }

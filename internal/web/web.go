@@ -110,6 +110,8 @@ type Handler struct {
 	verify   chan struct{} // bounds concurrent password checks (argon2id is memory-hard)
 	// home is where the dashboard is mounted: "/" normally.
 	home string
+	// mux is where Routes mounted the pages (to tell pages from actions).
+	mux *http.ServeMux
 }
 
 // New builds the handler.
@@ -167,6 +169,7 @@ func (h *Handler) SetLocation(loc *time.Location) {
 // Routes adds the interface's routes to mux. Every page but sign-in, the
 // language switch and the stylesheet requires a session.
 func (h *Handler) Routes(mux *http.ServeMux) {
+	h.mux = mux
 	mux.HandleFunc("GET /signin", h.handleSignin)
 	mux.HandleFunc("POST /signin", h.handleSigninPost)
 	mux.HandleFunc("POST /signout", h.handleSignout)
