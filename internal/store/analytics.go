@@ -21,6 +21,9 @@ type TargetRange struct {
 	Platform snsos.Platform
 	// Metrics loads each target's snapshots (oldest first).
 	Metrics bool
+	// Limit, when positive, keeps only the first Limit targets in time
+	// order.
+	Limit int
 }
 
 // DatedTarget is a target placed in time, with its post's text.
@@ -60,7 +63,22 @@ func (s *Store) ListTargetsInRange(ctx context.Context, f TargetRange) ([]*Dated
 		args = append(args, string(f.Platform))
 		where += ` AND platform = $` + strconv.Itoa(len(args))
 	}
-	targets, err := s.listTargets(ctx, where, args...)
+	var targets []*snsos.Target
+	var err error
+	if f.Limit > 0 {
+		targets, err = queryTargets(ctx, s.db, `SELECT `+targetCols+` FROM targets WHERE `+where+
+			` ORDER BY CASE WHEN state = 'published' THEN published_at ELSE scheduled_at END, id LIMIT `+strconv.Itoa(f.Limit), args...)
+		if err == nil && len(targets) > 0 {
+			// The later queries read exactly these targets.
+			ids := make([]string, len(targets))
+			for i, t := range targets {
+				ids[i] = strconv.FormatInt(t.ID, 10)
+			}
+			where, args = `id IN (`+strings.Join(ids, ", ")+`)`, nil
+		}
+	} else {
+		targets, err = s.listTargets(ctx, where, args...)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -91,6 +91,12 @@ func TestListTargetsInRange(t *testing.T) {
 		if err != nil || len(got) != 3 {
 			t.Fatalf("open range: %d targets, %v", len(got), err)
 		}
+		// A limit keeps the earliest, with their text.
+		all := got
+		got, err = s.ListTargetsInRange(ctx, store.TargetRange{States: []snsos.TargetState{snsos.StateScheduled}, Limit: 2})
+		if err != nil || len(got) != 2 || got[0].ID != all[0].ID || got[1].ID != all[1].ID || got[0].PostBody != all[0].PostBody || got[0].PostBody == "" {
+			t.Fatalf("limited: %+v, %v (all %+v)", got, err, all)
+		}
 		// An empty range.
 		got, err = s.ListTargetsInRange(ctx, store.TargetRange{From: to.AddDate(1, 0, 0), To: to.AddDate(2, 0, 0)})
 		if err != nil || got == nil || len(got) != 0 {

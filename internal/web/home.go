@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,8 +27,10 @@ type homeData struct {
 }
 
 type accountRow struct {
+	ID                                    int64
 	Platform, Handle, Status, Class, Icon string
-	Initial                               string // the avatar: the handle's first letter (no remote images: CSP)
+	Initial                               string // the badge without a stored picture: the handle's first letter
+	HasAvatar                             bool   // sns-os serves the account's picture (no remote images: CSP)
 }
 
 // targetRow is one target in a list of posts (the posts page uses it).
@@ -102,13 +103,15 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	handles := handlesOf(accts)
+	avatars := h.avatarIDs(ctx)
 	for _, a := range accts {
 		initial := "?"
 		if rs := []rune(a.Handle); len(rs) > 0 {
 			initial = strings.ToUpper(string(rs[0]))
 		}
-		d.Accounts = append(d.Accounts, accountRow{Platform: a.Platform.DisplayName(), Handle: a.Handle, Initial: initial,
-			Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status]})
+		d.Accounts = append(d.Accounts, accountRow{ID: a.ID, Platform: a.Platform.DisplayName(), Handle: a.Handle, Initial: initial,
+			Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status],
+			HasAvatar: avatars[a.ID]})
 	}
 	d.NoAccounts = len(accts) == 0
 
@@ -122,13 +125,50 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 		d.Attention = append(d.Attention, h.attentionRow(p, it, now))
 	}
 
-	// Next up, and this week's X cost.
-	scheduled, err := h.store.ListTargetsByState(ctx, snsos.StateScheduled)
+	// Next up, and this week's X cost: what is scheduled up to a week
+	// ahead (overdue ones included), else the next few after that.
+	weekEnd := now.Add(7 * 24 * time.Hour)
+	scheduled := []snsos.TargetState{snsos.StateScheduled}
+	week, err := h.store.ListTargetsInRange(ctx, store.TargetRange{To: weekEnd, States: scheduled})
 	if err != nil {
 		h.serverError(w, r, "list scheduled", err)
 		return
 	}
-	sort.SliceStable(scheduled, func(i, j int) bool { return scheduled[i].ScheduledAt.Before(scheduled[j].ScheduledAt) })
+	next := week
+	if len(next) < homeNext {
+		later, err := h.store.ListTargetsInRange(ctx, store.TargetRange{From: weekEnd, States: scheduled, Limit: homeNext - len(next)})
+		if err != nil {
+			h.serverError(w, r, "list scheduled", err)
+			return
+		}
+		next = append(next[:len(next):len(next)], later...)
+	}
+	var cost compose.Cost
+	for _, t := range week {
+		if t.Platform != snsos.PlatformX {
+			continue
+		}
+		if parts, err := publish.Parts(&snsos.Post{Body: t.PostBody}, t.Target); err == nil {
+			c := compose.EstimateXCost(parts, h.cfg.XPrices)
+			cost.Posts, cost.PostsWithURL, cost.USD = cost.Posts+c.Posts, cost.PostsWithURL+c.PostsWithURL, cost.USD+c.USD
+		}
+	}
+	for _, t := range next[:min(len(next), homeNext)] {
+		local := t.ScheduledAt.In(loc)
+		text := t.Body
+		if text == "" {
+			text = t.PostBody
+		}
+		row := nextRow{Time: shortTime(p.lang, local, nowLocal), TimeISO: t.ScheduledAt.UTC().Format(time.RFC3339),
+			Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID], Href: postHref(t.PostID),
+			Excerpt: h.excerptOr(p, text)}
+		if left := t.ScheduledAt.Sub(now); left >= 30*time.Second {
+			row.Countdown = p.T("home.next.in", "Dur", duration(p.lang, left))
+		} else {
+			row.Countdown = p.T("home.next.due")
+		}
+		d.Next = append(d.Next, row)
+	}
 	posts := map[int64]*snsos.Post{}
 	post := func(id int64) (*snsos.Post, error) {
 		if p, ok := posts[id]; ok {
@@ -139,37 +179,6 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 			posts[id] = p
 		}
 		return p, err
-	}
-	var cost compose.Cost
-	weekEnd := now.Add(7 * 24 * time.Hour)
-	for _, t := range scheduled {
-		inWeek := t.Platform == snsos.PlatformX && t.ScheduledAt.Before(weekEnd)
-		if len(d.Next) >= homeNext && !inWeek {
-			continue
-		}
-		ps, err := post(t.PostID)
-		if err != nil {
-			h.serverError(w, r, "find post", err)
-			return
-		}
-		if inWeek {
-			if parts, err := publish.Parts(ps, t); err == nil {
-				c := compose.EstimateXCost(parts, h.cfg.XPrices)
-				cost.Posts, cost.PostsWithURL, cost.USD = cost.Posts+c.Posts, cost.PostsWithURL+c.PostsWithURL, cost.USD+c.USD
-			}
-		}
-		if len(d.Next) < homeNext {
-			local := t.ScheduledAt.In(loc)
-			row := nextRow{Time: shortTime(p.lang, local, nowLocal), TimeISO: t.ScheduledAt.UTC().Format(time.RFC3339),
-				Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID], Href: postHref(t.PostID),
-				Excerpt: h.excerptOr(p, ps.TextFor(t))}
-			if left := t.ScheduledAt.Sub(now); left >= 30*time.Second {
-				row.Countdown = p.T("home.next.in", "Dur", duration(p.lang, left))
-			} else {
-				row.Countdown = p.T("home.next.due")
-			}
-			d.Next = append(d.Next, row)
-		}
 	}
 	switch {
 	case cost.PostsWithURL > 0:
