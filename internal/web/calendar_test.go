@@ -468,10 +468,10 @@ func TestCalendarFeed(t *testing.T) {
 	ce.post(t, "Just a draft", time.Time{}, time.Time{})
 
 	u, err := ce.h.feedURL(context.Background())
-	if err != nil || !strings.HasPrefix(u, "/feeds/") || !strings.HasSuffix(u, "/schedule.ics") {
+	if err != nil || !strings.HasPrefix(u, "/feeds/schedule.ics?token=") {
 		t.Fatalf("feed URL %q, %v", u, err)
 	}
-	token := strings.TrimSuffix(strings.TrimPrefix(u, "/feeds/"), "/schedule.ics")
+	token := strings.TrimPrefix(u, "/feeds/schedule.ics?token=")
 
 	// No session needed: a calendar app fetches it.
 	anon := ce.client(t)
@@ -526,7 +526,7 @@ func TestCalendarFeed(t *testing.T) {
 	}
 
 	// A wrong token, and a truncated one, are not found.
-	for _, bad := range []string{"/feeds/" + strings.Repeat("A", len(token)) + "/schedule.ics", "/feeds/" + token[:10] + "/schedule.ics", "/feeds/x/schedule.ics"} {
+	for _, bad := range []string{"/feeds/schedule.ics?token=" + strings.Repeat("A", len(token)), "/feeds/schedule.ics?token=" + token[:10], "/feeds/schedule.ics?token=x", "/feeds/schedule.ics"} {
 		if resp, body := do(t, anon, "GET", ce.srv.URL+bad, nil); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "VCALENDAR") {
 			t.Errorf("%s: %d", bad, resp.StatusCode)
 		}
@@ -568,7 +568,7 @@ func TestCalendarFeedDisabledAndPublicURL(t *testing.T) {
 		t.Fatalf("disabled feed URL %q, %v", u, err)
 	}
 	tok := base64Token(bytes.Repeat([]byte{9}, 32), "0")
-	if resp, _ := do(t, ce.client(t), "GET", ce.srv.URL+"/feeds/"+tok+"/schedule.ics", nil); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := do(t, ce.client(t), "GET", ce.srv.URL+"/feeds/schedule.ics?token="+tok, nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("disabled feed: %d", resp.StatusCode)
 	}
 	_, body := ce.get(t, "/calendar")
@@ -576,7 +576,7 @@ func TestCalendarFeedDisabledAndPublicURL(t *testing.T) {
 
 	h := New(Config{Store: ce.store, PublicURL: "https://sns.example.com/", FeedKey: []byte("k")})
 	u, err := h.feedURL(context.Background())
-	if err != nil || u != "https://sns.example.com/feeds/"+base64Token([]byte("k"), "0")+"/schedule.ics" {
+	if err != nil || u != "https://sns.example.com/feeds/schedule.ics?token="+base64Token([]byte("k"), "0") {
 		t.Errorf("feed URL with a public URL: %q, %v", u, err)
 	}
 }
