@@ -87,6 +87,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	defer sim.Close()
 	return serve(ctx, e, cfg, &serveExtras{
 		wire: func(publicURL string, o *wireOptions) {
+			// The simulator serves its users' profile pictures itself, so
+			// connecting fetches them from this listener, not from X.
+			sim.SetBaseURL(publicURL + "/sim/x")
 			pcs := map[snsos.Platform]*config.PlatformConfig{}
 			for p, pc := range cfg.Platforms {
 				pcs[p] = pc

@@ -105,6 +105,17 @@ func TestBrowserOperatorJourney(t *testing.T) {
 	if body := b.Text("main"); !strings.Contains(body, "@snsos_demo") || !strings.Contains(body, "Connected") {
 		t.Fatalf("accounts page after connecting:\n%s", body)
 	}
+	// Its profile picture: fetched by the server from the simulator when it
+	// connected, and served by sns-os itself (48×48).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		w := browsertest.Eval[float64](b, `(function () { var i = document.querySelector("main img.acct-avatar"); return i && i.complete ? i.naturalWidth : -1; })()`)
+		if w == 48 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("accounts page after connecting: avatar naturalWidth %v, want 48", w)
+		}
+	}
 
 	// Compose with an image; an over-long text is caught before approval.
 	b.Step("compose", chromedp.Navigate(d.base+"/compose"), chromedp.WaitVisible(chromedp.ID("compose")))

@@ -88,6 +88,7 @@ func newSimulator(t testing.TB) *simulator {
 	}))
 	t.Cleanup(func() { s.Sim.Close(); srv.Close() })
 	s.URL = srv.URL
+	s.Sim.SetBaseURL(srv.URL) // profile pictures from the simulator too: nothing leaves the host
 	return s
 }
 

@@ -67,7 +67,8 @@ var (
 // unused, unexpired, for p, and — when the flow was started by a browser —
 // arrive with the same binding. It exchanges the code, reads the profile,
 // creates or updates the account (a reconnect keeps its id and makes it
-// connected again) and stores the sealed credential.
+// connected again), stores the sealed credential and then, best effort,
+// the account's profile picture.
 //
 // Errors are operator-safe: EINVALID for a bad or denied request, and a
 // wrapped *platform.Error when the platform failed.
@@ -124,6 +125,9 @@ func (s *Service) CompleteConnect(ctx context.Context, p snsos.Platform, query u
 	}
 	s.auditEvent(ctx, "operator", "account.connect", a.ID, string(p)+" @"+a.Handle)
 	s.log.Info("account connected", "platform", string(p), "account_id", a.ID, "handle", a.Handle)
+	// The profile picture, best effort and bounded (10 s): sns-os serves it
+	// itself, so pages load nothing from the platform.
+	s.storeAvatar(ctx, a)
 	return a, nil
 }
 

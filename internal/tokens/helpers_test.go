@@ -112,6 +112,8 @@ func newTestEnv(t *testing.T, env *storetest.Env) *testEnv {
 	t.Cleanup(simSrv.Close)
 	t.Cleanup(e.sim.Close)
 	e.simURL = simSrv.URL
+	// Profile pictures come from the simulator too: nothing leaves the host.
+	e.sim.SetBaseURL(simSrv.URL)
 
 	mux := http.NewServeMux()
 	e.app = httptest.NewServer(mux)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -40,6 +41,8 @@ type Store interface {
 	TransitionTarget(ctx context.Context, tr store.Transition) (*snsos.Target, error)
 
 	AddAuditEvent(ctx context.Context, e *snsos.AuditEvent) error
+
+	PutAccountAvatar(ctx context.Context, av *store.Avatar) error
 }
 
 var _ Store = (*store.Store)(nil)
@@ -82,6 +85,10 @@ type Config struct {
 	// is connected (the operator UI's accounts page); "" shows a plain
 	// confirmation page instead.
 	AfterConnect string
+	// HTTP fetches the accounts' profile pictures when they are connected;
+	// nil means a client set up like the platform clients', with a 10 s
+	// timeout.
+	HTTP *http.Client
 }
 
 // Service connects accounts and keeps their credentials fresh. It is safe
@@ -96,6 +103,7 @@ type Service struct {
 	secure    bool
 	after     string
 	flights   flights
+	avatars   *http.Client // fetches profile pictures
 
 	mu   sync.Mutex
 	jobs Inserter
@@ -112,6 +120,10 @@ func New(cfg Config) *Service {
 		stateTTL:  cfg.StateTTL,
 		jobs:      cfg.Jobs,
 		flights:   flights{m: map[int64]*flight{}},
+		avatars:   cfg.HTTP,
+	}
+	if s.avatars == nil {
+		s.avatars = newAvatarClient()
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -23,9 +24,13 @@ type accountsData struct {
 type accountCard struct {
 	ID                                                 int64
 	Platform, Handle, DisplayName, Status, Class, Icon string
-	// Initial is the monogram shown instead of the platform's avatar,
-	// which sns-os does not fetch (nothing is loaded from another origin).
+	// Initial is the monogram shown when sns-os has no copy of the
+	// platform's avatar (pages load nothing from another origin: the
+	// picture is fetched when the account is connected and served by
+	// GET /accounts/{id}/avatar).
 	Initial string
+	// HasAvatar selects the stored picture over the monogram.
+	HasAvatar bool
 	// Health is the token health, in words; never a token.
 	Health []string
 	// Reconnect is the link to connect the account again ("" when it is
@@ -58,6 +63,71 @@ var accountFlashes = map[string]bool{
 func (h *Handler) accountsRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /accounts/{id}/disconnect", h.page(h.handleDisconnectConfirm))
 	mux.Handle("POST /accounts/{id}/disconnect", h.page(h.handleDisconnect))
+	mux.Handle("GET /accounts/{id}/avatar", h.page(h.handleAvatar))
+}
+
+// avatarIDs returns the ids of the accounts whose picture sns-os has
+// stored (one query for a whole page). A failure is logged and shows
+// monograms.
+func (h *Handler) avatarIDs(ctx context.Context) map[int64]bool {
+	ids, err := h.store.ListAccountAvatarIDs(ctx)
+	if err != nil {
+		h.log.Warn("web: list account avatars", "err", err)
+		return nil
+	}
+	return ids
+}
+
+// avatarPath is where an account's stored picture is served.
+func avatarPath(id int64) string { return "/accounts/" + strconv.FormatInt(id, 10) + "/avatar" }
+
+// handleAvatar serves an account's stored profile picture, which
+// tokens.Service fetched when the account was connected. It is cached
+// privately for a day and revalidated by its ETag (the SHA-256 of the
+// bytes).
+func (h *Handler) handleAvatar(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	av, err := h.store.FindAccountAvatar(r.Context(), id)
+	if snsos.IsCode(err, snsos.ENOTFOUND) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		h.serverError(w, r, "find avatar", err)
+		return
+	}
+	etag := `"` + av.ETag + `"`
+	hd := w.Header()
+	hd.Set("Cache-Control", "private, max-age=86400")
+	hd.Set("ETag", etag)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hd.Set("Content-Type", av.ContentType)
+	hd.Set("Content-Length", strconv.Itoa(len(av.Data)))
+	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(av.Data)
+	}
+}
+
+// etagMatches reports whether an If-None-Match header names etag (or is
+// "*"), comparing weakly as RFC 9110 says for If-None-Match.
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
 }
 
 // configured reports whether the platform has a client id (it can be
@@ -117,9 +187,11 @@ func (h *Handler) handleAccounts(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	now := h.now()
+	avatars := h.avatarIDs(ctx)
 	for _, a := range accts {
 		c := accountCard{ID: a.ID, Platform: a.Platform.DisplayName(), Handle: a.Handle, DisplayName: a.DisplayName,
-			Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status]}
+			Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status],
+			HasAvatar: avatars[a.ID]}
 		c.Initial = monogram(a.DisplayName)
 		if a.DisplayName == "" {
 			c.Initial = monogram(a.Handle)

@@ -396,6 +396,7 @@ type composeAccount struct {
 	Platform, Name, Handle string
 	Checked, Disabled      bool
 	Reason                 string
+	HasAvatar              bool // sns-os serves the account's picture
 }
 
 type composeTab struct {
@@ -437,8 +438,12 @@ type composeZone struct {
 
 type composePreview struct {
 	Key, Platform, Name, Handle, Initial string
-	Parts                                []previewPart
-	Images                               []composeMedia
+	// AccountID is the previewed account; HasAvatar shows its stored
+	// picture instead of the Initial badge.
+	AccountID int64
+	HasAvatar bool
+	Parts     []previewPart
+	Images    []composeMedia
 }
 
 type previewPart struct {
@@ -1016,9 +1021,10 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	d.NoAccounts = len(list) == 0
+	avatars := h.avatarIDs(ctx)
 	for _, a := range list {
 		ca := composeAccount{ID: a.ID, Platform: string(a.Platform), Name: a.Platform.DisplayName(), Handle: a.Handle,
-			Checked: slices.Contains(f.Accounts, a.ID)}
+			Checked: slices.Contains(f.Accounts, a.ID), HasAvatar: avatars[a.ID]}
 		if a.Status != snsos.AccountConnected {
 			ca.Reason = tr.T("compose.account."+string(a.Status), "Platform", a.Platform.DisplayName())
 			// A target already on the post stays, so that it can be removed.
@@ -1110,6 +1116,7 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 		for _, id := range f.Accounts {
 			if a := accts[id]; a != nil && a.Platform == pl {
 				pv.Name, pv.Handle = a.DisplayName, a.Handle
+				pv.AccountID, pv.HasAvatar = a.ID, avatars[a.ID]
 				if pv.Name == "" {
 					pv.Name = a.Handle
 				}

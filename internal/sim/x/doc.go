@@ -21,6 +21,7 @@
 //	POST /2/media/upload/{id}/finalize       chunked upload: finish
 //	GET  /2/media/upload?command=STATUS      processing status
 //	GET  /__sim/posts                        what was published (not part of X)
+//	GET  /__sim/avatars/{id}.png             a user's generated profile picture (not part of X)
 //
 // Shapes, status codes and headers follow docs/platforms/tiktok-x.md §2 and
 // §4.2: problem+json errors, x-rate-limit-* headers on every authenticated API

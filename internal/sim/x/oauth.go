@@ -130,8 +130,11 @@ var errorPage = template.Must(template.New("error").Parse(`<!doctype html>
 // formAction is the consent form's target: absolute from BaseURL, else
 // relative to the page itself so it survives path prefixes.
 func (s *Sim) formAction() string {
-	if s.opts.BaseURL != "" {
-		return s.opts.BaseURL + "/i/oauth2/authorize"
+	s.mu.Lock()
+	base := s.baseURL
+	s.mu.Unlock()
+	if base != "" {
+		return base + "/i/oauth2/authorize"
 	}
 	return "authorize"
 }

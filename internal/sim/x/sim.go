@@ -52,8 +52,11 @@ type Options struct {
 
 	// BaseURL, when set, is the absolute URL under which the simulator is
 	// reachable (e.g. "http://127.0.0.1:8080/sim/x"). It is used for the
-	// consent form's action. When empty, the form uses a relative link, which
-	// also works behind http.StripPrefix.
+	// consent form's action and for the users' profile_image_url, which
+	// then points at the simulator's own avatars
+	// (BaseURL/__sim/avatars/{id}.png). When empty, the form uses a relative
+	// link, which also works behind http.StripPrefix, and profile_image_url
+	// is X's default picture. SetBaseURL changes it later.
 	BaseURL string
 
 	// AutoApprove makes GET /i/oauth2/authorize redirect straight back with
@@ -148,6 +151,7 @@ type Sim struct {
 	closeMu sync.Once
 
 	mu          sync.Mutex
+	baseURL     string // Options.BaseURL, or what SetBaseURL set
 	offset      time.Duration
 	lastID      uint64
 	users       []*userRec
@@ -220,6 +224,7 @@ func New(opts Options) *Sim {
 		dupes:       make(map[string]*Post),
 		media:       make(map[string]*mediaRec),
 		buckets:     make(map[bucketKey]*bucket),
+		baseURL:     opts.BaseURL,
 	}
 	s.routes()
 	return s
@@ -237,6 +242,7 @@ func (s *Sim) routes() {
 	s.mux.HandleFunc("POST /2/oauth2/token", s.handleToken)
 	s.mux.HandleFunc("POST /2/oauth2/revoke", s.handleRevoke)
 	s.mux.HandleFunc("GET /__sim/posts", s.handleSimPosts)
+	s.mux.HandleFunc("GET /__sim/avatars/{file}", s.handleSimAvatar)
 
 	s.api("GET /2/users/me", read, 75, s.handleUsersMe)
 	s.api("GET /2/users/{id}/tweets", read, 900, s.handleUserTweets)
@@ -264,6 +270,15 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Close releases requests blocked by hang faults. The Sim keeps serving.
 func (s *Sim) Close() {
 	s.closeMu.Do(func() { close(s.closing) })
+}
+
+// SetBaseURL sets the absolute URL under which the simulator is reachable
+// (see Options.BaseURL), for a caller that learns it only after building
+// the Sim, such as the demo once it listens.
+func (s *Sim) SetBaseURL(u string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.baseURL = strings.TrimSuffix(u, "/")
 }
 
 // now returns the simulator's time. Callers may hold s.mu.

@@ -732,7 +732,7 @@ func (s *Sim) userObject(u *userRec, fields map[string]bool) map[string]any {
 	set("verified", false)
 	set("verified_type", "none")
 	set("subscription_type", "None")
-	set("profile_image_url", "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png")
+	set("profile_image_url", s.avatarURL(u.ID))
 	set("public_metrics", map[string]int{
 		"followers_count": 0, "following_count": 0, "tweet_count": count, "listed_count": 0, "like_count": 0, "media_count": 0,
 	})

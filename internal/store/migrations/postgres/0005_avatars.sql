@@ -1,0 +1,11 @@
+-- Account avatars (PostgreSQL): the platform's profile picture, fetched by
+-- the server when the account is connected and served by sns-os itself (its
+-- pages load nothing from another origin). One row per account; a
+-- reconnect replaces it.
+CREATE TABLE account_avatars (
+    account_id   BIGINT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+    content_type TEXT NOT NULL,
+    data         BYTEA NOT NULL,
+    etag         TEXT NOT NULL,
+    fetched_at   TIMESTAMPTZ NOT NULL
+);

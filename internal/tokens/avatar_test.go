@@ -1,0 +1,146 @@
+package tokens
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/sns-os/snsos"
+	xsim "github.com/sns-os/snsos/internal/sim/x"
+	"github.com/sns-os/snsos/internal/store"
+	"github.com/sns-os/snsos/internal/store/storetest"
+)
+
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestStoreAvatar fetches pictures from an image server: a good one is
+// stored with its sniffed type; an oversize one, a non-image, an
+// unreachable URL and a non-http URL are logged (without the query) and
+// leave the stored picture as it was.
+func TestStoreAvatar(t *testing.T) {
+	env := storetest.New(t, store.SQLite)
+	e := newTestEnv(t, env)
+	ctx := context.Background()
+	a, _ := e.seedAccount(t, "pictured")
+	good := testPNG(t, 48, 48)
+	big := append(testPNG(t, 4, 4), make([]byte, avatarMaxBytes)...)
+	imgs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/good":
+			w.Header().Set("Content-Type", "application/octet-stream") // sniffed, not believed
+			w.Write(good)
+		case "/big-declared":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(big)
+		case "/big-streamed": // no Content-Length: the read limit catches it
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(big[:1024])
+			w.(http.Flusher).Flush()
+			w.Write(big[1024:])
+		case "/html":
+			w.Header().Set("Content-Type", "image/png") // a lie
+			w.Write([]byte("<!doctype html><html><body>not a picture</body></html>"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer imgs.Close()
+	gone := httptest.NewServer(http.NotFoundHandler())
+	goneURL := gone.URL
+	gone.Close()
+
+	check := func(what, url string, want []byte, wantType, wantLog string) {
+		t.Helper()
+		acct := *a
+		acct.AvatarURL = url
+		e.svc.storeAvatar(ctx, &acct)
+		av, err := e.st.FindAccountAvatar(ctx, a.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if !bytes.Equal(av.Data, want) || av.ContentType != wantType {
+			t.Fatalf("%s: stored %d bytes of %s, want %d of %s", what, len(av.Data), av.ContentType, len(want), wantType)
+		}
+		if wantLog != "" && !strings.Contains(e.logs.String(), wantLog) {
+			t.Fatalf("%s: log lacks %q:\n%s", what, wantLog, e.logs.String())
+		}
+	}
+	check("good", imgs.URL+"/good?v=1", good, "image/png", "account avatar stored")
+	for _, tc := range []struct{ what, url, log string }{
+		{"declared oversize", imgs.URL + "/big-declared?sig=avatar-secret-1", "byte limit"},
+		{"streamed oversize", imgs.URL + "/big-streamed?sig=avatar-secret-2", "byte limit"},
+		{"not an image", imgs.URL + "/html?sig=avatar-secret-3", "not a PNG, JPEG, GIF or WebP image (text/html)"},
+		{"missing", imgs.URL + "/missing?sig=avatar-secret-4", "HTTP 404"},
+		{"unreachable", goneURL + "/x.png?sig=avatar-secret-5", "connection refused"},
+		{"not http", "ftp://example.com/x.png?sig=avatar-secret-6", "not an http or https URL"},
+	} {
+		check(tc.what, tc.url, good, "image/png", tc.log)
+	}
+	logs := e.logs.String()
+	if strings.Contains(logs, "avatar-secret") {
+		t.Fatalf("a URL's query reached the log:\n%s", logs)
+	}
+	if !strings.Contains(logs, "level=INFO msg=\"account avatar not stored\"") {
+		t.Fatalf("failures not logged at info level:\n%s", logs)
+	}
+}
+
+// TestConnectStoresAvatar connects through the simulator, which serves
+// its own pictures: the account has the simulator's PNG. With the picture
+// unreachable the connect still succeeds.
+func TestConnectStoresAvatar(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		e := newTestEnv(t, env)
+		ctx := context.Background()
+		u := e.sim.AddUser("with_face", "With Face")
+		b := browser(t)
+		if r := get(t, b, e.startFlow(t, b).String()); r.status != http.StatusOK {
+			t.Fatalf("callback: %d %s", r.status, r.body)
+		}
+		accts, err := e.st.ListAccounts(ctx)
+		if err != nil || len(accts) != 1 {
+			t.Fatalf("accounts %v, %v", accts, err)
+		}
+		av, err := e.st.FindAccountAvatar(ctx, accts[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if av.ContentType != "image/png" || !bytes.Equal(av.Data, xsim.AvatarPNG(u.ID)) {
+			t.Fatalf("avatar %s, %d bytes", av.ContentType, len(av.Data))
+		}
+
+		// A reconnect with the picture unreachable connects and keeps it.
+		gone := httptest.NewServer(http.NotFoundHandler())
+		gone.Close()
+		e.sim.SetBaseURL(gone.URL)
+		if err := e.st.SetAccountStatus(ctx, accts[0].ID, snsos.AccountNeedsReauth, "test"); err != nil {
+			t.Fatal(err)
+		}
+		b = browser(t)
+		if r := get(t, b, e.startFlow(t, b).String()); r.status != http.StatusOK {
+			t.Fatalf("reconnect: %d %s", r.status, r.body)
+		}
+		a, err := e.st.FindAccountByID(ctx, accts[0].ID)
+		if err != nil || a.Status != snsos.AccountConnected || a.AvatarURL != gone.URL+"/__sim/avatars/"+u.ID+".png" {
+			t.Fatalf("after reconnect: %+v, %v", a, err)
+		}
+		if again, err := e.st.FindAccountAvatar(ctx, a.ID); err != nil || again.ETag != av.ETag {
+			t.Fatalf("avatar after a failed fetch: %+v, %v", again, err)
+		}
+		if !strings.Contains(e.logs.String(), "account avatar not stored") {
+			t.Fatalf("failed fetch not logged:\n%s", e.logs.String())
+		}
+	})
+}
