@@ -11,6 +11,7 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/browsertest"
+	"github.com/sns-os/snsos/internal/store"
 )
 
 // requested reports whether the pages requested a file of the origin whose
@@ -37,6 +38,41 @@ func TestBrowserSignin(t *testing.T) {
 		}
 		if err := e.store.CreatePost(bg, p, nil); err != nil {
 			t.Fatal(err)
+		}
+	}
+	// A picture for the account, a post published yesterday with its +24h
+	// numbers, and one that failed: every block of the dashboard shows.
+	if err := e.store.PutAccountAvatar(bg, &store.Avatar{AccountID: a.ID, ContentType: "image/png", Data: testPNGSized(t, 48)}); err != nil {
+		t.Fatal(err)
+	}
+	for i, body := range []string{"Harbour lights at dusk — the new season's first evening walk", "Spring timetable: ferries every 20 minutes from April"} {
+		when := time.Now().Add(-time.Duration(26+i) * time.Hour).Truncate(time.Minute)
+		p := &snsos.Post{Body: body, ScheduledAt: when, Targets: []*snsos.Target{{AccountID: a.ID, Platform: snsos.PlatformX, State: snsos.StateScheduled, ScheduledAt: when}}}
+		if err := e.store.CreatePost(bg, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		steps := [][2]snsos.TargetState{{snsos.StateScheduled, snsos.StatePublishing}, {snsos.StatePublishing, snsos.StatePublished}}
+		if i == 1 {
+			steps[1][1] = snsos.StateFailed
+		}
+		for _, st := range steps {
+			if _, err := e.store.TransitionTarget(bg, snsos.TargetTransition{TargetID: p.Targets[0].ID, From: st[0], To: st[1],
+				Mutate: func(tg *snsos.Target) {
+					if st[1] == snsos.StatePublished {
+						tg.PublishedAt, tg.RemoteID, tg.RemoteURL = when, "1861", "https://x.com/snsos_demo/status/1861"
+					} else if st[1] == snsos.StateFailed {
+						tg.Error = "X refused the post: duplicate content"
+					}
+				}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i == 0 {
+			m := &snsos.MetricSnapshot{TargetID: p.Targets[0].ID, Checkpoint: snsos.Checkpoint24h, FetchedAt: when.Add(24 * time.Hour), Status: snsos.SnapshotOK,
+				Values: map[string]int64{snsos.MetricViews: 12840, snsos.MetricLikes: 342, snsos.MetricComments: 18, snsos.MetricShares: 27}}
+			if err := e.store.PutSnapshot(bg, m); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	b := browsertest.New(t, e.srv.URL, 90*time.Second)
@@ -66,8 +102,11 @@ func TestBrowserSignin(t *testing.T) {
 	}
 	if body := b.Text("main"); !strings.Contains(body, "@snsos_demo") || !strings.Contains(body, "Connected") ||
 		!strings.Contains(body, "Next up") || !strings.Contains(body, "新しい投稿のテスト") || !(strings.Contains(body, "in 2 h 59 min") || strings.Contains(body, "in 3 h")) ||
-		!strings.Contains(body, "$0.015 for 1 post") {
+		!strings.Contains(body, "$0.015 for 1 post") || !strings.Contains(body, "Needs attention") || !strings.Contains(body, "12,840") {
 		t.Fatalf("dashboard shows:\n%s", body)
+	}
+	if w := browsertest.Eval[int](b, `(document.querySelector("main img") || {}).naturalWidth || 0`); w != 48 {
+		t.Fatalf("the account's picture is %d px wide, want 48", w)
 	}
 	b.Shot("dashboard-en.png")
 
