@@ -447,7 +447,7 @@ func TestAuth(t *testing.T) {
 		{"two tokens", strp("Bearer " + e.token + " " + e.token), http.StatusUnauthorized, `Bearer error="invalid_request"`, "not valid"},
 		{"oversized", strp("Bearer " + strings.Repeat("a", 600)), http.StatusUnauthorized, `Bearer error="invalid_request"`, "not valid"},
 		{"unknown", strp("Bearer " + unknown), http.StatusUnauthorized, `Bearer error="invalid_token"`, "not valid"},
-		{"token with a character changed", strp("Bearer " + e.token[:len(e.token)-1] + "A"), http.StatusUnauthorized, `Bearer error="invalid_token"`, "not valid"},
+		{"token with a character changed", strp("Bearer " + changeLast(e.token)), http.StatusUnauthorized, `Bearer error="invalid_token"`, "not valid"},
 		{"revoked", strp("Bearer " + revoked), http.StatusUnauthorized, `Bearer error="invalid_token"`, "revoked"},
 	}
 	for _, tc := range tests {
@@ -1131,4 +1131,14 @@ func TestDeletePostOffersMedia(t *testing.T) {
 	wantStatus(t, e.get(t, fmt.Sprintf("/api/v1/media/%d", mid)), http.StatusNotFound)
 	wantStatus(t, e.do(t, req{Method: "DELETE", Path: "/api/v1/posts/999"}), http.StatusNotFound)
 	wantStatus(t, e.do(t, req{Method: "DELETE", Path: fmt.Sprintf("/api/v1/posts/%d?delete_media=maybe", newPost())}), http.StatusBadRequest)
+}
+
+// changeLast returns tok with its last character replaced by another one
+// (never by itself: a token ending in "A" stays different).
+func changeLast(tok string) string {
+	c := byte('A')
+	if tok[len(tok)-1] == c {
+		c = 'B'
+	}
+	return tok[:len(tok)-1] + string(c)
 }
