@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,7 +23,29 @@ const (
 	// SettingWeekStart is the first day of the calendar week: "monday" or
 	// "sunday" (unset: Sunday in Japanese, Monday in English).
 	SettingWeekStart = "ui.week_start"
+	// SettingTheme is the colour theme: "system" (the default: the
+	// browser's light or dark), "light" or "dark".
+	SettingTheme = "ui.theme"
 )
+
+// themes are the values of SettingTheme.
+var themes = []string{"system", "light", "dark"}
+
+func validTheme(v string) bool { return slices.Contains(themes, v) }
+
+// pageTheme returns the theme the layout sets on <html> for a signed-in
+// page: "light" or "dark" when the operator chose one, "" to follow the
+// browser (a failed read is logged and follows the browser too).
+func (h *Handler) pageTheme(r *http.Request) string {
+	v, err := h.store.Setting(r.Context(), SettingTheme)
+	if err != nil && !snsos.IsCode(err, snsos.ENOTFOUND) {
+		h.log.Warn("web: read the theme setting", "err", err)
+	}
+	if v == "light" || v == "dark" {
+		return v
+	}
+	return ""
+}
 
 // maxTokenName bounds an API token's name.
 const maxTokenName = 100
@@ -106,7 +129,8 @@ type settingsData struct {
 	Errors   []fieldError // the summary at the top, linking to each field
 
 	Lang, Zone, WeekStart string
-	ZoneErr               string
+	Theme                 string // "system", "light" or "dark"
+	ZoneErr, ThemeErr     string
 	Zones                 []string
 	CurrentZone           string
 
@@ -175,6 +199,10 @@ func (h *Handler) settingsPage(r *http.Request) (*page, *settingsData, error) {
 			d.WeekStart = "sunday"
 		}
 	}
+	d.Theme = p.Theme
+	if d.Theme == "" {
+		d.Theme = "system"
+	}
 	if h.cfg.Alerts != nil {
 		d.Channels = h.cfg.Alerts.Channels()
 		d.Alerts = len(d.Channels) > 0
@@ -224,8 +252,9 @@ func parseForm(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// handleSettingsSave saves the language, time zone and week start. The
-// zone applies to every page at once.
+// handleSettingsSave saves the language, time zone, week start and theme.
+// The zone and the theme apply to every page at once. A form without a
+// theme (a client older than the setting) leaves the saved one as it is.
 func (h *Handler) handleSettingsSave(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
@@ -234,8 +263,11 @@ func (h *Handler) handleSettingsSave(w http.ResponseWriter, r *http.Request) {
 	lang := r.PostForm.Get("lang")
 	zone := strings.TrimSpace(r.PostForm.Get("timezone"))
 	week := r.PostForm.Get("week_start")
+	_, hasTheme := r.PostForm["theme"]
+	theme := r.PostForm.Get("theme")
+	themeOK := !hasTheme || validTheme(theme)
 	loc, zerr := loadZone(zone)
-	if zerr != nil || langIndex(lang) < 0 || (week != "monday" && week != "sunday") {
+	if zerr != nil || langIndex(lang) < 0 || (week != "monday" && week != "sunday") || !themeOK {
 		p, d, err := h.settingsPage(r)
 		if err != nil {
 			h.serverError(w, r, "settings page", err)
@@ -259,10 +291,21 @@ func (h *Handler) handleSettingsSave(w http.ResponseWriter, r *http.Request) {
 			}
 			d.Errors = append(d.Errors, fieldError{ID: "timezone", Msg: d.ZoneErr})
 		}
+		if hasTheme && validTheme(theme) {
+			d.Theme = theme
+		}
+		if !themeOK {
+			d.ThemeErr = p.T("settings.theme.invalid")
+			d.Errors = append(d.Errors, fieldError{ID: "theme-" + d.Theme, Msg: d.ThemeErr})
+		}
 		h.render(w, http.StatusUnprocessableEntity, "settings", p)
 		return
 	}
-	for _, kv := range [][2]string{{SettingLang, lang}, {SettingTimezone, loc.String()}, {SettingWeekStart, week}} {
+	kvs := [][2]string{{SettingLang, lang}, {SettingTimezone, loc.String()}, {SettingWeekStart, week}}
+	if hasTheme {
+		kvs = append(kvs, [2]string{SettingTheme, theme})
+	}
+	for _, kv := range kvs {
 		if err := h.store.PutSetting(ctx, kv[0], kv[1]); err != nil {
 			h.serverError(w, r, "save setting", err)
 			return
@@ -272,7 +315,7 @@ func (h *Handler) handleSettingsSave(w http.ResponseWriter, r *http.Request) {
 	// The saved language is also this browser's choice (rule 1 of pageLang).
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
-	h.log.Info("web: settings saved", "lang", lang, "zone", loc.String(), "week_start", week)
+	h.log.Info("web: settings saved", "lang", lang, "zone", loc.String(), "week_start", week, "theme", theme)
 	http.Redirect(w, r, "/settings?flash=saved", http.StatusSeeOther)
 }
 

@@ -117,6 +117,81 @@ func TestSettingsLanguage(t *testing.T) {
 	wantAll(t, "cookie language", body, `<html lang="en">`)
 }
 
+// TestSettingsTheme: the theme is chosen with the other preferences, and
+// the layout's <html> carries it on every signed-in page (System: nothing,
+// so the browser's light or dark applies).
+func TestSettingsTheme(t *testing.T) {
+	pe := newPagesEnv(t)
+	_, body := pe.get(t, "/settings")
+	wantAll(t, "settings", body, `<html lang="en">`, `<legend>Theme</legend>`,
+		`<input type="radio" id="theme-system" name="theme" value="system" checked> System</label>`,
+		`id="theme-light" name="theme" value="light">`, `id="theme-dark" name="theme" value="dark">`)
+	if strings.Contains(body, "data-theme") {
+		t.Error("data-theme set while the theme follows the system")
+	}
+
+	form := func(theme string) url.Values {
+		return url.Values{"lang": {"en"}, "timezone": {"Asia/Tokyo"}, "week_start": {"monday"}, "theme": {theme}}
+	}
+	resp, _ := postForm(t, pe.c, pe.srv.URL+"/settings", form("dark"))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/settings?flash=saved" {
+		t.Fatalf("save dark: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body = pe.get(t, "/settings?flash=saved")
+	wantAll(t, "saved dark", body, `<html lang="en" data-theme="dark">`, "Settings saved.", `value="dark" checked`)
+	_, body = pe.get(t, "/posts")
+	wantAll(t, "posts in dark", body, `<html lang="en" data-theme="dark">`)
+	if v, _ := pe.store.Setting(context.Background(), SettingTheme); v != "dark" {
+		t.Errorf("theme saved as %q", v)
+	}
+
+	// A value not offered is refused; what was typed stays, the saved
+	// theme stays checked and applied.
+	resp, body = postForm(t, pe.c, pe.srv.URL+"/settings", url.Values{"lang": {"ja"}, "timezone": {"America/New_York"}, "week_start": {"sunday"}, "theme": {"purple"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad theme: %d", resp.StatusCode)
+	}
+	wantAll(t, "bad theme", body, `data-theme="dark"`, `<fieldset aria-describedby="theme-error">`,
+		`<p class="field-error" id="theme-error">Choose System, Light or Dark.</p>`, `href="#theme-dark"`,
+		`value="dark" checked`, `value="America/New_York"`, `value="sunday" checked`, `value="ja" checked`)
+	if strings.Contains(body, "purple") {
+		t.Error("the bad value is echoed")
+	}
+	if v, _ := pe.store.Setting(context.Background(), SettingTheme); v != "dark" {
+		t.Errorf("after a bad value the theme is %q", v)
+	}
+	if pe.h.location().String() != "Asia/Tokyo" {
+		t.Errorf("a refused form changed the zone to %s", pe.h.location())
+	}
+
+	// A form without the field (an older client) leaves the theme alone.
+	resp, _ = postForm(t, pe.c, pe.srv.URL+"/settings", url.Values{"lang": {"en"}, "timezone": {"Asia/Tokyo"}, "week_start": {"monday"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save without theme: %d", resp.StatusCode)
+	}
+	if v, _ := pe.store.Setting(context.Background(), SettingTheme); v != "dark" {
+		t.Errorf("a form without the theme changed it to %q", v)
+	}
+
+	// Light is set on the page too; System removes the attribute.
+	postForm(t, pe.c, pe.srv.URL+"/settings", form("light"))
+	_, body = pe.get(t, "/")
+	wantAll(t, "light", body, `<html lang="en" data-theme="light">`)
+	postForm(t, pe.c, pe.srv.URL+"/settings", form("system"))
+	_, body = pe.get(t, "/")
+	wantAll(t, "system", body, `<html lang="en">`)
+	if strings.Contains(body, "data-theme") {
+		t.Error("data-theme set after choosing System")
+	}
+
+	// Pages before sign-in never carry it.
+	postForm(t, pe.c, pe.srv.URL+"/settings", form("dark"))
+	_, body = do(t, pe.client(t), "GET", pe.srv.URL+"/signin", nil)
+	if strings.Contains(body, "data-theme") {
+		t.Error("the sign-in page carries the theme")
+	}
+}
+
 var tokenRE = regexp.MustCompile(`snsos_[A-Za-z0-9_-]{43}`)
 
 func TestSettingsAPITokens(t *testing.T) {

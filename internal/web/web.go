@@ -311,12 +311,15 @@ func (h *Handler) handleLang(w http.ResponseWriter, r *http.Request) {
 // page is what every template gets.
 type page struct {
 	*translator
-	Title     string
-	Lang      string
-	CSS       string
-	Path      string
-	Home      string
-	SignedIn  bool
+	Title    string
+	Lang     string
+	CSS      string
+	Path     string
+	Home     string
+	SignedIn bool
+	// Theme is "light" or "dark" when the operator chose one in Settings
+	// (the layout's data-theme), "" to follow the browser.
+	Theme     string
 	Zone      string
 	LangLinks []langLink
 	// Attention is how many targets need the operator (the Posts badge).
@@ -347,6 +350,7 @@ func (h *Handler) newPage(r *http.Request, titleID string, signedIn bool, data a
 	p.Title = tr.T(titleID)
 	if signedIn {
 		p.Zone = h.location().String()
+		p.Theme = h.pageTheme(r)
 		p.Attention = h.attentionCount(r)
 	}
 	for i, code := range langCodes {

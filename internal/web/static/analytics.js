@@ -9,6 +9,10 @@
     return v || fallback;
   }
 
+  // The chart's colours come from the colour tokens, so it follows the
+  // theme; it is redrawn when the system's light or dark changes.
+  var plot = null;
+
   function drawChart() {
     var box = document.getElementById("an-chart");
     var src = document.getElementById("an-chart-data");
@@ -44,16 +48,26 @@
       opts.tzDate = function (ts) { return uPlot.tzDate(new Date(ts * 1e3), d.zone); };
     }
     var data = [d.x].concat(d.series);
+    if (plot) plot.destroy();
     box.textContent = "";
-    var plot = new uPlot(opts, data, box);
+    plot = new uPlot(opts, data, box);
     box.setAttribute("data-drawn", "1");
+  }
+
+  function follow() {
+    var box = document.getElementById("an-chart");
     var pending = null;
     window.addEventListener("resize", function () {
+      if (!plot) return;
       if (pending) cancelAnimationFrame(pending);
       pending = requestAnimationFrame(function () {
         plot.setSize({ width: Math.max(280, box.clientWidth), height: 280 });
       });
     });
+    if (window.matchMedia) {
+      var dark = window.matchMedia("(prefers-color-scheme: dark)");
+      if (dark.addEventListener) dark.addEventListener("change", function () { if (plot) drawChart(); });
+    }
   }
 
   // Sorting the per-post table by one of its number columns.
@@ -84,7 +98,7 @@
     });
   }
 
-  function start() { drawChart(); sortable(); }
+  function start() { drawChart(); follow(); sortable(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
