@@ -149,3 +149,83 @@ func TestBrowserComposeSessionExpires(t *testing.T) {
 		t.Fatalf("restored text %q", v)
 	}
 }
+
+// TestBrowserComposePostNow: with no time set, "Approve and post now" is
+// the primary action and asks in place (no window.confirm); Ctrl+Enter
+// opens the same question, but not during IME composition; a quick pick
+// fills the date and time; media badges arrive with the live check.
+func TestBrowserComposePostNow(t *testing.T) {
+	ce := newComposeEnv(t)
+	pngPath := filepath.Join(t.TempDir(), "tiny.png")
+	if err := os.WriteFile(pngPath, testPNGSized(t, 32), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t, ce.srv.URL, 90*time.Second)
+	b.Step("open compose", chromedp.EmulateViewport(1024, 768), chromedp.Navigate(ce.srv.URL+"/compose"), chromedp.WaitVisible(chromedp.ID("password")))
+	b.Step("sign in", chromedp.SendKeys(chromedp.ID("password"), "pw"), chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("compose")))
+	b.Step("write", chromedp.Click(chromedp.ID("body")), chromedp.SendKeys(chromedp.ID("body"), "Right now"),
+		chromedp.WaitVisible(chromedp.CSS(`#counters .counter.c-ok`)), chromedp.WaitVisible(chromedp.ID("approve-now")))
+
+	// The badges of an uploaded image.
+	b.Step("upload", chromedp.SetUploadFiles(chromedp.ID("files"), []string{pngPath}),
+		chromedp.WaitVisible(chromedp.CSS(`#tray .tray-item[data-media] .mbadge.ok`)))
+	if badge := b.Text("#tray .mbadge"); badge != "X ✓" {
+		t.Fatalf("badge %q", badge)
+	}
+
+	// The button asks in place; "Keep editing" closes the question.
+	b.Step("ask", chromedp.Click(chromedp.ID("approve-now")), chromedp.WaitVisible(chromedp.ID("confirm-now")))
+	if q := b.Text("#confirm-now-text"); q != "Post to X @snsos_demo now? This cannot be undone once published." {
+		t.Fatalf("question %q", q)
+	}
+	if !browsertest.Eval[bool](b, `document.activeElement.id === "confirm-now-yes"`) {
+		t.Fatal("the confirm button is not focused")
+	}
+	b.Step("keep editing", chromedp.Click(chromedp.ID("confirm-now-no")), chromedp.WaitNotVisible(chromedp.ID("confirm-now")))
+
+	// Ctrl+Enter: nothing while composing, the question otherwise.
+	key := func(composing bool) string {
+		return `(document.getElementById("body").dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", ctrlKey: true, bubbles: true, cancelable: true, isComposing: ` +
+			strconv.FormatBool(composing) + `})), true)`
+	}
+	browsertest.Eval[bool](b, key(true))
+	if browsertest.Eval[bool](b, `!document.getElementById("confirm-now").hidden`) {
+		t.Fatal("Ctrl+Enter acted during IME composition")
+	}
+	browsertest.Eval[bool](b, key(false))
+	b.Step("ctrl+enter", chromedp.WaitVisible(chromedp.ID("confirm-now")))
+	b.Step("close", chromedp.Click(chromedp.ID("confirm-now-no")), chromedp.WaitNotVisible(chromedp.ID("confirm-now")))
+
+	// A quick pick fills the date and time; scheduling becomes the primary.
+	b.Step("pick", chromedp.Click(chromedp.CSS(`#pick-next button`)), chromedp.WaitNotVisible(chromedp.ID("approve-now")))
+	want := browsertest.Eval[string](b, `document.querySelector("#pick-next button").getAttribute("data-quick")`)
+	at, err := time.Parse(time.RFC3339, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, tm := browsertest.Eval[string](b, `document.getElementById("date").value`), browsertest.Eval[string](b, `document.getElementById("time").value`); d != at.In(ce.loc).Format("2006-01-02") || tm != at.In(ce.loc).Format("15:04") {
+		t.Fatalf("picked %s %s, want %s", d, tm, at.In(ce.loc))
+	}
+	if browsertest.Eval[bool](b, `document.getElementById("approve-schedule").classList.contains("secondary")`) {
+		t.Fatal("Approve and schedule is not the primary action with a time set")
+	}
+
+	// Cleared again, post now, confirmed: the post page.
+	browsertest.Eval[bool](b, `(["date", "time"].forEach(function (id) { var el = document.getElementById(id); el.value = ""; el.dispatchEvent(new Event("input", {bubbles: true})); }), true)`)
+	b.Step("post now", chromedp.WaitVisible(chromedp.ID("approve-now")), chromedp.Click(chromedp.ID("approve-now")), chromedp.WaitVisible(chromedp.ID("confirm-now-yes")))
+	b.ClickAndLoad("confirm", "#confirm-now-yes", "#targets-h")
+	if loc := b.Location(); !strings.HasSuffix(loc, "flash=compose.now") {
+		t.Fatalf("after posting now at %s", loc)
+	}
+	if body := b.Text("main"); !strings.Contains(body, "Approved; publishing now.") {
+		t.Fatalf("post page shows:\n%s", body)
+	}
+	posts, err := ce.store.ListPosts(context.Background(), storePostFilter())
+	if err != nil || len(posts) != 1 || posts[0].Targets[0].State != snsos.StateScheduled || time.Since(posts[0].Targets[0].ScheduledAt) > time.Minute {
+		t.Fatalf("stored posts %+v %v", posts, err)
+	}
+	for _, r := range b.Foreign() {
+		t.Errorf("request to another origin: %s", r)
+	}
+}

@@ -40,7 +40,7 @@ func (h *Handler) composeRoutes(mux *http.ServeMux) {
 
 // The post page shows what a compose action did.
 func init() {
-	for _, f := range []string{"compose.approved", "compose.scheduled", "compose.saved"} {
+	for _, f := range []string{"compose.approved", "compose.scheduled", "compose.saved", "compose.now"} {
 		flashes[f] = false
 	}
 	flashes["compose.readonly"] = true
@@ -88,6 +88,12 @@ type composeForm struct {
 	Date     string
 	Time     string
 	Zone     string
+	// PostID is the post being edited (the edit form's "post" field): its
+	// own targets don't make a slot busy.
+	PostID int64
+	// confirmNow shows the "Post now?" confirmation (set by the handler,
+	// never read from the form).
+	confirmNow bool
 }
 
 type composeTabInput struct {
@@ -136,6 +142,7 @@ func composeFormFrom(v url.Values) *composeForm {
 	f := &composeForm{Token: v.Get("token"), Do: v.Get("do"), Accounts: parseIDs(v["account"]), Body: v.Get("body"),
 		Media: parseIDs(v["media"]), Date: strings.TrimSpace(v.Get("date")), Time: strings.TrimSpace(v.Get("time")),
 		Zone: strings.TrimSpace(v.Get("zone"))}
+	f.PostID, _ = strconv.ParseInt(v.Get("post"), 10, 64)
 	for _, cp := range composePlatforms {
 		k := string(cp.Platform)
 		t := f.tab(cp.Platform)
@@ -387,6 +394,39 @@ type composeData struct {
 	Previews                  []composePreview
 	Blocking                  []string
 	Readonly                  bool
+	// HasTime: a date or time is filled in, so "Approve and schedule" is
+	// the primary action; otherwise "Approve and post now" is.
+	HasTime bool
+	// ConfirmNow shows the confirmation of "Approve and post now".
+	ConfirmNow  bool
+	ConfirmText string
+	// MediaErrors are the media set's problems (too many items, …).
+	MediaErrors []string
+	// Picks are the schedule's quick picks: the next free slot, then the
+	// best hours from analytics.
+	Picks []composePick
+}
+
+// composePick is a quick pick under the schedule picker.
+type composePick struct {
+	Label string `json:"label"`
+	At    string `json:"at"` // RFC 3339, UTC
+	Date  string `json:"date"`
+	Time  string `json:"time"`
+	Next  bool   `json:"-"`
+}
+
+// composeBadge says whether one platform can use one media item.
+type composeBadge struct {
+	Platform snsos.Platform `json:"platform"`
+	OK       bool           `json:"ok"`
+	Text     string         `json:"text"`
+}
+
+// composeMediaCheck is the badges of one tray item in /compose/check.
+type composeMediaCheck struct {
+	ID     int64          `json:"id"`
+	Badges []composeBadge `json:"badges"`
 }
 
 type composeError struct{ Field, Message string }
@@ -429,6 +469,7 @@ type composeMedia struct {
 	Filename, Mime string
 	URL            string
 	IsImage        bool
+	Badges         []composeBadge
 }
 
 type composeZone struct {
@@ -459,6 +500,12 @@ type composeCheckResult struct {
 	Zone     string                `json:"zone"`
 	TimeErr  map[string]string     `json:"time_errors"`
 	Blocking []string              `json:"blocking"`
+	// Media has the validity badges of each tray item for each selected
+	// platform; MediaErrors the problems of the set as a whole.
+	Media       []composeMediaCheck `json:"media"`
+	MediaErrors []string            `json:"media_errors"`
+	// NextFree is the next free slot of the selected accounts, if any.
+	NextFree *composePick `json:"next_free"`
 }
 
 type composeCheckCounter struct {
@@ -510,7 +557,8 @@ func selectedPlatforms(f *composeForm, accts map[int64]*snsos.Account) []snsos.P
 
 // check runs the platforms' own counting on the form, as the engine will.
 func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeForm, accts map[int64]*snsos.Account) *composeCheckResult {
-	res := &composeCheckResult{Counters: []composeCheckCounter{}, Quota: []string{}, Blocking: []string{}, TimeErr: map[string]string{}}
+	res := &composeCheckResult{Counters: []composeCheckCounter{}, Quota: []string{}, Blocking: []string{}, TimeErr: map[string]string{},
+		Media: []composeMediaCheck{}, MediaErrors: []string{}}
 	for _, p := range selectedPlatforms(f, accts) {
 		texts := f.texts(p)
 		for i, text := range texts {
@@ -595,7 +643,109 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 			res.Quota = append(res.Quota, tr.T("compose.quota", "Handle", a.Handle, "Platform", a.Platform.DisplayName(), "Count", n, "Limit", limit))
 		}
 	}
+	h.composeCheckMedia(ctx, tr, f, accts, res)
+	if next, ok := h.composeNextFree(ctx, f); ok {
+		res.NextFree = composePickAt(tr, tr.T("compose.pick.next", "Time", shortTime(tr.lang, next.In(loc), h.now().In(loc))), next, loc)
+		res.NextFree.Next = true
+	}
 	return res
+}
+
+// composeCheckMedia adds the media badges: each tray item checked on its
+// own for each selected platform, then the set's own problems (too many
+// items, mixed kinds, media required), which also block approval.
+func (h *Handler) composeCheckMedia(ctx context.Context, tr *translator, f *composeForm, accts map[int64]*snsos.Account, res *composeCheckResult) {
+	platforms := selectedPlatforms(f, accts)
+	if h.cfg.Media == nil || len(platforms) == 0 {
+		return
+	}
+	var refs []snsos.MediaRef
+	for _, id := range f.Media {
+		m, err := h.cfg.Media.Get(ctx, id)
+		if err != nil {
+			continue // gone from the library: the engine says so on save
+		}
+		refs = append(refs, *m)
+	}
+	for i := range refs {
+		mc := composeMediaCheck{ID: refs[i].ID, Badges: []composeBadge{}}
+		for _, p := range platforms {
+			b := composeBadge{Platform: p, OK: true, Text: tr.T("compose.media.badge_ok", "Platform", p.DisplayName())}
+			var reasons []string
+			for _, fe := range compose.CheckMedia(p, refs[i:i+1], compose.Options{}) {
+				reasons = append(reasons, fe.Message)
+			}
+			if len(reasons) > 0 {
+				b.OK = false
+				b.Text = tr.T("compose.media.badge_bad", "Platform", p.DisplayName(), "Reason", strings.Join(reasons, " "))
+				for _, r := range reasons {
+					res.Blocking = append(res.Blocking, tr.T("compose.media.blocking", "Number", i+1, "Reason", r))
+				}
+			}
+			mc.Badges = append(mc.Badges, b)
+		}
+		res.Media = append(res.Media, mc)
+	}
+	for _, p := range platforms {
+		for _, fe := range compose.CheckMedia(p, refs, compose.Options{}) {
+			if fe.Field == "media" {
+				res.MediaErrors = append(res.MediaErrors, fe.Message)
+				res.Blocking = append(res.Blocking, fe.Message)
+			}
+		}
+	}
+}
+
+// composeSlotGap is how far a free slot stays from the selected accounts'
+// other scheduled posts; composeSlotAhead how far ahead the search looks.
+const (
+	composeSlotStep  = 5 * time.Minute
+	composeSlotLead  = 10 * time.Minute
+	composeSlotGap   = 30 * time.Minute
+	composeSlotAhead = 14 * 24 * time.Hour
+)
+
+// composeNextFree returns the next 5-minute-aligned time at least 10
+// minutes ahead with no scheduled target of the form's accounts within 30
+// minutes, looking 14 days ahead. The window's targets are read once.
+func (h *Handler) composeNextFree(ctx context.Context, f *composeForm) (time.Time, bool) {
+	now := h.now()
+	start := now.Add(composeSlotLead)
+	if t := start.Truncate(composeSlotStep); t.Before(start) {
+		start = t.Add(composeSlotStep)
+	}
+	end := now.Add(composeSlotAhead)
+	var busy []time.Time
+	if len(f.Accounts) > 0 {
+		list, err := h.store.ListTargetsInRange(ctx, store.TargetRange{From: start.Add(-composeSlotGap), To: end.Add(composeSlotGap + time.Second),
+			States: []snsos.TargetState{snsos.StateApproved, snsos.StateScheduled, snsos.StatePublishing}})
+		if err != nil {
+			h.log.Warn("web: next free slot", "err", err)
+			return time.Time{}, false
+		}
+		for _, t := range list {
+			if slices.Contains(f.Accounts, t.AccountID) && (f.PostID == 0 || t.PostID != f.PostID) {
+				busy = append(busy, t.At)
+			}
+		}
+		slices.SortFunc(busy, func(a, b time.Time) int { return a.Compare(b) })
+	}
+	i := 0
+	for s := start; !s.After(end); s = s.Add(composeSlotStep) {
+		for i < len(busy) && busy[i].Before(s.Add(-composeSlotGap)) {
+			i++
+		}
+		if i == len(busy) || busy[i].After(s.Add(composeSlotGap)) {
+			return s, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// composePickAt is a quick pick of time at, its fields in zone loc.
+func composePickAt(tr *translator, label string, at time.Time, loc *time.Location) *composePick {
+	l := at.In(loc)
+	return &composePick{Label: label, At: at.UTC().Format(time.RFC3339), Date: l.Format("2006-01-02"), Time: l.Format("15:04")}
 }
 
 // fitUnits returns how many UTF-16 units of text fit in max code points
@@ -778,7 +928,26 @@ func (h *Handler) handleComposeSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		h.renderCompose(w, r, http.StatusOK, f, existing, fieldErrs)
 		return
-	case f.Do != "draft" && f.Do != "approve" && f.Do != "schedule":
+	case strings.HasPrefix(f.Do, "pick:"):
+		// A quick pick fills the date and time in the form's zone.
+		if at, err := time.Parse(time.RFC3339, strings.TrimPrefix(f.Do, "pick:")); err == nil {
+			_, loc, _ := parseComposeTime("", "", f.Zone, h.location())
+			l := at.In(loc)
+			f.Date, f.Time = l.Format("2006-01-02"), l.Format("15:04")
+		}
+		h.renderCompose(w, r, http.StatusOK, f, existing, fieldErrs)
+		return
+	case f.Do == "now":
+		// "Approve and post now" asks first; nothing is saved yet.
+		if len(f.Accounts) == 0 {
+			fieldErrs["accounts"] = tr.T("compose.err.no_account")
+			h.renderCompose(w, r, http.StatusUnprocessableEntity, f, existing, fieldErrs)
+			return
+		}
+		f.confirmNow = true
+		h.renderCompose(w, r, http.StatusOK, f, existing, fieldErrs)
+		return
+	case f.Do != "draft" && f.Do != "approve" && f.Do != "schedule" && f.Do != "now-confirmed":
 		http.Error(w, "unknown action", http.StatusBadRequest)
 		return
 	}
@@ -805,6 +974,11 @@ func (h *Handler) handleComposeSubmit(w http.ResponseWriter, r *http.Request) {
 	defer func() { composeTokens.finish(f.Token, dest) }()
 
 	at, _, terrs := parseComposeTime(f.Date, f.Time, f.Zone, h.location())
+	if f.Do == "now-confirmed" {
+		// Now, whatever the date and time fields say: the engine takes a
+		// time within its few seconds of slack as now.
+		at, terrs = h.now(), nil
+	}
 	for k, id := range terrs {
 		fieldErrs[k] = tr.T(id)
 	}
@@ -875,6 +1049,8 @@ func (h *Handler) handleComposeSubmit(w http.ResponseWriter, r *http.Request) {
 		dest = postHref(post.ID) + "/edit?flash=saved"
 	case "approve":
 		dest = postHref(post.ID) + "?flash=compose.approved"
+	case "now-confirmed":
+		dest = postHref(post.ID) + "?flash=compose.now"
 	default:
 		dest = postHref(post.ID) + "?flash=compose.scheduled"
 	}
@@ -992,6 +1168,7 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 	title := "compose.title"
 	if post != nil {
 		title = "compose.title.edit"
+		f.PostID = post.ID
 	}
 	d := &composeData{Action: "/compose", Token: f.Token, StorageKey: "new", FieldErrors: fieldErrs, Body: f.Body,
 		Date: f.Date, Time: f.Time, MediaAvailable: h.cfg.Media != nil}
@@ -1059,7 +1236,18 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 		line := composeCounter{Platform: string(c.Platform), Line: c.Line, State: c.State, Problems: c.Problems}
 		d.Counters = append(d.Counters, line)
 	}
-	d.Cost, d.Quota, d.Blocking = check.Cost, check.Quota, check.Blocking
+	d.Cost, d.Quota, d.Blocking, d.MediaErrors = check.Cost, check.Quota, check.Blocking, check.MediaErrors
+	d.HasTime = f.Date != "" || f.Time != ""
+	if f.confirmNow {
+		var names []string
+		for _, id := range f.Accounts {
+			if a := accts[id]; a != nil {
+				names = append(names, a.Platform.DisplayName()+" @"+a.Handle)
+			}
+		}
+		d.ConfirmNow = true
+		d.ConfirmText = tr.T("compose.now.confirm", "Targets", strings.Join(names, tr.T("compose.list_sep")))
+	}
 	// Time.
 	_, loc, _ := parseComposeTime("", "", f.Zone, h.location())
 	d.Zone = loc.String()
@@ -1102,7 +1290,13 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 					continue
 				}
 			}
-			d.Media = append(d.Media, composeMediaOf(m, i+1))
+			cm := composeMediaOf(m, i+1)
+			for _, mc := range check.Media {
+				if mc.ID == m.ID {
+					cm.Badges = mc.Badges
+				}
+			}
+			d.Media = append(d.Media, cm)
 		}
 		for _, m := range lib {
 			if !slices.Contains(f.Media, m.ID) {
@@ -1110,6 +1304,12 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 			}
 		}
 	}
+	// Quick picks: the next free slot, then the best hours from analytics
+	// (once there is enough history).
+	if check.NextFree != nil {
+		d.Picks = append(d.Picks, *check.NextFree)
+	}
+	d.Picks = append(d.Picks, h.composeBestHours(r, p, loc)...)
 	// Previews, one per selected platform.
 	for _, pl := range selected {
 		pv := composePreview{Key: string(pl), Platform: pl.DisplayName()}
@@ -1161,6 +1361,34 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 		d.Readonly = true
 	}
 	h.render(w, status, "compose", p)
+}
+
+// composeBestHours are up to three best-hour picks, computed as the
+// analytics page does.
+func (h *Handler) composeBestHours(r *http.Request, p *page, loc *time.Location) []composePick {
+	history, err := h.anLoad(r, 0, "")
+	if err != nil {
+		h.log.Warn("web: best hours", "err", err)
+		return nil
+	}
+	now := h.now()
+	b := h.anBestHours(r.Context(), p, history, now)
+	if !b.Enough {
+		return nil
+	}
+	var out []composePick
+	for _, s := range b.Top {
+		u, err := url.Parse(s.Compose)
+		if err != nil {
+			continue
+		}
+		at, err := time.ParseInLocation(calLocalInput, u.Query().Get("at"), h.location())
+		if err != nil || at.Before(now.Add(composeSlotStep)) {
+			continue
+		}
+		out = append(out, *composePickAt(p.translator, p.T("compose.pick.best", "Slot", s.Label), at, loc))
+	}
+	return out
 }
 
 // composeFieldID is the id of the control an error key belongs to.

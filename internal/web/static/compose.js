@@ -1,7 +1,8 @@
-// compose.js enhances the compose form: platform tabs, live counters from
-// the server (/compose/check), media uploads with progress, reordering, a
-// local copy of everything typed, and one submit at a time. The form works
-// without it.
+// compose.js enhances the compose form: platform tabs, live counters and
+// media badges from the server (/compose/check), media uploads with
+// progress, reordering, quick picks for the time, the "post now"
+// confirmation in place, keyboard shortcuts, a local copy of everything
+// typed, and one submit at a time. The form works without it.
 (function () {
   "use strict";
 
@@ -176,11 +177,42 @@
     var terr = res.time_errors || {};
     utc.textContent = terr.zone || terr.date || terr.time || res.utc || "";
     utc.classList.toggle("field-error", !!(terr.zone || terr.date || terr.time));
-    ["approve", "approve-schedule"].forEach(function (id) {
+    renderMedia(res);
+    renderNextFree(res.next_free);
+    ["approve", "approve-schedule", "approve-now"].forEach(function (id) {
       var b = document.getElementById(id);
       if (b) b.setAttribute("aria-disabled", res.blocking.length ? "true" : "false");
     });
     renderPreviews(res);
+  }
+  function badgeList(li) {
+    var ul = $("[data-badges]", li);
+    if (!ul) {
+      ul = document.createElement("ul");
+      ul.className = "badges";
+      ul.setAttribute("data-badges", "");
+      li.insertBefore(ul, $(".tray-actions", li));
+    }
+    return ul;
+  }
+  function renderMedia(res) {
+    var byId = {};
+    (res.media || []).forEach(function (m) { byId[String(m.id)] = m.badges; });
+    $$("#tray .tray-item[data-media]", form).forEach(function (li) {
+      var ul = badgeList(li);
+      ul.textContent = "";
+      (byId[li.getAttribute("data-media")] || []).forEach(function (b) {
+        var item = document.createElement("li");
+        item.className = "mbadge " + (b.ok ? "ok" : "bad");
+        item.textContent = b.text;
+        ul.appendChild(item);
+      });
+    });
+    var errs = document.getElementById("media-errors");
+    if (errs) {
+      setList(errs, res.media_errors || []);
+      errs.hidden = !(res.media_errors || []).length;
+    }
   }
   function textsFor(k) {
     var thread = $('[data-thread-toggle="' + k + '"]', form);
@@ -336,6 +368,7 @@
       var f = document.createElement("span"); f.className = "thumb file"; f.setAttribute("aria-hidden", "true"); f.textContent = "▶"; li.appendChild(f);
     }
     var name = document.createElement("span"); name.className = "fname"; name.textContent = m.filename || ("#" + m.id); li.appendChild(name);
+    var badges = document.createElement("ul"); badges.className = "badges"; badges.setAttribute("data-badges", ""); li.appendChild(badges);
     var actions = document.createElement("span"); actions.className = "tray-actions";
     [["left", "-1"], ["right", "1"], ["remove", null]].forEach(function (a) {
       var b = trayButton(msg(a[0]), name.textContent, function () {});
@@ -439,12 +472,107 @@
     $$('button[type="submit"]', form).forEach(function (b) { b.disabled = false; });
   });
 
-  // ---- Keyboard ----
+  // ---- Approve: schedule when a time is set, else post now (asking first) ----
+  var dateInput = document.getElementById("date"), timeInput = document.getElementById("time");
+  var nowButton = document.getElementById("approve-now"), scheduleButton = document.getElementById("approve-schedule");
+  var confirmBox = document.getElementById("confirm-now");
+  function hasTime() { return !!(dateInput.value || timeInput.value); }
+  function syncPrimary() {
+    var timed = hasTime();
+    if (nowButton) nowButton.hidden = timed;
+    if (scheduleButton) scheduleButton.classList.toggle("secondary", !timed);
+    if (timed && confirmBox) confirmBox.hidden = true;
+  }
+  function confirmText() {
+    var names = $$('input[name="account"]', form).filter(function (c) { return c.checked; }).map(function (c) {
+      var span = $("span", c.closest("label"));
+      return span ? span.textContent : "";
+    });
+    return msg("confirm").replace("{{.Targets}}", names.join(msg("sep")));
+  }
+  function openConfirm() {
+    if (!confirmBox) return;
+    if (!$('input[name="account"]:checked', form)) { form.requestSubmit(nowButton); return; } // the server says what is missing
+    document.getElementById("confirm-now-text").textContent = confirmText();
+    confirmBox.hidden = false;
+    document.getElementById("confirm-now-yes").focus();
+  }
+  if (nowButton) nowButton.addEventListener("click", function (ev) { ev.preventDefault(); openConfirm(); });
+  var confirmNo = document.getElementById("confirm-now-no");
+  if (confirmNo) confirmNo.addEventListener("click", function (ev) {
+    ev.preventDefault();
+    confirmBox.hidden = true;
+    if (nowButton && !nowButton.hidden) nowButton.focus();
+  });
+  [dateInput, timeInput].forEach(function (el) {
+    el.addEventListener("input", syncPrimary);
+    el.addEventListener("change", syncPrimary);
+  });
+  form.addEventListener("change", function (ev) {
+    if (ev.target.name === "account" && confirmBox && !confirmBox.hidden) {
+      document.getElementById("confirm-now-text").textContent = confirmText();
+    }
+  });
+  syncPrimary();
+
+  // ---- Quick picks: fill the date and time in the chosen zone ----
+  function zoneParts(iso, zone) {
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-CA", {
+        timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+      }).formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+      return { date: parts.year + "-" + parts.month + "-" + parts.day, time: parts.hour + ":" + parts.minute };
+    } catch (e) { return null; }
+  }
+  function wirePick(b) {
+    b.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      var at = zoneParts(b.getAttribute("data-quick"), form.elements.zone.value) ||
+        { date: b.getAttribute("data-date"), time: b.getAttribute("data-time") };
+      dateInput.value = at.date;
+      timeInput.value = at.time;
+      syncPrimary();
+      changed();
+      timeInput.focus();
+    });
+  }
+  $$("button[data-quick]", form).forEach(wirePick);
+  function renderNextFree(nf) {
+    var li = document.getElementById("pick-next"), picks = document.getElementById("picks");
+    if (!picks) return;
+    if (!nf) { if (li) li.hidden = true; picks.hidden = !$("li:not([hidden])", picks); return; }
+    if (!li) {
+      li = document.createElement("li");
+      li.id = "pick-next";
+      var nb = document.createElement("button");
+      nb.type = "submit"; nb.name = "do"; nb.className = "chip-pick";
+      li.appendChild(nb);
+      wirePick(nb);
+      var list = $(".picks-list", picks);
+      list.insertBefore(li, list.firstChild);
+    }
+    var b = $("button", li);
+    b.value = "pick:" + nf.at;
+    b.setAttribute("data-quick", nf.at);
+    b.setAttribute("data-date", nf.date);
+    b.setAttribute("data-time", nf.time);
+    b.textContent = nf.label;
+    li.hidden = false;
+    picks.hidden = false;
+  }
+
+  // ---- Keyboard (never while an IME is composing) ----
   document.addEventListener("keydown", function (ev) {
     if (ev.isComposing || ev.keyCode === 229) return;
-    if ((ev.ctrlKey || ev.metaKey) && (ev.key === "s" || ev.key === "S")) {
+    if (!(ev.ctrlKey || ev.metaKey) || ev.altKey) return;
+    if ((ev.key === "s" || ev.key === "S") && !ev.shiftKey) {
       ev.preventDefault();
       form.requestSubmit(document.getElementById("save-draft"));
+    } else if (ev.key === "Enter" && !ev.shiftKey) {
+      ev.preventDefault();
+      if (hasTime()) form.requestSubmit(scheduleButton);
+      else openConfirm();
     }
   });
 
