@@ -504,10 +504,10 @@
     confirmBox.hidden = true;
     if (nowButton && !nowButton.hidden) nowButton.focus();
   });
-  [dateInput, timeInput].forEach(function (el) {
-    el.addEventListener("input", syncPrimary);
-    el.addEventListener("change", syncPrimary);
-  });
+  // Any input re-decides (a script or the browser may fill the fields
+  // without an event of their own).
+  form.addEventListener("input", syncPrimary);
+  form.addEventListener("change", syncPrimary);
   form.addEventListener("change", function (ev) {
     if (ev.target.name === "account" && confirmBox && !confirmBox.hidden) {
       document.getElementById("confirm-now-text").textContent = confirmText();
