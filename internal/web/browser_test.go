@@ -40,41 +40,7 @@ func TestBrowserSignin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A picture for the account, a post published yesterday with its +24h
-	// numbers, and one that failed: every block of the dashboard shows.
-	if err := e.store.PutAccountAvatar(bg, &store.Avatar{AccountID: a.ID, ContentType: "image/png", Data: testPNGSized(t, 48)}); err != nil {
-		t.Fatal(err)
-	}
-	for i, body := range []string{"Harbour lights at dusk — the new season's first evening walk", "Spring timetable: ferries every 20 minutes from April"} {
-		when := time.Now().Add(-time.Duration(26+i) * time.Hour).Truncate(time.Minute)
-		p := &snsos.Post{Body: body, ScheduledAt: when, Targets: []*snsos.Target{{AccountID: a.ID, Platform: snsos.PlatformX, State: snsos.StateScheduled, ScheduledAt: when}}}
-		if err := e.store.CreatePost(bg, p, nil); err != nil {
-			t.Fatal(err)
-		}
-		steps := [][2]snsos.TargetState{{snsos.StateScheduled, snsos.StatePublishing}, {snsos.StatePublishing, snsos.StatePublished}}
-		if i == 1 {
-			steps[1][1] = snsos.StateFailed
-		}
-		for _, st := range steps {
-			if _, err := e.store.TransitionTarget(bg, snsos.TargetTransition{TargetID: p.Targets[0].ID, From: st[0], To: st[1],
-				Mutate: func(tg *snsos.Target) {
-					if st[1] == snsos.StatePublished {
-						tg.PublishedAt, tg.RemoteID, tg.RemoteURL = when, "1861", "https://x.com/snsos_demo/status/1861"
-					} else if st[1] == snsos.StateFailed {
-						tg.Error = "X refused the post: duplicate content"
-					}
-				}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if i == 0 {
-			m := &snsos.MetricSnapshot{TargetID: p.Targets[0].ID, Checkpoint: snsos.Checkpoint24h, FetchedAt: when.Add(24 * time.Hour), Status: snsos.SnapshotOK,
-				Values: map[string]int64{snsos.MetricViews: 12840, snsos.MetricLikes: 342, snsos.MetricComments: 18, snsos.MetricShares: 27}}
-			if err := e.store.PutSnapshot(bg, m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	seedDashboard(t, e, a)
 	b := browsertest.New(t, e.srv.URL, 90*time.Second)
 
 	// The dashboard sends a stranger to sign in.
@@ -176,5 +142,45 @@ func TestBrowserSignin(t *testing.T) {
 	}
 	if !requested(b, "/static/style.") {
 		t.Errorf("the stylesheet was never requested: %v", b.Requests())
+	}
+}
+
+// seedDashboard gives account a a picture, a post published yesterday with
+// its +24h numbers and one that failed, so every block of the dashboard
+// shows.
+func seedDashboard(t *testing.T, e *testEnv, a *snsos.Account) {
+	t.Helper()
+	if err := e.store.PutAccountAvatar(context.Background(), &store.Avatar{AccountID: a.ID, ContentType: "image/png", Data: testPNGSized(t, 48)}); err != nil {
+		t.Fatal(err)
+	}
+	for i, body := range []string{"Harbour lights at dusk — the new season's first evening walk", "Spring timetable: ferries every 20 minutes from April"} {
+		when := time.Now().Add(-time.Duration(26+i) * time.Hour).Truncate(time.Minute)
+		p := &snsos.Post{Body: body, ScheduledAt: when, Targets: []*snsos.Target{{AccountID: a.ID, Platform: snsos.PlatformX, State: snsos.StateScheduled, ScheduledAt: when}}}
+		if err := e.store.CreatePost(context.Background(), p, nil); err != nil {
+			t.Fatal(err)
+		}
+		steps := [][2]snsos.TargetState{{snsos.StateScheduled, snsos.StatePublishing}, {snsos.StatePublishing, snsos.StatePublished}}
+		if i == 1 {
+			steps[1][1] = snsos.StateFailed
+		}
+		for _, st := range steps {
+			if _, err := e.store.TransitionTarget(context.Background(), snsos.TargetTransition{TargetID: p.Targets[0].ID, From: st[0], To: st[1],
+				Mutate: func(tg *snsos.Target) {
+					if st[1] == snsos.StatePublished {
+						tg.PublishedAt, tg.RemoteID, tg.RemoteURL = when, "1861", "https://x.com/snsos_demo/status/1861"
+					} else if st[1] == snsos.StateFailed {
+						tg.Error = "X refused the post: duplicate content"
+					}
+				}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i == 0 {
+			m := &snsos.MetricSnapshot{TargetID: p.Targets[0].ID, Checkpoint: snsos.Checkpoint24h, FetchedAt: when.Add(24 * time.Hour), Status: snsos.SnapshotOK,
+				Values: map[string]int64{snsos.MetricViews: 12840, snsos.MetricLikes: 342, snsos.MetricComments: 18, snsos.MetricShares: 27}}
+			if err := e.store.PutSnapshot(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/browsertest"
-	"github.com/sns-os/snsos/internal/store"
 )
 
 // systemScheme makes the browser report the system's light or dark
@@ -64,9 +63,6 @@ func TestBrowserTheme(t *testing.T) {
 	if err := e.store.UpsertAccount(bg, a); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.store.PutAccountAvatar(bg, &store.Avatar{AccountID: a.ID, ContentType: "image/png", Data: testPNGSized(t, 48)}); err != nil {
-		t.Fatal(err)
-	}
 	// A scheduled post, a published one with numbers and a failed one: the
 	// dashboard shows every block and several state badges.
 	at := time.Now().Add(3 * time.Hour).Truncate(time.Minute)
@@ -75,36 +71,7 @@ func TestBrowserTheme(t *testing.T) {
 	if err := e.store.CreatePost(bg, p, nil); err != nil {
 		t.Fatal(err)
 	}
-	for i, body := range []string{"Harbour lights at dusk — the new season's first evening walk", "Spring timetable: ferries every 20 minutes from April"} {
-		when := time.Now().Add(-time.Duration(26+i) * time.Hour).Truncate(time.Minute)
-		p := &snsos.Post{Body: body, ScheduledAt: when, Targets: []*snsos.Target{{AccountID: a.ID, Platform: snsos.PlatformX, State: snsos.StateScheduled, ScheduledAt: when}}}
-		if err := e.store.CreatePost(bg, p, nil); err != nil {
-			t.Fatal(err)
-		}
-		last := snsos.StatePublished
-		if i == 1 {
-			last = snsos.StateFailed
-		}
-		for _, st := range [][2]snsos.TargetState{{snsos.StateScheduled, snsos.StatePublishing}, {snsos.StatePublishing, last}} {
-			if _, err := e.store.TransitionTarget(bg, snsos.TargetTransition{TargetID: p.Targets[0].ID, From: st[0], To: st[1],
-				Mutate: func(tg *snsos.Target) {
-					if st[1] == snsos.StatePublished {
-						tg.PublishedAt, tg.RemoteID, tg.RemoteURL = when, "1861", "https://x.com/snsos_demo/status/1861"
-					} else if st[1] == snsos.StateFailed {
-						tg.Error = "X refused the post: duplicate content"
-					}
-				}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if i == 0 {
-			m := &snsos.MetricSnapshot{TargetID: p.Targets[0].ID, Checkpoint: snsos.Checkpoint24h, FetchedAt: when.Add(24 * time.Hour), Status: snsos.SnapshotOK,
-				Values: map[string]int64{snsos.MetricViews: 12840, snsos.MetricLikes: 342, snsos.MetricComments: 18, snsos.MetricShares: 27}}
-			if err := e.store.PutSnapshot(bg, m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	seedDashboard(t, e, a)
 
 	b := browsertest.New(t, e.srv.URL, 90*time.Second)
 	b.Step("sign in", chromedp.EmulateViewport(1024, 768), systemScheme("light"), chromedp.Navigate(e.srv.URL+"/signin?next=%2Fsettings"),
