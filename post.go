@@ -1,6 +1,9 @@
 package snsos
 
 import (
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -25,16 +28,23 @@ const (
 // Post is something the operator wants said, once, on one or more accounts.
 // Each account it goes to is a Target.
 type Post struct {
-	ID          int64      `json:"id"`
-	Status      PostStatus `json:"status"`
-	Body        string     `json:"body"`
-	MediaIDs    []int64    `json:"media_ids"`
-	ScheduledAt time.Time  `json:"scheduled_at,omitzero"`
-	ApprovedAt  time.Time  `json:"approved_at,omitzero"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	Targets     []*Target  `json:"targets"`
+	ID       int64      `json:"id"`
+	Status   PostStatus `json:"status"`
+	Body     string     `json:"body"`
+	MediaIDs []int64    `json:"media_ids"`
+	// MediaAlt is the alt text (a description for screen readers) of
+	// media items, by media id; items without one are absent.
+	MediaAlt    map[int64]string `json:"media_alt,omitempty"`
+	ScheduledAt time.Time        `json:"scheduled_at,omitzero"`
+	ApprovedAt  time.Time        `json:"approved_at,omitzero"`
+	CreatedAt   time.Time        `json:"created_at"`
+	UpdatedAt   time.Time        `json:"updated_at"`
+	Targets     []*Target        `json:"targets"`
 }
+
+// MaxAltTextBytes bounds one media item's alt text before any platform
+// rule applies (X takes 1,000 characters).
+const MaxAltTextBytes = 8 << 10
 
 // MaxBodyBytes bounds a post body (and a target override) before any
 // platform rule applies; no platform accepts more.
@@ -55,6 +65,15 @@ func (p *Post) Validate() error {
 		}
 		if !hasOverride {
 			v.Add("body", "required", "write something or attach media")
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(p.MediaAlt)) {
+		field := "media_alt[" + strconv.FormatInt(id, 10) + "]"
+		switch {
+		case !slices.Contains(p.MediaIDs, id):
+			v.Add(field, "attached", "media %d is not attached to the post; alt text describes an attached item", id)
+		case len(p.MediaAlt[id]) > MaxAltTextBytes:
+			v.Add(field, "max_bytes", "the alt text is longer than %d bytes", MaxAltTextBytes)
 		}
 	}
 	seen := map[int64]bool{}
@@ -80,3 +99,6 @@ func (p *Post) TextFor(t *Target) string {
 	}
 	return p.Body
 }
+
+// AltFor returns the alt text of media item id ("" if none).
+func (p *Post) AltFor(id int64) string { return p.MediaAlt[id] }

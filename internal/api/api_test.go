@@ -14,6 +14,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -625,6 +626,7 @@ func TestRoutes(t *testing.T) {
 		post := e.createPost(t, map[string]any{
 			"body":      "Merry Christmas",
 			"media_ids": []int64{mediaID},
+			"media_alt": map[string]string{fmt.Sprint(mediaID): "A tree with lights", "999": ""},
 			"targets": []map[string]any{
 				{"account_id": e.accounts[snsos.PlatformX].ID},
 				{"account_id": e.accounts[snsos.PlatformTikTok].ID, "body": "Merry Christmas on TikTok", "options": map[string]any{"privacy_level": "SELF_ONLY"}},
@@ -668,6 +670,25 @@ func TestRoutes(t *testing.T) {
 			t.Fatalf("tiktok target = %v", ts[1])
 		}
 		postID := idOf(post)
+		wantAlt := map[string]any{fmt.Sprint(mediaID): "A tree with lights"}
+		if alt, _ := post["media_alt"].(map[string]any); !reflect.DeepEqual(alt, wantAlt) {
+			t.Fatalf("media_alt = %v, want %v", post["media_alt"], wantAlt)
+		}
+		r = e.get(t, fmt.Sprintf("/api/v1/posts/%d", postID))
+		wantStatus(t, r, http.StatusOK)
+		if alt, _ := r.JSON(t)["media_alt"].(map[string]any); !reflect.DeepEqual(alt, wantAlt) {
+			t.Fatalf("GET media_alt = %s", r.Body)
+		}
+		// Alt text for an item the post lacks (platform rules such as X's
+		// 1,000 characters are the engine's, tested in internal/publish).
+		for _, alt := range []map[string]string{{"999": "not attached"}} {
+			r = e.post(t, "/api/v1/posts", map[string]any{"body": "alt", "media_ids": []int64{mediaID}, "media_alt": alt,
+				"targets": []map[string]any{{"account_id": e.accounts[snsos.PlatformX].ID}}})
+			wantStatus(t, r, http.StatusBadRequest)
+			if !strings.Contains(string(r.Body), "media_alt[") {
+				t.Fatalf("refused alt text: %s", r.Body)
+			}
+		}
 
 		// Draft → approve → schedule → cancel.
 		d := e.draft(t, snsos.PlatformThreads)

@@ -228,11 +228,13 @@ type targetInput struct {
 }
 
 type createPostRequest struct {
-	Body        string        `json:"body"`
-	MediaIDs    []int64       `json:"media_ids"`
-	Targets     []targetInput `json:"targets"`
-	ScheduledAt string        `json:"scheduled_at"`
-	Approve     bool          `json:"approve"`
+	Body     string  `json:"body"`
+	MediaIDs []int64 `json:"media_ids"`
+	// MediaAlt is the alt text of media items by media id ("12": "…").
+	MediaAlt    map[int64]string `json:"media_alt"`
+	Targets     []targetInput    `json:"targets"`
+	ScheduledAt string           `json:"scheduled_at"`
+	Approve     bool             `json:"approve"`
 }
 
 func (a *API) handleCreatePost(w http.ResponseWriter, r *http.Request) {
@@ -242,6 +244,15 @@ func (a *API) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &snsos.Post{Body: req.Body, MediaIDs: req.MediaIDs}
+	for id, text := range req.MediaAlt {
+		if strings.TrimSpace(text) == "" {
+			continue // an empty description is no description
+		}
+		if p.MediaAlt == nil {
+			p.MediaAlt = map[int64]string{}
+		}
+		p.MediaAlt[id] = text
+	}
 	if req.ScheduledAt != "" {
 		at, err := parseTime("scheduled_at", req.ScheduledAt)
 		if err != nil {

@@ -44,15 +44,18 @@ type mediaJSON struct {
 }
 
 type postJSON struct {
-	ID          int64        `json:"id"`
-	Status      string       `json:"status"`
-	Body        string       `json:"body"`
-	MediaIDs    []int64      `json:"media_ids"`
-	ScheduledAt time.Time    `json:"scheduled_at,omitzero"`
-	ApprovedAt  time.Time    `json:"approved_at,omitzero"`
-	CreatedAt   time.Time    `json:"created_at,omitzero"`
-	UpdatedAt   time.Time    `json:"updated_at,omitzero"`
-	Targets     []targetJSON `json:"targets"`
+	ID       int64   `json:"id"`
+	Status   string  `json:"status"`
+	Body     string  `json:"body"`
+	MediaIDs []int64 `json:"media_ids"`
+	// MediaAlt is the alt text of media items by media id; omitted when
+	// no item has one.
+	MediaAlt    map[int64]string `json:"media_alt,omitempty"`
+	ScheduledAt time.Time        `json:"scheduled_at,omitzero"`
+	ApprovedAt  time.Time        `json:"approved_at,omitzero"`
+	CreatedAt   time.Time        `json:"created_at,omitzero"`
+	UpdatedAt   time.Time        `json:"updated_at,omitzero"`
+	Targets     []targetJSON     `json:"targets"`
 }
 
 type targetJSON struct {
@@ -172,7 +175,7 @@ func (a *API) targetView(t *snsos.Target, attempts []*snsos.Attempt, withAttempt
 
 func (a *API) postView(p *snsos.Post, attempts map[int64][]*snsos.Attempt, withAttempts bool) postJSON {
 	v := postJSON{
-		ID: p.ID, Status: string(p.Status), Body: p.Body, MediaIDs: p.MediaIDs,
+		ID: p.ID, Status: string(p.Status), Body: p.Body, MediaIDs: p.MediaIDs, MediaAlt: p.MediaAlt,
 		ScheduledAt: a.at(p.ScheduledAt), ApprovedAt: a.at(p.ApprovedAt),
 		CreatedAt: a.at(p.CreatedAt), UpdatedAt: a.at(p.UpdatedAt),
 		Targets: make([]targetJSON, 0, len(p.Targets)),

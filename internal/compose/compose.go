@@ -119,6 +119,8 @@ const (
 	RuleMediaDimensions = "media_dimensions"
 	RuleMediaAspect     = "media_aspect_ratio"
 	RuleMediaFrameRate  = "media_frame_rate"
+	RuleAltTextLength   = "alt_text_length"
+	RuleAltTextKind     = "alt_text_media_kind"
 )
 
 // Check checks text against platform p's text rules and returns the

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	snsos "github.com/sns-os/snsos"
 )
@@ -28,6 +29,11 @@ type MediaRules struct {
 	Mixed bool `json:"mixed"`
 	// GIFAlone reports that an animated GIF must be a post's only media (X).
 	GIFAlone bool `json:"gif_alone,omitempty"`
+
+	// AltTextMax is the most characters (code points) of one item's alt
+	// text; 0 means sns-os sends no alt text to the platform. Alt text
+	// applies to images and GIFs, never to videos.
+	AltTextMax int `json:"alt_text_max,omitempty"`
 
 	Image FileRules `json:"image"`
 	// GIF, when set, replaces Image for image/gif files (X).
@@ -84,8 +90,11 @@ func mediaRules(p snsos.Platform, opts Options) MediaRules {
 		gif := FileRules{MIMETypes: []string{"image/gif"}, MaxBytes: 15 * mib}
 		return MediaRules{
 			Platform: p, MaxItems: 4, MaxVideos: 1, GIFAlone: true,
-			Image: FileRules{MIMETypes: []string{"image/jpeg", "image/png", "image/gif", "image/webp"}, MaxBytes: 5 * mib},
-			GIF:   &gif,
+			// docs.x.com "Create Media metadata": alt_text.text, at most
+			// 1,000 characters, images and GIFs only.
+			AltTextMax: XMaxAltText,
+			Image:      FileRules{MIMETypes: []string{"image/jpeg", "image/png", "image/gif", "image/webp"}, MaxBytes: 5 * mib},
+			GIF:        &gif,
 			Video: FileRules{
 				MIMETypes: []string{"video/mp4", "video/quicktime"}, MaxBytes: 512 * mib,
 				MinWidth: 32, MinHeight: 32, MaxWidth: 1280, MaxHeight: 1024, AnyOrientation: true,
@@ -155,6 +164,46 @@ func mediaRules(p snsos.Platform, opts Options) MediaRules {
 		}
 	}
 	return MediaRules{Platform: p}
+}
+
+// XMaxAltText is the most characters of one image's alt text on X.
+const XMaxAltText = 1000
+
+// CheckAltText checks the alt texts of a post's media (by media id) against
+// platform p's rules: at most AltTextMax code points, and only on images and
+// GIFs. Field is "media_alt[<media id>]". A platform that takes no alt text
+// from sns-os (AltTextMax 0) has no rules here.
+func CheckAltText(p snsos.Platform, media []snsos.MediaRef, alt map[int64]string) []snsos.FieldError {
+	var v snsos.ValidationErrors
+	rules := mediaRules(p, Options{})
+	if rules.AltTextMax == 0 {
+		return v
+	}
+	name := p.DisplayName()
+	for i := range media {
+		m := &media[i]
+		text := alt[m.ID]
+		if text == "" {
+			continue
+		}
+		field := fmt.Sprintf("media_alt[%d]", m.ID)
+		if !m.IsImage() {
+			v.Add(field, RuleAltTextKind, "%s takes alt text for images and GIFs only; remove it from %s.", name, mediaLabel(m))
+			continue
+		}
+		if n := utf8.RuneCountInString(text); n > rules.AltTextMax {
+			v.Add(field, RuleAltTextLength, "%s alt text can be at most %d characters; the one of %s has %d.", name, rules.AltTextMax, mediaLabel(m), n)
+		}
+	}
+	return v
+}
+
+// mediaLabel names a media item in a message: its file name, else its id.
+func mediaLabel(m *snsos.MediaRef) string {
+	if m.Filename != "" {
+		return m.Filename
+	}
+	return fmt.Sprintf("media %d", m.ID)
 }
 
 // CheckMedia checks a post's media, in posting order, against platform p's

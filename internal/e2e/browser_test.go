@@ -121,6 +121,9 @@ func TestBrowserOperatorJourney(t *testing.T) {
 	b.Step("compose", chromedp.Navigate(d.base+"/compose"), chromedp.WaitVisible(chromedp.ID("compose")))
 	b.Step("upload", chromedp.SetUploadFiles(chromedp.ID("files"), []string{imgPath}),
 		chromedp.WaitVisible(chromedp.CSS(`#tray .tray-item[data-media] img.thumb`)))
+	// Describe the image; the description survives the refusal below.
+	const altText = "Harbour lights reflected in dark water at dusk"
+	b.Step("alt text", chromedp.SendKeys(chromedp.CSS(`#tray .tray-item[data-media] textarea[data-alt]`), altText))
 	b.Step("too long", chromedp.Click(chromedp.ID("body")), chromedp.SendKeys(chromedp.ID("body"), strings.Repeat("Harbour lights. ", 20)),
 		chromedp.WaitVisible(chromedp.CSS(`#counters .counter.c-over`)))
 	b.ClickAndLoad("submit anyway", "#approve-schedule", "#error-summary")
@@ -129,6 +132,9 @@ func TestBrowserOperatorJourney(t *testing.T) {
 	}
 	if v := browsertest.Eval[string](b, `document.getElementById("body").value`); !strings.HasPrefix(v, "Harbour lights.") {
 		t.Fatalf("the text was lost after the error: %q", v)
+	}
+	if v := browsertest.Eval[string](b, `document.querySelector("#tray textarea[data-alt]").value`); v != altText {
+		t.Fatalf("the alt text was lost after the error: %q", v)
 	}
 	const text = "Harbour lights at dusk, from sns-os"
 	browsertest.Eval[bool](b, `(document.getElementById("body").value = "", true)`)
@@ -142,6 +148,10 @@ func TestBrowserOperatorJourney(t *testing.T) {
 	}
 	at := time.Now().Add(8 * time.Second).In(loc)
 	browsertest.Eval[bool](b, `(document.getElementById("date").value = "`+at.Format("2006-01-02")+`", document.getElementById("time").value = "`+at.Format("15:04:05")+`", true)`)
+	// Typing fires input events, which make "Approve and schedule" the
+	// primary action; set by script, the fields must say so themselves,
+	// or the buttons move under the click.
+	browsertest.Eval[bool](b, `(document.getElementById("time").dispatchEvent(new Event("input", {bubbles: true})), true)`)
 	b.ClickAndLoad("approve and schedule", "#approve-schedule", "#targets-h, #error-summary")
 	postPath := b.Location()
 	if postPath == "/compose" {
@@ -165,12 +175,18 @@ func TestBrowserOperatorJourney(t *testing.T) {
 		Items []struct {
 			Text       string `json:"text"`
 			MediaCount int    `json:"media_count"`
+			Media      []struct {
+				AltText string `json:"alt_text"`
+			} `json:"media"`
 		} `json:"items"`
 	}
 	err = json.NewDecoder(resp.Body).Decode(&onX)
 	resp.Body.Close()
 	if err != nil || len(onX.Items) != 1 || onX.Items[0].Text != text || onX.Items[0].MediaCount != 1 {
 		t.Fatalf("the simulator holds %+v (%v), want the post once with its image", onX.Items, err)
+	}
+	if m := onX.Items[0].Media; len(m) != 1 || m[0].AltText != altText {
+		t.Fatalf("the image on X has alt text %+v, want %q", m, altText)
 	}
 
 	// After the accelerated +1h, +24h and +7d checkpoints, analytics has

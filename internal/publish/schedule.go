@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,13 +81,23 @@ func (e *Engine) validatePost(ctx context.Context, p *snsos.Post, approve bool) 
 	if err != nil {
 		return false, err
 	}
+	platforms := map[snsos.Platform]bool{}
 	for i, t := range p.Targets {
-		if err := e.checkTarget(ctx, p, t, i, media, &v); err != nil {
+		if err := e.checkTarget(ctx, p, t, i, media, platforms, &v); err != nil {
 			return false, err
 		}
 		if schedule {
 			if err := e.checkQuota(ctx, t, p.ScheduledAt, i, &v); err != nil {
 				return false, err
+			}
+		}
+	}
+	// Alt texts belong to the post, not to a target: each broken rule is
+	// reported once, on media_alt[<id>], by the first platform that has it.
+	for _, pl := range slices.Sorted(maps.Keys(platforms)) {
+		for _, fe := range compose.CheckAltText(pl, media, p.MediaAlt) {
+			if !slices.ContainsFunc(v, func(o snsos.FieldError) bool { return o.Field == fe.Field }) {
+				v = append(v, fe)
 			}
 		}
 	}
@@ -131,7 +142,8 @@ func (e *Engine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) er
 		return err
 	}
 	now := e.now()
-	postChanged := p.Body != cur.Body || !slices.Equal(p.MediaIDs, cur.MediaIDs) || !p.ScheduledAt.Equal(cur.ScheduledAt)
+	postChanged := p.Body != cur.Body || !slices.Equal(p.MediaIDs, cur.MediaIDs) || !maps.Equal(p.MediaAlt, cur.MediaAlt) ||
+		!p.ScheduledAt.Equal(cur.ScheduledAt)
 	anyApproved := false
 	var toSchedule []*snsos.Target
 	for _, t := range p.Targets {
@@ -201,8 +213,8 @@ func (e *Engine) loadMedia(ctx context.Context, ids []int64, v *snsos.Validation
 }
 
 // checkTarget checks one target: its account and its platform's text and
-// media rules.
-func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target, i int, media []snsos.MediaRef, v *snsos.ValidationErrors) error {
+// media rules. It records the target's platform in platforms.
+func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target, i int, media []snsos.MediaRef, platforms map[snsos.Platform]bool, v *snsos.ValidationErrors) error {
 	field := "targets[" + strconv.Itoa(i) + "]"
 	a, err := e.cfg.Store.FindAccountByID(ctx, t.AccountID)
 	if snsos.IsCode(err, snsos.ENOTFOUND) {
@@ -212,6 +224,7 @@ func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target
 	if err != nil {
 		return err
 	}
+	platforms[a.Platform] = true
 	if a.Status != snsos.AccountConnected {
 		v.Add(field+".account_id", "connected", "the %s account @%s needs to be connected again before it can post", a.Platform.DisplayName(), a.Handle)
 	}

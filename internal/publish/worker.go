@@ -247,6 +247,7 @@ func (e *Engine) request(ctx context.Context, p *snsos.Post, t *snsos.Target) (*
 					}
 					return nil, err
 				}
+				m.AltText = p.MediaAlt[id] // the client sends it where the platform takes it
 				req.Parts[0].Media = append(req.Parts[0].Media, m)
 			}
 		}

@@ -24,13 +24,8 @@ func (s *Store) CreatePost(ctx context.Context, p *snsos.Post, hook TxHook) erro
 			return mapErr(err)
 		}
 		p.CreatedAt, p.UpdatedAt = now, now
-		for i, mid := range p.MediaIDs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO post_media (post_id, position, media_id) VALUES ($1, $2, $3)`, p.ID, i, mid); err != nil {
-				if err = mapErr(err); snsos.IsCode(err, snsos.ECONFLICT) {
-					return snsos.Errorf(snsos.EINVALID, "media %d does not exist", mid)
-				}
-				return err
-			}
+		if err := insertPostMedia(ctx, tx, p); err != nil {
+			return err
 		}
 		for _, t := range p.Targets {
 			if err := s.insertTarget(ctx, tx, p, t, now); err != nil {
@@ -45,6 +40,20 @@ func (s *Store) CreatePost(ctx context.Context, p *snsos.Post, hook TxHook) erro
 		}
 		return nil
 	})
+}
+
+// insertPostMedia writes the post's media in order with their alt texts.
+func insertPostMedia(ctx context.Context, tx *sql.Tx, p *snsos.Post) error {
+	for i, mid := range p.MediaIDs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO post_media (post_id, position, media_id, alt_text) VALUES ($1, $2, $3, $4)`,
+			p.ID, i, mid, p.MediaAlt[mid]); err != nil {
+			if err = mapErr(err); snsos.IsCode(err, snsos.ECONFLICT) {
+				return snsos.Errorf(snsos.EINVALID, "media %d does not exist", mid)
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, p *snsos.Post, t *snsos.Target, now time.Time) error {
@@ -182,24 +191,34 @@ func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]*snsos.Post, err
 	return posts, s.loadPostParts(ctx, posts)
 }
 
-// loadPostParts fills media ids, targets, metrics and the derived status.
+// loadPostParts fills media ids and alt texts, targets, metrics and the derived status.
 // It reads each post separately; lists are bounded by PostFilter.Limit.
 func (s *Store) loadPostParts(ctx context.Context, posts []*snsos.Post) error {
 	for _, p := range posts {
-		p.MediaIDs = []int64{}
-		rows, err := s.db.QueryContext(ctx, `SELECT media_id FROM post_media WHERE post_id = $1 ORDER BY position`, p.ID)
+		p.MediaIDs, p.MediaAlt = []int64{}, nil
+		rows, err := s.db.QueryContext(ctx, `SELECT media_id, alt_text FROM post_media WHERE post_id = $1 ORDER BY position`, p.ID)
 		if err != nil {
 			return mapErr(err)
 		}
 		for rows.Next() {
 			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var alt string
+			if err := rows.Scan(&id, &alt); err != nil {
 				rows.Close()
 				return mapErr(err)
 			}
 			p.MediaIDs = append(p.MediaIDs, id)
+			if alt != "" {
+				if p.MediaAlt == nil {
+					p.MediaAlt = map[int64]string{}
+				}
+				p.MediaAlt[id] = alt
+			}
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return mapErr(err)
+		}
 		if p.Targets, err = s.listTargets(ctx, `post_id = $1`, p.ID); err != nil {
 			return err
 		}

@@ -24,7 +24,8 @@ func editable(s snsos.TargetState) bool {
 }
 
 // UpdatePost saves an edited post in one transaction with an audit row: its
-// body, scheduled and approval times, media (in order) and targets. p.Targets
+// body, scheduled and approval times, media (in order, with their alt
+// texts) and targets. p.Targets
 // is the whole new list: a target with an ID is updated (body, options,
 // state, scheduled time), one without is added, and a stored target the list
 // lacks is deleted.
@@ -67,13 +68,8 @@ func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]
 		if _, err := tx.ExecContext(ctx, `DELETE FROM post_media WHERE post_id = $1`, p.ID); err != nil {
 			return mapErr(err)
 		}
-		for i, mid := range p.MediaIDs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO post_media (post_id, position, media_id) VALUES ($1, $2, $3)`, p.ID, i, mid); err != nil {
-				if err = mapErr(err); snsos.IsCode(err, snsos.ECONFLICT) {
-					return snsos.Errorf(snsos.EINVALID, "media %d does not exist", mid)
-				}
-				return err
-			}
+		if err := insertPostMedia(ctx, tx, p); err != nil {
+			return err
 		}
 		kept := map[int64]bool{}
 		added := 0

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -85,9 +86,11 @@ type composeForm struct {
 	Body     string
 	Tabs     map[snsos.Platform]*composeTabInput
 	Media    []int64
-	Date     string
-	Time     string
-	Zone     string
+	// Alt is the alt text typed for media items (form fields alt_<id>).
+	Alt  map[int64]string
+	Date string
+	Time string
+	Zone string
 	// PostID is the post being edited (the edit form's "post" field): its
 	// own targets don't make a slot busy.
 	PostID int64
@@ -143,6 +146,14 @@ func composeFormFrom(v url.Values) *composeForm {
 		Media: parseIDs(v["media"]), Date: strings.TrimSpace(v.Get("date")), Time: strings.TrimSpace(v.Get("time")),
 		Zone: strings.TrimSpace(v.Get("zone"))}
 	f.PostID, _ = strconv.ParseInt(v.Get("post"), 10, 64)
+	for k, vals := range v {
+		if id, err := strconv.ParseInt(strings.TrimPrefix(k, "alt_"), 10, 64); err == nil && id > 0 && strings.HasPrefix(k, "alt_") && len(vals) > 0 {
+			if f.Alt == nil {
+				f.Alt = map[int64]string{}
+			}
+			f.Alt[id] = vals[0]
+		}
+	}
 	for _, cp := range composePlatforms {
 		k := string(cp.Platform)
 		t := f.tab(cp.Platform)
@@ -470,6 +481,8 @@ type composeMedia struct {
 	URL            string
 	IsImage        bool
 	Badges         []composeBadge
+	// Alt is the item's alt text as typed; AltError what is wrong with it.
+	Alt, AltError string
 }
 
 type composeZone struct {
@@ -845,7 +858,7 @@ func postEditable(p *snsos.Post) bool {
 }
 
 func composeFormOfPost(p *snsos.Post, loc *time.Location) *composeForm {
-	f := &composeForm{Body: p.Body, Media: slices.Clone(p.MediaIDs), Zone: loc.String()}
+	f := &composeForm{Body: p.Body, Media: slices.Clone(p.MediaIDs), Alt: maps.Clone(p.MediaAlt), Zone: loc.String()}
 	for _, t := range p.Targets {
 		f.Accounts = append(f.Accounts, t.AccountID)
 		tab := f.tab(t.Platform)
@@ -1064,6 +1077,16 @@ func composeBuildPost(f *composeForm, accts map[int64]*snsos.Account, at time.Ti
 	if p.MediaIDs == nil {
 		p.MediaIDs = []int64{}
 	}
+	// Alt text of the items in the tray; a blank one is none, and one of an
+	// item removed from the tray goes with it.
+	for _, id := range p.MediaIDs {
+		if text := f.Alt[id]; strings.TrimSpace(text) != "" {
+			if p.MediaAlt == nil {
+				p.MediaAlt = map[int64]string{}
+			}
+			p.MediaAlt[id] = text
+		}
+	}
 	for _, id := range f.Accounts {
 		a := accts[id]
 		t := &snsos.Target{AccountID: id}
@@ -1153,6 +1176,9 @@ func mapComposeErrors(tr *translator, v snsos.ValidationErrors, p *snsos.Post, f
 			} else {
 				add("time", fe.Message)
 			}
+		case strings.HasPrefix(field, "media_alt[") && strings.HasSuffix(field, "]"):
+			// Alt text of one item: next to its field, alt_<media id>.
+			add("alt_"+strings.TrimSuffix(strings.TrimPrefix(field, "media_alt["), "]"), fe.Message)
 		case strings.HasPrefix(field, "media_ids") || (target != nil && strings.HasPrefix(rest, "media")):
 			add("media", fe.Message)
 		default:
@@ -1291,6 +1317,7 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 				}
 			}
 			cm := composeMediaOf(m, i+1)
+			cm.Alt, cm.AltError = f.Alt[m.ID], d.FieldErrors["alt_"+strconv.FormatInt(m.ID, 10)]
 			for _, mc := range check.Media {
 				if mc.ID == m.ID {
 					cm.Badges = mc.Badges
@@ -1351,7 +1378,11 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 			order = append(order, fmt.Sprintf("part_%s_%d", t.Key, pt.Index))
 		}
 	}
-	order = append(order, "media", "date", "time", "zone")
+	order = append(order, "media")
+	for _, id := range f.Media {
+		order = append(order, "alt_"+strconv.FormatInt(id, 10))
+	}
+	order = append(order, "date", "time", "zone")
 	for _, k := range order {
 		if msg := d.FieldErrors[k]; msg != "" && status != http.StatusOK {
 			d.Errors = append(d.Errors, composeError{Field: composeFieldID(k), Message: msg})
@@ -1452,9 +1483,9 @@ func (h *Handler) handleComposeDuplicate(w http.ResponseWriter, r *http.Request)
 	if !ok {
 		return
 	}
-	// A copy as a draft: same text, media, accounts and overrides; no time
+	// A copy as a draft: same text, media (with alt texts), accounts and overrides; no time
 	// and no approval. TikTok settings are never copied (ui-guide §3).
-	p := &snsos.Post{Body: src.Body, MediaIDs: slices.Clone(src.MediaIDs)}
+	p := &snsos.Post{Body: src.Body, MediaIDs: slices.Clone(src.MediaIDs), MediaAlt: maps.Clone(src.MediaAlt)}
 	for _, t := range src.Targets {
 		nt := &snsos.Target{AccountID: t.AccountID, Body: t.Body, State: snsos.StateDraft}
 		if t.Platform != snsos.PlatformTikTok && len(t.Options) > 0 {

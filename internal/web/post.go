@@ -48,6 +48,17 @@ type postData struct {
 	DuplicateAction        string
 	ComposeClear           string // local copies compose may drop: the post was saved
 	Targets                []targetCard
+	// Media are the post's media in order, each with its alt text.
+	Media []postMedia
+}
+
+// postMedia is one media item on the post page.
+type postMedia struct {
+	Number   int
+	URL      string
+	Filename string
+	IsImage  bool
+	Alt      string
 }
 
 type targetCard struct {
@@ -159,6 +170,17 @@ func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.Body == "" {
 		d.Body = p.T("post.notext")
+	}
+	for i, id := range post.MediaIDs {
+		pm := composeMediaOf(&snsos.MediaRef{ID: id}, i+1)
+		item := postMedia{Number: i + 1, URL: pm.URL, Filename: pm.Filename, Alt: post.MediaAlt[id]}
+		if h.cfg.Media != nil {
+			if m, err := h.cfg.Media.Get(ctx, id); err == nil {
+				cm := composeMediaOf(m, i+1)
+				item.Filename, item.IsImage = cm.Filename, cm.IsImage
+			}
+		}
+		d.Media = append(d.Media, item)
 	}
 	now := h.now().In(h.location())
 	if !post.ScheduledAt.IsZero() {

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/platform"
@@ -42,6 +43,49 @@ func mediaCategory(mime string) (string, int64, bool) {
 func MediaKey(n, m int) string  { return fmt.Sprintf("part%d.media%d.media_id", n, m) }
 func UploadKey(n, m int) string { return fmt.Sprintf("part%d.media%d.upload_id", n, m) }
 func TweetKey(n int) string     { return platform.PartIDKey(n) }
+
+// AltTextKey names the progress entry recording that the alt text of media
+// m of part n was set; its value is the media id it was set on.
+func AltTextKey(n, m int) string { return fmt.Sprintf("part%d.media%d.alt_text", n, m) }
+
+// MaxAltText is the most characters (code points) of an alt text on X.
+const MaxAltText = 1000
+
+// ensureAltText sets md's alt text on uploaded media id (images and GIFs;
+// X takes none for videos), unless progress says it was set on that id.
+// The call changes nothing visible and may be repeated, so a lost answer
+// is transient, never outcome-unknown.
+func (c *Client) ensureAltText(ctx context.Context, acct platform.Auth, pr *platform.Progress, n, m int, id string, md platform.Media) error {
+	if md.AltText == "" || !md.IsImage() {
+		return nil
+	}
+	if done, ok := pr.Get(AltTextKey(n, m)); ok && done == id {
+		return nil
+	}
+	op := fmt.Sprintf("set alt text of media %d of part %d", m, n)
+	if utf8.RuneCountInString(md.AltText) > MaxAltText {
+		return rejected(op, fmt.Sprintf("the alt text has %d characters; X takes at most %d", utf8.RuneCountInString(md.AltText), MaxAltText))
+	}
+	var body struct {
+		ID       string `json:"id"`
+		Metadata struct {
+			AltText struct {
+				Text string `json:"text"`
+			} `json:"alt_text"`
+		} `json:"metadata"`
+	}
+	body.ID = id
+	body.Metadata.AltText.Text = md.AltText
+	b, err := json.Marshal(body)
+	if err != nil {
+		return rejected(op, "encode alt text: "+err.Error())
+	}
+	if _, err := c.do(ctx, request{op: op, method: http.MethodPost, path: "/2/media/metadata", token: acct.AccessToken,
+		body: b, ct: "application/json"}); err != nil {
+		return err
+	}
+	return c.saveProgress(ctx, pr, AltTextKey(n, m), id, op, false)
+}
 
 // ensureMedia returns the id of a ready upload of media m of part n,
 // reusing what progress holds.

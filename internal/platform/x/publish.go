@@ -27,8 +27,9 @@ type tweetRequest struct {
 }
 
 // Publish posts req: one post, or a thread whose parts each reply to the
-// previous one. Media is uploaded first (chunked), and each id is saved in
-// progress the moment it exists (see the package documentation for keys), so
+// previous one. Media is uploaded first (chunked), its alt text set (POST
+// /2/media/metadata, images and GIFs), and each id is saved in progress the
+// moment it exists (see the package documentation for keys), so
 // a Publish called again after a crash or an error skips what is done and
 // never posts a part twice.
 //
@@ -57,6 +58,9 @@ func (c *Client) Publish(ctx context.Context, acct platform.Auth, req *platform.
 		for j, md := range part.Media {
 			id, err := c.ensureMedia(ctx, acct, pr, n, j+1, md)
 			if err != nil {
+				return nil, err
+			}
+			if err := c.ensureAltText(ctx, acct, pr, n, j+1, id, md); err != nil {
 				return nil, err
 			}
 			if body.Media == nil {

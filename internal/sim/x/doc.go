@@ -19,6 +19,7 @@
 //	POST /2/media/upload/initialize          chunked upload: start
 //	POST /2/media/upload/{id}/append         chunked upload: one segment
 //	POST /2/media/upload/{id}/finalize       chunked upload: finish
+//	POST /2/media/metadata                   alt text of an image or GIF
 //	GET  /2/media/upload?command=STATUS      processing status
 //	GET  /__sim/posts                        what was published (not part of X)
 //	GET  /__sim/avatars/{id}.png             a user's generated profile picture (not part of X)

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Upload limits per media kind [DOC §2.4]. Subtitles have no documented
@@ -80,6 +81,7 @@ type mediaRec struct {
 	finalized time.Time // zero until finalize
 	failMsg   string
 	w, h      int
+	altText   string // set by POST /2/media/metadata
 }
 
 func (m *mediaRec) key() string { return m.cat.keyPre + m.id }
@@ -109,7 +111,7 @@ func (m *mediaRec) snapshot(now time.Time, dur time.Duration) Media {
 	st, _ := m.state(now, dur)
 	return Media{
 		ID: m.id, OwnerID: m.owners[0], Category: m.catName, MediaType: m.mediaType,
-		TotalSize: m.total, Received: m.received, SHA256: m.digest, State: st,
+		TotalSize: m.total, Received: m.received, SHA256: m.digest, State: st, AltText: m.altText,
 	}
 }
 
@@ -506,4 +508,68 @@ func (s *Sim) handleUploadOneShot(w http.ResponseWriter, r *http.Request) {
 		out["image"] = map[string]any{"image_type": mediaType, "w": m.w, "h": m.h}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+// maxAltText is the most characters of an alt text [docs.x.com "Create
+// Media metadata": alt_text.text, max 1000].
+const maxAltText = 1000
+
+// handleMediaMetadata serves POST /2/media/metadata: {"id": media id,
+// "metadata": {"alt_text": {"text": …}, …}}. The simulator models alt text
+// only; other metadata keys are accepted and ignored. Alt text applies to
+// images and GIFs; a video (or a media not finished uploading) is refused
+// with 400 [UNVERIFIED: X documents alt text for images and GIFs only].
+func (s *Sim) handleMediaMetadata(w http.ResponseWriter, r *http.Request) {
+	c := callerFrom(r.Context())
+	var req struct {
+		ID       string                     `json:"id"`
+		Metadata map[string]json.RawMessage `json:"metadata"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		invalidMessage(w, "Invalid JSON body: "+err.Error())
+		return
+	}
+	if req.ID == "" {
+		invalidParam(w, "id", "The `id` field is required.")
+		return
+	}
+	if req.Metadata == nil {
+		invalidParam(w, "metadata", "The `metadata` field is required.")
+		return
+	}
+	var alt *struct {
+		Text *string `json:"text"`
+	}
+	if raw, ok := req.Metadata["alt_text"]; ok {
+		if err := json.Unmarshal(raw, &alt); err != nil || alt == nil || alt.Text == nil {
+			invalidParam(w, "metadata.alt_text.text", "The `metadata.alt_text.text` field is required.")
+			return
+		}
+		if n := utf8.RuneCountInString(*alt.Text); n > maxAltText {
+			invalidParam(w, "metadata.alt_text.text", "The `metadata.alt_text.text` field must be at most "+strconv.Itoa(maxAltText)+
+				" characters; it has "+strconv.Itoa(n)+".")
+			return
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.lookupMedia(req.ID, c.user.ID)
+	if m == nil || m.finalized.IsZero() {
+		invalidParam(w, "id", "The `id` ["+req.ID+"] was not found or not finalized.")
+		return
+	}
+	meta := map[string]any{}
+	if alt != nil {
+		if m.cat.kind != kindImage && m.cat.kind != kindGIF {
+			invalidParam(w, "metadata.alt_text", "Alt text applies to images and GIFs only; media ["+req.ID+"] is "+m.catName+".")
+			return
+		}
+		m.altText = *alt.Text
+		meta["alt_text"] = map[string]any{"text": m.altText}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+		"id": m.id, "media_key": m.key(), "associated_metadata": meta,
+	}})
 }

@@ -139,6 +139,7 @@ type Media struct {
 	Received  int64  // bytes received so far
 	SHA256    string // hex digest of the received bytes once finalized
 	State     string // "uploading", "pending", "in_progress", "succeeded" or "failed"
+	AltText   string // set by POST /2/media/metadata ("" if none)
 }
 
 // Sim is the X API simulator. Create one with New.
@@ -255,6 +256,7 @@ func (s *Sim) routes() {
 	s.api("POST /2/media/upload/initialize", media, 1875, s.handleUploadInit)
 	s.api("POST /2/media/upload/{id}/append", media, 1875, s.handleUploadAppend)
 	s.api("POST /2/media/upload/{id}/finalize", media, 1875, s.handleUploadFinalize)
+	s.api("POST /2/media/metadata", media, 500, s.handleMediaMetadata)
 }
 
 // ServeHTTP dispatches to the simulated endpoints, applying any queued
@@ -391,6 +393,12 @@ func (s *Sim) Media(id string) (Media, bool) {
 	return m.snapshot(s.now(), s.opts.ProcessingDuration), true
 }
 
+// mediaItem is one media of a post in GET /__sim/posts.
+type mediaItem struct {
+	ID      string `json:"id"`
+	AltText string `json:"alt_text"`
+}
+
 // handleSimPosts serves GET /__sim/posts: the live (not deleted) posts,
 // oldest first.
 func (s *Sim) handleSimPosts(w http.ResponseWriter, r *http.Request) {
@@ -400,8 +408,10 @@ func (s *Sim) handleSimPosts(w http.ResponseWriter, r *http.Request) {
 		AuthorID   string `json:"author_id"`
 		Text       string `json:"text"`
 		MediaCount int    `json:"media_count"`
-		ReplyTo    string `json:"in_reply_to_tweet_id,omitempty"`
-		CreatedAt  string `json:"created_at"`
+		// Media lists the post's media in order with their alt text.
+		Media     []mediaItem `json:"media"`
+		ReplyTo   string      `json:"in_reply_to_tweet_id,omitempty"`
+		CreatedAt string      `json:"created_at"`
 	}
 	s.mu.Lock()
 	items := make([]item, 0, len(s.posts))
@@ -413,9 +423,17 @@ func (s *Sim) handleSimPosts(w http.ResponseWriter, r *http.Request) {
 		if u := s.usersByID[p.AuthorID]; u != nil {
 			account = u.Username
 		}
+		media := make([]mediaItem, 0, len(p.MediaIDs))
+		for _, id := range p.MediaIDs {
+			mi := mediaItem{ID: id}
+			if m := s.media[id]; m != nil {
+				mi.AltText = m.altText
+			}
+			media = append(media, mi)
+		}
 		items = append(items, item{
 			ID: p.ID, Account: account, AuthorID: p.AuthorID, Text: p.Text,
-			MediaCount: len(p.MediaIDs), ReplyTo: p.ReplyTo,
+			MediaCount: len(p.MediaIDs), Media: media, ReplyTo: p.ReplyTo,
 			CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339),
 		})
 	}

@@ -493,6 +493,9 @@ func (s *Sim) includes(posts []*Post, o lookupOpts, viewerID string, now time.Ti
 					if o.media["width"] && m.w > 0 {
 						item["width"], item["height"] = m.w, m.h
 					}
+					if o.media["alt_text"] && m.altText != "" {
+						item["alt_text"] = m.altText
+					}
 				}
 				if o.media["public_metrics"] && item["type"] != "photo" {
 					item["public_metrics"] = map[string]int64{"view_count": metricsAt(id, now.Sub(p.CreatedAt)).impressions / 2}

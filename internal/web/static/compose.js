@@ -295,7 +295,9 @@
       (vals["part_" + k] || []).forEach(function (t) { addPart(k, t); });
     });
     $$("#tray .tray-item", form).forEach(function (li) { li.remove(); });
-    (s.media || []).forEach(function (m) { addTrayItem({ id: m.id, url: m.url, image: !!m.url, filename: m.name }); });
+    (s.media || []).forEach(function (m) {
+      addTrayItem({ id: m.id, url: m.url, image: !!m.url, filename: m.name, alt: (vals["alt_" + m.id] || [""])[0] });
+    });
     $$("[data-customize]", form).forEach(syncCustom);
     $$("[data-thread-toggle]", form).forEach(function (b) { document.getElementById("part_" + b.getAttribute("data-thread-toggle")).hidden = !b.checked; });
     syncTabs();
@@ -376,6 +378,17 @@
       actions.appendChild(b);
     });
     li.appendChild(actions);
+    // Alt text, as the server renders it (alt_<media id>).
+    var alt = document.createElement("div"); alt.className = "alt-field";
+    var altLabel = document.createElement("label"); altLabel.htmlFor = "alt_" + m.id; altLabel.textContent = msg("alt");
+    var altVh = document.createElement("span"); altVh.className = "vh"; altVh.textContent = " " + name.textContent; altLabel.appendChild(altVh);
+    var altText = document.createElement("textarea");
+    altText.id = "alt_" + m.id; altText.name = "alt_" + m.id; altText.rows = 2; altText.setAttribute("data-alt", "");
+    altText.setAttribute("aria-describedby", "alt_" + m.id + "-hint");
+    altText.value = m.alt || "";
+    var altHint = document.createElement("p"); altHint.className = "hint"; altHint.id = "alt_" + m.id + "-hint"; altHint.textContent = msg("alt-hint");
+    alt.appendChild(altLabel); alt.appendChild(altText); alt.appendChild(altHint);
+    li.appendChild(alt);
     if (replace) tray.replaceChild(li, replace); else tray.appendChild(li);
     wireTrayItem(li);
     renumber();
