@@ -229,3 +229,100 @@ func TestBrowserComposePostNow(t *testing.T) {
 		t.Errorf("request to another origin: %s", r)
 	}
 }
+
+// TestBrowserComposePhone: at 375 px the page never scrolls sideways; an
+// Editor / Preview switch shows one column at a time; Save draft and the
+// primary approve button stay in a bar at the bottom; the alt text check
+// arrives as you type; Split into parts fills the X thread.
+func TestBrowserComposePhone(t *testing.T) {
+	ce := newComposeEnv(t)
+	pngPath := filepath.Join(t.TempDir(), "pier.png")
+	if err := os.WriteFile(pngPath, testPNGSized(t, 32), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t, ce.srv.URL, 90*time.Second)
+	noOverflow := func(when string) {
+		t.Helper()
+		if d := browsertest.Eval[int](b, `document.documentElement.scrollWidth - innerWidth`); d > 0 {
+			t.Errorf("%s: the page is %d px wider than the screen", when, d)
+		}
+	}
+	visible := func(sel string) bool {
+		return browsertest.Eval[bool](b, `(function () { var el = document.querySelector(`+strconv.Quote(sel)+`);
+			return !!el && el.getClientRects().length > 0; })()`)
+	}
+	b.Step("open compose", chromedp.EmulateViewport(375, 740), chromedp.Navigate(ce.srv.URL+"/compose"), chromedp.WaitVisible(chromedp.ID("password")))
+	b.Step("sign in", chromedp.SendKeys(chromedp.ID("password"), "pw"), chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("compose-view")))
+	noOverflow("editor")
+
+	// Editor first: the text, not the previews.
+	if p := browsertest.Eval[string](b, `document.getElementById("view-editor").getAttribute("aria-pressed")`); p != "true" {
+		t.Fatalf("Editor pressed %q", p)
+	}
+	long := "港の朝は静かです。" + strings.Repeat("https://example.com/"+strings.Repeat("a", 80)+" ", 2) + strings.Repeat("とても長い単語", 40)
+	b.Step("write", chromedp.Click(chromedp.ID("body")), chromedp.SendKeys(chromedp.ID("body"), long),
+		chromedp.WaitVisible(chromedp.CSS(`#counters .counter`)))
+	if visible(".previews") || !visible("#body") {
+		t.Fatal("Editor view: previews shown or text hidden")
+	}
+	noOverflow("long text")
+
+	// The bar at the bottom: Save draft and the primary (post now, no time
+	// set); "Approve and schedule" is not primary, so not in the bar.
+	for _, id := range []string{"save-draft", "approve-now"} {
+		if !browsertest.Eval[bool](b, `(function () { var r = document.getElementById("`+id+`").getBoundingClientRect();
+			return r.height > 0 && r.bottom <= innerHeight && r.bottom > innerHeight - 140; })()`) {
+			t.Errorf("#%s is not in the bottom bar", id)
+		}
+	}
+	if visible("#approve-schedule") {
+		t.Error("the secondary Approve and schedule is in the bar")
+	}
+
+	// Preview.
+	b.Step("preview", chromedp.Click(chromedp.ID("view-preview")), chromedp.WaitVisible(chromedp.CSS(`[data-preview="x"]`)))
+	if visible("#body") || browsertest.Eval[string](b, `document.getElementById("view-preview").getAttribute("aria-pressed")`) != "true" {
+		t.Fatal("Preview view: the editor is still shown")
+	}
+	noOverflow("preview")
+	b.Step("editor again", chromedp.Click(chromedp.ID("view-editor")), chromedp.WaitVisible(chromedp.ID("body")))
+
+	// The alt text check as you type.
+	b.Step("upload", chromedp.SetUploadFiles(chromedp.ID("files"), []string{pngPath}),
+		chromedp.WaitVisible(chromedp.CSS(`#tray .tray-item[data-media] textarea[data-alt]`)))
+	browsertest.Eval[bool](b, `(function () { var a = document.querySelector("#tray textarea[data-alt]");
+		a.value = "`+strings.Repeat("a", 1001)+`"; a.dispatchEvent(new Event("input", {bubbles: true})); return true; })()`)
+	b.Step("alt too long", chromedp.WaitVisible(chromedp.CSS(`#tray [data-alt-check]`)))
+	if msg := b.Text("#tray [data-alt-check]"); msg != "X alt text can be at most 1,000 characters; this one has 1,001." {
+		t.Fatalf("alt check %q", msg)
+	}
+	if !browsertest.Eval[bool](b, `document.querySelector("#tray textarea[data-alt]").getAttribute("aria-invalid") === "true"`) {
+		t.Error("the alt text field is not marked invalid")
+	}
+	if bl := b.Text("#blocking"); !strings.Contains(bl, "Media 1: X alt text can be at most 1,000") {
+		t.Fatalf("blocking %q", bl)
+	}
+	noOverflow("media")
+	browsertest.Eval[bool](b, `(function () { var a = document.querySelector("#tray textarea[data-alt]");
+		a.value = "A pier"; a.dispatchEvent(new Event("input", {bubbles: true})); return true; })()`)
+	b.Step("alt fixed", chromedp.WaitNotVisible(chromedp.CSS(`#tray [data-alt-check]`)))
+
+	// Split into parts: the X tab comes back with the thread filled.
+	b.Step("X tab", chromedp.Click(chromedp.ID("tab-x")), chromedp.WaitVisible(chromedp.ID("split-x")))
+	b.ClickAndLoad("split", "#split-x", "#part_x_1")
+	want := splitX(long)
+	got := browsertest.Eval[[]string](b, `Array.prototype.map.call(document.querySelectorAll('textarea[name="part_x"]'), function (a) { return a.value; })`)
+	if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+		t.Fatalf("parts %q, want %q", got, want)
+	}
+	b.Step("parts fit", chromedp.Poll[chromedp.Void](`document.querySelectorAll("#counters .counter").length === `+strconv.Itoa(len(want))+
+		` && !document.querySelector("#counters .counter.c-over")`))
+	if v := browsertest.Eval[string](b, `document.querySelector("#tray textarea[data-alt]").value`); v != "A pier" {
+		t.Fatalf("alt text after the split %q", v)
+	}
+	noOverflow("split")
+	for _, r := range b.Foreign() {
+		t.Errorf("request to another origin: %s", r)
+	}
+}

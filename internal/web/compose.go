@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/compose"
@@ -97,6 +98,9 @@ type composeForm struct {
 	// confirmNow shows the "Post now?" confirmation (set by the handler,
 	// never read from the form).
 	confirmNow bool
+	// openTab is the platform tab compose.js opens on load (after Split
+	// into parts); set by the handler.
+	openTab string
 }
 
 type composeTabInput struct {
@@ -416,6 +420,8 @@ type composeData struct {
 	// Picks are the schedule's quick picks: the next free slot, then the
 	// best hours from analytics.
 	Picks []composePick
+	// OpenTab is the platform tab to show first ("" for All platforms).
+	OpenTab string
 }
 
 // composePick is a quick pick under the schedule picker.
@@ -434,10 +440,13 @@ type composeBadge struct {
 	Text     string         `json:"text"`
 }
 
-// composeMediaCheck is the badges of one tray item in /compose/check.
+// composeMediaCheck is the badges of one tray item in /compose/check, and
+// what is wrong with its alt text (too long, on a video) for the selected
+// platforms that take alt text.
 type composeMediaCheck struct {
 	ID     int64          `json:"id"`
 	Badges []composeBadge `json:"badges"`
+	Alt    []string       `json:"alt_errors"`
 }
 
 type composeError struct{ Field, Message string }
@@ -481,8 +490,9 @@ type composeMedia struct {
 	URL            string
 	IsImage        bool
 	Badges         []composeBadge
-	// Alt is the item's alt text as typed; AltError what is wrong with it.
-	Alt, AltError string
+	// Alt is the item's alt text as typed; AltError what is wrong with it
+	// (the engine's refusal); AltCheck what the live check says of it.
+	Alt, AltError, AltCheck string
 }
 
 type composeZone struct {
@@ -680,8 +690,28 @@ func (h *Handler) composeCheckMedia(ctx context.Context, tr *translator, f *comp
 		}
 		refs = append(refs, *m)
 	}
+	alt := map[int64]string{}
+	for id, text := range f.Alt {
+		if strings.TrimSpace(text) != "" {
+			alt[id] = text
+		}
+	}
 	for i := range refs {
-		mc := composeMediaCheck{ID: refs[i].ID, Badges: []composeBadge{}}
+		mc := composeMediaCheck{ID: refs[i].ID, Badges: []composeBadge{}, Alt: []string{}}
+		for _, p := range platforms {
+			for _, fe := range compose.CheckAltText(p, refs[i:i+1], alt) {
+				msg := fe.Message
+				switch fe.Rule {
+				case compose.RuleAltTextLength:
+					msg = tr.T("compose.alt.too_long", "Platform", p.DisplayName(), "Max", groupDigits(int64(compose.MediaRulesFor(p).AltTextMax)),
+						"Length", groupDigits(int64(utf8.RuneCountInString(alt[refs[i].ID]))))
+				case compose.RuleAltTextKind:
+					msg = tr.T("compose.alt.video", "Platform", p.DisplayName())
+				}
+				mc.Alt = append(mc.Alt, msg)
+				res.Blocking = append(res.Blocking, tr.T("compose.media.blocking", "Number", i+1, "Reason", msg))
+			}
+		}
 		for _, p := range platforms {
 			b := composeBadge{Platform: p, OK: true, Text: tr.T("compose.media.badge_ok", "Platform", p.DisplayName())}
 			var reasons []string
@@ -917,6 +947,19 @@ func (h *Handler) handleComposeSubmit(w http.ResponseWriter, r *http.Request) {
 				t.Thread, t.Parts = true, f.texts(p)
 			}
 			t.Parts = append(t.Parts, "")
+		}
+		h.renderCompose(w, r, http.StatusOK, f, existing, fieldErrs)
+		return
+	case strings.HasPrefix(f.Do, "split:"):
+		// Split into parts: the platform's text becomes a thread of parts
+		// that each fit (X only: its counting is the one the splitter knows).
+		p := snsos.Platform(strings.TrimPrefix(f.Do, "split:"))
+		if p == snsos.PlatformX {
+			t := f.tab(p)
+			if parts := splitX(splitSource(t, f.Body)); len(parts) > 0 {
+				t.Thread, t.Parts = true, parts
+			}
+			f.openTab = string(p)
 		}
 		h.renderCompose(w, r, http.StatusOK, f, existing, fieldErrs)
 		return
@@ -1264,6 +1307,7 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 	}
 	d.Cost, d.Quota, d.Blocking, d.MediaErrors = check.Cost, check.Quota, check.Blocking, check.MediaErrors
 	d.HasTime = f.Date != "" || f.Time != ""
+	d.OpenTab = f.openTab
 	if f.confirmNow {
 		var names []string
 		for _, id := range f.Accounts {
@@ -1321,6 +1365,9 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 			for _, mc := range check.Media {
 				if mc.ID == m.ID {
 					cm.Badges = mc.Badges
+					if cm.AltError == "" {
+						cm.AltCheck = strings.Join(mc.Alt, " ")
+					}
 				}
 			}
 			d.Media = append(d.Media, cm)

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"html"
 	"maps"
 	"net/http"
@@ -95,4 +96,99 @@ func TestComposeAltText(t *testing.T) {
 	ce.c.Jar.SetCookies(u, []*http.Cookie{{Name: "lang", Value: "ja", Path: "/"}})
 	_, body = do(t, ce.c, "GET", ce.srv.URL+postHref(id)+"/edit", nil)
 	wantAll(t, "ja editor", body, "代替テキスト", "X: 1,000文字まで")
+}
+
+// TestComposeAltTextLive: /compose/check says what is wrong with each tray
+// item's alt text (too long, on a video) for the selected platforms, adds
+// it to the "To approve" list, and the Check button (without JavaScript)
+// shows it next to the field.
+func TestComposeAltTextLive(t *testing.T) {
+	ce := newComposeEnv(t)
+	ctx := context.Background()
+	m, err := ce.lib.Upload(ctx, bytes.NewReader(testPNG(t)), "line.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vid := &snsos.MediaRef{SHA256: "clipsha", Key: "sha256/clip", Mime: "video/mp4", Size: 1000, Width: 640, Height: 360, DurationMS: 5000, Filename: "clip.mp4"}
+	if _, err := ce.store.CreateMedia(ctx, vid); err != nil {
+		t.Fatal(err)
+	}
+	mid, vidID := strconv.FormatInt(m.ID, 10), strconv.FormatInt(vid.ID, 10)
+	check := func(f url.Values) composeCheckResult {
+		t.Helper()
+		_, body := do(t, ce.c, "POST", ce.srv.URL+"/compose/check", f)
+		var res composeCheckResult
+		if err := json.Unmarshal([]byte(body), &res); err != nil {
+			t.Fatalf("%v\n%s", err, body)
+		}
+		return res
+	}
+	blocking := func(res composeCheckResult, want string) bool {
+		for _, b := range res.Blocking {
+			if strings.Contains(b, want) {
+				return true
+			}
+		}
+		return false
+	}
+
+	// Fine: 1,000 code points (CJK counted once), and a blank alt on a video.
+	f := ce.form("two items", "")
+	f["media"] = []string{mid, vidID}
+	f.Set("alt_"+mid, strings.Repeat("猫", 1000))
+	f.Set("alt_"+vidID, "  ")
+	res := check(f)
+	if len(res.Media) != 2 || len(res.Media[0].Alt) != 0 || len(res.Media[1].Alt) != 0 {
+		t.Fatalf("fine alt texts reported: %+v", res.Media)
+	}
+	if !strings.Contains(mustJSON(t, res), `"alt_errors":[]`) {
+		t.Fatal("alt_errors is not [] in JSON")
+	}
+
+	// 1,001 code points on the image, any alt on the video.
+	f.Set("alt_"+mid, strings.Repeat("猫", 1001))
+	f.Set("alt_"+vidID, "the harbour")
+	res = check(f)
+	if len(res.Media) != 2 || len(res.Media[0].Alt) != 1 || len(res.Media[1].Alt) != 1 {
+		t.Fatalf("alt errors %+v", res.Media)
+	}
+	if got := res.Media[0].Alt[0]; got != "X alt text can be at most 1,000 characters; this one has 1,001." {
+		t.Fatalf("too long: %q", got)
+	}
+	if got := res.Media[1].Alt[0]; !strings.Contains(got, "images and GIFs only") {
+		t.Fatalf("video: %q", got)
+	}
+	if !blocking(res, "Media 1: X alt text can be at most 1,000") || !blocking(res, "Media 2: X takes alt text for images and GIFs only") {
+		t.Fatalf("blocking %q", res.Blocking)
+	}
+
+	// Without an account chosen, no platform's rules apply.
+	g := url.Values{"media": {mid}, "alt_" + mid: {strings.Repeat("a", 1001)}}
+	if res := check(g); blocking(res, "alt text") {
+		t.Fatalf("checked without a platform: %q", res.Blocking)
+	}
+
+	// The Check button: the message next to the field, and in the list.
+	f.Set("do", "check")
+	_, body := do(t, ce.c, "POST", ce.srv.URL+"/compose", f)
+	wantAll(t, "check", body, `<p class="field-error" id="alt_`+mid+`-check" data-alt-check>X alt text can be at most 1,000 characters; this one has 1,001.</p>`,
+		`aria-describedby="alt_`+mid+`-hint alt_`+mid+`-check" aria-invalid="true"`, `id="alt_`+vidID+`-check" data-alt-check>X takes alt text`,
+		"<li>Media 1: X alt text can be at most 1,000 characters")
+
+	// Japanese.
+	u, _ := url.Parse(ce.srv.URL)
+	ce.c.Jar.SetCookies(u, []*http.Cookie{{Name: "lang", Value: "ja", Path: "/"}})
+	res = check(f)
+	if got := res.Media[0].Alt[0]; got != "Xの代替テキストは1,000文字までです。現在1,001文字です。" {
+		t.Fatalf("ja: %q", got)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

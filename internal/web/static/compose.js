@@ -61,6 +61,25 @@
     });
   }
   syncTabs();
+  // After "Split into parts" the server asks for the platform's tab.
+  var openTab = document.getElementById("tab-" + (form.getAttribute("data-open-tab") || "all"));
+  if (openTab && !openTab.hidden) selectTab(openTab, false);
+
+  // ---- Phone layout: Editor / Preview (CSS shows the switch below 640 px) ----
+  var viewSwitch = document.getElementById("compose-view");
+  function setView(v) {
+    form.setAttribute("data-view", v);
+    $$("[data-view]", viewSwitch).forEach(function (b) {
+      b.setAttribute("aria-pressed", b.getAttribute("data-view") === v ? "true" : "false");
+    });
+  }
+  if (viewSwitch) {
+    viewSwitch.hidden = false;
+    $$("[data-view]", viewSwitch).forEach(function (b) {
+      b.addEventListener("click", function () { setView(b.getAttribute("data-view")); });
+    });
+    setView("editor");
+  }
 
   // ---- Customize for a platform ----
   var body = document.getElementById("body");
@@ -197,7 +216,8 @@
   }
   function renderMedia(res) {
     var byId = {};
-    (res.media || []).forEach(function (m) { byId[String(m.id)] = m.badges; });
+    var altById = {};
+    (res.media || []).forEach(function (m) { byId[String(m.id)] = m.badges; altById[String(m.id)] = m.alt_errors; });
     $$("#tray .tray-item[data-media]", form).forEach(function (li) {
       var ul = badgeList(li);
       ul.textContent = "";
@@ -208,11 +228,38 @@
         ul.appendChild(item);
       });
     });
+    $$("#tray .tray-item[data-media]", form).forEach(function (li) {
+      renderAlt(li, altById[li.getAttribute("data-media")] || []);
+    });
     var errs = document.getElementById("media-errors");
     if (errs) {
       setList(errs, res.media_errors || []);
       errs.hidden = !(res.media_errors || []).length;
     }
+  }
+  // The live alt text check, next to the field: it replaces the message
+  // of a refused submit, which it repeats or which no longer holds.
+  function renderAlt(li, errs) {
+    var area = $("textarea[data-alt]", li);
+    if (!area) return;
+    var id = area.id, out = document.getElementById(id + "-check");
+    if (!out) {
+      out = document.createElement("p");
+      out.className = "field-error";
+      out.id = id + "-check";
+      out.setAttribute("data-alt-check", "");
+      area.parentNode.appendChild(out);
+    }
+    var old = document.getElementById(id + "-error");
+    if (old) old.remove();
+    out.textContent = errs.join(" ");
+    out.hidden = errs.length === 0;
+    var desc = (area.getAttribute("aria-describedby") || "").split(" ").filter(function (d) {
+      return d && d !== id + "-error" && d !== id + "-check";
+    });
+    if (errs.length) desc.push(id + "-check");
+    area.setAttribute("aria-describedby", desc.join(" "));
+    if (errs.length) area.setAttribute("aria-invalid", "true"); else area.removeAttribute("aria-invalid");
   }
   function textsFor(k) {
     var thread = $('[data-thread-toggle="' + k + '"]', form);
@@ -474,8 +521,13 @@
       h.type = "hidden"; h.name = by.name; h.value = by.value;
       form.appendChild(h);
     }
-    save();
-    document.getElementById("save-status").textContent = msg("saving");
+    if (by && /^split:/.test(by.value)) {
+      // The server sends the form back split: the local copy would undo it.
+      try { localStorage.removeItem(key); } catch (e) { /* storage off */ }
+    } else {
+      save();
+      document.getElementById("save-status").textContent = msg("saving");
+    }
     setTimeout(function () {
       $$('button[type="submit"]', form).forEach(function (b) { b.disabled = true; });
     }, 0);
