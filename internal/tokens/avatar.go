@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -36,7 +38,7 @@ func newAvatarClient() *http.Client {
 		Timeout: avatarTimeout,
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: platform.DefaultDialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+			DialContext:           (&net.Dialer{Timeout: platform.DefaultDialTimeout, KeepAlive: 30 * time.Second, Control: avatarDialControl}).DialContext,
 			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 			TLSHandshakeTimeout:   platform.DefaultTLSTimeout,
 			ResponseHeaderTimeout: avatarTimeout,
@@ -54,6 +56,28 @@ func newAvatarClient() *http.Client {
 			return nil
 		},
 	}
+}
+
+// avatarDialControl refuses to connect to private, link-local (such as a
+// cloud metadata service at 169.254.169.254), unspecified and multicast
+// addresses: the picture's URL comes from the platform, and sns-os must
+// not be made to fetch from the operator's own network. Loopback stays
+// allowed, for the demo's simulator on the same host.
+func avatarDialControl(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("avatar: %q is not an IP address", host)
+	}
+	ip = ip.Unmap()
+	if ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() ||
+		ip.IsMulticast() || ip.IsUnspecified() {
+		return fmt.Errorf("avatar: refusing to connect to the non-public address %s", ip)
+	}
+	return nil
 }
 
 // storeAvatar fetches the profile picture of a, best effort, and stores it

@@ -85,6 +85,9 @@ func TestStoreAvatar(t *testing.T) {
 		{"missing", imgs.URL + "/missing?sig=avatar-secret-4", "HTTP 404"},
 		{"unreachable", goneURL + "/x.png?sig=avatar-secret-5", "connection refused"},
 		{"not http", "ftp://example.com/x.png?sig=avatar-secret-6", "not an http or https URL"},
+		{"cloud metadata", "http://169.254.169.254/latest/meta-data?sig=avatar-secret-7", "non-public address 169.254.169.254"},
+		{"private network", "http://10.1.2.3/x.png?sig=avatar-secret-8", "non-public address 10.1.2.3"},
+		{"unspecified", "http://[::]:9/x.png?sig=avatar-secret-9", "non-public address ::"},
 	} {
 		check(tc.what, tc.url, good, "image/png", tc.log)
 	}
