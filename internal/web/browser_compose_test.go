@@ -326,3 +326,37 @@ func TestBrowserComposePhone(t *testing.T) {
 		t.Errorf("request to another origin: %s", r)
 	}
 }
+
+// TestBrowserComposeSignInPlace: the session ends while the operator
+// writes; they sign in again inside the page, which keeps everything, and
+// the save goes through.
+func TestBrowserComposeSignInPlace(t *testing.T) {
+	ce := newComposeEnv(t)
+	b := browsertest.New(t, ce.srv.URL, 90*time.Second)
+	b.Step("open compose", chromedp.Navigate(ce.srv.URL+"/compose"), chromedp.WaitVisible(chromedp.ID("password")))
+	b.Step("sign in", chromedp.SendKeys(chromedp.ID("password"), "pw"), chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("compose")))
+	b.Step("write", chromedp.Click(chromedp.ID("body")), chromedp.SendKeys(chromedp.ID("body"), "Notes from the harbour"),
+		chromedp.WaitVisible(chromedp.CSS(`#counters .counter.c-ok`)))
+	if _, err := ce.store.DeleteAllSessions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b.Step("keep writing", chromedp.SendKeys(chromedp.ID("body"), " at dawn"), chromedp.WaitVisible(chromedp.ID("resignin-password")))
+
+	// A wrong password says so and keeps the page.
+	b.Step("wrong password", chromedp.SendKeys(chromedp.ID("resignin-password"), "nope"), chromedp.Click(chromedp.ID("resignin-submit")),
+		chromedp.WaitVisible(chromedp.ID("resignin-error")))
+	b.Step("right password", chromedp.SendKeys(chromedp.ID("resignin-password"), "pw"), chromedp.Click(chromedp.ID("resignin-submit")),
+		chromedp.WaitVisible(chromedp.ID("compose-resigned")), chromedp.WaitNotVisible(chromedp.ID("compose-session")))
+	if v := browsertest.Eval[string](b, `document.getElementById("body").value`); v != "Notes from the harbour at dawn" {
+		t.Fatalf("text after signing in again: %q", v)
+	}
+	b.ClickAndLoad("save draft", "#save-draft", "#compose")
+	posts, err := ce.store.ListPosts(context.Background(), storePostFilter())
+	if err != nil || len(posts) != 1 || posts[0].Body != "Notes from the harbour at dawn" {
+		t.Fatalf("saved posts %+v, %v", posts, err)
+	}
+	if foreign := b.Foreign(); len(foreign) > 0 {
+		t.Fatalf("requests left the origin: %v", foreign)
+	}
+}

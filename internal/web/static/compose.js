@@ -293,7 +293,27 @@
       });
     });
   }
-  function signedOut() { document.getElementById("compose-session").hidden = false; }
+  function signedOut() {
+    document.getElementById("compose-session").hidden = false;
+    document.getElementById("compose-resigned").hidden = true;
+  }
+  // Sign in again in place: the page, and everything typed, stay.
+  var resignin = document.getElementById("compose-resignin");
+  if (resignin) resignin.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var pw = document.getElementById("resignin-password"), err = document.getElementById("resignin-error");
+    fetch(resignin.getAttribute("action"), {
+      method: "POST", body: new URLSearchParams(new FormData(resignin)), redirect: "manual", credentials: "same-origin"
+    }).then(function (r) {
+      pw.value = "";
+      if (r.type !== "opaqueredirect") { err.hidden = false; pw.setAttribute("aria-invalid", "true"); pw.focus(); return; }
+      err.hidden = true;
+      pw.removeAttribute("aria-invalid");
+      document.getElementById("compose-session").hidden = true;
+      document.getElementById("compose-resigned").hidden = false;
+      check();
+    }).catch(function () { err.hidden = false; });
+  });
   function check() {
     if (inflight) inflight.abort();
     inflight = new AbortController();
