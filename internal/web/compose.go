@@ -1000,6 +1000,20 @@ func (h *Handler) handleComposeSubmit(w http.ResponseWriter, r *http.Request) {
 			h.renderCompose(w, r, http.StatusUnprocessableEntity, f, existing, fieldErrs)
 			return
 		}
+		// Nothing is asked while something would refuse the post: the
+		// problems are shown instead.
+		accts, _, err := h.composeAccounts(ctx)
+		if err != nil {
+			h.serverError(w, r, "list accounts", err)
+			return
+		}
+		if chk := h.composeCheck(ctx, tr, f, accts); len(chk.Blocking) > 0 {
+			if !composeTextProblems(tr, f, chk, fieldErrs) {
+				fieldErrs[""] = strings.Join(chk.Blocking, " ")
+			}
+			h.renderCompose(w, r, http.StatusUnprocessableEntity, f, existing, fieldErrs)
+			return
+		}
 		f.confirmNow = true
 		h.renderCompose(w, r, http.StatusOK, f, existing, fieldErrs)
 		return
@@ -1052,24 +1066,7 @@ func (h *Handler) handleComposeSubmit(w http.ResponseWriter, r *http.Request) {
 	if len(fieldErrs) > 0 {
 		// The time is wrong: say what else the engine would refuse, so the
 		// operator fixes everything in one pass.
-		for _, c := range h.composeCheck(ctx, tr, f, accts).Counters {
-			if c.Valid {
-				continue
-			}
-			key := "body"
-			if f.tab(c.Platform).Customized {
-				key = "override_" + string(c.Platform)
-			}
-			msgs := c.Problems
-			if c.State == "over" {
-				msgs = append([]string{tr.T("compose.err.max_length", "Platform", c.Platform.DisplayName())}, msgs...)
-			}
-			for _, msg := range msgs {
-				if !strings.Contains(fieldErrs[key], msg) {
-					fieldErrs[key] = strings.TrimSpace(fieldErrs[key] + " " + msg)
-				}
-			}
-		}
+		composeTextProblems(tr, f, h.composeCheck(ctx, tr, f, accts), fieldErrs)
 		h.renderCompose(w, r, http.StatusUnprocessableEntity, f, existing, fieldErrs)
 		return
 	}
@@ -1650,4 +1647,31 @@ func (h *Handler) handleComposeMediaFile(w http.ResponseWriter, r *http.Request)
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	w.Header().Set("Content-Disposition", "inline")
 	io.Copy(w, rc)
+}
+
+// composeTextProblems puts each platform's text problems from chk next to
+// the field they concern (the base text or the platform's override) and
+// reports whether there were any.
+func composeTextProblems(tr *translator, f *composeForm, chk *composeCheckResult, fieldErrs map[string]string) bool {
+	found := false
+	for _, c := range chk.Counters {
+		if c.Valid {
+			continue
+		}
+		found = true
+		key := "body"
+		if f.tab(c.Platform).Customized {
+			key = "override_" + string(c.Platform)
+		}
+		msgs := c.Problems
+		if c.State == "over" {
+			msgs = append([]string{tr.T("compose.err.max_length", "Platform", c.Platform.DisplayName())}, msgs...)
+		}
+		for _, msg := range msgs {
+			if !strings.Contains(fieldErrs[key], msg) {
+				fieldErrs[key] = strings.TrimSpace(fieldErrs[key] + " " + msg)
+			}
+		}
+	}
+	return found
 }

@@ -225,3 +225,17 @@ func TestComposeQuickPicks(t *testing.T) {
 		t.Fatal("the next free slot is not the first pick")
 	}
 }
+
+// TestComposePostNowRefusesFirst: "post now" on a post that would be
+// refused shows the problems, not the question.
+func TestComposePostNowRefusesFirst(t *testing.T) {
+	ce := newComposeEnv(t)
+	resp, body := do(t, ce.c, "POST", ce.srv.URL+"/compose", ce.form(strings.Repeat("Too long. ", 30), "now"))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Too long for X") ||
+		!strings.Contains(body, `id="confirm-now" role="group" aria-labelledby="confirm-now-text" hidden`) {
+		t.Fatalf("post now of an over-long text: %d\n%s", resp.StatusCode, body)
+	}
+	if posts, err := ce.store.ListPosts(context.Background(), storePostFilter()); err != nil || len(posts) != 0 {
+		t.Fatalf("saved %d posts (%v)", len(posts), err)
+	}
+}

@@ -578,6 +578,8 @@
   function openConfirm() {
     if (!confirmBox) return;
     if (!$('input[name="account"]:checked', form)) { form.requestSubmit(nowButton); return; } // the server says what is missing
+    var blocking = document.getElementById("blocking");
+    if (blocking && !blocking.hidden && $("li", blocking)) { form.requestSubmit(nowButton); return; } // the server shows the problems
     document.getElementById("confirm-now-text").textContent = confirmText();
     confirmBox.hidden = false;
     document.getElementById("confirm-now-yes").focus();
