@@ -26,9 +26,21 @@ type publishWorker struct {
 // giveUp.
 func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) error {
 	err := w.work(ctx, job)
+	// The target was edited or rescheduled between reading it and moving it
+	// to publishing: read it again (it may now be a draft, at another time,
+	// or still due with new content). Returning nil instead would lose the
+	// post: a job for the same time re-inserted by the edit was deduplicated
+	// against this running one.
+	for try := 0; try < 3 && errors.Is(err, errChangedMeanwhile); try++ {
+		err = w.work(ctx, job)
+	}
 	w.e.giveUp(ctx, job.JobRow, job.Args.TargetID, err)
 	return err
 }
+
+// errChangedMeanwhile aborts the move to publishing of a target that
+// changed after the worker read it.
+var errChangedMeanwhile = errors.New("publish: the target changed while the post was being prepared")
 
 func (w *publishWorker) work(ctx context.Context, job *river.Job[PublishArgs]) error {
 	e := w.e
@@ -103,12 +115,27 @@ func (e *Engine) publish(ctx context.Context, t *snsos.Target) error {
 	}
 
 	// The point of no return is the platform call. Before it, the move to
-	// publishing and the attempt row are committed together.
+	// publishing and the attempt row are committed together. The request
+	// was built from what was read above; the state alone does not show an
+	// edit or a reschedule since (an approved edit keeps the target
+	// scheduled), so the move is refused when the target changed at all
+	// (every edit of the post touches each of its targets).
+	read := t
+	changed := false
 	attempt := &snsos.Attempt{Detail: fmt.Sprintf("publish %d part(s) to %s", len(req.Parts), t.Platform.DisplayName())}
 	t, err = e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: from, To: snsos.StatePublishing,
-		Attempt: attempt, Mutate: func(t *snsos.Target) { t.Error = "" }})
-	if snsos.IsCode(err, snsos.ECONFLICT) {
-		return nil // another worker took it
+		Attempt: attempt, Mutate: func(cur *snsos.Target) {
+			changed = !cur.UpdatedAt.Equal(read.UpdatedAt) || !cur.ScheduledAt.Equal(read.ScheduledAt)
+			cur.Error = ""
+		},
+		Hook: func(context.Context, *sql.Tx) error {
+			if changed {
+				return errChangedMeanwhile
+			}
+			return nil
+		}})
+	if snsos.IsCode(err, snsos.ECONFLICT) || snsos.IsCode(err, snsos.ENOTFOUND) {
+		return nil // another worker took it, or an edit removed it
 	}
 	if err != nil {
 		return err
