@@ -60,10 +60,14 @@ func TestSimAltText(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Too long: refused before any call.
+	// Too long: refused before any call (nothing uploaded either).
+	long := platform.NewProgress(nil, nil)
 	if _, err := e.c.Publish(ctx, e.auth, &platform.PublishRequest{Parts: []platform.Part{{Text: "long", Media: []platform.Media{img(strings.Repeat("a", 1001))}}}},
-		platform.NewProgress(nil, nil)); !errors.Is(err, platform.ErrRejected) {
+		long); !errors.Is(err, platform.ErrRejected) {
 		t.Fatalf("1,001 characters: %v", err)
+	}
+	if v := long.Values(); len(v) != 0 {
+		t.Fatalf("an alt text X refuses was found only after uploading: progress %v", v)
 	}
 	before := len(e.sim.Posts())
 

@@ -12,6 +12,7 @@
 //
 //	part{n}.media{m}.upload_id  media id from INITIALIZE (upload may be unfinished)
 //	part{n}.media{m}.media_id   media id whose processing succeeded
+//	part{n}.media{m}.alt_text   media id the alt text was set on
 //	part{n}.tweet_id            id of the posted part
 //
 // A resumed Publish skips every part with a tweet_id, reuses ready media,

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/platform"
@@ -53,6 +52,7 @@ const MaxAltText = 1000
 
 // ensureAltText sets md's alt text on uploaded media id (images and GIFs;
 // X takes none for videos), unless progress says it was set on that id.
+// Its length was checked by validate, before anything was uploaded.
 // The call changes nothing visible and may be repeated, so a lost answer
 // is transient, never outcome-unknown.
 func (c *Client) ensureAltText(ctx context.Context, acct platform.Auth, pr *platform.Progress, n, m int, id string, md platform.Media) error {
@@ -63,9 +63,6 @@ func (c *Client) ensureAltText(ctx context.Context, acct platform.Auth, pr *plat
 		return nil
 	}
 	op := fmt.Sprintf("set alt text of media %d of part %d", m, n)
-	if utf8.RuneCountInString(md.AltText) > MaxAltText {
-		return rejected(op, fmt.Sprintf("the alt text has %d characters; X takes at most %d", utf8.RuneCountInString(md.AltText), MaxAltText))
-	}
 	var body struct {
 		ID       string `json:"id"`
 		Metadata struct {

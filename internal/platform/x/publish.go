@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sns-os/snsos/internal/platform"
 )
@@ -131,6 +132,9 @@ func validate(req *platform.PublishRequest) error {
 			}
 			if len(p.Media) > 1 && !m.IsImage() || len(p.Media) > 1 && m.MIME == "image/gif" {
 				return rejected(op, fmt.Sprintf("part %d: a GIF or a video must be the only media of its post", i+1))
+			}
+			if n := utf8.RuneCountInString(m.AltText); n > MaxAltText && m.IsImage() {
+				return rejected(op, fmt.Sprintf("part %d media %d: the alt text has %d characters; X takes at most %d", i+1, j+1, n, MaxAltText))
 			}
 		}
 	}
