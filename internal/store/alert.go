@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"slices"
 
 	"github.com/sns-os/snsos"
 )
@@ -49,6 +48,10 @@ func (s *Store) MarkAlertsSent(ctx context.Context, channel string, keys []strin
 // problems that were resolved), on every channel, and returns how many rows
 // it removed: the same problem coming back later is alerted again.
 func (s *Store) PruneAlertsSent(ctx context.Context, keep []string) (int64, error) {
+	kept := make(map[string]bool, len(keep))
+	for _, k := range keep {
+		kept[k] = true
+	}
 	var n int64
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT item_key FROM alerts_sent`)
@@ -62,7 +65,7 @@ func (s *Store) PruneAlertsSent(ctx context.Context, keep []string) (int64, erro
 				rows.Close()
 				return mapErr(err)
 			}
-			if !slices.Contains(keep, k) {
+			if !kept[k] {
 				gone = append(gone, k)
 			}
 		}

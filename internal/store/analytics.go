@@ -70,11 +70,11 @@ func (s *Store) ListTargetsInRange(ctx context.Context, f TargetRange) ([]*Dated
 			` ORDER BY CASE WHEN state = 'published' THEN published_at ELSE scheduled_at END, id LIMIT `+strconv.Itoa(f.Limit), args...)
 		if err == nil && len(targets) > 0 {
 			// The later queries read exactly these targets.
-			ids := make([]string, len(targets))
+			ids := make([]int64, len(targets))
 			for i, t := range targets {
-				ids[i] = strconv.FormatInt(t.ID, 10)
+				ids[i] = t.ID
 			}
-			where, args = `id IN (`+strings.Join(ids, ", ")+`)`, nil
+			where, args = `id IN (`+idList(ids)+`)`, nil
 		}
 	} else {
 		targets, err = s.listTargets(ctx, where, args...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -135,22 +136,90 @@ func findTarget(ctx context.Context, q querier, id int64) (*snsos.Target, error)
 // FindPostByID returns a post with its media ids, targets and their metric
 // snapshots.
 func (s *Store) FindPostByID(ctx context.Context, id int64) (*snsos.Post, error) {
-	var p snsos.Post
-	var scheduled, approved sql.NullTime
-	err := s.db.QueryRowContext(ctx, `SELECT id, body, scheduled_at, approved_at, created_at, updated_at FROM posts WHERE id = $1`, id).
-		Scan(&p.ID, &p.Body, &scheduled, &approved, &p.CreatedAt, &p.UpdatedAt)
+	p, err := scanPost(s.db.QueryRowContext(ctx, `SELECT `+postCols+` FROM posts WHERE id = $1`, id))
 	if err != nil {
 		if snsos.IsCode(mapErr(err), snsos.ENOTFOUND) {
 			return nil, notFound("post", id)
 		}
 		return nil, mapErr(err)
 	}
-	p.ScheduledAt, p.ApprovedAt = fromNull(scheduled), fromNull(approved)
-	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
-	if err := s.loadPostParts(ctx, []*snsos.Post{&p}); err != nil {
+	if err := s.loadPostParts(ctx, []*snsos.Post{p}); err != nil {
 		return nil, err
 	}
+	return p, nil
+}
+
+const postCols = `id, body, scheduled_at, approved_at, created_at, updated_at`
+
+func scanPost(r scanner) (*snsos.Post, error) {
+	var p snsos.Post
+	var scheduled, approved sql.NullTime
+	if err := r.Scan(&p.ID, &p.Body, &scheduled, &approved, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		return nil, err
+	}
+	p.ScheduledAt, p.ApprovedAt = fromNull(scheduled), fromNull(approved)
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	return &p, nil
+}
+
+// queryPosts runs query, which selects postCols, and returns the posts with
+// their parts.
+func (s *Store) queryPosts(ctx context.Context, query string, args ...any) ([]*snsos.Post, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	var posts []*snsos.Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			rows.Close()
+			return nil, mapErr(err)
+		}
+		posts = append(posts, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	return posts, s.loadPostParts(ctx, posts)
+}
+
+// findPosts returns the posts with these ids, with their parts, in the
+// order of ids; ids of posts that do not exist (any more) are skipped.
+func (s *Store) findPosts(ctx context.Context, ids []int64) ([]*snsos.Post, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	found, err := s.queryPosts(ctx, `SELECT `+postCols+` FROM posts WHERE id IN (`+idList(ids)+`)`)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*snsos.Post, len(found))
+	for _, p := range found {
+		byID[p.ID] = p
+	}
+	out := make([]*snsos.Post, 0, len(found))
+	for _, id := range ids {
+		if p := byID[id]; p != nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// idList renders ids as a comma-separated SQL list of integer literals
+// (integers cannot inject anything, and a literal list has no
+// bound-parameter limit).
+func idList(ids []int64) string {
+	b := make([]byte, 0, len(ids)*8)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(b)
 }
 
 // PostFilter narrows ListPosts.
@@ -166,75 +235,70 @@ func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]*snsos.Post, err
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, body, scheduled_at, approved_at, created_at, updated_at FROM posts p
+	return s.queryPosts(ctx, `SELECT `+postCols+` FROM posts p
 		WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR EXISTS (SELECT 1 FROM targets t WHERE t.post_id = p.id AND t.state = $2))
 		ORDER BY id DESC LIMIT $3`, f.BeforeID, string(f.State), f.Limit)
-	if err != nil {
-		return nil, mapErr(err)
+}
+
+// loadPostParts fills media ids and alt texts, targets, metrics and the
+// derived status of posts: three queries whatever the number of posts.
+func (s *Store) loadPostParts(ctx context.Context, posts []*snsos.Post) error {
+	if len(posts) == 0 {
+		return nil
 	}
-	var posts []*snsos.Post
+	byID := make(map[int64]*snsos.Post, len(posts))
+	ids := make([]int64, len(posts))
+	for i, p := range posts {
+		p.MediaIDs, p.MediaAlt, p.Targets = []int64{}, nil, []*snsos.Target{}
+		byID[p.ID], ids[i] = p, p.ID
+	}
+	in := idList(ids)
+	rows, err := s.db.QueryContext(ctx, `SELECT post_id, media_id, alt_text FROM post_media WHERE post_id IN (`+in+`) ORDER BY post_id, position`)
+	if err != nil {
+		return mapErr(err)
+	}
 	for rows.Next() {
-		var p snsos.Post
-		var scheduled, approved sql.NullTime
-		if err := rows.Scan(&p.ID, &p.Body, &scheduled, &approved, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		var postID, id int64
+		var alt string
+		if err := rows.Scan(&postID, &id, &alt); err != nil {
 			rows.Close()
-			return nil, mapErr(err)
+			return mapErr(err)
 		}
-		p.ScheduledAt, p.ApprovedAt = fromNull(scheduled), fromNull(approved)
-		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
-		posts = append(posts, &p)
+		p := byID[postID]
+		p.MediaIDs = append(p.MediaIDs, id)
+		if alt != "" {
+			if p.MediaAlt == nil {
+				p.MediaAlt = map[int64]string{}
+			}
+			p.MediaAlt[id] = alt
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, mapErr(err)
+		return mapErr(err)
 	}
-	return posts, s.loadPostParts(ctx, posts)
-}
-
-// loadPostParts fills media ids and alt texts, targets, metrics and the derived status.
-// It reads each post separately; lists are bounded by PostFilter.Limit.
-func (s *Store) loadPostParts(ctx context.Context, posts []*snsos.Post) error {
-	for _, p := range posts {
-		p.MediaIDs, p.MediaAlt = []int64{}, nil
-		rows, err := s.db.QueryContext(ctx, `SELECT media_id, alt_text FROM post_media WHERE post_id = $1 ORDER BY position`, p.ID)
-		if err != nil {
-			return mapErr(err)
-		}
-		for rows.Next() {
-			var id int64
-			var alt string
-			if err := rows.Scan(&id, &alt); err != nil {
-				rows.Close()
-				return mapErr(err)
-			}
-			p.MediaIDs = append(p.MediaIDs, id)
-			if alt != "" {
-				if p.MediaAlt == nil {
-					p.MediaAlt = map[int64]string{}
-				}
-				p.MediaAlt[id] = alt
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return mapErr(err)
-		}
-		if p.Targets, err = s.listTargets(ctx, `post_id = $1`, p.ID); err != nil {
-			return err
-		}
-		byID := map[int64]*snsos.Target{}
-		for _, t := range p.Targets {
-			byID[t.ID] = t
-		}
-		snaps, err := s.listSnapshots(ctx, `target_id IN (SELECT id FROM targets WHERE post_id = $1)`, p.ID)
+	targets, err := s.listTargets(ctx, `post_id IN (`+in+`)`)
+	if err != nil {
+		return err
+	}
+	byTarget := make(map[int64]*snsos.Target, len(targets))
+	for _, t := range targets {
+		p := byID[t.PostID]
+		p.Targets = append(p.Targets, t)
+		byTarget[t.ID] = t
+	}
+	if len(targets) > 0 {
+		snaps, err := s.listSnapshots(ctx, `target_id IN (SELECT id FROM targets WHERE post_id IN (`+in+`))`)
 		if err != nil {
 			return err
 		}
 		for _, m := range snaps {
-			if t := byID[m.TargetID]; t != nil {
+			if t := byTarget[m.TargetID]; t != nil {
 				t.Metrics = append(t.Metrics, m)
 			}
 		}
+	}
+	for _, p := range posts {
 		p.Status = DerivePostStatus(p.Targets)
 	}
 	return nil
@@ -326,6 +390,12 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 		if t.State != tr.From {
 			return snsos.Errorf(snsos.ECONFLICT, "target %d is %s, not %s", t.ID, t.State, tr.From)
 		}
+		// The update below is a compare-and-set on the row as read: its
+		// state and its updated_at (which every writer of a target sets). On
+		// PostgreSQL an edit committed between this read and the update
+		// would otherwise match the state and be overwritten with the
+		// stale body, options and time.
+		read := t.UpdatedAt
 		if tr.Mutate != nil {
 			tr.Mutate(t)
 		}
@@ -352,9 +422,9 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE targets SET state = $1, body = $2, options = $3, progress = $4, remote_id = $5, remote_url = $6,
-			published_at = $7, error = $8, attempts = $9, scheduled_at = $10, updated_at = $11 WHERE id = $12 AND state = $13`,
+			published_at = $7, error = $8, attempts = $9, scheduled_at = $10, updated_at = $11 WHERE id = $12 AND state = $13 AND updated_at = $14`,
 			t.State, t.Body, opts, progress, t.RemoteID, t.RemoteURL, dbTime(t.PublishedAt), t.Error, t.Attempts,
-			dbTime(t.ScheduledAt), t.UpdatedAt, t.ID, tr.From)
+			dbTime(t.ScheduledAt), t.UpdatedAt, t.ID, tr.From, read)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -550,6 +620,9 @@ func (s *Store) DeletePost(ctx context.Context, postID int64) (unusedMedia []int
 			}
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return mapErr(err)
+		}
 		mrows, err := tx.QueryContext(ctx, `SELECT DISTINCT media_id FROM post_media pm WHERE post_id = $1
 			AND NOT EXISTS (SELECT 1 FROM post_media o WHERE o.media_id = pm.media_id AND o.post_id <> $1) ORDER BY media_id`, postID)
 		if err != nil {
@@ -564,6 +637,9 @@ func (s *Store) DeletePost(ctx context.Context, postID int64) (unusedMedia []int
 			unusedMedia = append(unusedMedia, id)
 		}
 		mrows.Close()
+		if err := mrows.Err(); err != nil {
+			return mapErr(err)
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM posts WHERE id = $1`, postID)
 		if err != nil {
 			return mapErr(err)

@@ -129,16 +129,13 @@ func (s *Store) SearchPosts(ctx context.Context, q PostQuery) (*PostPage, error)
 	if len(ids) > q.Limit {
 		ids, page.More = ids[:q.Limit], true
 	}
-	for _, id := range ids {
-		p, err := s.FindPostByID(ctx, id)
-		if snsos.IsCode(err, snsos.ENOTFOUND) {
-			continue // deleted meanwhile
-		}
-		if err != nil {
-			return nil, err
-		}
-		page.Posts = append(page.Posts, p)
+	// One read of the page's posts and their parts, not one per post; a
+	// post deleted meanwhile is left out.
+	posts, err := s.findPosts(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
+	page.Posts = posts
 	return page, nil
 }
 
@@ -199,24 +196,50 @@ var AttentionStates = []snsos.TargetState{snsos.StateFailed, snsos.StateNeedsOpe
 // CountAttentionTargets returns how many targets are failed, need the
 // operator or are unconfirmed: one COUNT over the state index.
 func (s *Store) CountAttentionTargets(ctx context.Context) (int, error) {
+	in, args := statePlaceholders(1, AttentionStates)
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM targets WHERE state IN ($1, $2, $3)`,
-		AttentionStates[0], AttentionStates[1], AttentionStates[2]).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM targets WHERE state IN (`+in+`)`, args...).Scan(&n)
 	return n, mapErr(err)
 }
 
 // CountAccountTargets returns how many of the account's targets are in each
-// of the given states.
+// of the given states (one query).
 func (s *Store) CountAccountTargets(ctx context.Context, accountID int64, states ...snsos.TargetState) (map[snsos.TargetState]int, error) {
 	out := make(map[snsos.TargetState]int, len(states))
+	if len(states) == 0 {
+		return out, nil
+	}
 	for _, st := range states {
+		out[st] = 0
+	}
+	in, args := statePlaceholders(2, states)
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM targets WHERE account_id = $1 AND state IN (`+in+`) GROUP BY state`,
+		append([]any{accountID}, args...)...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st snsos.TargetState
 		var n int
-		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM targets WHERE account_id = $1 AND state = $2`, accountID, st).Scan(&n); err != nil {
+		if err := rows.Scan(&st, &n); err != nil {
 			return nil, mapErr(err)
 		}
 		out[st] = n
 	}
-	return out, nil
+	return out, mapErr(rows.Err())
+}
+
+// statePlaceholders returns "$first, $first+1, …" for states and the
+// matching arguments.
+func statePlaceholders(first int, states []snsos.TargetState) (string, []any) {
+	ph := make([]string, len(states))
+	args := make([]any, len(states))
+	for i, st := range states {
+		ph[i] = "$" + strconv.Itoa(first+i)
+		args[i] = string(st)
+	}
+	return strings.Join(ph, ", "), args
 }
 
 // DeleteOtherSessions ends every session but the one with keepHash (after a
