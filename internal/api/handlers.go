@@ -3,9 +3,11 @@ package api
 import (
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -231,10 +233,12 @@ type createPostRequest struct {
 	Body     string  `json:"body"`
 	MediaIDs []int64 `json:"media_ids"`
 	// MediaAlt is the alt text of media items by media id ("12": "…").
-	MediaAlt    map[int64]string `json:"media_alt"`
-	Targets     []targetInput    `json:"targets"`
-	ScheduledAt string           `json:"scheduled_at"`
-	Approve     bool             `json:"approve"`
+	// The keys are read as strings and parsed here, so that a key that is
+	// not an id is named as such (encoding/json would call it a value).
+	MediaAlt    map[string]string `json:"media_alt"`
+	Targets     []targetInput     `json:"targets"`
+	ScheduledAt string            `json:"scheduled_at"`
+	Approve     bool              `json:"approve"`
 }
 
 func (a *API) handleCreatePost(w http.ResponseWriter, r *http.Request) {
@@ -244,7 +248,14 @@ func (a *API) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &snsos.Post{Body: req.Body, MediaIDs: req.MediaIDs}
-	for id, text := range req.MediaAlt {
+	var v snsos.ValidationErrors
+	for _, key := range slices.Sorted(maps.Keys(req.MediaAlt)) {
+		id, err := strconv.ParseInt(key, 10, 64)
+		if err != nil || id <= 0 {
+			v.Add("media_alt["+strconv.Quote(key)+"]", "key", "the keys of media_alt are media ids (positive integers from media_ids)")
+			continue
+		}
+		text := req.MediaAlt[key]
 		if strings.TrimSpace(text) == "" {
 			continue // an empty description is no description
 		}
@@ -252,6 +263,10 @@ func (a *API) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 			p.MediaAlt = map[int64]string{}
 		}
 		p.MediaAlt[id] = text
+	}
+	if err := v.Err(); err != nil {
+		a.error(w, r, err)
+		return
 	}
 	if req.ScheduledAt != "" {
 		at, err := parseTime("scheduled_at", req.ScheduledAt)

@@ -128,6 +128,9 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 	}
 	posts := map[int64]*snsos.Post{}
 	excerptOf := func(t *snsos.Target) (string, error) {
+		if t.Body != "" { // the target's own text: no need to read the post
+			return Excerpt(t.Body, 80), nil
+		}
 		p, ok := posts[t.PostID]
 		if !ok {
 			var err error

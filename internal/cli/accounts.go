@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/tokens"
@@ -66,19 +67,9 @@ func runAccounts(ctx context.Context, e *env, args []string) error {
 	svc := tokens.New(tokens.Config{Store: a.store, Platforms: platforms, PublicURL: cfg.PublicURL, Logger: a.log})
 	u, err := svc.StartConnect(ctx, p, "")
 	if err != nil {
-		return fmt.Errorf("%s (set SNSOS_%s_CLIENT_ID and _CLIENT_SECRET)", snsos.ErrorMessage(err), upper(p))
+		return fmt.Errorf("%s (set SNSOS_%s_CLIENT_ID and _CLIENT_SECRET)", snsos.ErrorMessage(err), strings.ToUpper(string(p)))
 	}
 	fmt.Fprintf(e.stderr, "open this URL in a browser within 10 minutes; %s completes the connection at %s/oauth/%s/callback:\n", "sns-os serve", cfg.PublicURL, p)
 	fmt.Fprintln(e.stdout, u)
 	return nil
-}
-
-func upper(p snsos.Platform) string {
-	b := []byte(p)
-	for i := range b {
-		if b[i] >= 'a' && b[i] <= 'z' {
-			b[i] -= 32
-		}
-	}
-	return string(b)
 }

@@ -11,7 +11,6 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"strings"
 )
 
@@ -100,9 +99,7 @@ func indentLines(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
 
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "sns-os schedules, publishes and measures posts on your own Instagram, Threads, TikTok and X accounts.\n\nUsage:\n  sns-os <command> [flags]\n\nCommands:\n")
-	cs := commands()
-	sort.SliceStable(cs, func(i, j int) bool { return false })
-	for _, c := range cs {
+	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'sns-os <command> --help' for a command's flags. Settings come from flags, SNSOS_* environment\nvariables, or a file given with --config; 'sns-os config --help' lists them.\n")

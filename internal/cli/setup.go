@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -198,5 +197,3 @@ func (a *app) Close() error {
 
 // configFlags registers the config flags on fs.
 func configFlags(fs *flag.FlagSet) *config.Flags { return config.Register(fs) }
-
-var _ = os.Stderr

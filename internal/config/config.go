@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/alert"
 	"github.com/sns-os/snsos/internal/secret"
 )
 
@@ -489,37 +489,23 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// validateAlerts checks the alert settings.
+// validateAlerts checks the alert settings with the parsers the alert
+// channels use, so what passes here works at startup.
 func (c *Config) validateAlerts(bad func(name, format string, args ...any)) {
 	addrs := func(name, v string, one bool) {
-		n := 0
-		for part := range strings.SplitSeq(v, ",") {
-			if part = strings.TrimSpace(part); part == "" {
-				continue
-			}
-			n++
-			if a, err := mail.ParseAddress(part); err != nil || strings.ContainsAny(a.Address, "\r\n<>") {
-				bad(name, "%q is not an email address", part)
-			}
-		}
+		as, err := alert.ParseAddresses(v)
 		switch {
-		case n == 0:
+		case strings.Trim(v, ", \t") == "":
 			bad(name, "is required when SNSOS_SMTP_URL is set")
-		case one && n > 1:
+		case err != nil:
+			bad(name, "%s", err)
+		case one && len(as) > 1:
 			bad(name, "give one address")
 		}
 	}
 	if raw := c.SMTPURL.Reveal(); raw != "" {
-		u, err := url.Parse(raw)
-		switch {
-		case err != nil:
-			bad("SNSOS_SMTP_URL", "is not a URL; use smtp://user:password@host:587 or smtps://user:password@host:465")
-		case u.Scheme != "smtp" && u.Scheme != "smtps":
-			bad("SNSOS_SMTP_URL", "must start with smtp:// (STARTTLS) or smtps:// (TLS)")
-		case u.Hostname() == "":
-			bad("SNSOS_SMTP_URL", "names no host; use smtp://user:password@host:587")
-		case (u.Path != "" && u.Path != "/") || u.RawQuery != "":
-			bad("SNSOS_SMTP_URL", "takes no path or query; use smtp://user:password@host:587")
+		if _, _, _, err := alert.ParseSMTPURL(raw); err != nil { // its errors never quote the URL
+			bad("SNSOS_SMTP_URL", "%s", err)
 		}
 		addrs("SNSOS_ALERT_EMAIL_FROM", c.AlertEmailFrom, true)
 		addrs("SNSOS_ALERT_EMAIL_TO", c.AlertEmailTo, false)
@@ -527,26 +513,12 @@ func (c *Config) validateAlerts(bad func(name, format string, args ...any)) {
 		bad("SNSOS_SMTP_URL", "is required for alert email (SNSOS_ALERT_EMAIL_FROM or SNSOS_ALERT_EMAIL_TO is set)")
 	}
 	if raw := c.AlertWebhookURL; raw != "" {
-		u, err := url.Parse(raw)
-		switch {
-		case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
-			bad("SNSOS_ALERT_WEBHOOK_URL", "is not an absolute https URL")
-		case u.Scheme == "http" && !loopbackHost(u.Hostname()):
-			bad("SNSOS_ALERT_WEBHOOK_URL", "must be https:// (plain http only to a loopback host such as 127.0.0.1)")
-		case u.User != nil:
-			bad("SNSOS_ALERT_WEBHOOK_URL", "must not carry user info; set SNSOS_ALERT_WEBHOOK_SECRET to sign requests instead")
+		if _, err := alert.CheckWebhookURL(raw); err != nil {
+			bad("SNSOS_ALERT_WEBHOOK_URL", "%s", err)
 		}
 	} else if !c.AlertWebhookSecret.IsZero() {
 		bad("SNSOS_ALERT_WEBHOOK_SECRET", "is set but SNSOS_ALERT_WEBHOOK_URL is not; set both or neither")
 	}
-}
-
-func loopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip, err := netip.ParseAddr(h)
-	return err == nil && ip.IsLoopback()
 }
 
 // ParsePrefixes parses a comma-separated list of IP addresses and CIDR
@@ -663,7 +635,8 @@ func elideURL(s string) string {
 }
 
 // redactURL removes the password (or token) from a URL's user info and
-// query.
+// query (any parameter whose name holds password, secret or token), and
+// masks a key=value connection string that holds a password.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -672,9 +645,20 @@ func redactURL(s string) string {
 		}
 		return s
 	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
+	if u.Scheme == "" && strings.Contains(strings.ToLower(s), "password") {
+		// Not a URL: a key=value connection string ("host=db password=…").
+		return snsos.Mask
+	}
+	if q := u.Query(); len(q) > 0 {
+		changed := false
+		for k := range q {
+			if lk := strings.ToLower(k); strings.Contains(lk, "password") || strings.Contains(lk, "secret") || strings.Contains(lk, "token") {
+				q[k], changed = []string{"xxxxx"}, true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
+		}
 	}
 	if u.User == nil {
 		return u.String()
