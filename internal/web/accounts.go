@@ -159,14 +159,13 @@ func (h *Handler) xCostLine(p *page) string {
 	return p.T("accounts.xcost", "Post", usd(plain), "Link", usd(link))
 }
 
-// usd writes a dollar amount with at least two decimals: $0.20, $0.015.
+// usd writes a dollar amount with two to six decimals: $0.20, $0.015,
+// $0.215 (both languages keep the dollar). It rounds to a millionth, as
+// compose's prices are, so a sum or a product of prices prints no float
+// noise ($0.30, not $0.30000000000000004).
 func usd(v float64) string {
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	i := strings.IndexByte(s, '.')
-	switch {
-	case i < 0:
-		s += ".00"
-	case len(s)-i-1 < 2:
+	s := strings.TrimRight(strconv.FormatFloat(v, 'f', 6, 64), "0")
+	if i := strings.IndexByte(s, '.'); len(s)-i-1 < 2 {
 		s += strings.Repeat("0", 2-(len(s)-i-1))
 	}
 	return "$" + s
@@ -188,6 +187,7 @@ func (h *Handler) handleAccounts(w http.ResponseWriter, r *http.Request) {
 	}
 	now := h.now()
 	avatars := h.avatarIDs(ctx)
+	xCost := h.xCostLine(p) // the same for every X account
 	for _, a := range accts {
 		c := accountCard{ID: a.ID, Platform: a.Platform.DisplayName(), Handle: a.Handle, DisplayName: a.DisplayName,
 			Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status],
@@ -207,7 +207,7 @@ func (h *Handler) handleAccounts(w http.ResponseWriter, r *http.Request) {
 			c.Disconnect = "/accounts/" + strconv.FormatInt(a.ID, 10) + "/disconnect"
 		}
 		if a.Platform == snsos.PlatformX {
-			c.Cost = h.xCostLine(p)
+			c.Cost = xCost
 		}
 		meta, err := h.store.FindCredentialMeta(ctx, a.ID)
 		switch {

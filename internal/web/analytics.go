@@ -182,9 +182,26 @@ func (h *Handler) anFilters(r *http.Request) (rng string, days int, platform sns
 func (h *Handler) anLoad(r *http.Request, days int, platform snsos.Platform) ([]*store.DatedTarget, error) {
 	f := store.TargetRange{States: []snsos.TargetState{snsos.StatePublished}, Platform: platform, Metrics: true}
 	if days > 0 {
-		f.From = h.now().Add(-time.Duration(days) * 24 * time.Hour)
+		f.From = h.anFrom(days)
 	}
 	return h.store.ListTargetsInRange(r.Context(), f)
+}
+
+// anFrom is the start of a range of days ending now.
+func (h *Handler) anFrom(days int) time.Time {
+	return h.now().Add(-time.Duration(days) * 24 * time.Hour)
+}
+
+// anSince keeps the targets published at or after from, as anLoad's range
+// does, in their order.
+func anSince(targets []*store.DatedTarget, from time.Time) []*store.DatedTarget {
+	out := []*store.DatedTarget{}
+	for _, t := range targets {
+		if !t.At.Before(from) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func anQuery(rng string, platform snsos.Platform) string {
@@ -198,18 +215,16 @@ func anQuery(rng string, platform snsos.Platform) string {
 func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	rng, days, platform := h.anFilters(r)
-	targets, err := h.anLoad(r, days, platform)
+	// Best hours use the whole history (of the platform chosen); the rest
+	// of the page its range, cut from it rather than read again.
+	history, err := h.anLoad(r, 0, platform)
 	if err != nil {
 		h.serverError(w, r, "analytics", err)
 		return
 	}
-	// Best hours use the whole history (of the platform chosen).
-	history := targets
+	targets := history
 	if days > 0 {
-		if history, err = h.anLoad(r, 0, platform); err != nil {
-			h.serverError(w, r, "analytics", err)
-			return
-		}
+		targets = anSince(history, h.anFrom(days))
 	}
 	handles, ok := h.accountHandles(w, r)
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -521,7 +522,7 @@ func (h *Handler) handleCalReschedulePost(w http.ResponseWriter, r *http.Request
 		h.log.Warn("web: reschedule refused", "post", post.ID, "err", err)
 		var ve snsos.ValidationErrors
 		switch {
-		case snsos.IsCode(err, snsos.EINVALID) && calAsValidation(err, &ve):
+		case snsos.IsCode(err, snsos.EINVALID) && errors.As(err, &ve):
 			for _, fe := range ve {
 				switch fe.Rule {
 				case "future":
@@ -555,29 +556,14 @@ func (h *Handler) handleCalReschedulePost(w http.ResponseWriter, r *http.Request
 	http.Redirect(w, r, calHref("week", at.In(h.location()).Format(calDateLayout))+"&flash=moved", http.StatusSeeOther)
 }
 
-func calAsValidation(err error, ve *snsos.ValidationErrors) bool {
-	for e := err; e != nil; {
-		if v, ok := e.(snsos.ValidationErrors); ok {
-			*ve = v
-			return true
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		e = u.Unwrap()
-	}
-	return false
-}
-
 // calParseLocal reads a datetime-local value in a named zone. It returns
 // the instant, or the reasons (message id suffixes) the time or the zone
 // is refused: a time that is not one, that the zone skips (DST gap) or
 // has twice (DST overlap), or that has passed; a zone that is unknown.
 func calParseLocal(at, zone string, now time.Time) (time.Time, string, string) {
 	var zoneErr string
-	loc, err := time.LoadLocation(zone)
-	if zone == "" || zone == "Local" || err != nil {
+	loc, err := loadZone(zone)
+	if err != nil {
 		zoneErr, loc = "zone", nil
 	}
 	if at == "" {

@@ -76,6 +76,18 @@ func composePlatformOf(p snsos.Platform) (composePlatform, bool) {
 var composeZones = []string{"UTC", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Australia/Sydney", "Europe/London",
 	"Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles"}
 
+// composeZoneLocs are composeZones loaded once (LoadLocation reads the
+// zone database on every call).
+var composeZoneLocs = func() map[string]*time.Location {
+	m := map[string]*time.Location{}
+	for _, z := range composeZones {
+		if l, err := time.LoadLocation(z); err == nil {
+			m[z] = l
+		}
+	}
+	return m
+}()
+
 // composeMaxForm bounds a compose form without files.
 const composeMaxForm = 4 << 20
 
@@ -135,10 +147,22 @@ func (f *composeForm) texts(p snsos.Platform) []string {
 	return []string{f.Body}
 }
 
+// composeMaxIDs bounds the accounts and the media items one form names:
+// far more than any post may have (the engine refuses a post with too many
+// media with its own message), few enough that checking them costs little.
+const composeMaxIDs = 100
+
+// parseIDs reads positive ids, without repeats, keeping the first
+// composeMaxIDs.
 func parseIDs(vals []string) []int64 {
 	var out []int64
+	seen := map[int64]bool{}
 	for _, v := range vals {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 && !slices.Contains(out, id) {
+		if len(out) == composeMaxIDs {
+			break
+		}
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 && !seen[id] {
+			seen[id] = true
 			out = append(out, id)
 		}
 	}
@@ -242,8 +266,8 @@ func parseComposeTime(date, clock, zone string, def *time.Location) (time.Time, 
 	errs := map[string]string{}
 	loc := def
 	if zone != "" {
-		l, err := time.LoadLocation(zone)
-		if err != nil || zone == "Local" {
+		l, err := loadZone(zone)
+		if err != nil {
 			errs["zone"] = "compose.err.zone"
 			return time.Time{}, def, errs
 		}
@@ -954,14 +978,20 @@ func (h *Handler) handleComposeSubmit(w http.ResponseWriter, r *http.Request) {
 		// Split into parts: the platform's text becomes a thread of parts
 		// that each fit (X only: its counting is the one the splitter knows).
 		p := snsos.Platform(strings.TrimPrefix(f.Do, "split:"))
+		status := http.StatusOK
 		if p == snsos.PlatformX {
 			t := f.tab(p)
-			if parts := splitX(splitSource(t, f.Body)); len(parts) > 0 {
+			// Splitting costs more than linear time: a text longer than any
+			// post may be is refused rather than cut.
+			if src := splitSource(t, f.Body); len(src) > snsos.MaxBodyBytes {
+				fieldErrs[splitSourceField(p, t)] = tr.T("compose.split.too_long", "Max", groupDigits(snsos.MaxBodyBytes))
+				status = http.StatusUnprocessableEntity
+			} else if parts := splitX(src); len(parts) > 0 {
 				t.Thread, t.Parts = true, parts
 			}
 			f.openTab = string(p)
 		}
-		h.renderCompose(w, r, http.StatusOK, f, existing, fieldErrs)
+		h.renderCompose(w, r, status, f, existing, fieldErrs)
 		return
 	case strings.HasPrefix(f.Do, "media:"):
 		// media:<index>:left|right|remove
@@ -1334,9 +1364,12 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 			continue
 		}
 		seen[z] = true
-		l, err := time.LoadLocation(z)
-		if err != nil {
-			continue
+		l := composeZoneLocs[z]
+		if l == nil {
+			var err error
+			if l, err = time.LoadLocation(z); err != nil {
+				continue
+			}
 		}
 		d.Zones = append(d.Zones, composeZone{Name: z, Label: zoneLabel(l, h.now()), Selected: z == d.Zone})
 	}
@@ -1394,9 +1427,7 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 				break
 			}
 		}
-		if r := []rune(pv.Name); len(r) > 0 {
-			pv.Initial = strings.ToUpper(string(r[0]))
-		}
+		pv.Initial = monogram(pv.Name)
 		texts := f.texts(pl)
 		for i, text := range texts {
 			part := previewPart{Fit: text}
@@ -1429,7 +1460,7 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 	order = append(order, "date", "time", "zone")
 	for _, k := range order {
 		if msg := d.FieldErrors[k]; msg != "" && status != http.StatusOK {
-			d.Errors = append(d.Errors, composeError{Field: composeFieldID(k), Message: msg})
+			d.Errors = append(d.Errors, composeError{Field: k, Message: msg})
 		}
 	}
 	if status == http.StatusConflict {
@@ -1438,16 +1469,40 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 	h.render(w, status, "compose", p)
 }
 
+// bestHoursCache keeps the last best-hours result compose computed: every
+// render of the compose form (each Check, each media move) would otherwise
+// read the whole published history with its snapshots. A result is kept
+// for bestHoursTTL, per language and zone, and only once there is enough
+// history (so the picks appear as soon as they can).
+type bestHoursCache struct {
+	mu   sync.Mutex
+	key  string
+	at   time.Time
+	best anBest
+}
+
+const bestHoursTTL = 5 * time.Minute
+
 // composeBestHours are up to three best-hour picks, computed as the
 // analytics page does.
 func (h *Handler) composeBestHours(r *http.Request, p *page, loc *time.Location) []composePick {
-	history, err := h.anLoad(r, 0, "")
-	if err != nil {
-		h.log.Warn("web: best hours", "err", err)
-		return nil
-	}
 	now := h.now()
-	b := h.anBestHours(r.Context(), p, history, now)
+	key := p.lang + "|" + h.location().String()
+	h.best.mu.Lock()
+	b, fresh := h.best.best, h.best.key == key && now.Sub(h.best.at) < bestHoursTTL
+	h.best.mu.Unlock()
+	if !fresh {
+		history, err := h.anLoad(r, 0, "")
+		if err != nil {
+			h.log.Warn("web: best hours", "err", err)
+			return nil
+		}
+		if b = h.anBestHours(r.Context(), p, history, now); b.Enough {
+			h.best.mu.Lock()
+			h.best.key, h.best.at, h.best.best = key, now, b
+			h.best.mu.Unlock()
+		}
+	}
 	if !b.Enough {
 		return nil
 	}
@@ -1466,25 +1521,12 @@ func (h *Handler) composeBestHours(r *http.Request, p *page, loc *time.Location)
 	return out
 }
 
-// composeFieldID is the id of the control an error key belongs to.
-func composeFieldID(k string) string {
-	switch {
-	case k == "":
-		return ""
-	case k == "accounts":
-		return "accounts"
-	case strings.HasPrefix(k, "part_"):
-		return k
-	}
-	return k
-}
-
 func composeMediaOf(m *snsos.MediaRef, n int) composeMedia {
 	name := m.Filename
 	if name == "" {
 		name = fmt.Sprintf("#%d", m.ID)
 	}
-	return composeMedia{ID: m.ID, Number: n, Filename: name, Mime: m.Mime, URL: "/media/" + strconv.FormatInt(m.ID, 10), IsImage: m.IsImage()}
+	return composeMedia{ID: m.ID, Number: n, Filename: name, Mime: m.Mime, URL: mediaPath(m.ID), IsImage: m.IsImage()}
 }
 
 // splitUTF16 cuts s after n UTF-16 code units.
@@ -1558,6 +1600,13 @@ type composeMediaJSON struct {
 	Image    bool   `json:"image"`
 }
 
+func composeMediaJSONOf(m *snsos.MediaRef) composeMediaJSON {
+	return composeMediaJSON{ID: m.ID, Filename: m.Filename, Mime: m.Mime, URL: mediaPath(m.ID), Image: m.IsImage()}
+}
+
+// mediaPath is where a library file is served to the signed-in operator.
+func mediaPath(id int64) string { return "/media/" + strconv.FormatInt(id, 10) }
+
 // handleComposeUpload streams the request body (the file itself) into the
 // media library. The file name comes from the X-Filename header
 // (URL-encoded) or the name query parameter.
@@ -1592,7 +1641,7 @@ func (h *Handler) handleComposeUpload(w http.ResponseWriter, r *http.Request) {
 		composeJSON(w, status, map[string]string{"error": uploadMessage(tr, err)})
 		return
 	}
-	composeJSON(w, http.StatusCreated, composeMediaJSON{ID: m.ID, Filename: m.Filename, Mime: m.Mime, URL: "/media/" + strconv.FormatInt(m.ID, 10), Image: m.IsImage()})
+	composeJSON(w, http.StatusCreated, composeMediaJSONOf(m))
 }
 
 // uploadMessage says why an upload failed and what to do.
@@ -1617,7 +1666,7 @@ func (h *Handler) handleComposeMediaList(w http.ResponseWriter, r *http.Request)
 			return
 		}
 		for _, m := range list {
-			out = append(out, composeMediaJSON{ID: m.ID, Filename: m.Filename, Mime: m.Mime, URL: "/media/" + strconv.FormatInt(m.ID, 10), Image: m.IsImage()})
+			out = append(out, composeMediaJSONOf(m))
 		}
 	}
 	composeJSON(w, http.StatusOK, out)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rivo/uniseg"
 
+	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/compose"
 )
 
@@ -186,4 +187,15 @@ func splitSource(p *composeTabInput, base string) string {
 		return p.Override
 	}
 	return base
+}
+
+// splitSourceField is the form field holding the text splitSource reads.
+func splitSourceField(pl snsos.Platform, p *composeTabInput) string {
+	switch {
+	case p.Thread && len(p.Parts) > 0:
+		return "part_" + string(pl)
+	case p.Customized:
+		return "override_" + string(pl)
+	}
+	return "body"
 }

@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -105,11 +103,7 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 	handles := handlesOf(accts)
 	avatars := h.avatarIDs(ctx)
 	for _, a := range accts {
-		initial := "?"
-		if rs := []rune(a.Handle); len(rs) > 0 {
-			initial = strings.ToUpper(string(rs[0]))
-		}
-		d.Accounts = append(d.Accounts, accountRow{ID: a.ID, Platform: a.Platform.DisplayName(), Handle: a.Handle, Initial: initial,
+		d.Accounts = append(d.Accounts, accountRow{ID: a.ID, Platform: a.Platform.DisplayName(), Handle: a.Handle, Initial: monogram(a.Handle),
 			Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status],
 			HasAvatar: avatars[a.ID]})
 	}
@@ -182,9 +176,9 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case cost.PostsWithURL > 0:
-		d.Cost = p.T("home.cost.links", "USD", dollars(cost.USD), "Count", cost.Posts, "Links", cost.PostsWithURL)
+		d.Cost = p.T("home.cost.links", "USD", usd(cost.USD), "Count", cost.Posts, "Links", cost.PostsWithURL)
 	case cost.Posts > 0:
-		d.Cost = p.T("home.cost", "USD", dollars(cost.USD), "Count", cost.Posts)
+		d.Cost = p.T("home.cost", "USD", usd(cost.USD), "Count", cost.Posts)
 	}
 
 	// Recent results.
@@ -284,16 +278,6 @@ func (h *Handler) excerptOr(p *page, text string) string {
 		return e
 	}
 	return p.T("post.notext")
-}
-
-// dollars formats an amount in USD with two to three decimals: "$0.20",
-// "$0.215" (both languages keep the dollar).
-func dollars(usd float64) string {
-	s := strconv.FormatFloat(usd, 'f', 3, 64)
-	if strings.HasSuffix(s, "0") {
-		s = s[:len(s)-1]
-	}
-	return "$" + s
 }
 
 // stateWord is a target's state in the words of ui-guide §4.

@@ -87,9 +87,9 @@ func TestCountdownAndDollars(t *testing.T) {
 	if got := duration("ja", 3*time.Hour+20*time.Minute); "あと"+got != "あと3時間20分" {
 		t.Errorf("ja countdown %q", got)
 	}
-	for usd, want := range map[float64]string{0.015: "$0.015", 0.2: "$0.20", 0.215: "$0.215", 1.5: "$1.50", 0: "$0.00"} {
-		if got := dollars(usd); got != want {
-			t.Errorf("dollars(%v) = %q, want %q", usd, got, want)
+	for v, want := range map[float64]string{0.015: "$0.015", 0.2: "$0.20", 0.215: "$0.215", 1.5: "$1.50", 0: "$0.00"} {
+		if got := usd(v); got != want {
+			t.Errorf("usd(%v) = %q, want %q", v, got, want)
 		}
 	}
 }

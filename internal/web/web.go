@@ -112,6 +112,8 @@ type Handler struct {
 	home string
 	// mux is where Routes mounted the pages (to tell pages from actions).
 	mux *http.ServeMux
+	// best caches compose's best-hour picks (see composeBestHours).
+	best bestHoursCache
 }
 
 // New builds the handler.
