@@ -40,16 +40,26 @@ var TargetStates = []TargetState{
 
 // transitions is the whole state machine. A state absent from the map has no
 // way out. The reasons for the less obvious edges:
-//   - scheduled/retry_wait → failed: preflight or a revoked account fails a
-//     target before any platform call; nothing can be live.
+//   - scheduled → scheduled: a reschedule, in one transaction (a new time and
+//     a new publish job; the old job finds itself stale).
+//   - scheduled/retry_wait → failed: preflight, a revoked account, the late
+//     grace or the attempt budget fails a target before any platform call;
+//     nothing can be live.
 //   - scheduled → approved: the operator unschedules.
+//   - retry_wait → published: a thread some of whose parts are live ends
+//     (canceled, refused, out of attempts) as a partial publication: it is
+//     live, so it is never recorded as failed or canceled.
 //   - failed → scheduled: the operator retries a permanent failure after
 //     fixing it; a failed target is by definition not live.
-//   - unknown → failed: reconciliation proved nothing is live and the cause
-//     is permanent.
-//   - needs_operator → published | scheduled | canceled: the operator looked
-//     at the platform and says what is true; → unknown: the operator asks
-//     sns-os to check again (reconciliation, not a new post).
+//   - unknown → unknown: reconciliation could not decide and looks again
+//     later (bookkeeping and a new job, no change of state).
+//   - unknown → failed: reconciliation proved nothing of this target is live
+//     and the cause is permanent (the platform's copy is another post's).
+//   - needs_operator → published | failed: the operator looked at the
+//     platform and says what is true (failed = "confirmed not published",
+//     which Retry can then schedule); → unknown: the operator asks sns-os to
+//     check again (reconciliation, not a new post). needs_operator cannot be
+//     canceled: the post may be live.
 //
 // There is no edge out of publishing except to its outcomes, and none from
 // unknown or needs_operator straight to publishing: a target that may be live
@@ -57,11 +67,11 @@ var TargetStates = []TargetState{
 var transitions = map[TargetState][]TargetState{
 	StateDraft:         {StateApproved, StateCanceled},
 	StateApproved:      {StateScheduled, StateDraft, StateCanceled},
-	StateScheduled:     {StatePublishing, StateApproved, StateCanceled, StateFailed},
+	StateScheduled:     {StatePublishing, StateScheduled, StateApproved, StateCanceled, StateFailed},
 	StatePublishing:    {StatePublished, StateFailed, StateRetryWait, StateUnknown},
-	StateRetryWait:     {StatePublishing, StateCanceled, StateFailed},
-	StateUnknown:       {StatePublished, StateRetryWait, StateNeedsOperator, StateFailed},
-	StateNeedsOperator: {StatePublished, StateScheduled, StateCanceled, StateUnknown},
+	StateRetryWait:     {StatePublishing, StateCanceled, StateFailed, StatePublished},
+	StateUnknown:       {StatePublished, StateRetryWait, StateNeedsOperator, StateFailed, StateUnknown},
+	StateNeedsOperator: {StatePublished, StateFailed, StateUnknown},
 	StateFailed:        {StateScheduled},
 }
 
@@ -124,6 +134,37 @@ type Target struct {
 	Attempts    int       `json:"attempts"`
 	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// Partial marks a published thread some of whose parts did not go out
+	// (Progress says which did).
+	Partial bool `json:"partial,omitempty"`
+	// AmbiguousSince is when the target first became unknown (its outcome
+	// ambiguous); alerts measure from it. Zero when it never was.
+	AmbiguousSince time.Time `json:"ambiguous_since,omitzero"`
+
+	// Delivery bookkeeping, written by the engine through the store.
+
+	// OwnerAttempt is the attempt that moved the target to publishing: only
+	// it may write progress or an outcome while the target is publishing.
+	OwnerAttempt int64 `json:"-"`
+	// OwnerJob is the job running that attempt (a snoozed step resumes
+	// under the same job).
+	OwnerJob int64 `json:"-"`
+	// LeaseUntil is, while publishing, when the owner can no longer be
+	// running (on the database's clock); zero while a long step is parked
+	// (nothing in flight, its job snoozed).
+	LeaseUntil time.Time `json:"-"`
+	// JobSeq identifies the target's current publish job: every write that
+	// queues one increments it, and a job carrying another number is stale.
+	JobSeq int64 `json:"-"`
+	// SettleAfter is when no call of an earlier attempt can still land: a
+	// "not found" from reconciliation is proof only from then on.
+	SettleAfter time.Time `json:"-"`
+	// DuplicateAt is when the platform last refused the text as already
+	// posted (reconciliation then searches the platform's duplicate window).
+	DuplicateAt time.Time `json:"-"`
+	// ReconcileTries counts lookups that could not decide, over the
+	// target's whole life (a budget, never reset by a new cycle).
+	ReconcileTries int `json:"-"`
 	// Metrics holds the snapshots taken so far, oldest first.
 	Metrics []*MetricSnapshot `json:"metrics"`
 }
@@ -140,6 +181,14 @@ type Attempt struct {
 	Outcome TargetState `json:"outcome,omitempty"`
 	Detail  string      `json:"detail,omitempty"`
 	Error   string      `json:"error,omitempty"`
+}
+
+// TargetVersion is a target as a caller read it: a save compares both
+// fields, so a change made in between by another writer is never
+// overwritten.
+type TargetVersion struct {
+	State     TargetState
+	UpdatedAt time.Time
 }
 
 // TxHook runs inside a store transaction, after the store's own writes and
@@ -169,4 +218,16 @@ type TargetTransition struct {
 	// Finish, when set, records in the same transaction how that attempt
 	// ended: its outcome is To, and FinishedAt is set.
 	Finish *Attempt
+
+	// Owner, when set, requires the target to be owned by that attempt
+	// (OwnerAttempt): how an attempt writes its own outcome.
+	Owner int64
+	// LeaseExpired, when set, requires a publishing target's lease to have
+	// run out on the database's clock: how a process that does not own an
+	// attempt takes over one whose owner can no longer be running.
+	LeaseExpired bool
+	// Lease is, with Attempt and To publishing, how long the new owner's
+	// lease runs (from the database's clock); Job is the job running it.
+	Lease time.Duration
+	Job   int64
 }

@@ -395,12 +395,9 @@ func endIn(t *testing.T, st *store.Store, targetID int64, to snsos.TargetState) 
 			t.Error = "the platform said no"
 		}
 	}
-	if _, err := st.TransitionTarget(ctx, store.Transition{TargetID: targetID, From: snsos.StatePublishing, To: to, Mutate: mutate}); err != nil {
+	att.Detail = "201 Created"
+	if _, err := st.TransitionTarget(ctx, store.Transition{TargetID: targetID, From: snsos.StatePublishing, To: to, Mutate: mutate, Finish: att}); err != nil {
 		t.Fatalf("to %s: %v", to, err)
-	}
-	att.Outcome, att.Detail = to, "201 Created"
-	if err := st.FinishAttempt(ctx, att); err != nil {
-		t.Fatal(err)
 	}
 }
 

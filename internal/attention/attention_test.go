@@ -166,9 +166,6 @@ func TestCompute(t *testing.T) {
 			t.Errorf("keys changed between runs:\n%v\n%v", attention.Keys(items), attention.Keys(again))
 		}
 		// A retry that fails again is a new occurrence with a new key.
-		if _, err := s.StartAttempt(ctx, f.failed.ID, ""); err != nil {
-			t.Fatal(err)
-		}
 		move(t, s, f.failed, snsos.StateScheduled, snsos.StatePublishing, snsos.StateFailed)
 		again, err = attention.Compute(ctx, s, now, attention.Options{})
 		if err != nil {

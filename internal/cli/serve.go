@@ -80,27 +80,32 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 		},
 		CrossOriginBypass: []string{"POST /webhooks/"},
 	})
-	if a.store.Dialect() == store.SQLite {
-		// The data dir lock proves no other process works this queue:
-		// jobs still marked running belong to a process that died.
+	// Publications a dead process left in flight are reconciled, never
+	// posted again blindly. On SQLite the data dir lock proves the process
+	// that owned them is gone, and this runs before this process's own
+	// workers start, so none of them can be mistaken for it. On PostgreSQL
+	// other live processes may be mid-call: only targets whose owner's
+	// lease ran out (on the database's clock) are taken over, and jobs
+	// that meet the others later wait for their leases.
+	sqlite := a.store.Dialect() == store.SQLite
+	if sqlite {
+		// Jobs still marked running belong to the process that died.
 		if n, err := jobs.RescueOrphans(ctx, a.store.DB()); err != nil {
 			return err
 		} else if n > 0 {
 			a.log.Warn("jobs interrupted by a previous stop run again", "count", n)
 		}
+		if _, err := svc.engine.Recover(ctx, true); err != nil {
+			return fmt.Errorf("recover interrupted publications: %w", err)
+		}
 	}
 	if err := svc.jobs.Start(ctx); err != nil {
 		return err
 	}
-	// Publications a dead process left in flight are reconciled, never
-	// posted again blindly. On SQLite the data dir lock proves no other
-	// process is publishing; on PostgreSQL only stale ones are touched.
-	stale := time.Duration(0)
-	if a.store.Dialect() == store.Postgres {
-		stale = 6 * time.Minute
-	}
-	if _, err := svc.engine.Recover(ctx, stale); err != nil {
-		a.log.Error("recover interrupted publications", "err", err)
+	if !sqlite {
+		if _, err := svc.engine.Recover(ctx, false); err != nil {
+			a.log.Error("recover interrupted publications", "err", err)
+		}
 	}
 	a.log.Info("ready", "addr", ln.Addr().String(), "database", string(a.store.Dialect()), "data_dir", cfg.DataDir,
 		"key_id", a.keys.primary.ID(), "startup_ms", time.Since(start).Milliseconds())

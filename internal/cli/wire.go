@@ -102,7 +102,9 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	}
 	s.collector = collect.New(collect.Config{Store: a.store, Platforms: s.platforms, Tokens: s.tokens, Checkpoints: cps, Jobs: lj, Logger: a.log})
 	s.engine = publish.New(publish.Config{Store: a.store, Jobs: lj, Platforms: s.platforms, Tokens: s.tokens, Media: s.media,
-		OnPublished: s.collector.ScheduleTx, Logger: a.log, ReconcileDelay: cfg.ReconcileDelay})
+		OnPublished: s.collector.ScheduleTx, Logger: a.log, ReconcileDelay: cfg.ReconcileDelay,
+		JobTimeout: cfg.JobTimeout, LandMargin: cfg.LandMargin, Backoff: publish.ExponentialBackoff(cfg.RetryBackoff)})
+	s.tokens.SetTargetFailer(s.engine)
 	workers := river.NewWorkers()
 	s.heartbeat = jobs.NewHeartbeat(nil)
 	periodic := []*river.PeriodicJob{s.heartbeat.Register(workers, time.Minute)}
@@ -114,7 +116,8 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		return nil, err
 	}
 	periodic = append(periodic, s.alerts.Register(workers)...)
-	s.jobs, err = jobs.New(jobs.Config{DB: a.store.DB(), Pool: a.store.Pool(), Workers: workers, Periodic: periodic, Logger: a.log})
+	s.jobs, err = jobs.New(jobs.Config{DB: a.store.DB(), Pool: a.store.Pool(), Workers: workers, Periodic: periodic, Logger: a.log,
+		JobTimeout: cfg.JobTimeout})
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,16 @@ type Config struct {
 	// ReconcileDelay is how long after an ambiguous outcome sns-os first
 	// looks for the post on the platform.
 	ReconcileDelay time.Duration
+	// JobTimeout bounds one run of a job (a publication's calls, a metric
+	// read); an attempt's ownership lease is derived from it.
+	JobTimeout time.Duration
+	// RetryBackoff is the first wait before retrying a publication that
+	// failed without side effect; it doubles per attempt up to 15 minutes.
+	RetryBackoff time.Duration
+	// LandMargin is how long after a platform call ended sns-os still
+	// expects it could land on the platform: a "not found" during
+	// reconciliation counts as proof only after it.
+	LandMargin time.Duration
 
 	LogFormat       string // text or json
 	LogLevel        string // debug, info, warn, error
@@ -157,6 +167,24 @@ func options() []option {
 			return nil
 		},
 		func(c *Config) string { return c.ReconcileDelay.String() })
+	durOpt := func(env, def, help string, lo, hi time.Duration, p func(c *Config) *time.Duration) {
+		add(env, "", def, false, help,
+			func(c *Config, v string) error {
+				dur, err := time.ParseDuration(v)
+				if err != nil || dur < lo || dur > hi {
+					return fmt.Errorf("want a duration between %s and %s, such as %s", lo, hi, def)
+				}
+				*p(c) = dur
+				return nil
+			},
+			func(c *Config) string { return p(c).String() })
+	}
+	durOpt("SNSOS_JOB_TIMEOUT", "5m", "how long one job run (a publication with its uploads) may take", time.Second, time.Hour,
+		func(c *Config) *time.Duration { return &c.JobTimeout })
+	durOpt("SNSOS_RETRY_BACKOFF", "30s", "first wait before retrying a publication that failed without side effect (doubles per attempt, at most 15m)",
+		10*time.Millisecond, time.Hour, func(c *Config) *time.Duration { return &c.RetryBackoff })
+	durOpt("SNSOS_LAND_MARGIN", "1m", "how long after a platform call ended it may still land; reconciliation trusts \"not found\" only after it",
+		10*time.Millisecond, time.Hour, func(c *Config) *time.Duration { return &c.LandMargin })
 	s, d = str(func(c *Config) *string { return &c.LogFormat })
 	add("SNSOS_LOG_FORMAT", "log-format", "text", false, "log format: text or json", s, d)
 	s, d = str(func(c *Config) *string { return &c.LogLevel })

@@ -50,7 +50,8 @@ type Config struct {
 	// JobTimeout bounds one job run (default 5 minutes: a video upload).
 	JobTimeout time.Duration
 	// RescueAfter is how long a job may stay running before River assumes
-	// its process died and runs it again (default JobTimeout + 1 minute).
+	// its process died and runs it again (default JobTimeout + 1 minute, or
+	// twice JobTimeout when that is shorter).
 	// Workers must be safe to run again: the publish worker reconciles a
 	// target it finds publishing instead of posting it again.
 	RescueAfter time.Duration
@@ -114,7 +115,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.JobTimeout = 5 * time.Minute
 	}
 	if cfg.RescueAfter <= cfg.JobTimeout {
-		cfg.RescueAfter = cfg.JobTimeout + time.Minute
+		cfg.RescueAfter = cfg.JobTimeout + min(time.Minute, cfg.JobTimeout)
 	}
 	rc := &river.Config{
 		RescueStuckJobsAfter: cfg.RescueAfter,

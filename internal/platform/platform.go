@@ -3,8 +3,9 @@
 // HTTP client every network client shares.
 //
 // A network client (internal/platform/x, …) implements Platform, and may
-// implement the optional capabilities Revoker, Reconciler and MetricsReader,
-// which callers discover with a type assertion. Clients hold no database
+// implement the optional capabilities Revoker, Reconciler, MetricsReader,
+// DuplicateWindower and URLResolver, which callers discover with a type
+// assertion. Clients hold no database
 // handle and read no global configuration: they take plain values and
 // return results and *Error values whose Kind tells the engine whether to
 // retry, wait, reconcile, ask for a reconnect or give up.
@@ -63,9 +64,19 @@ type Revoker interface {
 type Reconciler interface {
 	// FindPost returns the newest post of the account that matches q, or an
 	// error matching ErrNotFound when the search covered the window and found
-	// nothing.
+	// nothing. A search that could not cover the whole window (a page bound
+	// reached on a busy account) proves nothing and returns another error,
+	// typically of KindTransient.
 	FindPost(ctx context.Context, acct Auth, q PostQuery) (*RemotePost, error)
 }
+
+// DuplicateWindower is implemented by clients whose platform refuses the same content twice within a window.
+type DuplicateWindower interface{ DuplicateWindow() time.Duration }
+
+// URLResolver is implemented by clients that can read a post id from a
+// permalink given by the operator. PostIDFromURL returns the platform's id of
+// the post, or an error saying what is wrong with the link.
+type URLResolver interface{ PostIDFromURL(string) (string, error) }
 
 // MetricsReader is implemented by clients that read metrics of published
 // posts in batches.
@@ -126,6 +137,14 @@ type PostQuery struct {
 	Since time.Time
 	// InReplyTo, when set, accepts only replies to that post id.
 	InReplyTo string
+	// Part is the part looked for (counted from 1), and Progress the
+	// intermediate ids saved by the attempts (container ids, publish_id,
+	// media ids). A client decides from those first where its platform
+	// can (a container's status, a publish_id's status) and searches by
+	// text only where it offers nothing better; a client that cannot prove
+	// absence returns a transient error, never ErrNotFound.
+	Part     int
+	Progress map[string]string
 }
 
 // RemotePost is a post found on the platform.

@@ -22,6 +22,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -34,15 +35,17 @@ import (
 // Store is what the engine needs from the database.
 type Store interface {
 	CreatePost(ctx context.Context, p *snsos.Post, hook snsos.TxHook) error
-	UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]snsos.TargetState, hook snsos.TxHook) error
+	UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]snsos.TargetVersion, hook snsos.TxHook) error
 	FindPostByID(ctx context.Context, id int64) (*snsos.Post, error)
 	FindTargetByID(ctx context.Context, id int64) (*snsos.Target, error)
 	FindAccountByID(ctx context.Context, id int64) (*snsos.Account, error)
 	FindMediaByID(ctx context.Context, id int64) (*snsos.MediaRef, error)
 	TransitionTarget(ctx context.Context, tr snsos.TargetTransition) (*snsos.Target, error)
-	SetTargetProgress(ctx context.Context, targetID int64, key, value string) error
+	SetTargetProgress(ctx context.Context, targetID, owner int64, key, value string) error
+	SetTargetLease(ctx context.Context, targetID, owner, job int64, lease time.Duration) error
+	FindTargetByRemoteID(ctx context.Context, accountID int64, remoteID string) (*snsos.Target, error)
+	DBNow(ctx context.Context) (time.Time, error)
 	SetTargetPreflight(ctx context.Context, targetID int64, problems string) error
-	FinishAttempt(ctx context.Context, a *snsos.Attempt) error
 	ListAttempts(ctx context.Context, targetID int64) ([]*snsos.Attempt, error)
 	ListTargetsByState(ctx context.Context, states ...snsos.TargetState) ([]*snsos.Target, error)
 	CountAccountDeliveries(ctx context.Context, accountID int64, from, to time.Time, excludeTarget int64) (int, error)
@@ -90,9 +93,17 @@ type Config struct {
 	// ReconcileTries bounds the lookups before the target is handed to the
 	// operator (default 6).
 	ReconcileTries int
-	// MaxAttempts bounds publish attempts that failed without side effect
-	// (default 6).
+	// MaxAttempts is a target's attempt budget: publish attempts over its
+	// whole life, whatever path led to them (retries, reconciliations that
+	// proved nothing went live); default 6.
 	MaxAttempts int
+	// JobTimeout is how long one job run may take (River cancels it then);
+	// an attempt's ownership lease is derived from it (default 5 min).
+	JobTimeout time.Duration
+	// LandMargin is how long after a call ended (or its owner's lease ran
+	// out) sns-os still expects it could land on the platform: a "not
+	// found" from reconciliation is proof only after it (default 1 min).
+	LandMargin time.Duration
 	// LateGrace: a target whose time passed longer ago than this (sns-os was
 	// down) is held for the operator instead of published (default 1 h).
 	LateGrace time.Duration
@@ -117,6 +128,10 @@ var DefaultQuotas = map[snsos.Platform]int{
 type Engine struct {
 	cfg Config
 	log *slog.Logger
+	// inflight holds the targets whose attempt this process is running: a
+	// job that finds one of them publishing knows its owner is alive.
+	mu       sync.Mutex
+	inflight map[int64]int
 }
 
 // New returns an Engine with defaults filled in.
@@ -139,6 +154,12 @@ func New(cfg Config) *Engine {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 6
 	}
+	if cfg.JobTimeout <= 0 {
+		cfg.JobTimeout = 5 * time.Minute
+	}
+	if cfg.LandMargin <= 0 {
+		cfg.LandMargin = time.Minute
+	}
 	if cfg.LateGrace <= 0 {
 		cfg.LateGrace = time.Hour
 	}
@@ -146,12 +167,23 @@ func New(cfg Config) *Engine {
 		cfg.Quotas = DefaultQuotas
 	}
 	if cfg.Backoff == nil {
-		cfg.Backoff = func(n int) time.Duration {
-			d := 30 * time.Second << min(n, 8)
-			return min(d, 15*time.Minute)
-		}
+		cfg.Backoff = ExponentialBackoff(30 * time.Second)
 	}
-	return &Engine{cfg: cfg, log: cfg.Logger}
+	return &Engine{cfg: cfg, log: cfg.Logger, inflight: map[int64]int{}}
+}
+
+// ExponentialBackoff returns a backoff that waits base before the first
+// retry and doubles per retry, at most 15 minutes (base 0: 30 s).
+func ExponentialBackoff(base time.Duration) func(n int) time.Duration {
+	if base <= 0 {
+		base = 30 * time.Second
+	}
+	return func(n int) time.Duration {
+		if n < 1 {
+			n = 1
+		}
+		return min(base<<min(n-1, 16), 15*time.Minute)
+	}
 }
 
 // SetJobs gives the engine its job client. River builds its client from the
@@ -167,3 +199,32 @@ func (e *Engine) Register(workers *river.Workers) {
 }
 
 func (e *Engine) now() time.Time { return e.cfg.Now().UTC() }
+
+// lease is how long an attempt owns its target: its job's timeout, plus
+// time to record the outcome after the job's context ended.
+func (e *Engine) lease() time.Duration {
+	return e.cfg.JobTimeout + min(30*time.Second, e.cfg.JobTimeout/2)
+}
+
+// claim notes that this process runs an attempt on target id; release
+// undoes it.
+func (e *Engine) claim(id int64) {
+	e.mu.Lock()
+	e.inflight[id]++
+	e.mu.Unlock()
+}
+
+func (e *Engine) release(id int64) {
+	e.mu.Lock()
+	if e.inflight[id]--; e.inflight[id] <= 0 {
+		delete(e.inflight, id)
+	}
+	e.mu.Unlock()
+}
+
+// running reports whether this process runs an attempt on target id.
+func (e *Engine) running(id int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.inflight[id] > 0
+}

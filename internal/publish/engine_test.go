@@ -73,6 +73,7 @@ func newHarness(t testing.TB, env *storetest.Env, tune func(*publish.Config)) *h
 	cfg := publish.Config{
 		Store: s, Platforms: map[snsos.Platform]platform.Platform{snsos.PlatformX: client}, Tokens: storeTokens{s},
 		ReconcileDelay: 50 * time.Millisecond,
+		LandMargin:     100 * time.Millisecond,
 		Backoff:        func(int) time.Duration { return 100 * time.Millisecond },
 		OnPublished:    func(context.Context, *sql.Tx, *snsos.Target) error { h.checkpoint.Add(1); return nil },
 	}
@@ -272,17 +273,20 @@ func TestResumeAfterCrashMidThread(t *testing.T) {
 			t.Fatal(err)
 		}
 		tid := p.Targets[0].ID
-		if _, err := s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StateScheduled, To: snsos.StatePublishing, Attempt: &snsos.Attempt{}}); err != nil {
+		att := &snsos.Attempt{}
+		if _, err := s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StateScheduled, To: snsos.StatePublishing, Attempt: att, Lease: time.Minute}); err != nil {
 			t.Fatal(err)
 		}
 		client := x.New(x.Config{ClientID: "cid", ClientSecret: "csecret", BaseURL: serverURL(t, h.sim)})
 		cred, _ := s.FindCredential(ctx, h.account.ID)
 		auth := platform.Auth{UserID: h.user.ID, Handle: h.user.Username, AccessToken: cred.AccessToken}
-		progress := platform.NewProgress(nil, func(ctx context.Context, k, v string) error { return s.SetTargetProgress(ctx, tid, k, v) })
+		progress := platform.NewProgress(nil, func(ctx context.Context, k, v string) error { return s.SetTargetProgress(ctx, tid, att.ID, k, v) })
 		if _, err := client.Publish(ctx, auth, &platform.PublishRequest{Parts: []platform.Part{{Text: "crash part one"}, {Text: "crash part two"}}}, progress); err != nil {
 			t.Fatal(err)
 		}
-		// The rescued job runs.
+		// The rescued job runs once the dead owner's lease has run out (on
+		// the database's clock).
+		s.SetDBClockOffset(2 * time.Minute)
 		if _, err := h.jobs.Insert(ctx, publish.PublishArgs{TargetID: tid, At: p.ScheduledAt}, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -314,10 +318,11 @@ func TestRecoverAfterCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		tid := p.Targets[0].ID
-		if _, err := s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StateScheduled, To: snsos.StatePublishing, Attempt: &snsos.Attempt{}}); err != nil {
+		att := &snsos.Attempt{}
+		if _, err := s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StateScheduled, To: snsos.StatePublishing, Attempt: att, Lease: time.Minute}); err != nil {
 			t.Fatal(err)
 		}
-		n, err := h.engine.Recover(ctx, 0)
+		n, err := h.engine.Recover(ctx, true)
 		if err != nil || n != 1 {
 			t.Fatalf("Recover = %d, %v", n, err)
 		}
@@ -443,7 +448,7 @@ func TestLateTargetHeldForOperator(t *testing.T) {
 	if err := s.CreatePost(ctx, p, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.jobs.Insert(ctx, publish.PublishArgs{TargetID: p.Targets[0].ID, At: at}, nil); err != nil {
+	if _, err := h.jobs.Insert(ctx, publish.PublishArgs{TargetID: p.Targets[0].ID, At: at, Seq: p.Targets[0].JobSeq}, nil); err != nil {
 		t.Fatal(err)
 	}
 	tg := h.waitState(t, p.Targets[0].ID, snsos.StateFailed)
@@ -480,7 +485,7 @@ func TestLastAttemptIsNeverSilent(t *testing.T) {
 	if err := s.CreatePost(ctx, p, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.jobs.Insert(ctx, publish.PublishArgs{TargetID: p.Targets[0].ID, At: p.Targets[0].ScheduledAt}, &river.InsertOpts{MaxAttempts: 1}); err != nil {
+	if _, err := h.jobs.Insert(ctx, publish.PublishArgs{TargetID: p.Targets[0].ID, At: p.Targets[0].ScheduledAt, Seq: p.Targets[0].JobSeq}, &river.InsertOpts{MaxAttempts: 1}); err != nil {
 		t.Fatal(err)
 	}
 	tg := h.waitState(t, p.Targets[0].ID, snsos.StateFailed)

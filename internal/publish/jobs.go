@@ -15,12 +15,15 @@ var openStates = []rivertype.JobState{
 	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
-// PublishArgs asks for target TargetID to be published at At. At is part of
-// the identity: rescheduling inserts a new job, and a job whose At no longer
-// matches a scheduled target's time does nothing.
+// PublishArgs asks for target TargetID to be published at At. Seq names
+// the job: every write that queues a publish job gives the target a new
+// JobSeq and the job the same number, and a job whose Seq is not the
+// target's current one is stale and does nothing (a reschedule, an edit, a
+// retry queued meanwhile). A job before its At snoozes until then.
 type PublishArgs struct {
 	TargetID int64     `json:"target_id"`
 	At       time.Time `json:"at"`
+	Seq      int64     `json:"seq,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -31,17 +34,20 @@ func (PublishArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: openStates}, MaxAttempts: 10}
 }
 
-// ReconcileArgs asks to settle a target whose outcome is unknown.
+// ReconcileArgs asks to settle a target whose outcome is unknown (or to
+// take over a publishing one whose owner's lease ran out). At, the time it
+// was queued for, keeps jobs of different rounds apart.
 type ReconcileArgs struct {
-	TargetID int64 `json:"target_id"`
-	// Try counts lookups that could not decide (platform unreachable).
+	TargetID int64     `json:"target_id"`
+	At       time.Time `json:"at,omitzero"`
+	// Try is read from jobs queued by earlier versions; unused.
 	Try int `json:"try,omitempty"`
 }
 
 // Kind implements river.JobArgs.
 func (ReconcileArgs) Kind() string { return "reconcile_target" }
 
-// InsertOpts makes the job unique per target and try.
+// InsertOpts makes the job unique per target and time.
 func (ReconcileArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: openStates}, MaxAttempts: 10}
 }

@@ -2,9 +2,9 @@ package publish
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -13,17 +13,28 @@ import (
 	"github.com/sns-os/snsos/internal/platform"
 )
 
+// clockSkew is how far the platform's clock may be from ours when a post's
+// creation time is compared with the start of this target's first attempt.
+const clockSkew = 5 * time.Second
+
+// defaultDuplicateWindow is searched after a duplicate answer when the
+// platform does not say its window.
+const defaultDuplicateWindow = 24 * time.Hour
+
 type reconcileWorker struct {
 	river.WorkerDefaults[ReconcileArgs]
 	e *Engine
 }
 
 // Work settles a target whose outcome is unknown: it looks for each part
-// not yet confirmed among the account's recent posts. A found part is
-// recorded; when every part is found the target is published. When a part
-// is proven absent, the target goes back to retry_wait and publishing
-// resumes from that part. When the platform cannot be asked, it tries again
-// later, and after ReconcileTries hands the target to the operator.
+// not yet confirmed on the platform. When every part is found the target is
+// published (at the platform's creation time); when a part is proven absent
+// — and only once no earlier call can still land — publishing resumes from
+// that part; when the live copy is another post's (a duplicate answer), the
+// target fails with the time of that post. When the platform cannot be
+// asked, it tries again later, within the target's lookup budget, then
+// hands the target to the operator. A job that finds the target publishing
+// takes it over once its owner's lease has run out (see giveUp).
 func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs]) error {
 	err := w.work(ctx, job)
 	w.e.giveUp(ctx, job.JobRow, job.Args.TargetID, err)
@@ -39,142 +50,170 @@ func (w *reconcileWorker) work(ctx context.Context, job *river.Job[ReconcileArgs
 	if err != nil {
 		return err
 	}
-	if t.State != snsos.StateUnknown {
-		return nil
+	switch t.State {
+	case snsos.StatePublishing:
+		return e.inFlight(ctx, 0, t)
+	case snsos.StateUnknown:
+		return e.reconcile(ctx, t)
 	}
-	decided, why, err := e.reconcile(ctx, t)
-	if err != nil {
-		return err
-	}
-	if decided {
-		return nil
-	}
-	// Undecided: ask again later, then give the target to the operator.
-	try := job.Args.Try + 1
-	if try >= e.cfg.ReconcileTries {
-		reason := fmt.Sprintf("sns-os could not find out whether the post went live (%s). Check the account: if the post is there, mark it published; if not, schedule it again.", why)
-		_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: snsos.StateUnknown, To: snsos.StateNeedsOperator,
-			Detail: why, Mutate: func(t *snsos.Target) { t.Error = reason }})
-		if snsos.IsCode(err, snsos.ECONFLICT) {
-			return nil
-		}
-		return err
-	}
-	at := e.now().Add(e.cfg.Backoff(try))
-	_, err = e.cfg.Jobs.Insert(ctx, ReconcileArgs{TargetID: t.ID, Try: try}, &river.InsertOpts{ScheduledAt: at})
-	return err
+	return nil
 }
 
-// reconcile returns decided=true when it moved the target on; otherwise why
-// says what stopped it.
-func (e *Engine) reconcile(ctx context.Context, t *snsos.Target) (decided bool, why string, err error) {
+// reconcile looks at the platform for target t (unknown) and applies what
+// it finds.
+func (e *Engine) reconcile(ctx context.Context, t *snsos.Target) error {
 	post, err := e.cfg.Store.FindPostByID(ctx, t.PostID)
 	if err != nil {
-		return false, "", err
+		return err
 	}
 	acct, err := e.cfg.Store.FindAccountByID(ctx, t.AccountID)
 	if err != nil {
-		return false, "", err
+		return err
+	}
+	facts := Facts{Searchable: true, Duplicate: !t.DuplicateAt.IsZero(), LiveParts: liveParts(t), Parts: partsOf(t)}
+	undecided := func(why string) error {
+		facts.Why, facts.ReconcileTries = why, t.ReconcileTries+1
+		_, err := e.decideAndApply(ctx, t, OutcomeUndecided, facts, change{mutate: func(t *snsos.Target) { t.ReconcileTries++ }})
+		return ignoreConflict(nil, err)
 	}
 	client, _ := e.cfg.Platforms[t.Platform].(platform.Reconciler)
 	if client == nil {
-		return false, t.Platform.DisplayName() + " cannot be checked automatically", nil
+		facts.Searchable = false
+		return undecided(t.Platform.DisplayName() + " cannot be searched for the post")
 	}
 	parts, err := Parts(post, t)
 	if err != nil {
-		return false, snsos.ErrorMessage(err), nil
+		facts.Searchable = false
+		return undecided(snsos.ErrorMessage(err))
 	}
+	facts.Parts = len(parts)
 	cred, err := e.cfg.Tokens.Credential(ctx, acct.ID)
 	if err != nil {
-		return false, "no usable token: " + message(err), nil
+		return undecided("no usable token: " + message(err))
 	}
 	auth := platform.Auth{UserID: acct.RemoteID, Handle: acct.Handle, AccessToken: cred.AccessToken}
-	since := t.UpdatedAt
+	// Ours are the posts made since this target's first attempt started;
+	// the search reaches back over the platform's duplicate window when it
+	// called the text a duplicate, to find the earlier post.
+	ours := t.UpdatedAt
 	if atts, err := e.cfg.Store.ListAttempts(ctx, t.ID); err == nil && len(atts) > 0 {
-		since = atts[0].StartedAt
+		ours = atts[0].StartedAt
+	} else if err != nil {
+		return err
 	}
-	since = since.Add(-time.Minute)
-
-	progress := t.Progress
-	firstURL := ""
+	ours = ours.Add(-clockSkew)
+	since := ours
+	if facts.Duplicate {
+		window := defaultDuplicateWindow
+		if w, ok := e.cfg.Platforms[t.Platform].(platform.DuplicateWindower); ok && w.DuplicateWindow() > 0 {
+			window = w.DuplicateWindow()
+		}
+		since = t.DuplicateAt.Add(-window)
+	}
+	progress := maps.Clone(t.Progress)
+	if progress == nil {
+		progress = map[string]string{}
+	}
+	var first *platform.RemotePost
 	for n := 1; n <= len(parts); n++ {
-		if id, ok := progress[platform.PartIDKey(n)]; ok && id != "" {
+		if progress[platform.PartIDKey(n)] != "" {
 			continue
 		}
-		q := platform.PostQuery{Text: parts[n-1], Since: since}
+		q := platform.PostQuery{Text: parts[n-1], Since: since, Part: n, Progress: maps.Clone(progress)}
 		if n > 1 {
 			q.InReplyTo = progress[platform.PartIDKey(n-1)]
 		}
 		found, err := client.FindPost(ctx, auth, q)
 		switch {
 		case errors.Is(err, platform.ErrNotFound):
-			// Proof that part n is not live: publishing may resume from it.
-			return true, "", e.resume(ctx, t, n)
+			if now := e.now(); now.Before(t.SettleAfter) {
+				// A call of the last attempt may still land: not yet proof.
+				_, err := e.apply(ctx, change{t: t, d: Decision{To: snsos.StateUnknown, Next: NextReconcile, At: t.SettleAfter,
+					Reason: "not on the platform yet; looking again once no earlier call can still land"},
+					mutate: func(cur *snsos.Target) { cur.Progress = progress }})
+				return ignoreConflict(nil, err)
+			}
+			facts.LiveParts = n - 1
+			facts.Why = "nothing went live"
+			if n > 1 {
+				facts.Why = fmt.Sprintf("parts 1–%d are live, part %d is not", n-1, n)
+			}
+			_, err := e.decideAndApply(ctx, t, OutcomeAbsent, facts, change{detail: facts.Why,
+				mutate: func(cur *snsos.Target) { cur.Progress = progress }})
+			return ignoreConflict(nil, err)
 		case err != nil:
-			return false, message(err), nil
+			return undecided(message(err))
 		}
-		if err := e.cfg.Store.SetTargetProgress(ctx, t.ID, platform.PartIDKey(n), found.ID); err != nil {
-			return false, "", err
-		}
-		if progress == nil {
-			progress = map[string]string{}
+		if n == 1 || q.InReplyTo == "" {
+			if why := e.foreign(ctx, t, found, ours); why != "" {
+				facts.LiveParts, facts.Why = n-1, why
+				_, err := e.decideAndApply(ctx, t, OutcomeForeign, facts, change{detail: found.ID,
+					mutate: func(cur *snsos.Target) { cur.Progress = progress }})
+				return ignoreConflict(nil, err)
+			}
 		}
 		progress[platform.PartIDKey(n)] = found.ID
 		if n == 1 {
-			firstURL = found.URL
+			first = found
 		}
 	}
 	rootID := progress[platform.PartIDKey(1)]
-	if firstURL == "" { // part 1 was confirmed earlier; look it up for its permalink
-		if found, err := client.FindPost(ctx, auth, platform.PostQuery{Text: parts[0], Since: since}); err == nil && found.ID == rootID {
-			firstURL = found.URL
+	if first == nil { // part 1 was recorded by the attempt; look it up for its permalink and time
+		if found, err := client.FindPost(ctx, auth, platform.PostQuery{Text: parts[0], Since: since, Part: 1, Progress: maps.Clone(progress)}); err == nil && found.ID == rootID {
+			first = found
 		}
 	}
-	err = e.published(ctx, t, nil, rootID, firstURL, time.Time{})
-	if snsos.IsCode(err, snsos.ECONFLICT) {
-		return true, "", nil
+	url, at := "", time.Time{}
+	if first != nil {
+		url, at = first.URL, first.CreatedAt
 	}
-	return err == nil, "", err
+	_, err = e.decideAndApply(ctx, t, OutcomePublished, facts, change{detail: rootID, mutate: func(cur *snsos.Target) {
+		cur.Progress, cur.RemoteID, cur.RemoteURL, cur.PublishedAt = progress, rootID, url, dbTime(at)
+	}})
+	return ignoreConflict(nil, err)
 }
 
-// resume moves an unknown target whose part n is proven absent back to
-// retry_wait and queues publishing, which skips the parts already posted.
-func (e *Engine) resume(ctx context.Context, t *snsos.Target, n int) error {
-	tid := t.ID
-	at := dbTime(e.now())
-	detail := "nothing went live"
-	if n > 1 {
-		detail = fmt.Sprintf("parts 1–%d are live, part %d is not", n-1, n)
+// foreign says why a post found for target t is not t's own ("" when it
+// is): it was created before t's first attempt, or another target is
+// recorded under it.
+func (e *Engine) foreign(ctx context.Context, t *snsos.Target, found *platform.RemotePost, ours time.Time) string {
+	if !found.CreatedAt.IsZero() && found.CreatedAt.Before(ours) {
+		return fmt.Sprintf("%s already has this text from %s (post %s), before this post was sent; it was not posted again",
+			t.Platform.DisplayName(), found.CreatedAt.UTC().Format(time.RFC3339), found.ID)
 	}
-	_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StateUnknown, To: snsos.StateRetryWait, Detail: detail,
-		Mutate: func(t *snsos.Target) { t.Error = "checked the platform: " + detail + "; publishing again" },
-		Hook: func(ctx context.Context, tx *sql.Tx) error {
-			_, err := e.cfg.Jobs.InsertTx(ctx, tx, PublishArgs{TargetID: tid, At: at}, &river.InsertOpts{ScheduledAt: at})
-			return err
-		}})
-	if snsos.IsCode(err, snsos.ECONFLICT) {
-		return nil
+	if other, err := e.cfg.Store.FindTargetByRemoteID(ctx, t.AccountID, found.ID); err == nil && other.ID != t.ID {
+		return fmt.Sprintf("%s already has this text as post %s, recorded for post %d; it was not posted again",
+			t.Platform.DisplayName(), found.ID, other.PostID)
 	}
-	return err
+	return ""
 }
 
-// Recover hands to reconciliation every target left publishing by a process
-// that is gone: those whose last change is older than staleAfter. On SQLite
-// a starting server holds the data dir lock, so no other process can be
-// publishing and staleAfter is 0; on PostgreSQL it must exceed the job
-// timeout, so a live process mid-call is never second-guessed.
-func (e *Engine) Recover(ctx context.Context, staleAfter time.Duration) (int, error) {
+// Recover hands to reconciliation the targets left publishing by a process
+// that is gone. With dead set the caller knows that no other process can
+// be running them (SQLite at start-up, holding the data dir lock, before
+// its own workers start): every publishing target not running here is
+// taken over. Otherwise (PostgreSQL, where other processes may be
+// mid-call) only targets whose owner's lease has run out on the database's
+// clock are. Parked long steps are left to their owner's job.
+func (e *Engine) Recover(ctx context.Context, dead bool) (int, error) {
 	ts, err := e.cfg.Store.ListTargetsByState(ctx, snsos.StatePublishing)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	cutoff := e.now().Add(-staleAfter)
 	for _, t := range ts {
-		if t.UpdatedAt.After(cutoff) {
+		if e.running(t.ID) || t.LeaseUntil.IsZero() {
 			continue
 		}
-		if err := e.toUnknown(ctx, t, "publishing was interrupted (sns-os stopped) before its outcome was recorded", nil); err != nil {
+		c := change{takeover: !dead, detail: "recovered at start-up"}
+		if dead {
+			c.owner = t.OwnerAttempt // the owner is known dead: a compare-and-set on it
+		}
+		_, err := e.decideAndApply(ctx, t, OutcomeAmbiguous, Facts{Why: "publishing was interrupted (sns-os stopped) before its outcome was recorded"}, c)
+		if snsos.IsCode(err, snsos.ECONFLICT) {
+			continue // its lease has not run out, or it moved meanwhile
+		}
+		if err != nil {
 			return n, err
 		}
 		n++

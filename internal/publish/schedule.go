@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/compose"
+	"github.com/sns-os/snsos/internal/platform"
 )
 
 // scheduleSlack tolerates clocks a little apart: a time this far in the
@@ -48,7 +51,7 @@ func (e *Engine) CreatePost(ctx context.Context, p *snsos.Post, approve bool) er
 			return nil
 		}
 		for _, t := range p.Targets {
-			if err := e.insertScheduleJobs(ctx, tx, t.ID, p.ScheduledAt); err != nil {
+			if err := e.insertScheduleJobs(ctx, tx, t.ID, t.JobSeq, p.ScheduledAt); err != nil {
 				return err
 			}
 		}
@@ -122,13 +125,13 @@ func (e *Engine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) er
 	if err != nil {
 		return err
 	}
-	expect := map[int64]snsos.TargetState{}
+	expect := map[int64]snsos.TargetVersion{}
 	byAccount := map[int64]*snsos.Target{}
 	for _, t := range cur.Targets {
 		if !slices.Contains(editableStates, t.State) {
 			return snsos.Errorf(snsos.ECONFLICT, "post %d can no longer be edited: its %s target is %s; duplicate it instead", p.ID, t.Platform.DisplayName(), t.State)
 		}
-		expect[t.ID] = t.State
+		expect[t.ID] = snsos.TargetVersion{State: t.State, UpdatedAt: t.UpdatedAt}
 		byAccount[t.AccountID] = t
 	}
 	for _, t := range p.Targets {
@@ -171,9 +174,9 @@ func (e *Engine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) er
 	}
 	return e.cfg.Store.UpdatePost(ctx, p, expect, func(ctx context.Context, tx *sql.Tx) error {
 		for _, t := range toSchedule {
-			// Unique by target and time: a target kept at its time keeps
-			// its one job.
-			if err := e.insertScheduleJobs(ctx, tx, t.ID, p.ScheduledAt); err != nil {
+			// The store gave each a new job number: any earlier job of
+			// the target is stale.
+			if err := e.insertScheduleJobs(ctx, tx, t.ID, t.JobSeq, p.ScheduledAt); err != nil {
 				return err
 			}
 		}
@@ -276,12 +279,18 @@ func (e *Engine) checkQuota(ctx context.Context, t *snsos.Target, at time.Time, 
 	return nil
 }
 
-// insertScheduleJobs inserts the publish job and its preflight in tx.
-func (e *Engine) insertScheduleJobs(ctx context.Context, tx *sql.Tx, targetID int64, at time.Time) error {
+// insertScheduleJobs inserts publish job seq and its preflight in tx.
+func (e *Engine) insertScheduleJobs(ctx context.Context, tx *sql.Tx, targetID, seq int64, at time.Time) error {
 	at = dbTime(at)
-	if _, err := e.cfg.Jobs.InsertTx(ctx, tx, PublishArgs{TargetID: targetID, At: at}, &river.InsertOpts{ScheduledAt: at}); err != nil {
+	if _, err := e.cfg.Jobs.InsertTx(ctx, tx, PublishArgs{TargetID: targetID, At: at, Seq: seq}, &river.InsertOpts{ScheduledAt: at}); err != nil {
 		return err
 	}
+	return e.insertPreflight(ctx, tx, targetID, at)
+}
+
+// insertPreflight inserts the preflight check of a target due at at.
+func (e *Engine) insertPreflight(ctx context.Context, tx *sql.Tx, targetID int64, at time.Time) error {
+	at = dbTime(at)
 	pre := at.Add(-e.cfg.PreflightBefore)
 	if now := e.now(); pre.Before(now) {
 		pre = now
@@ -307,6 +316,11 @@ func (e *Engine) Approve(ctx context.Context, postID int64) (*snsos.Post, error)
 		return nil, snsos.Errorf(snsos.ECONFLICT, "post %d has nothing to approve: its targets are %s", postID, states(p))
 	}
 	now := e.now()
+	if !p.ScheduledAt.IsZero() && p.ScheduledAt.Before(now.Add(-scheduleSlack)) {
+		// Approving would leave it approved for a time that has gone.
+		return nil, (&snsos.ValidationErrors{{Field: "scheduled_at", Rule: "future",
+			Message: fmt.Sprintf("the post's time %s has passed; give it a new time and approve it again", p.ScheduledAt.Format(time.RFC3339))}}).Err()
+	}
 	for _, t := range p.Targets {
 		if t.State != snsos.StateDraft {
 			continue
@@ -359,16 +373,19 @@ func (e *Engine) Schedule(ctx context.Context, postID int64, at time.Time) (*sns
 		return nil, snsos.Errorf(snsos.ECONFLICT, "post %d has no approved target to schedule (its targets are %s); approve it first", postID, states(p))
 	}
 	for _, t := range todo {
-		if t.State == snsos.StateScheduled { // reschedule: back to approved first
-			if _, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: snsos.StateScheduled, To: snsos.StateApproved, Actor: "operator", Detail: "reschedule"}); err != nil {
-				return nil, err
-			}
-		}
+		// One transaction per target, also for a reschedule (scheduled →
+		// scheduled): the new time, a new job number and its job commit
+		// together, so no job can run between two writes and strand it.
 		tid := t.ID
-		if _, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StateApproved, To: snsos.StateScheduled, Actor: "operator",
+		var seq int64
+		if _, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: t.State, To: snsos.StateScheduled, Actor: "operator",
 			Detail: at.UTC().Format(time.RFC3339),
-			Mutate: func(t *snsos.Target) { t.ScheduledAt, t.Error, t.Preflight = at.UTC(), "", "" },
-			Hook:   func(ctx context.Context, tx *sql.Tx) error { return e.insertScheduleJobs(ctx, tx, tid, at) },
+			Mutate: func(t *snsos.Target) {
+				t.ScheduledAt, t.Error, t.Preflight = at.UTC(), "", ""
+				t.JobSeq++
+				seq = t.JobSeq
+			},
+			Hook: func(ctx context.Context, tx *sql.Tx) error { return e.insertScheduleJobs(ctx, tx, tid, seq, at) },
 		}); err != nil {
 			return nil, err
 		}
@@ -379,8 +396,10 @@ func (e *Engine) Schedule(ctx context.Context, postID int64, at time.Time) (*sns
 	return e.cfg.Store.FindPostByID(ctx, postID)
 }
 
-// Cancel cancels every target of the post that has not started publishing.
-// It refuses while a target is in flight, and when nothing can be canceled.
+// Cancel cancels every target of the post that has not started publishing
+// (a thread with parts live ends as a partial publication instead). It
+// refuses, changing nothing, while a target may be live and unsettled
+// (publishing, unknown, needs_operator), and when nothing can be canceled.
 func (e *Engine) Cancel(ctx context.Context, postID int64) (*snsos.Post, error) {
 	p, err := e.cfg.Store.FindPostByID(ctx, postID)
 	if err != nil {
@@ -389,9 +408,9 @@ func (e *Engine) Cancel(ctx context.Context, postID int64) (*snsos.Post, error) 
 	var todo []*snsos.Target
 	for _, t := range p.Targets {
 		switch t.State {
-		case snsos.StatePublishing, snsos.StateUnknown:
-			return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s right now; it cannot be canceled until sns-os knows whether it went live", t.ID, t.State)
-		case snsos.StateDraft, snsos.StateApproved, snsos.StateScheduled, snsos.StateRetryWait, snsos.StateNeedsOperator:
+		case snsos.StatePublishing, snsos.StateUnknown, snsos.StateNeedsOperator:
+			return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s right now; it cannot be canceled until sns-os (or you) knows whether it went live", t.ID, t.State)
+		case snsos.StateDraft, snsos.StateApproved, snsos.StateScheduled, snsos.StateRetryWait:
 			todo = append(todo, t)
 		}
 	}
@@ -399,7 +418,11 @@ func (e *Engine) Cancel(ctx context.Context, postID int64) (*snsos.Post, error) 
 		return nil, snsos.Errorf(snsos.ECONFLICT, "post %d has nothing to cancel: its targets are %s", postID, states(p))
 	}
 	for _, t := range todo {
-		if _, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: t.State, To: snsos.StateCanceled, Actor: "operator"}); err != nil {
+		f := Facts{LiveParts: liveParts(t), Parts: partsOf(t)}
+		if ps, err := Parts(p, t); err == nil {
+			f.Parts = len(ps)
+		}
+		if _, err := e.decideAndApply(ctx, t, OutcomeCanceled, f, change{actor: "operator"}); err != nil {
 			return nil, err
 		}
 	}
@@ -417,10 +440,11 @@ func (e *Engine) RetryTarget(ctx context.Context, targetID int64) (*snsos.Target
 		return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s; only a failed target can be retried", targetID, t.State)
 	}
 	at := dbTime(e.now())
-	return e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: targetID, From: snsos.StateFailed, To: snsos.StateScheduled, Actor: "operator", Detail: "retry",
-		Mutate: func(t *snsos.Target) { t.ScheduledAt, t.Error = at, "" },
-		Hook:   func(ctx context.Context, tx *sql.Tx) error { return e.insertScheduleJobs(ctx, tx, targetID, at) },
-	})
+	return e.decideAndApply(ctx, t, OutcomeRetry, Facts{}, change{actor: "operator", detail: "retry",
+		mutate: func(t *snsos.Target) {
+			// A retry starts a fresh budget: the operator fixed the cause.
+			t.ScheduledAt, t.Preflight, t.Attempts, t.ReconcileTries, t.DuplicateAt = at, "", 0, 0, time.Time{}
+		}})
 }
 
 // ReconcileTarget asks sns-os to look at the platform again for a target
@@ -430,20 +454,88 @@ func (e *Engine) ReconcileTarget(ctx context.Context, targetID int64) (*snsos.Ta
 	if err != nil {
 		return nil, err
 	}
-	switch t.State {
-	case snsos.StateUnknown:
-		if _, err := e.cfg.Jobs.Insert(ctx, ReconcileArgs{TargetID: targetID}, nil); err != nil {
-			return nil, err
-		}
-		return t, nil
-	case snsos.StateNeedsOperator:
-		return e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: targetID, From: snsos.StateNeedsOperator, To: snsos.StateUnknown, Actor: "operator", Detail: "check again",
-			Hook: func(ctx context.Context, tx *sql.Tx) error {
-				_, err := e.cfg.Jobs.InsertTx(ctx, tx, ReconcileArgs{TargetID: targetID}, nil)
-				return err
-			}})
+	if t.State != snsos.StateUnknown && t.State != snsos.StateNeedsOperator {
+		return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s; only an unknown target or one waiting for the operator can be checked", targetID, t.State)
 	}
-	return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s; only an unknown target or one waiting for the operator can be checked", targetID, t.State)
+	return e.decideAndApply(ctx, t, OutcomeCheckAgain, Facts{}, change{actor: "operator", detail: "check again",
+		mutate: func(t *snsos.Target) { t.ReconcileTries = 0 }})
+}
+
+// Resolution is the operator's word on a target handed to them.
+type Resolution struct {
+	// Published: the post is live; RemoteURL is its link (and RemoteID its
+	// id, read from the link when the platform's client can).
+	Published bool
+	RemoteURL string
+	RemoteID  string
+}
+
+// ResolveTarget records what the operator found on the platform for a
+// target in needs_operator: published (with its link), or not published —
+// then the target fails with "confirmed by the operator: not published",
+// which Retry can schedule again. Both are audited as the operator's.
+func (e *Engine) ResolveTarget(ctx context.Context, targetID int64, r Resolution) (*snsos.Target, error) {
+	t, err := e.cfg.Store.FindTargetByID(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	if t.State != snsos.StateNeedsOperator {
+		return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s; only a target waiting for the operator can be resolved", targetID, t.State)
+	}
+	if !r.Published {
+		return e.decideAndApply(ctx, t, OutcomeConfirmedAbsent, Facts{}, change{actor: "operator", detail: "operator: not published",
+			mutate: func(t *snsos.Target) { t.Progress = nil }}) // nothing is live: a retry starts from the beginning
+	}
+	var v snsos.ValidationErrors
+	u, perr := url.Parse(strings.TrimSpace(r.RemoteURL))
+	if r.RemoteURL == "" || perr != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		v.Add("remote_url", "url", "give the post's link on %s, e.g. one copied from the post's share menu", t.Platform.DisplayName())
+		return nil, v.Err()
+	}
+	id := strings.TrimSpace(r.RemoteID)
+	if res, ok := e.cfg.Platforms[t.Platform].(platform.URLResolver); ok && id == "" {
+		got, err := res.PostIDFromURL(u.String())
+		if err != nil {
+			v.Add("remote_url", "post_link", "%s", err.Error())
+			return nil, v.Err()
+		}
+		id = got
+	}
+	if id != "" {
+		if other, err := e.cfg.Store.FindTargetByRemoteID(ctx, t.AccountID, id); err == nil && other.ID != t.ID {
+			v.Add("remote_url", "unique", "that post is already recorded for post %d", other.PostID)
+			return nil, v.Err()
+		}
+	}
+	return e.decideAndApply(ctx, t, OutcomeConfirmedLive, Facts{}, change{actor: "operator", detail: "operator: published " + id,
+		mutate: func(t *snsos.Target) {
+			t.RemoteURL, t.RemoteID = u.String(), id
+			if t.Progress == nil {
+				t.Progress = map[string]string{}
+			}
+			if id != "" && t.Progress[platform.PartIDKey(1)] == "" {
+				t.Progress[platform.PartIDKey(1)] = id
+			}
+		}})
+}
+
+// FailAccountTargets fails the account's targets waiting to be published
+// (scheduled, retry_wait) with reason, through the same rules as every
+// other outcome (a thread with parts live ends as a partial publication).
+// Targets that moved meanwhile are left alone. The token service calls it
+// when an account's access is refused or revoked.
+func (e *Engine) FailAccountTargets(ctx context.Context, ts []*snsos.Target, reason string) error {
+	var errs []error
+	for _, t := range ts {
+		if t.State != snsos.StateScheduled && t.State != snsos.StateRetryWait {
+			continue
+		}
+		_, err := e.decideAndApply(ctx, t, OutcomeAuth, Facts{Why: reason, LiveParts: liveParts(t), Parts: partsOf(t)}, change{detail: "account needs reauth"})
+		if err != nil && !snsos.IsCode(err, snsos.ECONFLICT) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Parts returns the text of each part of target t of post p: the "parts"

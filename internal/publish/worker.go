@@ -20,17 +20,18 @@ type publishWorker struct {
 	e *Engine
 }
 
-// Work publishes one target, or, when it finds the target already
-// publishing (a crash, a rescued job), hands it to reconciliation. When its
-// last attempt fails, the target is never left waiting in silence: see
-// giveUp.
+// Work publishes one target. A stale job (its Seq is not the target's
+// current one) does nothing. A job that finds the target already publishing
+// never posts: the owner is running (it leaves it alone), or parked its
+// long step under this very job (it resumes it), or is gone — then, once
+// the owner's lease has run out, it hands the target to reconciliation.
+// When its last attempt fails, the target is never left waiting in
+// silence: see giveUp.
 func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) error {
 	err := w.work(ctx, job)
-	// The target was edited or rescheduled between reading it and moving it
-	// to publishing: read it again (it may now be a draft, at another time,
-	// or still due with new content). Returning nil instead would lose the
-	// post: a job for the same time re-inserted by the edit was deduplicated
-	// against this running one.
+	// The target was edited between reading it and moving it to
+	// publishing: read it again (it may now be a draft, at another time, or
+	// still due with new content).
 	for try := 0; try < 3 && errors.Is(err, errChangedMeanwhile); try++ {
 		err = w.work(ctx, job)
 	}
@@ -52,34 +53,67 @@ func (w *publishWorker) work(ctx context.Context, job *river.Job[PublishArgs]) e
 		return err
 	}
 	switch t.State {
-	case snsos.StateScheduled:
-		if !t.ScheduledAt.Equal(dbTime(job.Args.At)) {
-			return nil // rescheduled: another job carries the new time
+	case snsos.StateScheduled, snsos.StateRetryWait:
+		if !current(job.Args, t) {
+			return nil // stale: a later write queued the target's current job
 		}
-	case snsos.StateRetryWait:
 	case snsos.StatePublishing:
-		// Someone started publishing and never finished: this process
-		// crashed or the job was rescued. Never post again blindly.
-		return e.toUnknown(ctx, t, "publishing was interrupted before its outcome was recorded", nil)
-	case snsos.StateUnknown:
-		_, err := e.cfg.Jobs.Insert(ctx, ReconcileArgs{TargetID: t.ID}, &river.InsertOpts{ScheduledAt: e.now().Add(e.cfg.ReconcileDelay)})
-		return err
+		return e.inFlight(ctx, job.ID, t)
 	default:
-		return nil // published, failed, canceled, not scheduled: nothing to do
+		return nil // published, failed, canceled, unknown (its reconcile job is queued), not scheduled
 	}
 	now := e.now()
-	if t.State == snsos.StateScheduled && now.Before(t.ScheduledAt) {
-		return river.JobSnooze(t.ScheduledAt.Sub(now))
+	if at := dbTime(job.Args.At); now.Before(at) {
+		return river.JobSnooze(at.Sub(now))
 	}
 	if late := now.Sub(t.ScheduledAt); t.State == snsos.StateScheduled && late > e.cfg.LateGrace {
-		return e.fail(ctx, t, snsos.StateScheduled, fmt.Sprintf("the scheduled time passed %s ago while sns-os was not running; it was held instead of posting late. Retry to post it now.", late.Round(time.Minute)), nil)
+		why := fmt.Sprintf("the scheduled time passed %s ago while sns-os was not running; it was held instead of posting late. Retry to post it now.", late.Round(time.Minute))
+		return ignoreConflict(e.decideAndApply(ctx, t, OutcomeLate, Facts{Why: why}, change{}))
 	}
-	return e.publish(ctx, t)
+	if t.Attempts >= e.cfg.MaxAttempts {
+		why := fmt.Sprintf("gave up after %d attempts (the attempt budget of a post)", t.Attempts)
+		return ignoreConflict(e.decideAndApply(ctx, t, OutcomeGaveUp, Facts{Why: why, LiveParts: liveParts(t), Parts: partsOf(t)}, change{}))
+	}
+	return e.publish(ctx, job.ID, t)
+}
+
+// current reports whether job args a is the target's current publish job.
+// Jobs queued before job numbers existed carry none: a scheduled target's
+// is current while its time matches.
+func current(a PublishArgs, t *snsos.Target) bool {
+	if a.Seq != 0 || t.JobSeq != 0 {
+		return a.Seq == t.JobSeq
+	}
+	return t.State != snsos.StateScheduled || t.ScheduledAt.Equal(dbTime(a.At))
+}
+
+// inFlight handles a target found publishing by a job or a recovery that
+// is not, or may not be, its running owner.
+func (e *Engine) inFlight(ctx context.Context, jobID int64, t *snsos.Target) error {
+	if e.running(t.ID) {
+		return nil // its owner is running in this process
+	}
+	if t.LeaseUntil.IsZero() { // parked: a long step waits, nothing in flight
+		if jobID != 0 && t.OwnerJob == jobID {
+			return e.resume(ctx, jobID, t)
+		}
+		return nil // the owner's job resumes it
+	}
+	dbNow, err := e.cfg.Store.DBNow(ctx)
+	if err != nil {
+		return err
+	}
+	if !t.LeaseUntil.Before(dbNow) {
+		// Another process may be mid-call: wait until its lease runs out.
+		return river.JobSnooze(t.LeaseUntil.Sub(dbNow) + time.Second)
+	}
+	_, err = e.decideAndApply(ctx, t, OutcomeAmbiguous, Facts{Why: "publishing was interrupted before its outcome was recorded"},
+		change{takeover: true, detail: "owner's lease ran out"})
+	return ignoreConflict(nil, err)
 }
 
 // publish runs one attempt for a scheduled or retry_wait target.
-func (e *Engine) publish(ctx context.Context, t *snsos.Target) error {
-	from := t.State
+func (e *Engine) publish(ctx context.Context, jobID int64, t *snsos.Target) error {
 	post, err := e.cfg.Store.FindPostByID(ctx, t.PostID)
 	if err != nil {
 		return err
@@ -88,19 +122,27 @@ func (e *Engine) publish(ctx context.Context, t *snsos.Target) error {
 	if err != nil {
 		return err
 	}
+	facts := Facts{LiveParts: liveParts(t), Parts: partsOf(t)}
+	if ps, err := Parts(post, t); err == nil {
+		facts.Parts = len(ps)
+	}
+	refuse := func(o Outcome, why string) error {
+		facts.Why = why
+		return ignoreConflict(e.decideAndApply(ctx, t, o, facts, change{}))
+	}
 	if acct.Status != snsos.AccountConnected {
-		return e.fail(ctx, t, from, fmt.Sprintf("the %s account @%s needs to be connected again (%s)", acct.Platform.DisplayName(), acct.Handle, acct.Status), nil)
+		return refuse(OutcomeAuth, fmt.Sprintf("the %s account @%s needs to be connected again (%s)", acct.Platform.DisplayName(), acct.Handle, acct.Status))
 	}
 	client, ok := e.cfg.Platforms[t.Platform]
 	if !ok {
-		return e.fail(ctx, t, from, fmt.Sprintf("%s is not configured in this sns-os (set its client id and secret)", t.Platform.DisplayName()), nil)
+		return refuse(OutcomeRejected, fmt.Sprintf("%s is not configured in this sns-os (set its client id and secret)", t.Platform.DisplayName()))
 	}
 	req, err := e.request(ctx, post, t)
 	if err != nil {
 		if snsos.ErrorCode(err) == snsos.EINTERNAL {
 			return err
 		}
-		return e.fail(ctx, t, from, snsos.ErrorMessage(err), nil)
+		return refuse(OutcomeRejected, snsos.ErrorMessage(err))
 	}
 	cred, err := e.cfg.Tokens.Credential(ctx, acct.ID)
 	if err != nil {
@@ -109,23 +151,30 @@ func (e *Engine) publish(ctx context.Context, t *snsos.Target) error {
 			if aerr := e.cfg.Tokens.AuthFailed(ctx, acct.ID, reason); aerr != nil {
 				return aerr
 			}
-			return e.fail(ctx, t, from, reason, nil) // AuthFailed may have failed it already
+			t, err = e.cfg.Store.FindTargetByID(ctx, t.ID) // AuthFailed may have settled it already
+			if err != nil || t.State != snsos.StateScheduled && t.State != snsos.StateRetryWait {
+				return err
+			}
+			return refuse(OutcomeAuth, reason)
 		}
 		return err // transient: River retries the job; the target stays as it is
 	}
 
 	// The point of no return is the platform call. Before it, the move to
-	// publishing and the attempt row are committed together. The request
-	// was built from what was read above; the state alone does not show an
-	// edit or a reschedule since (an approved edit keeps the target
-	// scheduled), so the move is refused when the target changed at all
-	// (every edit of the post touches each of its targets).
+	// publishing, the attempt row and its ownership (with a lease on the
+	// database's clock) are committed together. This process notes the
+	// target as its own first, so its other jobs never mistake the running
+	// attempt for an interrupted one. The move is refused when the target
+	// changed at all since it was read (an approved edit keeps it
+	// scheduled): the request was built from what was read.
+	e.claim(t.ID)
+	defer e.release(t.ID)
 	read := t
 	changed := false
 	attempt := &snsos.Attempt{Detail: fmt.Sprintf("publish %d part(s) to %s", len(req.Parts), t.Platform.DisplayName())}
-	t, err = e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: from, To: snsos.StatePublishing,
-		Attempt: attempt, Mutate: func(cur *snsos.Target) {
-			changed = !cur.UpdatedAt.Equal(read.UpdatedAt) || !cur.ScheduledAt.Equal(read.ScheduledAt)
+	t, err = e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: t.State, To: snsos.StatePublishing,
+		Attempt: attempt, Lease: e.lease(), Job: jobID, Mutate: func(cur *snsos.Target) {
+			changed = !cur.UpdatedAt.Equal(read.UpdatedAt) || !cur.ScheduledAt.Equal(read.ScheduledAt) || cur.JobSeq != read.JobSeq
 			cur.Error = ""
 		},
 		Hook: func(context.Context, *sql.Tx) error {
@@ -140,117 +189,102 @@ func (e *Engine) publish(ctx context.Context, t *snsos.Target) error {
 	if err != nil {
 		return err
 	}
+	return e.call(ctx, jobID, t, attempt, acct, client, req, cred.AccessToken)
+}
+
+// resume continues an attempt whose long step was parked under job jobID.
+func (e *Engine) resume(ctx context.Context, jobID int64, t *snsos.Target) error {
+	post, err := e.cfg.Store.FindPostByID(ctx, t.PostID)
+	if err != nil {
+		return err
+	}
+	acct, err := e.cfg.Store.FindAccountByID(ctx, t.AccountID)
+	if err != nil {
+		return err
+	}
+	client, ok := e.cfg.Platforms[t.Platform]
+	if !ok {
+		return fmt.Errorf("publish: %s is not configured; the parked attempt of target %d cannot resume", t.Platform, t.ID)
+	}
+	req, err := e.request(ctx, post, t)
+	if err != nil {
+		return err
+	}
+	cred, err := e.cfg.Tokens.Credential(ctx, acct.ID)
+	if err != nil {
+		return err // River retries; the attempt stays parked and owned
+	}
+	e.claim(t.ID)
+	defer e.release(t.ID)
+	if err := e.cfg.Store.SetTargetLease(ctx, t.ID, t.OwnerAttempt, jobID, e.lease()); err != nil {
+		return ignoreConflict(nil, err)
+	}
+	return e.call(ctx, jobID, t, &snsos.Attempt{ID: t.OwnerAttempt, TargetID: t.ID}, acct, client, req, cred.AccessToken)
+}
+
+// call makes the platform call of attempt a, which owns t, and records its
+// outcome as that owner.
+func (e *Engine) call(ctx context.Context, jobID int64, t *snsos.Target, a *snsos.Attempt, acct *snsos.Account,
+	client platform.Platform, req *platform.PublishRequest, token snsos.Secret) error {
+	owner := a.ID
 	progress := platform.NewProgress(t.Progress, func(ctx context.Context, key, value string) error {
-		return e.cfg.Store.SetTargetProgress(context.WithoutCancel(ctx), t.ID, key, value)
+		return e.cfg.Store.SetTargetProgress(context.WithoutCancel(ctx), t.ID, owner, key, value)
 	})
-	auth := platform.Auth{UserID: acct.RemoteID, Handle: acct.Handle, AccessToken: cred.AccessToken}
+	auth := platform.Auth{UserID: acct.RemoteID, Handle: acct.Handle, AccessToken: token}
 	res, perr := client.Publish(ctx, auth, req, progress)
 	// Whatever happened, record it even if this job's context is over.
 	ctx = context.WithoutCancel(ctx)
-	if perr == nil {
-		return e.published(ctx, t, attempt, res.RemoteID, res.URL, res.PublishedAt)
+	if d, ok := platform.ContinueAfter(perr); ok {
+		// A long step: nothing in flight. Park the lease; this job resumes.
+		if err := e.cfg.Store.SetTargetLease(ctx, t.ID, owner, jobID, 0); err != nil {
+			return err
+		}
+		return river.JobSnooze(d)
 	}
-	return e.afterFailure(ctx, t, attempt, acct, perr)
-}
-
-// afterFailure moves a publishing target according to the kind of error.
-func (e *Engine) afterFailure(ctx context.Context, t *snsos.Target, a *snsos.Attempt, acct *snsos.Account, perr error) error {
+	cur := *t
+	cur.Progress = progress.Values()
+	facts := Facts{Attempts: t.Attempts, LiveParts: liveParts(&cur), Parts: len(req.Parts)}
+	c := change{owner: owner, finish: a}
+	if perr == nil {
+		a.Detail = "posted " + res.RemoteID
+		c.detail = res.RemoteID
+		c.mutate = func(t *snsos.Target) {
+			t.RemoteID, t.RemoteURL, t.PublishedAt = res.RemoteID, res.URL, dbTime(res.PublishedAt)
+		}
+		_, err := e.decideAndApply(ctx, t, OutcomePublished, facts, c)
+		return ignoreConflict(nil, err)
+	}
 	msg := message(perr)
 	a.Error = msg
+	facts.Why = msg
+	var o Outcome
 	switch {
 	case errors.Is(perr, platform.ErrDuplicate):
-		// The platform says this text is already posted: evidence, not a failure.
-		return e.toUnknown(ctx, t, "the platform reports the same text as already posted: "+msg, a)
+		o, facts.Why = OutcomeDuplicate, "the platform reports the same text as already posted: "+msg
+		c.mutate = func(t *snsos.Target) { t.DuplicateAt = e.now() }
 	case errors.Is(perr, platform.ErrOutcomeUnknown), errors.Is(perr, platform.ErrProgressNotSaved):
-		return e.toUnknown(ctx, t, "the outcome of the call is unknown: "+msg, a)
+		o, facts.Why = OutcomeAmbiguous, "the outcome of the call is unknown: "+msg
 	case errors.Is(perr, platform.ErrAuth):
-		reason := "the platform refused the account's access: " + msg
-		err := e.fail(ctx, t, snsos.StatePublishing, reason, a)
-		if aerr := e.cfg.Tokens.AuthFailed(ctx, acct.ID, reason); aerr != nil && err == nil {
-			err = aerr
-		}
-		return err
+		o, facts.Why = OutcomeAuth, "the platform refused the account's access: "+msg
 	case errors.Is(perr, platform.ErrRejected):
-		return e.fail(ctx, t, snsos.StatePublishing, "the platform refused the post: "+msg, a)
+		o, facts.Why = OutcomeRejected, "the platform refused the post: "+msg
 	case errors.Is(perr, platform.ErrRateLimited), errors.Is(perr, platform.ErrTransient):
-		if t.Attempts >= e.cfg.MaxAttempts {
-			return e.fail(ctx, t, snsos.StatePublishing, fmt.Sprintf("gave up after %d attempts: %s", t.Attempts, msg), a)
+		o = OutcomeTransient
+		if r, ok := platform.RetryAt(perr); ok {
+			facts.RetryAt = r
 		}
-		at := dbTime(e.now().Add(e.cfg.Backoff(t.Attempts)))
-		if r, ok := platform.RetryAt(perr); ok && r.After(at) {
-			at = r
-		}
-		tid := t.ID
-		_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StatePublishing, To: snsos.StateRetryWait,
-			Detail: "retry at " + at.Format(time.RFC3339), Finish: a,
-			Mutate: func(t *snsos.Target) { t.Error = msg + " — retrying at " + at.Format(time.RFC3339) },
-			Hook: func(ctx context.Context, tx *sql.Tx) error {
-				_, err := e.cfg.Jobs.InsertTx(ctx, tx, PublishArgs{TargetID: tid, At: at}, &river.InsertOpts{ScheduledAt: at})
-				return err
-			}})
-		return err
 	default:
 		// An error we cannot classify after a mutating call may have been
 		// made: treat it as unknown, never as a failure to retry blindly.
-		return e.toUnknown(ctx, t, "unexpected error: "+msg, a)
+		o, facts.Why = OutcomeAmbiguous, "unexpected error: "+msg
 	}
-}
-
-// published records a publication and, in the same transaction, the
-// metric checkpoint jobs and the end of attempt a (if any).
-func (e *Engine) published(ctx context.Context, t *snsos.Target, a *snsos.Attempt, remoteID, url string, at time.Time) error {
-	if at.IsZero() {
-		at = e.now()
+	_, err := e.decideAndApply(ctx, t, o, facts, c)
+	if o == OutcomeAuth {
+		if aerr := e.cfg.Tokens.AuthFailed(ctx, acct.ID, facts.Why); aerr != nil && err == nil {
+			err = aerr
+		}
 	}
-	from := t.State
-	if a != nil {
-		a.Detail = "posted " + remoteID
-	}
-	_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: from, To: snsos.StatePublished, Detail: remoteID, Finish: a,
-		Mutate: func(t *snsos.Target) { t.RemoteID, t.RemoteURL, t.PublishedAt, t.Error = remoteID, url, at.UTC(), "" },
-		Hook: func(ctx context.Context, tx *sql.Tx) error {
-			if e.cfg.OnPublished == nil {
-				return nil
-			}
-			cp := *t
-			cp.State, cp.RemoteID, cp.RemoteURL, cp.PublishedAt = snsos.StatePublished, remoteID, url, at.UTC()
-			return e.cfg.OnPublished(ctx, tx, &cp)
-		}})
-	if err == nil {
-		e.log.Info("published", "target_id", t.ID, "platform", string(t.Platform), "remote_id", remoteID)
-	}
-	return err
-}
-
-// toUnknown moves a publishing target to unknown and, in the same
-// transaction, queues its reconciliation and finishes attempt a (if any).
-func (e *Engine) toUnknown(ctx context.Context, t *snsos.Target, reason string, a *snsos.Attempt) error {
-	tid := t.ID
-	at := e.now().Add(e.cfg.ReconcileDelay)
-	_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tid, From: snsos.StatePublishing, To: snsos.StateUnknown, Detail: reason, Finish: a,
-		Mutate: func(t *snsos.Target) { t.Error = reason + " — checking the platform" },
-		Hook: func(ctx context.Context, tx *sql.Tx) error {
-			_, err := e.cfg.Jobs.InsertTx(ctx, tx, ReconcileArgs{TargetID: tid}, &river.InsertOpts{ScheduledAt: at})
-			return err
-		}})
-	if snsos.IsCode(err, snsos.ECONFLICT) {
-		return nil // already moved on
-	}
-	return err
-}
-
-// fail moves a target from state from to failed with a reason for people,
-// finishing attempt a (if any) in the same transaction.
-func (e *Engine) fail(ctx context.Context, t *snsos.Target, from snsos.TargetState, reason string, a *snsos.Attempt) error {
-	_, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: from, To: snsos.StateFailed, Detail: reason, Finish: a,
-		Mutate: func(t *snsos.Target) { t.Error = reason }})
-	if snsos.IsCode(err, snsos.ECONFLICT) {
-		return nil
-	}
-	if err == nil {
-		e.log.Warn("target failed", "target_id", t.ID, "platform", string(t.Platform), "reason", reason)
-	}
-	return err
+	return ignoreConflict(nil, err)
 }
 
 // request builds the platform request for target t of post p.
@@ -285,9 +319,10 @@ func (e *Engine) request(ctx context.Context, p *snsos.Post, t *snsos.Target) (*
 // giveUp runs after a publish or reconcile job returned err. When that was
 // the job's last attempt, River discards the job, and a target still
 // waiting for it would never move: a silently missed post. So the target is
-// moved where the operator sees it — scheduled/retry_wait → failed (nothing
-// went live), publishing → unknown (reconcile), unknown → needs_operator —
-// with the error in its reason.
+// moved where the operator sees it (Decide with OutcomeGaveUp), the error in
+// its reason. A publishing target is only moved by its owner's job, or,
+// once the owner's lease ran out, by anyone; otherwise a takeover check is
+// queued for when the lease ends.
 func (e *Engine) giveUp(ctx context.Context, job *rivertype.JobRow, targetID int64, err error) {
 	var snooze *river.JobSnoozeError
 	if err == nil || errors.As(err, &snooze) || job == nil || job.Attempt < job.MaxAttempts {
@@ -299,21 +334,60 @@ func (e *Engine) giveUp(ctx context.Context, job *rivertype.JobRow, targetID int
 		e.log.Error("give up on a target", "target_id", targetID, "err", ferr)
 		return
 	}
-	reason := fmt.Sprintf("sns-os gave up after %d tries: %s", job.Attempt, message(err))
+	why := fmt.Sprintf("sns-os gave up after %d tries: %s", job.Attempt, message(err))
+	c := change{}
 	switch t.State {
-	case snsos.StateScheduled, snsos.StateRetryWait:
-		ferr = e.fail(ctx, t, t.State, reason, nil)
+	case snsos.StateScheduled, snsos.StateRetryWait, snsos.StateUnknown:
 	case snsos.StatePublishing:
-		ferr = e.toUnknown(ctx, t, reason, nil)
-	case snsos.StateUnknown:
-		_, ferr = e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: snsos.StateUnknown, To: snsos.StateNeedsOperator,
-			Detail: reason, Mutate: func(t *snsos.Target) {
-				t.Error = reason + ". Check the account: if the post is there, mark it published; if not, schedule it again."
-			}})
+		switch {
+		case e.running(t.ID):
+			return
+		case t.OwnerJob == job.ID:
+			c.owner = t.OwnerAttempt // this job's own attempt, which has returned
+		default:
+			at := t.LeaseUntil
+			if at.IsZero() {
+				return // parked under its owner's job
+			}
+			if _, ierr := e.cfg.Jobs.Insert(ctx, ReconcileArgs{TargetID: t.ID, At: dbTime(at)}, &river.InsertOpts{ScheduledAt: at}); ierr != nil {
+				e.log.Error("give up on a target", "target_id", targetID, "err", ierr)
+			}
+			return
+		}
+	default:
+		return
 	}
+	_, ferr = e.decideAndApply(ctx, t, OutcomeGaveUp, Facts{Why: why, LiveParts: liveParts(t), Parts: partsOf(t)}, c)
 	if ferr != nil && !snsos.IsCode(ferr, snsos.ECONFLICT) {
 		e.log.Error("give up on a target", "target_id", targetID, "err", ferr)
 	}
+}
+
+// ignoreConflict drops ECONFLICT (someone else moved the target first:
+// their write stands) and returns any other error.
+func ignoreConflict(_ *snsos.Target, err error) error {
+	if snsos.IsCode(err, snsos.ECONFLICT) {
+		return nil
+	}
+	return err
+}
+
+// liveParts counts the leading parts of t recorded live in its progress.
+func liveParts(t *snsos.Target) int {
+	n := 0
+	for t.Progress[platform.PartIDKey(n+1)] != "" {
+		n++
+	}
+	return n
+}
+
+// partsOf is the number of parts of t when its post is not at hand: the
+// "parts" option's length, else 1.
+func partsOf(t *snsos.Target) int {
+	if l, ok := t.Options["parts"].([]any); ok && len(l) > 0 {
+		return len(l)
+	}
+	return 1
 }
 
 // message returns an error's text for people: the snsos message when there

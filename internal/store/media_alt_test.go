@@ -46,7 +46,7 @@ func TestPostMediaAlt(t *testing.T) {
 		// An edit replaces them; an item without alt text has none.
 		edit := &snsos.Post{ID: p.ID, Body: "cats", MediaIDs: []int64{m2.ID, m1.ID}, MediaAlt: map[int64]string{m1.ID: "A sleeping cat"},
 			Targets: []*snsos.Target{{ID: p.Targets[0].ID, AccountID: x.ID}}}
-		if err := s.UpdatePost(ctx, edit, map[int64]snsos.TargetState{p.Targets[0].ID: snsos.StateDraft}, nil); err != nil {
+		if err := s.UpdatePost(ctx, edit, versionsOf(t, s, p.ID), nil); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = s.FindPostByID(ctx, p.ID)
@@ -54,7 +54,7 @@ func TestPostMediaAlt(t *testing.T) {
 			t.Fatalf("after the edit: media %v alt %v", got.MediaIDs, got.MediaAlt)
 		}
 		edit.MediaAlt = nil
-		if err := s.UpdatePost(ctx, edit, map[int64]snsos.TargetState{p.Targets[0].ID: snsos.StateDraft}, nil); err != nil {
+		if err := s.UpdatePost(ctx, edit, versionsOf(t, s, p.ID), nil); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ = s.FindPostByID(ctx, p.ID); got.MediaAlt != nil {

@@ -84,24 +84,31 @@ func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, p *snsos.Post, t *
 		return err
 	}
 	t.PostID, t.Platform, t.UpdatedAt = p.ID, platform, now
-	err = tx.QueryRowContext(ctx, `INSERT INTO targets (post_id, account_id, platform, state, body, options, scheduled_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		p.ID, t.AccountID, platform, t.State, t.Body, opts, dbTime(t.ScheduledAt), now).Scan(&t.ID)
+	t.JobSeq = 0
+	if t.State == snsos.StateScheduled {
+		t.JobSeq = 1 // the caller's hook queues publish job 1
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO targets (post_id, account_id, platform, state, body, options, scheduled_at, updated_at, job_seq)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		p.ID, t.AccountID, platform, t.State, t.Body, opts, dbTime(t.ScheduledAt), now, t.JobSeq).Scan(&t.ID)
 	return mapErr(err)
 }
 
-const targetCols = `id, post_id, account_id, platform, state, body, options, progress, remote_id, remote_url, published_at, error, attempts, scheduled_at, updated_at, preflight, preflight_at`
+const targetCols = `id, post_id, account_id, platform, state, body, options, progress, remote_id, remote_url, published_at, error, attempts, scheduled_at, updated_at, preflight, preflight_at,
+	owner_attempt, owner_job, lease_until, job_seq, settle_after, duplicate_at, ambiguous_since, reconcile_tries, partial`
 
 func scanTarget(r scanner) (*snsos.Target, error) {
 	var t snsos.Target
 	var opts, progress string
-	var published, scheduled, preflightAt sql.NullTime
+	var published, scheduled, preflightAt, lease, settle, dup, ambiguous sql.NullTime
 	if err := r.Scan(&t.ID, &t.PostID, &t.AccountID, &t.Platform, &t.State, &t.Body, &opts, &progress,
-		&t.RemoteID, &t.RemoteURL, &published, &t.Error, &t.Attempts, &scheduled, &t.UpdatedAt, &t.Preflight, &preflightAt); err != nil {
+		&t.RemoteID, &t.RemoteURL, &published, &t.Error, &t.Attempts, &scheduled, &t.UpdatedAt, &t.Preflight, &preflightAt,
+		&t.OwnerAttempt, &t.OwnerJob, &lease, &t.JobSeq, &settle, &dup, &ambiguous, &t.ReconcileTries, &t.Partial); err != nil {
 		return nil, err
 	}
 	t.PublishedAt, t.ScheduledAt, t.UpdatedAt = fromNull(published), fromNull(scheduled), t.UpdatedAt.UTC()
 	t.PreflightAt = fromNull(preflightAt)
+	t.LeaseUntil, t.SettleAfter, t.DuplicateAt, t.AmbiguousSince = fromNull(lease), fromNull(settle), fromNull(dup), fromNull(ambiguous)
 	if err := fromJSON(opts, &t.Options); err != nil {
 		return nil, err
 	}
@@ -375,8 +382,14 @@ type Transition = snsos.TargetTransition
 
 // TransitionTarget moves a target from tr.From to tr.To if, and only if, it
 // is in tr.From now (compare-and-set) and the state machine allows the edge.
-// A target in another state gives ECONFLICT; one that does not exist,
-// ENOTFOUND. It returns the target as written.
+// A target in another state, owned by another attempt than tr.Owner, or
+// whose lease has not run out when tr.LeaseExpired asks for it, gives
+// ECONFLICT; one that does not exist, ENOTFOUND. It returns the target as
+// written.
+//
+// The store keeps the ownership columns: a move to publishing with an
+// attempt makes that attempt the owner, leased until the database's clock
+// plus tr.Lease; any move out of publishing ends the lease.
 func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Target, error) {
 	if !snsos.CanTransition(tr.From, tr.To) {
 		return nil, snsos.TransitionError(tr.From, tr.To)
@@ -390,6 +403,18 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 		if t.State != tr.From {
 			return snsos.Errorf(snsos.ECONFLICT, "target %d is %s, not %s", t.ID, t.State, tr.From)
 		}
+		if tr.Owner != 0 && t.OwnerAttempt != tr.Owner {
+			return snsos.Errorf(snsos.ECONFLICT, "target %d is owned by attempt %d, not %d", t.ID, t.OwnerAttempt, tr.Owner)
+		}
+		var dbNow time.Time
+		if tr.LeaseExpired || (tr.To == snsos.StatePublishing && tr.Attempt != nil) {
+			if dbNow, err = s.dbNow(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if tr.LeaseExpired && (t.LeaseUntil.IsZero() || !t.LeaseUntil.Before(dbNow)) {
+			return snsos.Errorf(snsos.ECONFLICT, "target %d: the lease of attempt %d has not run out", t.ID, t.OwnerAttempt)
+		}
 		// The update below is a compare-and-set on the row as read: its
 		// state and its updated_at (which every writer of a target sets). On
 		// PostgreSQL an edit committed between this read and the update
@@ -401,6 +426,9 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 		}
 		t.State = tr.To
 		t.UpdatedAt = s.nowUTC()
+		if !t.UpdatedAt.After(read) { // a clock that did not move must still change the version
+			t.UpdatedAt = read.Add(time.Microsecond)
+		}
 		if tr.Attempt != nil {
 			t.Attempts++
 			a := tr.Attempt
@@ -409,6 +437,13 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 				a.TargetID, a.Number, a.StartedAt, a.Detail).Scan(&a.ID); err != nil {
 				return mapErr(err)
 			}
+			if tr.To == snsos.StatePublishing {
+				t.OwnerAttempt, t.OwnerJob = a.ID, tr.Job
+				t.LeaseUntil = dbNow.Add(tr.Lease).Truncate(time.Microsecond)
+			}
+		}
+		if tr.To != snsos.StatePublishing {
+			t.LeaseUntil = time.Time{}
 		}
 		if tr.To == snsos.StatePublished && t.PublishedAt.IsZero() {
 			t.PublishedAt = t.UpdatedAt
@@ -422,9 +457,15 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE targets SET state = $1, body = $2, options = $3, progress = $4, remote_id = $5, remote_url = $6,
-			published_at = $7, error = $8, attempts = $9, scheduled_at = $10, updated_at = $11 WHERE id = $12 AND state = $13 AND updated_at = $14`,
+			published_at = $7, error = $8, attempts = $9, scheduled_at = $10, updated_at = $11,
+			owner_attempt = $12, owner_job = $13, lease_until = $14, job_seq = $15, settle_after = $16, duplicate_at = $17,
+			ambiguous_since = $18, reconcile_tries = $19, partial = $20
+			WHERE id = $21 AND state = $22 AND updated_at = $23`,
 			t.State, t.Body, opts, progress, t.RemoteID, t.RemoteURL, dbTime(t.PublishedAt), t.Error, t.Attempts,
-			dbTime(t.ScheduledAt), t.UpdatedAt, t.ID, tr.From, read)
+			dbTime(t.ScheduledAt), t.UpdatedAt,
+			t.OwnerAttempt, t.OwnerJob, dbTime(t.LeaseUntil), t.JobSeq, dbTime(t.SettleAfter), dbTime(t.DuplicateAt),
+			dbTime(t.AmbiguousSince), t.ReconcileTries, t.Partial,
+			t.ID, tr.From, read)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -457,15 +498,18 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 }
 
 // SetTargetProgress records one intermediate id of an unfinished
-// publication (and commits it) while the target is publishing.
-func (s *Store) SetTargetProgress(ctx context.Context, targetID int64, key, value string) error {
+// publication (and commits it). It is a write of the attempt that owns the
+// target: it succeeds only while the target is publishing and owned by
+// owner (ECONFLICT otherwise), so a call orphaned by a takeover can never
+// write into a later attempt's record.
+func (s *Store) SetTargetProgress(ctx context.Context, targetID, owner int64, key, value string) error {
 	return s.withTx(ctx, func(tx *sql.Tx) error {
 		t, err := findTarget(ctx, tx, targetID)
 		if err != nil {
 			return err
 		}
-		if t.State != snsos.StatePublishing && t.State != snsos.StateUnknown {
-			return snsos.Errorf(snsos.ECONFLICT, "target %d is %s; progress is only recorded while publishing or reconciling", targetID, t.State)
+		if t.State != snsos.StatePublishing || t.OwnerAttempt != owner {
+			return snsos.Errorf(snsos.ECONFLICT, "target %d is %s (attempt %d); attempt %d may no longer record progress", targetID, t.State, t.OwnerAttempt, owner)
 		}
 		if t.Progress == nil {
 			t.Progress = map[string]string{}
@@ -475,39 +519,68 @@ func (s *Store) SetTargetProgress(ctx context.Context, targetID int64, key, valu
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE targets SET progress = $1, updated_at = $2 WHERE id = $3`, progress, s.nowUTC(), targetID)
-		return mapErr(err)
-	})
-}
-
-// StartAttempt records the start of an attempt and counts it on the target.
-func (s *Store) StartAttempt(ctx context.Context, targetID int64, detail string) (*snsos.Attempt, error) {
-	a := &snsos.Attempt{TargetID: targetID, StartedAt: s.nowUTC(), Detail: detail}
-	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `UPDATE targets SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts`, targetID).Scan(&a.Number); err != nil {
-			if err = mapErr(err); snsos.IsCode(err, snsos.ENOTFOUND) {
-				return notFound("target", targetID)
-			}
+		res, err := tx.ExecContext(ctx, `UPDATE targets SET progress = $1, updated_at = $2 WHERE id = $3 AND state = 'publishing' AND owner_attempt = $4`,
+			progress, s.nowAfter(t.UpdatedAt), targetID, owner)
+		if err != nil {
 			return mapErr(err)
 		}
-		return mapErr(tx.QueryRowContext(ctx, `INSERT INTO attempts (target_id, number, started_at, detail) VALUES ($1, $2, $3, $4) RETURNING id`,
-			targetID, a.Number, a.StartedAt, detail).Scan(&a.ID))
+		if n, _ := res.RowsAffected(); n != 1 {
+			return snsos.Errorf(snsos.ECONFLICT, "target %d changed while its progress was recorded", targetID)
+		}
+		return nil
 	})
-	return a, err
 }
 
-// FinishAttempt records how an attempt ended.
-func (s *Store) FinishAttempt(ctx context.Context, a *snsos.Attempt) error {
-	a.FinishedAt = s.nowUTC()
-	res, err := s.db.ExecContext(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, detail = $3, error = $4 WHERE id = $5`,
-		a.FinishedAt, a.Outcome, a.Detail, a.Error, a.ID)
+// SetTargetLease renews (lease > 0) or parks (lease == 0: a long step
+// waits with nothing in flight, its job snoozed) the lease of the attempt
+// owner of a publishing target, and records job as the job that runs it.
+// The new lease runs from the database's clock. ECONFLICT when the target
+// is no longer publishing under owner.
+func (s *Store) SetTargetLease(ctx context.Context, targetID, owner, job int64, lease time.Duration) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		var until any
+		if lease > 0 {
+			now, err := s.dbNow(ctx, tx)
+			if err != nil {
+				return err
+			}
+			until = dbTime(now.Add(lease))
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE targets SET lease_until = $1, owner_job = $2 WHERE id = $3 AND state = 'publishing' AND owner_attempt = $4`,
+			until, job, targetID, owner)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return snsos.Errorf(snsos.ECONFLICT, "target %d is no longer publishing under attempt %d", targetID, owner)
+		}
+		return nil
+	})
+}
+
+// FindTargetByRemoteID returns the target of the account recorded under
+// the platform's post id, or ENOTFOUND.
+func (s *Store) FindTargetByRemoteID(ctx context.Context, accountID int64, remoteID string) (*snsos.Target, error) {
+	ts, err := s.listTargets(ctx, `account_id = $1 AND remote_id = $2`, accountID, remoteID)
 	if err != nil {
-		return mapErr(err)
+		return nil, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("attempt", a.ID)
+	if len(ts) == 0 {
+		return nil, snsos.Errorf(snsos.ENOTFOUND, "no target of account %d is recorded under %s", accountID, remoteID)
 	}
-	return nil
+	return ts[0], nil
+}
+
+// DBNow returns the database's clock (moved by SetDBClockOffset in tests):
+// the clock of cross-process leases.
+func (s *Store) DBNow(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = s.dbNow(ctx, tx)
+		return err
+	})
+	return t, err
 }
 
 // ListAttempts returns a target's attempts, oldest first.

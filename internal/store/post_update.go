@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/sns-os/snsos"
 )
@@ -30,13 +31,14 @@ func editable(s snsos.TargetState) bool {
 // state, scheduled time), one without is added, and a stored target the list
 // lacks is deleted.
 //
-// It is a compare-and-set: every stored target must be in the state expect
-// gives for it, and every state before and after must be an editable one
+// It is a compare-and-set: every stored target must be as expect gives it
+// (state and updated_at, the version the caller read), and every state before and after must be an editable one
 // (EditableStates). Otherwise — a target started publishing meanwhile, or
 // another window changed the post — it returns ECONFLICT and changes
 // nothing. hook runs last in the transaction (the engine inserts the jobs of
-// targets it schedules there).
-func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]snsos.TargetState, hook TxHook) error {
+// targets it schedules there; each scheduled target's JobSeq is the number
+// of its new publish job).
+func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]snsos.TargetVersion, hook TxHook) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -57,8 +59,8 @@ func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]
 		byID := map[int64]*snsos.Target{}
 		for _, t := range stored {
 			want, ok := expect[t.ID]
-			if !ok || t.State != want {
-				return snsos.Errorf(snsos.ECONFLICT, "target %d of post %d is %s now; reload the post and edit it again", t.ID, p.ID, t.State)
+			if !ok || t.State != want.State || !t.UpdatedAt.Equal(want.UpdatedAt) {
+				return snsos.Errorf(snsos.ECONFLICT, "target %d of post %d changed (it is %s now); reload the post and edit it again", t.ID, p.ID, t.State)
 			}
 			if !editable(t.State) {
 				return snsos.Errorf(snsos.ECONFLICT, "target %d of post %d is %s; a post can only be edited before it is published (duplicate it instead)", t.ID, p.ID, t.State)
@@ -102,15 +104,24 @@ func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]
 			if err != nil {
 				return err
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE targets SET body = $1, options = $2, state = $3, scheduled_at = $4, error = '', preflight = '', updated_at = $5
-				WHERE id = $6 AND state = $7`, t.Body, opts, t.State, dbTime(t.ScheduledAt), now, t.ID, old.State)
+			seq := old.JobSeq
+			if t.State == snsos.StateScheduled {
+				seq++ // a new publish job; any earlier one is stale
+			}
+			ts := now
+			if !ts.After(old.UpdatedAt) {
+				ts = old.UpdatedAt.Add(time.Microsecond)
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE targets SET body = $1, options = $2, state = $3, scheduled_at = $4, error = '', preflight = '', updated_at = $5, job_seq = $6
+				WHERE id = $7 AND state = $8 AND updated_at = $9`, t.Body, opts, t.State, dbTime(t.ScheduledAt), ts, seq, t.ID, old.State, old.UpdatedAt)
 			if err != nil {
 				return mapErr(err)
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
 				return snsos.Errorf(snsos.ECONFLICT, "target %d changed while the post was being saved", t.ID)
 			}
-			t.PostID, t.AccountID, t.Platform, t.UpdatedAt = p.ID, old.AccountID, old.Platform, now
+			t.JobSeq = seq
+			t.PostID, t.AccountID, t.Platform, t.UpdatedAt = p.ID, old.AccountID, old.Platform, ts
 			if t.State != old.State {
 				if err := s.audit(ctx, tx, "operator", "target.transition", "target", t.ID, string(old.State)+" -> "+string(t.State)+" edit"); err != nil {
 					return err

@@ -22,12 +22,14 @@ func TestUpdatePost(t *testing.T) {
 		if err := s.CreatePost(ctx, p, nil); err != nil {
 			t.Fatal(err)
 		}
-		xt, tht := p.Targets[0], p.Targets[1]
-		expect := map[int64]snsos.TargetState{xt.ID: snsos.StateScheduled, tht.ID: snsos.StateApproved}
+		xt := p.Targets[0]
+		expect := versionsOf(t, s, p.ID)
 
 		// A stale expectation changes nothing.
 		edit := &snsos.Post{ID: p.ID, Body: "after", Targets: []*snsos.Target{{ID: xt.ID, AccountID: x.ID, State: snsos.StateDraft}}}
-		wantCode(t, s.UpdatePost(ctx, edit, map[int64]snsos.TargetState{xt.ID: snsos.StateDraft, tht.ID: snsos.StateApproved}, nil), snsos.ECONFLICT)
+		stale := versionsOf(t, s, p.ID)
+		stale[xt.ID] = snsos.TargetVersion{State: snsos.StateDraft, UpdatedAt: stale[xt.ID].UpdatedAt}
+		wantCode(t, s.UpdatePost(ctx, edit, stale, nil), snsos.ECONFLICT)
 		if got, _ := s.FindPostByID(ctx, p.ID); got.Body != "before" || len(got.Targets) != 2 {
 			t.Fatalf("after a refused update: %+v", got)
 		}
@@ -66,7 +68,7 @@ func TestUpdatePost(t *testing.T) {
 			}
 		}
 		edit = &snsos.Post{ID: p.ID, Body: "too late", Targets: []*snsos.Target{{ID: tid, AccountID: x.ID}}}
-		wantCode(t, s.UpdatePost(ctx, edit, map[int64]snsos.TargetState{tid: snsos.StatePublishing, got.Targets[1].ID: snsos.StateDraft}, nil), snsos.ECONFLICT)
+		wantCode(t, s.UpdatePost(ctx, edit, versionsOf(t, s, p.ID), nil), snsos.ECONFLICT)
 		if g, _ := s.FindPostByID(ctx, p.ID); g.Body != "after" {
 			t.Fatalf("a publishing post was edited: %q", g.Body)
 		}

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -62,6 +63,8 @@ type Store struct {
 	box     *secret.Box
 	now     func() time.Time
 	log     *slog.Logger
+	// dbClockOffset moves the database's clock in tests (SetDBClockOffset).
+	dbClockOffset atomic.Int64
 }
 
 // Open connects to the database, applies pending migrations and returns the
@@ -249,6 +252,42 @@ func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return mapErr(err)
 	}
 	return nil
+}
+
+// dbNow reads the database's own clock inside tx: the clock of leases that
+// several processes compare, which their own clocks may disagree with.
+func (s *Store) dbNow(ctx context.Context, tx *sql.Tx) (time.Time, error) {
+	var t time.Time
+	if s.dialect == Postgres {
+		if err := tx.QueryRowContext(ctx, `SELECT clock_timestamp()`).Scan(&t); err != nil {
+			return time.Time{}, mapErr(err)
+		}
+	} else {
+		var raw string
+		if err := tx.QueryRowContext(ctx, `SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')`).Scan(&raw); err != nil {
+			return time.Time{}, mapErr(err)
+		}
+		var err error
+		if t, err = time.Parse("2006-01-02 15:04:05.000", raw); err != nil {
+			return time.Time{}, fmt.Errorf("store: the database clock said %q: %w", raw, err)
+		}
+	}
+	return t.UTC().Add(time.Duration(s.dbClockOffset.Load())).Truncate(time.Microsecond), nil
+}
+
+// SetDBClockOffset moves the database's clock by d as the store reads it:
+// the hook through which tests let leases run out without waiting.
+func (s *Store) SetDBClockOffset(d time.Duration) { s.dbClockOffset.Store(int64(d)) }
+
+// nowAfter returns the store clock's time, or just after prev when the
+// clock has not moved past it (a fixed test clock): a write must always
+// change a row's version.
+func (s *Store) nowAfter(prev time.Time) time.Time {
+	now := s.nowUTC()
+	if !now.After(prev) {
+		now = prev.Add(time.Microsecond)
+	}
+	return now
 }
 
 // nowUTC returns the store clock's time in UTC, truncated to microseconds

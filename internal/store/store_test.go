@@ -317,13 +317,16 @@ func TestPostsAndTransitions(t *testing.T) {
 		steps := []struct{ from, to snsos.TargetState }{
 			{snsos.StateDraft, snsos.StateApproved},
 			{snsos.StateApproved, snsos.StateScheduled},
-			{snsos.StateScheduled, snsos.StatePublishing},
 		}
 		for _, st := range steps {
 			if _, err := s.TransitionTarget(ctx, store.Transition{TargetID: tid, From: st.from, To: st.to,
 				Mutate: func(t *snsos.Target) { t.ScheduledAt = at }}); err != nil {
 				t.Fatalf("%s -> %s: %v", st.from, st.to, err)
 			}
+		}
+		a1 := &snsos.Attempt{Detail: "POST /2/tweets"}
+		if _, err := s.TransitionTarget(ctx, store.Transition{TargetID: tid, From: snsos.StateScheduled, To: snsos.StatePublishing, Attempt: a1, Lease: time.Minute}); err != nil || a1.Number != 1 {
+			t.Fatalf("to publishing: %+v %v", a1, err)
 		}
 		// Not allowed by the state machine.
 		_, err = s.TransitionTarget(ctx, store.Transition{TargetID: tid, From: snsos.StatePublishing, To: snsos.StateScheduled})
@@ -335,19 +338,13 @@ func TestPostsAndTransitions(t *testing.T) {
 		wantCode(t, err, snsos.ENOTFOUND)
 
 		// Progress is recorded while publishing.
-		if err := s.SetTargetProgress(ctx, tid, "media_id", "1880028106020515840"); err != nil {
+		if err := s.SetTargetProgress(ctx, tid, a1.ID, "media_id", "1880028106020515840"); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, s.SetTargetProgress(ctx, p.Targets[1].ID, "k", "v"), snsos.ECONFLICT)
-		a1, err := s.StartAttempt(ctx, tid, "POST /2/tweets")
-		if err != nil || a1.Number != 1 {
-			t.Fatalf("StartAttempt = %+v, %v", a1, err)
-		}
-		a1.Outcome, a1.Detail = snsos.StatePublished, "201"
-		if err := s.FinishAttempt(ctx, a1); err != nil {
-			t.Fatal(err)
-		}
-		pub, err := s.TransitionTarget(ctx, store.Transition{TargetID: tid, From: snsos.StatePublishing, To: snsos.StatePublished,
+		wantCode(t, s.SetTargetProgress(ctx, p.Targets[1].ID, a1.ID, "k", "v"), snsos.ECONFLICT)
+		wantCode(t, s.SetTargetProgress(ctx, tid, a1.ID+1000, "k", "v"), snsos.ECONFLICT) // not the owner
+		a1.Detail = "201"
+		pub, err := s.TransitionTarget(ctx, store.Transition{TargetID: tid, From: snsos.StatePublishing, To: snsos.StatePublished, Owner: a1.ID, Finish: a1,
 			Mutate: func(t *snsos.Target) {
 				t.RemoteID, t.RemoteURL = "1880028106020515841", "https://x.com/h1/status/1880028106020515841"
 			}})

@@ -211,12 +211,26 @@ func (s *Service) AuthFailed(ctx context.Context, accountID int64, reason string
 	return s.failPending(ctx, a, reconnectMessage(a, reason), "account needs reauth")
 }
 
+// TargetFailer settles the targets of an account whose access ended: the
+// delivery engine (publish.Engine), which applies its own rules (a thread
+// with parts live ends as a partial publication, not as failed).
+type TargetFailer interface {
+	FailAccountTargets(ctx context.Context, ts []*snsos.Target, reason string) error
+}
+
+// SetTargetFailer hands the settling of an account's waiting targets to f.
+// Without one, they are failed directly.
+func (s *Service) SetTargetFailer(f TargetFailer) { s.failer = f }
+
 // failPending moves the account's scheduled and retry_wait targets to
 // failed with msg. A target that moved meanwhile (ECONFLICT) is left alone.
 func (s *Service) failPending(ctx context.Context, a *snsos.Account, msg, detail string) error {
 	ts, err := s.store.ListTargetsOfAccount(ctx, a.ID, snsos.StateScheduled, snsos.StateRetryWait)
 	if err != nil {
 		return err
+	}
+	if s.failer != nil { // the delivery engine, which owns the rules
+		return s.failer.FailAccountTargets(ctx, ts, msg)
 	}
 	var errs []error
 	for _, t := range ts {

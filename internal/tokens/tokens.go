@@ -104,6 +104,7 @@ type Service struct {
 	after     string
 	flights   flights
 	avatars   *http.Client // fetches profile pictures
+	failer    TargetFailer // settles the targets of an account whose access ended
 
 	mu   sync.Mutex
 	jobs Inserter
