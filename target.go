@@ -165,6 +165,9 @@ type Target struct {
 	// ReconcileTries counts lookups that could not decide, over the
 	// target's whole life (a budget, never reset by a new cycle).
 	ReconcileTries int `json:"-"`
+	// AttemptBase is Attempts when the operator last retried the target:
+	// the attempt budget counts from it.
+	AttemptBase int `json:"-"`
 	// Metrics holds the snapshots taken so far, oldest first.
 	Metrics []*MetricSnapshot `json:"metrics"`
 }

@@ -1,7 +1,7 @@
 // Package api serves sns-os's JSON API under /api/v1: the operator's scripts
 // list accounts, start connecting one, upload media, create, approve,
 // schedule and cancel posts, and look after each delivery (retry, reconcile,
-// refresh its metrics).
+// resolve one that waits for the operator, refresh its metrics).
 //
 // Every route needs an API token, sent as "Authorization: Bearer <token>".
 // Only the SHA-256 hash of a token is stored (see HashToken and NewToken);
@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/publish"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -74,6 +75,11 @@ type Engine interface {
 	Cancel(ctx context.Context, postID int64) (*snsos.Post, error)
 	RetryTarget(ctx context.Context, targetID int64) (*snsos.Target, error)
 	ReconcileTarget(ctx context.Context, targetID int64) (*snsos.Target, error)
+	// ResolveTarget records what the operator found on the platform for a
+	// target in needs_operator (ECONFLICT in any other state): published,
+	// with its link (a bad link is a validation error on remote_url), or
+	// not published (the target fails, and RetryTarget can post it again).
+	ResolveTarget(ctx context.Context, targetID int64, r publish.Resolution) (*snsos.Target, error)
 }
 
 // Connector starts the OAuth flow that connects an account. binding is ""
@@ -191,6 +197,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 		{"GET /api/v1/targets/{id}", a.handleGetTarget},
 		{"POST /api/v1/targets/{id}/retry", a.handleRetryTarget},
 		{"POST /api/v1/targets/{id}/reconcile", a.handleReconcileTarget},
+		{"POST /api/v1/targets/{id}/resolve", a.handleResolveTarget},
 		{"POST /api/v1/targets/{id}/metrics/refresh", a.handleRefreshMetrics},
 
 		// Anything else under /api/v1/ is a problem+json 404 or 405 (after

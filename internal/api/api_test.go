@@ -488,7 +488,7 @@ func TestAuth(t *testing.T) {
 		for _, rt := range []string{"GET /api/v1/accounts", "POST /api/v1/accounts/connect", "GET /api/v1/media", "POST /api/v1/media",
 			"GET /api/v1/media/1", "DELETE /api/v1/media/1", "GET /api/v1/posts", "POST /api/v1/posts", "GET /api/v1/posts/1",
 			"POST /api/v1/posts/1/approve", "POST /api/v1/posts/1/schedule", "POST /api/v1/posts/1/cancel", "GET /api/v1/targets/1",
-			"POST /api/v1/targets/1/retry", "POST /api/v1/targets/1/reconcile", "POST /api/v1/targets/1/metrics/refresh"} {
+			"POST /api/v1/targets/1/retry", "POST /api/v1/targets/1/reconcile", "POST /api/v1/targets/1/resolve", "POST /api/v1/targets/1/metrics/refresh"} {
 			method, path, _ := strings.Cut(rt, " ")
 			r := e.do(t, req{Method: method, Path: path, Auth: strp(""), Raw: "{}"})
 			wantProblem(t, r, http.StatusUnauthorized)

@@ -9,11 +9,15 @@ import (
 	_ "image/png" // DecodeConfig for the fake media layer
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"sync"
 	"time"
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/api"
+	"github.com/sns-os/snsos/internal/platform"
+	pub "github.com/sns-os/snsos/internal/publish"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -22,6 +26,7 @@ import (
 // unless its Func field is set.
 
 var (
+	_ api.Engine    = (*pub.Engine)(nil) // the real one, wired by the cli
 	_ api.Engine    = (*fakeEngine)(nil)
 	_ api.Connector = (*fakeConnector)(nil)
 	_ api.Metrics   = (*fakeMetrics)(nil)
@@ -131,6 +136,50 @@ func (f *fakeEngine) ReconcileTarget(ctx context.Context, targetID int64) (*snso
 	}
 	return f.st.TransitionTarget(ctx, store.Transition{TargetID: t.ID, From: snsos.StateUnknown, To: snsos.StatePublished,
 		Mutate: func(t *snsos.Target) { t.RemoteID, t.RemoteURL = "r-found", "https://x.example/p/r-found" }})
+}
+
+// xStatusID reads the id from an X permalink (the real engine asks the X
+// client, tested in internal/platform/x).
+var xStatusID = regexp.MustCompile(`/status/([0-9]+)/?$`)
+
+// ResolveTarget does what the real engine does with the operator's answer:
+// only a target in needs_operator; a link must be http(s) (and, on X, a
+// post's permalink); not published fails the target so it can be retried.
+func (f *fakeEngine) ResolveTarget(ctx context.Context, targetID int64, r pub.Resolution) (*snsos.Target, error) {
+	t, err := f.st.FindTargetByID(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	if t.State != snsos.StateNeedsOperator {
+		return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s; only a target waiting for the operator can be resolved", targetID, t.State)
+	}
+	if !r.Published {
+		return f.st.TransitionTarget(ctx, store.Transition{TargetID: t.ID, From: t.State, To: snsos.StateFailed, Actor: "operator",
+			Mutate: func(t *snsos.Target) { t.Error, t.Progress = "confirmed by the operator: not published", nil }})
+	}
+	var v snsos.ValidationErrors
+	u, perr := url.Parse(r.RemoteURL)
+	if perr != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		v.Add("remote_url", "url", "give the post's link on %s", t.Platform.DisplayName())
+		return nil, v.Err()
+	}
+	id := r.RemoteID
+	if m := xStatusID.FindStringSubmatch(u.Path); m != nil && id == "" {
+		id = m[1]
+	} else if t.Platform == snsos.PlatformX && id == "" {
+		v.Add("remote_url", "post_link", "%q is not a link to a post on X", r.RemoteURL)
+		return nil, v.Err()
+	}
+	return f.st.TransitionTarget(ctx, store.Transition{TargetID: t.ID, From: t.State, To: snsos.StatePublished, Actor: "operator",
+		Mutate: func(t *snsos.Target) {
+			t.RemoteURL, t.RemoteID, t.Error = u.String(), id, ""
+			if t.Progress == nil {
+				t.Progress = map[string]string{}
+			}
+			if id != "" && t.Progress[platform.PartIDKey(1)] == "" {
+				t.Progress[platform.PartIDKey(1)] = id
+			}
+		}})
 }
 
 type fakeConnector struct{}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/publish"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -480,6 +481,63 @@ func (a *API) handleReconcileTarget(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := a.engine.ReconcileTarget(r.Context(), id); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.respondTarget(w, r, id)
+}
+
+// The outcomes an operator may report for a target in needs_operator.
+const (
+	outcomePublished    = "published"
+	outcomeNotPublished = "not_published"
+)
+
+type resolveRequest struct {
+	// Outcome is what the operator found on the platform: "published"
+	// (then RemoteURL is the post's link) or "not_published".
+	Outcome   string `json:"outcome"`
+	RemoteURL string `json:"remote_url"`
+}
+
+// handleResolveTarget records what the operator found on the platform for
+// a target that waits for them (needs_operator):
+// {"outcome":"published","remote_url":"https://x.com/…/status/…"} or
+// {"outcome":"not_published"} (the target fails; retry posts it again).
+// Any other state is 409.
+func (a *API) handleResolveTarget(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "target")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var req resolveRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var res publish.Resolution
+	var v snsos.ValidationErrors
+	switch req.Outcome {
+	case outcomePublished:
+		res = publish.Resolution{Published: true, RemoteURL: strings.TrimSpace(req.RemoteURL)}
+		if res.RemoteURL == "" {
+			v.Add("remote_url", "required", "give the post's link on the platform, e.g. https://x.com/handle/status/1234567890")
+		}
+	case outcomeNotPublished:
+		if strings.TrimSpace(req.RemoteURL) != "" {
+			v.Add("remote_url", "absent", "a post that is not published has no link: leave remote_url out, or use the outcome \"published\"")
+		}
+	case "":
+		v.Add("outcome", "required", `say what you found on the platform: "published" (with remote_url) or "not_published"`)
+	default:
+		v.Add("outcome", "enum", `must be "published" or "not_published"`)
+	}
+	if err := v.Err(); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if _, err := a.engine.ResolveTarget(r.Context(), id, res); err != nil {
 		a.error(w, r, err)
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/publish"
 )
 
 // The response shapes. They are the API contract (design.md section 7):
@@ -75,11 +77,61 @@ type targetJSON struct {
 	Preflight   string            `json:"preflight"`
 	PreflightAt time.Time         `json:"preflight_at,omitzero"`
 	UpdatedAt   time.Time         `json:"updated_at,omitzero"`
+	// Partial marks a published thread some of whose parts did not go
+	// out; Parts (targets of more than one part only) says which did.
+	Partial bool       `json:"partial"`
+	Parts   []partJSON `json:"parts,omitempty"`
 	// AttemptCount is how many publication attempts were made; Attempts
 	// lists them (left out of post lists, always present elsewhere).
 	AttemptCount int            `json:"attempt_count"`
 	Attempts     []attemptJSON  `json:"attempts,omitzero"`
 	Metrics      []snapshotJSON `json:"metrics"`
+}
+
+// partJSON is one part of a thread target: "published" with its remote id
+// when the platform returned one, "not_published" when it did not go out,
+// "unknown" while it may be live without sns-os knowing its id (the
+// outcome is being confirmed or waits for the operator, or the operator
+// marked the thread published by the link of its first part).
+type partJSON struct {
+	N        int    `json:"n"`
+	RemoteID string `json:"remote_id,omitempty"`
+	State    string `json:"state"`
+}
+
+// The states of a part.
+const (
+	partPublished    = "published"
+	partNotPublished = "not_published"
+	partUnknown      = "unknown"
+)
+
+// partsView lists the parts of t (nil for a target of one part). p is the
+// target's post, or nil when it was not read: the number of parts comes
+// from the target's own options either way.
+func partsView(p *snsos.Post, t *snsos.Target) []partJSON {
+	if p == nil {
+		p = &snsos.Post{}
+	}
+	texts, err := publish.Parts(p, t)
+	if err != nil || len(texts) < 2 {
+		return nil
+	}
+	// A part without an id did not go out unless the target may be live
+	// with parts unrecorded.
+	missing := partNotPublished
+	if t.State.MayBeLive() && !(t.State == snsos.StatePublished && t.Partial) {
+		missing = partUnknown
+	}
+	out := make([]partJSON, len(texts))
+	for i := range texts {
+		n := i + 1
+		out[i] = partJSON{N: n, State: missing}
+		if id := t.Progress[platform.PartIDKey(n)]; id != "" {
+			out[i].RemoteID, out[i].State = id, partPublished
+		}
+	}
+	return out
 }
 
 type attemptJSON struct {
@@ -148,14 +200,16 @@ func (a *API) snapshotView(m *snsos.MetricSnapshot) snapshotJSON {
 	}
 }
 
-// targetView renders t with its metrics, and with attempts when
-// withAttempts is set (post lists leave the attempts list out).
-func (a *API) targetView(t *snsos.Target, attempts []*snsos.Attempt, withAttempts bool) targetJSON {
+// targetView renders t of post p (nil when not read) with its metrics and
+// parts, and with attempts when withAttempts is set (post lists leave the
+// attempts list out).
+func (a *API) targetView(p *snsos.Post, t *snsos.Target, attempts []*snsos.Attempt, withAttempts bool) targetJSON {
 	v := targetJSON{
 		ID: t.ID, PostID: t.PostID, AccountID: t.AccountID, Platform: t.Platform, State: string(t.State),
 		Body: t.Body, Options: t.Options, Progress: t.Progress, RemoteID: t.RemoteID, RemoteURL: t.RemoteURL,
 		ScheduledAt: a.at(t.ScheduledAt), PublishedAt: a.at(t.PublishedAt), Error: t.Error,
 		Preflight: t.Preflight, PreflightAt: a.at(t.PreflightAt), UpdatedAt: a.at(t.UpdatedAt),
+		Partial: t.Partial, Parts: partsView(p, t),
 		AttemptCount: t.Attempts, Metrics: make([]snapshotJSON, 0, len(t.Metrics)),
 	}
 	for _, m := range t.Metrics {
@@ -184,7 +238,7 @@ func (a *API) postView(p *snsos.Post, attempts map[int64][]*snsos.Attempt, withA
 		v.MediaIDs = []int64{}
 	}
 	for _, t := range p.Targets {
-		v.Targets = append(v.Targets, a.targetView(t, attempts[t.ID], withAttempts))
+		v.Targets = append(v.Targets, a.targetView(p, t, attempts[t.ID], withAttempts))
 	}
 	return v
 }
@@ -215,5 +269,5 @@ func (a *API) targetDetail(ctx context.Context, t *snsos.Target) (targetJSON, er
 	}
 	tc := *t
 	tc.Metrics = snaps
-	return a.targetView(&tc, attempts, true), nil
+	return a.targetView(nil, &tc, attempts, true), nil
 }

@@ -1,5 +1,7 @@
 // Package attention computes what needs the operator: targets that failed,
-// that need a check, or whose outcome has stayed unknown too long; accounts
+// that need a check, or whose outcome has stayed unknown too long (measured
+// from when it first became unknown, so a target looping between unknown
+// and another try is listed too); accounts
 // that must be reconnected; sign-ins about to expire for good; and scheduled
 // posts whose account is not connected ("at risk"). The dashboard shows the
 // list and internal/alert sends it by email and webhook.
@@ -36,7 +38,7 @@ type Kind string
 const (
 	Failed        Kind = "failed"         // a target failed
 	NeedsOperator Kind = "needs_operator" // the operator must check the platform
-	Unknown       Kind = "unknown"        // the outcome stayed unknown longer than UnknownAfter
+	Unknown       Kind = "unknown"        // the outcome stayed unknown (or kept becoming unknown) longer than UnknownAfter
 	NeedsReauth   Kind = "needs_reauth"   // an account must be reconnected
 	Revoked       Kind = "revoked"        // a revoked account still has posts waiting
 	TokenExpiring Kind = "token_expiring" // a sign-in expires for good soon
@@ -53,6 +55,7 @@ const (
 	ActionRetry     ActionKind = "retry"     // POST: move a failed target back to scheduled
 	ActionCheck     ActionKind = "check"     // POST: look for the post on the platform again
 	ActionReconnect ActionKind = "reconnect" // GET: connect the account again
+	ActionOpen      ActionKind = "open"      // GET: the post page (nothing to press until the current try ends)
 )
 
 // Action is the button of an item: a path on this site, and whether it is a
@@ -78,7 +81,8 @@ type Item struct {
 	Excerpt string
 	// Error is the target's last problem in plain words.
 	Error string
-	// Since is when the target entered its state (its last update).
+	// Since is when the target entered its state (its last update); for
+	// Unknown, when its outcome first became unknown.
 	Since time.Time
 	// At is the target's scheduled time (AtRisk) or when the sign-in
 	// expires (TokenExpiring).
@@ -93,8 +97,11 @@ type Item struct {
 
 // Options tune the list.
 type Options struct {
-	// UnknownAfter is how long a target may stay unknown before it is
-	// listed (default 15 minutes).
+	// UnknownAfter is how long a target's outcome may stay unknown before
+	// it is listed (default 15 minutes), counted from when it first became
+	// unknown: a target that goes back to retry_wait (or publishing) and
+	// becomes unknown again keeps its first time, so one that loops is
+	// listed too.
 	UnknownAfter time.Duration
 	// ExpiryWarning is how long before a sign-in's hard expiry it is
 	// listed (default 7 days).
@@ -160,22 +167,44 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 		return Action{Kind: ActionReconnect, Path: "/connect/" + string(p)}
 	}
 
-	// Targets that went wrong.
-	bad, err := st.ListTargetsByState(ctx, snsos.StateFailed, snsos.StateNeedsOperator, snsos.StateUnknown)
+	// Targets that went wrong, and targets trying again after an unknown
+	// outcome (retry_wait, publishing): listed as Unknown once their
+	// outcome has been unknown for too long.
+	bad, err := st.ListTargetsByState(ctx, snsos.StateFailed, snsos.StateNeedsOperator, snsos.StateUnknown,
+		snsos.StateRetryWait, snsos.StatePublishing)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range bad {
-		if t.State == snsos.StateUnknown && now.Sub(t.UpdatedAt) < o.UnknownAfter {
+		kind := Kind(t.State)
+		var since time.Time
+		switch t.State {
+		case snsos.StateUnknown:
+			since = ambiguousSince(t)
+		case snsos.StateRetryWait, snsos.StatePublishing:
+			if t.AmbiguousSince.IsZero() {
+				continue // an ordinary retry or publication: nothing unknown
+			}
+			kind, since = Unknown, t.AmbiguousSince
+		}
+		if kind == Unknown && now.Sub(since) < o.UnknownAfter {
 			continue
 		}
-		it, err := targetItem(t, Kind(t.State))
+		it, err := targetItem(t, kind)
 		if err != nil {
 			return nil, err
 		}
 		// Each attempt is a new occurrence: a target that fails again after
-		// a retry is said again.
+		// a retry is said again. An unknown outcome is one occurrence from
+		// when it first became unknown, however often the target loops
+		// through retry_wait and publishing meanwhile.
 		it.Key = fmt.Sprintf("target:%d:%s:%d", t.ID, t.State, t.Attempts)
+		if kind == Unknown {
+			it.Since = since
+			if !t.AmbiguousSince.IsZero() {
+				it.Key = fmt.Sprintf("target:%d:unknown:since:%d", t.ID, t.AmbiguousSince.UnixMicro())
+			}
+		}
 		switch t.State {
 		case snsos.StateFailed:
 			if connected(t.AccountID) {
@@ -183,6 +212,10 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 			} else {
 				it.Action = reconnect(t.Platform)
 			}
+		case snsos.StateRetryWait, snsos.StatePublishing:
+			// Check again applies to an unknown target only; the post page
+			// shows where this one is.
+			it.Action = Action{Kind: ActionOpen, Path: it.PostPath}
 		default:
 			it.Action = Action{Kind: ActionCheck, Path: targetPath(t, "check"), POST: true}
 		}
@@ -257,6 +290,15 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 	return items, nil
 }
 
+// ambiguousSince is when t's outcome first became unknown: AmbiguousSince,
+// or its last update for a target written before that was recorded.
+func ambiguousSince(t *snsos.Target) time.Time {
+	if t.AmbiguousSince.IsZero() {
+		return t.UpdatedAt
+	}
+	return t.AmbiguousSince
+}
+
 // Keys returns the keys of items.
 func Keys(items []Item) []string {
 	out := make([]string, len(items))
@@ -296,8 +338,8 @@ func (it Item) Text(loc *time.Location, now time.Time) string {
 		}
 		return s + " Fix it and retry."
 	case NeedsOperator:
-		return "Check needed on " + where + ": we couldn't confirm whether " + quote + " went live. Check your " +
-			it.Platform.DisplayName() + " profile before posting again."
+		return "Check needed on " + where + ": we couldn't confirm whether " + quote + " went live. Look at your " +
+			it.Platform.DisplayName() + " profile, then on the post page mark it published (with its link) or not published."
 	case Unknown:
 		return "Still confirming on " + where + " after " + roughDuration(now.Sub(it.Since)) + ": " + quote + "."
 	case NeedsReauth:

@@ -30,3 +30,10 @@ func ContinueAfter(err error) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// Permalinker is implemented by clients that can build a post's link from
+// the account's handle and the post id (for a post recorded without one,
+// such as a partial thread or one settled by the operator).
+type Permalinker interface {
+	Permalink(handle, id string) string
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/platform"
 )
 
 // change is one write of a target's state: a decision applied to the
@@ -41,6 +42,12 @@ func (e *Engine) apply(ctx context.Context, c change) (*snsos.Target, error) {
 	from := c.t.State
 	var seq int64
 	var published *snsos.Target
+	handle := "" // for a permalink built here (read before the transaction)
+	if d.To == snsos.StatePublished {
+		if a, err := e.cfg.Store.FindAccountByID(ctx, c.t.AccountID); err == nil {
+			handle = a.Handle
+		}
+	}
 	tr := snsos.TargetTransition{TargetID: c.t.ID, From: from, To: d.To, Owner: c.owner, LeaseExpired: c.takeover,
 		Finish: c.finish, Actor: c.actor, Detail: c.detail,
 		Mutate: func(t *snsos.Target) {
@@ -64,6 +71,14 @@ func (e *Engine) apply(ctx context.Context, c change) (*snsos.Target, error) {
 			}
 			if d.To == snsos.StatePublished && t.PublishedAt.IsZero() {
 				t.PublishedAt = now
+			}
+			if d.To == snsos.StatePublished && t.RemoteID == "" {
+				// A partial thread (or an operator's word without a link
+				// the platform's client can read) is recorded under part 1.
+				t.RemoteID = t.Progress[platform.PartIDKey(1)]
+			}
+			if d.To == snsos.StatePublished && t.RemoteURL == "" && t.RemoteID != "" {
+				t.RemoteURL = e.permalink(t.Platform, handle, t.RemoteID)
 			}
 			if d.Next == NextPublish {
 				t.JobSeq++
@@ -115,6 +130,7 @@ func (e *Engine) decideAndApply(ctx context.Context, t *snsos.Target, o Outcome,
 	if f.Attempts == 0 {
 		f.Attempts = t.Attempts
 	}
+	f.Attempts -= t.AttemptBase // the budget counts from the last operator retry
 	if f.Parts == 0 {
 		f.Parts = 1
 	}
@@ -124,6 +140,15 @@ func (e *Engine) decideAndApply(ctx context.Context, t *snsos.Target, o Outcome,
 	}
 	c.t, c.d = t, d
 	return e.apply(ctx, c)
+}
+
+// permalink returns the link of post id by handle when the platform's
+// client can build one ("" otherwise).
+func (e *Engine) permalink(p snsos.Platform, handle, id string) string {
+	if l, ok := e.cfg.Platforms[p].(platform.Permalinker); ok {
+		return l.Permalink(handle, id)
+	}
+	return ""
 }
 
 func (e *Engine) policy() Policy {

@@ -1,9 +1,11 @@
 package publish_test
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -43,17 +45,40 @@ type harness struct {
 	jobs       *jobs.Client
 	account    *snsos.Account
 	user       xsim.User
+	client     *x.Client
 	checkpoint atomic.Int32 // OnPublished calls
 }
 
 func newHarness(t testing.TB, env *storetest.Env, tune func(*publish.Config)) *harness {
 	t.Helper()
+	return newHarnessWith(t, env, harnessOptions{}, tune)
+}
+
+// harnessOptions change the simulator and see its requests.
+type harnessOptions struct {
+	sim xsim.Options // ClientID and ClientSecret are set
+	// before, when set, sees each request before the simulator does (it
+	// may block it: a slow call).
+	before func(r *http.Request)
+	// timeout bounds one HTTP call of the client (default 2 s).
+	timeout time.Duration
+}
+
+func newHarnessWith(t testing.TB, env *storetest.Env, o harnessOptions, tune func(*publish.Config)) *harness {
+	t.Helper()
 	h := &harness{env: env}
-	h.sim = xsim.New(xsim.Options{ClientID: "cid", ClientSecret: "csecret"})
-	srv := httptest.NewServer(h.sim)
+	o.sim.ClientID, o.sim.ClientSecret = "cid", "csecret"
+	h.sim = xsim.New(o.sim)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o.before != nil {
+			o.before(r)
+		}
+		h.sim.ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() { h.sim.Close(); srv.Close() })
 	client := x.New(x.Config{ClientID: "cid", ClientSecret: "csecret", BaseURL: srv.URL,
-		HTTP: platform.NewHTTPClient(platform.HTTPOptions{Timeout: 2 * time.Second})})
+		HTTP: platform.NewHTTPClient(platform.HTTPOptions{Timeout: cmp.Or(o.timeout, 2*time.Second)})})
+	h.client = client
 
 	s := env.Store
 	h.user = h.sim.AddUser("poster", "Poster")

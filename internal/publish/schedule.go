@@ -443,7 +443,7 @@ func (e *Engine) RetryTarget(ctx context.Context, targetID int64) (*snsos.Target
 	return e.decideAndApply(ctx, t, OutcomeRetry, Facts{}, change{actor: "operator", detail: "retry",
 		mutate: func(t *snsos.Target) {
 			// A retry starts a fresh budget: the operator fixed the cause.
-			t.ScheduledAt, t.Preflight, t.Attempts, t.ReconcileTries, t.DuplicateAt = at, "", 0, 0, time.Time{}
+			t.ScheduledAt, t.Preflight, t.AttemptBase, t.ReconcileTries, t.DuplicateAt = at, "", t.Attempts, 0, time.Time{}
 		}})
 }
 

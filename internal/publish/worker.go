@@ -70,7 +70,7 @@ func (w *publishWorker) work(ctx context.Context, job *river.Job[PublishArgs]) e
 		why := fmt.Sprintf("the scheduled time passed %s ago while sns-os was not running; it was held instead of posting late. Retry to post it now.", late.Round(time.Minute))
 		return ignoreConflict(e.decideAndApply(ctx, t, OutcomeLate, Facts{Why: why}, change{}))
 	}
-	if t.Attempts >= e.cfg.MaxAttempts {
+	if t.Attempts-t.AttemptBase >= e.cfg.MaxAttempts {
 		why := fmt.Sprintf("gave up after %d attempts (the attempt budget of a post)", t.Attempts)
 		return ignoreConflict(e.decideAndApply(ctx, t, OutcomeGaveUp, Facts{Why: why, LiveParts: liveParts(t), Parts: partsOf(t)}, change{}))
 	}

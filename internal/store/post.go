@@ -95,7 +95,7 @@ func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, p *snsos.Post, t *
 }
 
 const targetCols = `id, post_id, account_id, platform, state, body, options, progress, remote_id, remote_url, published_at, error, attempts, scheduled_at, updated_at, preflight, preflight_at,
-	owner_attempt, owner_job, lease_until, job_seq, settle_after, duplicate_at, ambiguous_since, reconcile_tries, partial`
+	owner_attempt, owner_job, lease_until, job_seq, settle_after, duplicate_at, ambiguous_since, reconcile_tries, partial, attempt_base`
 
 func scanTarget(r scanner) (*snsos.Target, error) {
 	var t snsos.Target
@@ -103,7 +103,7 @@ func scanTarget(r scanner) (*snsos.Target, error) {
 	var published, scheduled, preflightAt, lease, settle, dup, ambiguous sql.NullTime
 	if err := r.Scan(&t.ID, &t.PostID, &t.AccountID, &t.Platform, &t.State, &t.Body, &opts, &progress,
 		&t.RemoteID, &t.RemoteURL, &published, &t.Error, &t.Attempts, &scheduled, &t.UpdatedAt, &t.Preflight, &preflightAt,
-		&t.OwnerAttempt, &t.OwnerJob, &lease, &t.JobSeq, &settle, &dup, &ambiguous, &t.ReconcileTries, &t.Partial); err != nil {
+		&t.OwnerAttempt, &t.OwnerJob, &lease, &t.JobSeq, &settle, &dup, &ambiguous, &t.ReconcileTries, &t.Partial, &t.AttemptBase); err != nil {
 		return nil, err
 	}
 	t.PublishedAt, t.ScheduledAt, t.UpdatedAt = fromNull(published), fromNull(scheduled), t.UpdatedAt.UTC()
@@ -459,12 +459,12 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 		res, err := tx.ExecContext(ctx, `UPDATE targets SET state = $1, body = $2, options = $3, progress = $4, remote_id = $5, remote_url = $6,
 			published_at = $7, error = $8, attempts = $9, scheduled_at = $10, updated_at = $11,
 			owner_attempt = $12, owner_job = $13, lease_until = $14, job_seq = $15, settle_after = $16, duplicate_at = $17,
-			ambiguous_since = $18, reconcile_tries = $19, partial = $20
-			WHERE id = $21 AND state = $22 AND updated_at = $23`,
+			ambiguous_since = $18, reconcile_tries = $19, partial = $20, attempt_base = $21
+			WHERE id = $22 AND state = $23 AND updated_at = $24`,
 			t.State, t.Body, opts, progress, t.RemoteID, t.RemoteURL, dbTime(t.PublishedAt), t.Error, t.Attempts,
 			dbTime(t.ScheduledAt), t.UpdatedAt,
 			t.OwnerAttempt, t.OwnerJob, dbTime(t.LeaseUntil), t.JobSeq, dbTime(t.SettleAfter), dbTime(t.DuplicateAt),
-			dbTime(t.AmbiguousSince), t.ReconcileTries, t.Partial,
+			dbTime(t.AmbiguousSince), t.ReconcileTries, t.Partial, t.AttemptBase,
 			t.ID, tr.From, read)
 		if err != nil {
 			return mapErr(err)

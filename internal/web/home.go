@@ -281,9 +281,13 @@ func (h *Handler) excerptOr(p *page, text string) string {
 }
 
 // stateWord is a target's state in the words of ui-guide §4.
+// A published thread some of whose parts did not go out says so.
 func (h *Handler) stateWord(p *page, t *snsos.Target, now time.Time) string {
 	if t.State == snsos.StateScheduled && !t.ScheduledAt.IsZero() {
 		return p.T("state.scheduled_at", "Time", shortTime(p.lang, t.ScheduledAt.In(h.location()), now))
+	}
+	if t.State == snsos.StatePublished && t.Partial {
+		return p.T("state.published_partial")
 	}
 	return p.T("state." + string(t.State))
 }

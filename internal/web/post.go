@@ -2,13 +2,17 @@ package web
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/publish"
 )
 
 // Engine carries out what the pages ask of posts. *publish.Engine
@@ -22,6 +26,13 @@ type Engine interface {
 	Schedule(ctx context.Context, postID int64, at time.Time) (*snsos.Post, error)
 	RetryTarget(ctx context.Context, targetID int64) (*snsos.Target, error)
 	ReconcileTarget(ctx context.Context, targetID int64) (*snsos.Target, error)
+	// ResolveTarget records what the operator found on the platform for a
+	// target in needs_operator (ECONFLICT otherwise): published with its
+	// link (a bad link is a validation error on remote_url), or not
+	// published (the target fails; RetryTarget posts it again).
+	ResolveTarget(ctx context.Context, targetID int64, r publish.Resolution) (*snsos.Target, error)
+	// Cancel refuses (ECONFLICT) while a target is publishing, unknown or
+	// needs_operator: the post may be live.
 	Cancel(ctx context.Context, postID int64) (*snsos.Post, error)
 }
 
@@ -47,7 +58,10 @@ type postData struct {
 	EditHref               string // set while the post is editable
 	DuplicateAction        string
 	ComposeClear           string // local copies compose may drop: the post was saved
-	Targets                []targetCard
+	// Errors is the summary of a form sent back with errors, each linking
+	// to its field.
+	Errors  []fieldLink
+	Targets []targetCard
 	// Media are the post's media in order, each with its alt text.
 	Media []postMedia
 }
@@ -61,6 +75,10 @@ type postMedia struct {
 	Alt      string
 }
 
+// fieldLink is one line of an error summary: the message and the id of
+// the field it is about.
+type fieldLink struct{ ID, Msg string }
+
 type targetCard struct {
 	ID                                   int64
 	Platform, Handle, State, Class, Icon string
@@ -69,8 +87,24 @@ type targetCard struct {
 	Problem, RawError                    string
 	Preflight, PreflightTime             string
 	RetryAction, CheckAction             string
-	Attempts                             []attemptRow
-	Metrics                              []metricRow
+	// ResolveAction takes the operator's answer for a target waiting for
+	// them (needs_operator); ResolveURL and ResolveError are the link they
+	// typed and what is wrong with it, when the form comes back.
+	ResolveAction, ResolveURL, ResolveError string
+	// Parts lists the parts of a thread that is published, or may be
+	// (empty for a target of one part).
+	Parts    []partRow
+	Attempts []attemptRow
+	Metrics  []metricRow
+}
+
+// partRow is one part of a thread on the post page: its link (or id) when
+// it is live, else whether it did not go out, is live without a recorded
+// link, or is not confirmed yet.
+type partRow struct {
+	N                        int
+	URL, RemoteID            string
+	Missing, NoLink, Unknown bool
 }
 
 type attemptRow struct {
@@ -88,13 +122,18 @@ type metricRow struct {
 // flashes are the messages an action may leave for the post page, by the
 // value of the flash query parameter (nothing else is ever shown).
 var flashes = map[string]bool{
-	"retry.ok": false, "check.ok": false, "cancel.ok": false,
-	"retry.conflict": true, "check.conflict": true, "cancel.conflict": true,
+	"retry.ok": false, "check.ok": false, "cancel.ok": false, "published.ok": false, "notpublished.ok": false,
+	"retry.conflict": true, "check.conflict": true, "cancel.conflict": true, "published.conflict": true, "notpublished.conflict": true,
 	"action.notfound": true, "action.unavailable": true, "action.error": true,
 }
 
-// cancelable states are those Engine.Cancel moves to canceled.
-var cancelable = []snsos.TargetState{snsos.StateDraft, snsos.StateApproved, snsos.StateScheduled, snsos.StateRetryWait, snsos.StateNeedsOperator}
+// cancelable states are those Engine.Cancel moves to canceled; it refuses
+// the whole post while a target is in an uncancelable one (the post may be
+// live there).
+var (
+	cancelable   = []snsos.TargetState{snsos.StateDraft, snsos.StateApproved, snsos.StateScheduled, snsos.StateRetryWait}
+	uncancelable = []snsos.TargetState{snsos.StatePublishing, snsos.StateUnknown, snsos.StateNeedsOperator}
+)
 
 func pathID(r *http.Request, name string) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
@@ -146,11 +185,24 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	post, ok := h.postFromPath(w, r)
 	if !ok {
 		return
 	}
+	h.showPost(w, r, post, http.StatusOK, nil)
+}
+
+// resolveForm is a "mark it published" form sent back: the target, the
+// link as typed and the message id saying what is wrong with it.
+type resolveForm struct {
+	TargetID   int64
+	URL, ErrID string
+}
+
+// showPost renders the post page with status; rf, when set, is a form
+// sent back with its error, shown next to its field and in the summary.
+func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, post *snsos.Post, status int, rf *resolveForm) {
+	ctx := r.Context()
 	handles, ok := h.accountHandles(w, r)
 	if !ok {
 		return
@@ -189,7 +241,7 @@ func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
 	}
 	busy := false
 	for _, t := range post.Targets {
-		if t.State == snsos.StatePublishing || t.State == snsos.StateUnknown {
+		if slices.Contains(uncancelable, t.State) {
 			busy = true
 		}
 		if slices.Contains(cancelable, t.State) {
@@ -211,12 +263,22 @@ func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
 		case snsos.StateNeedsOperator:
 			c.Problem = p.T("problem.needs_operator", "Platform", c.Platform)
 			c.CheckAction = postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/check"
+			c.ResolveAction = postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/resolve"
+			if rf != nil && rf.TargetID == t.ID {
+				c.ResolveURL, c.ResolveError = rf.URL, p.T(rf.ErrID, "Platform", c.Platform)
+				d.Errors = append(d.Errors, fieldLink{ID: "remote-url-" + strconv.FormatInt(t.ID, 10), Msg: c.ResolveError})
+			}
 		case snsos.StateUnknown:
 			c.Problem = p.T("problem.unknown")
 			c.CheckAction = postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/check"
 		case snsos.StateRetryWait:
 			c.Problem = p.T("problem.retry_wait")
+		case snsos.StatePublished:
+			if t.Partial {
+				c.Problem = p.T("problem.partial", "Platform", c.Platform)
+			}
 		}
+		c.Parts = partRows(post, t)
 		attempts, err := h.store.ListAttempts(ctx, t.ID)
 		if err != nil {
 			h.serverError(w, r, "list attempts", err)
@@ -248,7 +310,54 @@ func (h *Handler) handlePost(w http.ResponseWriter, r *http.Request) {
 	if busy {
 		d.CanCancel = false
 	}
-	h.render(w, http.StatusOK, "post", p)
+	h.render(w, status, "post", p)
+}
+
+// partRows lists the parts of a thread target that is published or may be
+// live: each part's link when the platform returned its id, else whether
+// it did not go out (a partial publication), is live with no link recorded
+// or is not confirmed yet. A target of one part, or one that cannot be
+// live, has none.
+func partRows(post *snsos.Post, t *snsos.Target) []partRow {
+	texts, err := publish.Parts(post, t)
+	if err != nil || len(texts) < 2 || !t.State.MayBeLive() {
+		return nil
+	}
+	rows := make([]partRow, len(texts))
+	for i := range texts {
+		n := i + 1
+		rows[i] = partRow{N: n}
+		id := t.Progress[platform.PartIDKey(n)]
+		switch {
+		case id != "":
+			rows[i].RemoteID, rows[i].URL = id, partURL(t, id)
+		case t.State == snsos.StatePublished && t.Partial:
+			rows[i].Missing = true
+		case t.State == snsos.StatePublished:
+			rows[i].NoLink = true // marked published by the operator with the first part's link
+		default:
+			rows[i].Unknown = true
+		}
+	}
+	return rows
+}
+
+// partURL is the link of one part of a thread: the target's permalink with
+// its id replaced by the part's ("" when the permalink does not carry the
+// id, or is not http(s)).
+func partURL(t *snsos.Target, id string) string {
+	u := safeURL(t.RemoteURL)
+	if u == "" || t.RemoteID == "" {
+		return ""
+	}
+	if id == t.RemoteID {
+		return u
+	}
+	i := strings.LastIndex(u, "/"+t.RemoteID)
+	if i < 0 {
+		return ""
+	}
+	return u[:i+1] + id + u[i+1+len(t.RemoteID):]
 }
 
 func checkpointName(p *page, c snsos.Checkpoint) string {
@@ -348,6 +457,64 @@ func (h *Handler) handleCheck(w http.ResponseWriter, r *http.Request) {
 		_, err := e.ReconcileTarget(ctx, id)
 		return err
 	})(w, r)
+}
+
+// handleResolve takes the operator's answer for a target waiting for them:
+// outcome=published with remote_url (the post's link on the platform), or
+// outcome=not_published. A missing or refused link sends the page back
+// (422) with the error next to the field and the link kept; the rest ends
+// as the other actions do, on the post page with a flash.
+func (h *Handler) handleResolve(w http.ResponseWriter, r *http.Request) {
+	postID, targetID, ok := h.actionTarget(w, r)
+	if !ok {
+		return
+	}
+	var res publish.Resolution
+	action := "notpublished"
+	switch r.PostFormValue("outcome") {
+	case "published":
+		action = "published"
+		res = publish.Resolution{Published: true, RemoteURL: strings.TrimSpace(r.PostFormValue("remote_url"))}
+	case "not_published":
+	default:
+		http.Error(w, "unknown outcome", http.StatusBadRequest)
+		return
+	}
+	// The engine checks the link (an empty one included), and the state.
+	err := h.withEngine(func(e Engine) error {
+		_, err := e.ResolveTarget(r.Context(), targetID, res)
+		return err
+	})
+	if res.Published && snsos.IsCode(err, snsos.EINVALID) {
+		h.log.Info("web: link refused", "post", postID, "target", targetID, "err", err)
+		post, ok := h.postFromPath(w, r)
+		if !ok {
+			return
+		}
+		h.showPost(w, r, post, http.StatusUnprocessableEntity, &resolveForm{TargetID: targetID, URL: res.RemoteURL, ErrID: linkError(err, res.RemoteURL)})
+		return
+	}
+	h.afterAction(w, r, postID, action, err)
+}
+
+// linkError returns the message id saying what is wrong with the link the
+// operator gave, by the rule the engine found broken.
+func linkError(err error, link string) string {
+	if link == "" {
+		return "resolve.err.required"
+	}
+	var v snsos.ValidationErrors
+	if errors.As(err, &v) {
+		for _, fe := range v {
+			switch fe.Rule {
+			case "url":
+				return "resolve.err.url"
+			case "unique":
+				return "resolve.err.unique"
+			}
+		}
+	}
+	return "resolve.err.post_link"
 }
 
 func (h *Handler) handleCancel(w http.ResponseWriter, r *http.Request) {

@@ -53,7 +53,8 @@ type Config struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Engine carries out the post page's actions (retry, check again,
-	// cancel); nil leaves them refused as unavailable.
+	// mark published or not published, cancel); nil leaves them refused as
+	// unavailable.
 	Engine Engine
 	// Media is the media library compose uploads to and picks from; nil
 	// leaves uploads refused as unavailable.
@@ -188,6 +189,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /posts/{id}/cancel", h.RequireSession(http.HandlerFunc(h.handleCancel)))
 	mux.Handle("POST /posts/{id}/targets/{tid}/retry", h.RequireSession(http.HandlerFunc(h.handleRetry)))
 	mux.Handle("POST /posts/{id}/targets/{tid}/check", h.RequireSession(http.HandlerFunc(h.handleCheck)))
+	mux.Handle("POST /posts/{id}/targets/{tid}/resolve", h.RequireSession(http.HandlerFunc(h.handleResolve)))
 	// Each feature mounts its own routes (each behind RequireSession but
 	// for public feeds that carry their own credential).
 	h.composeRoutes(mux)

@@ -6,7 +6,8 @@
 -- call can still land, so that "not found" proves absence; duplicate_at is
 -- when the platform last called the text a duplicate; ambiguous_since is
 -- when the target first became unknown (alert age); reconcile_tries counts
--- undecided lookups over the target's life; partial marks a thread that is
+-- undecided lookups over the target's life; attempt_base is the attempt count
+-- at the operator's last retry (the budget counts from it); partial marks a thread that is
 -- live with some parts missing.
 ALTER TABLE targets ADD COLUMN owner_attempt INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE targets ADD COLUMN owner_job INTEGER NOT NULL DEFAULT 0;
@@ -16,5 +17,6 @@ ALTER TABLE targets ADD COLUMN settle_after TIMESTAMP;
 ALTER TABLE targets ADD COLUMN duplicate_at TIMESTAMP;
 ALTER TABLE targets ADD COLUMN ambiguous_since TIMESTAMP;
 ALTER TABLE targets ADD COLUMN reconcile_tries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE targets ADD COLUMN attempt_base INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE targets ADD COLUMN partial BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX targets_remote ON targets (account_id, remote_id);
