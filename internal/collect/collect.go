@@ -22,7 +22,12 @@
 //     told (Credentials.AuthFailed) and an "unavailable" snapshot says the
 //     account must be reconnected;
 //   - a platform that does not report metrics, or a permanent refusal: an
-//     "unavailable" snapshot at once.
+//     "unavailable" snapshot at once;
+//   - an unexpected failure (the job ran out of time, a database error, a
+//     panic) on the job's last River attempt: the snapshot that attempt had
+//     decided on if only storing it failed, otherwise an "unavailable"
+//     snapshot saying why. Earlier attempts, snoozes and runs interrupted
+//     by a shutdown store nothing: River runs the job again.
 //
 // A job that runs twice (a rescued job, a duplicate) finds the snapshot
 // already there and does nothing; the store's uniqueness of (target,
@@ -203,20 +208,96 @@ type checkpointWorker struct {
 }
 
 // Work takes one checkpoint snapshot (see the package documentation).
-func (w *checkpointWorker) Work(ctx context.Context, job *river.Job[CheckpointArgs]) error {
-	err := w.c.checkpoint(ctx, job.Args, snoozes(job.Metadata)+1)
-	if err == nil || job.Attempt < job.MaxAttempts || steersQueue(err) || ctx.Err() != nil {
+//
+// When the job's last River attempt fails (River discards the job after
+// it), Work still leaves a snapshot: the one the attempt had decided on
+// but could not store in time, or an "unavailable" one saying in words why
+// the metrics could not be read. It does so only on the last attempt and
+// never for a snooze, a cancellation, or a run interrupted by a shutdown
+// (River runs such a job again).
+func (w *checkpointWorker) Work(ctx context.Context, job *river.Job[CheckpointArgs]) (err error) {
+	last := job.Attempt >= job.MaxAttempts
+	defer func() {
+		if r := recover(); r != nil {
+			if last {
+				w.giveUp(ctx, job, fmt.Errorf("panic: %v", r))
+			}
+			panic(r) // River records the panic and its trace
+		}
+	}()
+	err = w.c.checkpoint(ctx, job.Args, snoozes(job.Metadata)+1)
+	if err == nil || steersQueue(err) {
 		return err
 	}
-	// Last attempt after unexpected failures: leave a snapshot that says so
-	// rather than nothing at all.
-	w.c.log.ErrorContext(ctx, "metric checkpoint failed for good", "target_id", job.Args.TargetID,
-		"checkpoint", job.Args.Checkpoint, "attempt", job.Attempt, "error", err)
-	if perr := w.c.put(ctx, unavailable(job.Args.TargetID, snsos.Checkpoint(job.Args.Checkpoint), w.c.now(),
-		"sns-os could not read the metrics because of an internal error (see the server log)")); perr != nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Stopped (the server shuts down) or cancelled by hand. River runs
+		// a job stopped by a shutdown again without counting the attempt,
+		// provided its error says it was canceled.
+		if !errors.Is(err, context.Canceled) {
+			err = fmt.Errorf("%w (%w)", err, context.Canceled)
+		}
+		return err
+	}
+	if !last {
+		return err
+	}
+	if perr := w.giveUp(ctx, job, err); perr != nil {
 		return errors.Join(err, perr)
 	}
 	return nil
+}
+
+// giveUpTimeout bounds storing the snapshot of a job's failed last attempt,
+// whose own context may have run out.
+const giveUpTimeout = 10 * time.Second
+
+// giveUp stores the snapshot of a checkpoint job whose last attempt failed
+// with err: the one the attempt had decided on, if it only failed to store
+// it, or an "unavailable" one with the reason in words.
+func (w *checkpointWorker) giveUp(ctx context.Context, job *river.Job[CheckpointArgs], err error) error {
+	name := snsos.Checkpoint(job.Args.Checkpoint)
+	if !validCheckpoint(name) {
+		return nil
+	}
+	w.c.log.ErrorContext(ctx, "metric checkpoint failed for good", "target_id", job.Args.TargetID,
+		"checkpoint", job.Args.Checkpoint, "attempt", job.Attempt, "error", err)
+	m := unavailable(job.Args.TargetID, name, w.c.now(), failedReason(ctx, err, job.Attempt))
+	var u *unstoredError
+	if errors.As(err, &u) {
+		m = u.snapshot
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), giveUpTimeout)
+	defer cancel()
+	if perr := w.c.put(sctx, m); perr != nil {
+		w.c.log.ErrorContext(ctx, "metric checkpoint left without a snapshot", "target_id", job.Args.TargetID,
+			"checkpoint", job.Args.Checkpoint, "error", perr)
+		return perr
+	}
+	return nil
+}
+
+// failedReason says in words why the last of a checkpoint job's attempts
+// failed with err.
+func failedReason(ctx context.Context, err error, attempts int) string {
+	tries := fmt.Sprintf("%d attempts", attempts)
+	if attempts == 1 {
+		tries = "1 attempt"
+	}
+	var pe *platform.Error
+	if errors.As(err, &pe) {
+		who, why := "the platform", strings.TrimSpace(pe.Reason)
+		if pe.Platform != "" {
+			who = pe.Platform.DisplayName()
+		}
+		if why == "" {
+			why = pe.Error()
+		}
+		return fmt.Sprintf("sns-os gave up reading the metrics after %s: %s failed (%s)", tries, who, why)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Sprintf("sns-os gave up reading the metrics after %s: the last one ran out of time (see the server log)", tries)
+	}
+	return fmt.Sprintf("sns-os gave up reading the metrics after %s because of an internal error (see the server log)", tries)
 }
 
 // steersQueue reports whether err is a snooze or a cancellation, which
@@ -323,8 +404,18 @@ func (c *Collector) put(ctx context.Context, m *snsos.MetricSnapshot) error {
 		c.log.InfoContext(ctx, "metric checkpoint skipped: target deleted", "target_id", m.TargetID, "checkpoint", m.Checkpoint)
 		return nil
 	}
-	return fmt.Errorf("collect: store %s snapshot of target %d: %w", m.Checkpoint, m.TargetID, err)
+	return &unstoredError{snapshot: m, err: fmt.Errorf("collect: store %s snapshot of target %d: %w", m.Checkpoint, m.TargetID, err)}
 }
+
+// unstoredError is a failure to store a snapshot the job had decided on (its
+// context ran out, the database failed); the last attempt stores it.
+type unstoredError struct {
+	snapshot *snsos.MetricSnapshot
+	err      error
+}
+
+func (e *unstoredError) Error() string { return e.err.Error() }
+func (e *unstoredError) Unwrap() error { return e.err }
 
 // RefreshNow reads the target's metrics now and stores them as a "manual"
 // snapshot, which it returns; checkpoint snapshots are never touched.

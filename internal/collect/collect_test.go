@@ -111,6 +111,8 @@ type options struct {
 	store func(*store.Store) collect.Store
 	// noRiver leaves the job client unstarted (RefreshNow tests).
 	noRiver bool
+	// jobTimeout bounds one job run; 0 means the jobs package's default.
+	jobTimeout time.Duration
 }
 
 type harness struct {
@@ -174,7 +176,8 @@ func newHarness(t *testing.T, env *storetest.Env, o options) *harness {
 	}
 	workers := river.NewWorkers()
 	h.col.Register(workers)
-	jc, err := jobs.New(jobs.Config{DB: env.Store.DB(), Pool: env.Store.Pool(), Workers: workers, PollInterval: 100 * time.Millisecond})
+	jc, err := jobs.New(jobs.Config{DB: env.Store.DB(), Pool: env.Store.Pool(), Workers: workers, PollInterval: 100 * time.Millisecond,
+		JobTimeout: o.jobTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

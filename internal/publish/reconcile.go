@@ -95,11 +95,17 @@ func (e *Engine) reconcile(ctx context.Context, t *snsos.Target) error {
 	// Ours are the posts made since this target's first attempt started;
 	// the search reaches back over the platform's duplicate window when it
 	// called the text a duplicate, to find the earlier post.
+	// (since the operator's last retry: what came before was settled).
 	ours := t.UpdatedAt
-	if atts, err := e.cfg.Store.ListAttempts(ctx, t.ID); err == nil && len(atts) > 0 {
-		ours = atts[0].StartedAt
-	} else if err != nil {
+	atts, err := e.cfg.Store.ListAttempts(ctx, t.ID)
+	if err != nil {
 		return err
+	}
+	for _, a := range atts {
+		if a.Number > t.AttemptBase {
+			ours = a.StartedAt
+			break
+		}
 	}
 	ours = ours.Add(-clockSkew)
 	since := ours
@@ -202,11 +208,17 @@ func (e *Engine) Recover(ctx context.Context, dead bool) (int, error) {
 	}
 	n := 0
 	for _, t := range ts {
-		if e.running(t.ID) || t.LeaseUntil.IsZero() {
+		if e.running(t.ID) || parked(t) {
 			continue
 		}
 		c := change{takeover: !dead, detail: "recovered at start-up"}
-		if dead {
+		switch {
+		case t.OwnerAttempt == 0: // an attempt of an earlier version, which kept no lease
+			if !dead && e.now().Sub(t.UpdatedAt) < e.lease() {
+				continue
+			}
+			c.takeover = false
+		case dead:
 			c.owner = t.OwnerAttempt // the owner is known dead: a compare-and-set on it
 		}
 		_, err := e.decideAndApply(ctx, t, OutcomeAmbiguous, Facts{Why: "publishing was interrupted (sns-os stopped) before its outcome was recorded"}, c)

@@ -93,11 +93,21 @@ func (e *Engine) inFlight(ctx context.Context, jobID int64, t *snsos.Target) err
 	if e.running(t.ID) {
 		return nil // its owner is running in this process
 	}
-	if t.LeaseUntil.IsZero() { // parked: a long step waits, nothing in flight
+	if parked(t) { // a long step waits, nothing in flight
 		if jobID != 0 && t.OwnerJob == jobID {
 			return e.resume(ctx, jobID, t)
 		}
 		return nil // the owner's job resumes it
+	}
+	if t.OwnerAttempt == 0 {
+		// Moved to publishing by an earlier version, which kept no lease:
+		// its attempt is over once a lease would have run out since then.
+		if wait := t.UpdatedAt.Add(e.lease()).Sub(e.now()); wait > 0 {
+			return river.JobSnooze(wait + time.Second)
+		}
+		_, err := e.decideAndApply(ctx, t, OutcomeAmbiguous, Facts{Why: "publishing was interrupted before its outcome was recorded"},
+			change{detail: "interrupted before this version"})
+		return ignoreConflict(nil, err)
 	}
 	dbNow, err := e.cfg.Store.DBNow(ctx)
 	if err != nil {
@@ -345,9 +355,12 @@ func (e *Engine) giveUp(ctx context.Context, job *rivertype.JobRow, targetID int
 		case t.OwnerJob == job.ID:
 			c.owner = t.OwnerAttempt // this job's own attempt, which has returned
 		default:
+			if parked(t) {
+				return // its owner's job resumes it
+			}
 			at := t.LeaseUntil
-			if at.IsZero() {
-				return // parked under its owner's job
+			if at.IsZero() { // an attempt of an earlier version
+				at = t.UpdatedAt.Add(e.lease())
 			}
 			if _, ierr := e.cfg.Jobs.Insert(ctx, ReconcileArgs{TargetID: t.ID, At: dbTime(at)}, &river.InsertOpts{ScheduledAt: at}); ierr != nil {
 				e.log.Error("give up on a target", "target_id", targetID, "err", ierr)
@@ -362,6 +375,10 @@ func (e *Engine) giveUp(ctx context.Context, job *rivertype.JobRow, targetID int
 		e.log.Error("give up on a target", "target_id", targetID, "err", ferr)
 	}
 }
+
+// parked reports whether t's owner parked a long step (no lease: nothing
+// in flight, its job snoozed).
+func parked(t *snsos.Target) bool { return t.OwnerAttempt != 0 && t.LeaseUntil.IsZero() }
 
 // ignoreConflict drops ECONFLICT (someone else moved the target first:
 // their write stands) and returns any other error.

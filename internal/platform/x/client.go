@@ -2,7 +2,8 @@
 // Authorization Code with PKCE, the user profile, chunked media upload,
 // posts and threads, reconciliation through the user's timeline, and post
 // metrics. It implements platform.Platform and the optional
-// platform.Revoker, platform.Reconciler and platform.MetricsReader.
+// platform.Revoker, platform.Reconciler, platform.MetricsReader,
+// platform.DuplicateWindower and platform.URLResolver.
 //
 // The client is built from plain values (Config) and holds no state between
 // calls apart from its configuration; credentials are passed in on each call

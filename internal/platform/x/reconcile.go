@@ -2,26 +2,41 @@ package x
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/platform"
 )
 
-// maxTimelinePages bounds a reconciliation search (100 posts a page).
-const maxTimelinePages = 5
+// maxTimelinePages bounds a reconciliation search: 10 pages of 100 posts,
+// 1,000 posts, enough for a busy account over the engine's 24-hour
+// duplicate window (X serves at most the newest 3,200 posts of a timeline).
+const maxTimelinePages = 10
+
+// timelinePageSize is max_results of one timeline page (X's maximum).
+const timelinePageSize = 100
 
 // FindPost looks for q among the account's posts since q.Since, newest
-// first, through GET /2/users/{id}/tweets (owned reads, the cheapest). It
-// returns an error matching platform.ErrNotFound when nothing matched.
+// first, through GET /2/users/{id}/tweets (owned reads, the cheapest).
+//
+// It returns an error matching platform.ErrNotFound only when the search
+// provably covered the whole window [q.Since, now]: the timeline had no
+// further page, or a page reached posts older than q.Since. When the page
+// bound ran out first, the absence is not proven and FindPost returns a
+// transient *platform.Error instead, so the caller stays undecided rather
+// than publishing a duplicate.
 //
 // X returns text with "&", "<" and ">" escaped and with links and media
 // replaced by t.co links, so both sides are compared after decoding
-// entities, removing links and collapsing white space.
+// entities, removing links and collapsing white space. The found post's
+// CreatedAt is X's created_at.
 func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.PostQuery) (*platform.RemotePost, error) {
 	const op = "search recent posts"
 	if !platform.ValidNumericID(acct.UserID) {
@@ -29,14 +44,17 @@ func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.Po
 	}
 	want := normalizeText(q.Text)
 	query := url.Values{
-		"max_results":  {"100"},
+		"max_results":  {strconv.Itoa(timelinePageSize)},
 		"tweet.fields": {"created_at,referenced_tweets"},
 	}
+	// Posts are examined from a second before q.Since (clock skew; X wants
+	// second precision).
+	var lower time.Time
 	if !q.Since.IsZero() {
-		// X wants second precision; step back a second for clock skew.
-		query.Set("start_time", q.Since.UTC().Add(-time.Second).Truncate(time.Second).Format(time.RFC3339))
+		lower = q.Since.Add(-time.Second)
+		query.Set("start_time", lower.UTC().Truncate(time.Second).Format(time.RFC3339))
 	}
-	for page := 0; page < maxTimelinePages; page++ {
+	for page := 1; ; page++ {
 		resp, err := c.do(ctx, request{op: op, method: http.MethodGet, path: "/2/users/" + acct.UserID + "/tweets",
 			query: query, token: acct.AccessToken})
 		if err != nil {
@@ -46,11 +64,14 @@ func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.Po
 		if err != nil {
 			return nil, err
 		}
+		reachedOlder := false // the timeline is newest first
 		for _, t := range l.Data {
-			if q.InReplyTo != "" && t.inReplyTo() != q.InReplyTo {
+			created := t.created()
+			if !lower.IsZero() && !created.IsZero() && created.Before(lower) {
+				reachedOlder = true
 				continue
 			}
-			if !q.Since.IsZero() && !t.created().IsZero() && t.created().Before(q.Since.Add(-time.Second)) {
+			if q.InReplyTo != "" && t.inReplyTo() != q.InReplyTo {
 				continue
 			}
 			got := normalizeText(t.Text)
@@ -59,17 +80,32 @@ func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.Po
 					ID:        string(t.ID),
 					Text:      t.Text,
 					URL:       PostURL(acct.Handle, string(t.ID)),
-					CreatedAt: t.created(),
+					CreatedAt: created,
 					InReplyTo: t.inReplyTo(),
 				}, nil
 			}
 		}
-		if l.Meta.NextToken == "" {
-			break
+		if reachedOlder || l.Meta.NextToken == "" {
+			return nil, platform.ErrNotFound
+		}
+		if page >= maxTimelinePages {
+			return nil, searchIncomplete(op, q.Since)
 		}
 		query.Set("pagination_token", l.Meta.NextToken)
 	}
-	return nil, platform.ErrNotFound
+}
+
+// searchIncomplete is the answer of a search that ran out of pages before
+// covering its window: nothing is proven, try again later or ask the
+// operator.
+func searchIncomplete(op string, since time.Time) *platform.Error {
+	reach := "the account's oldest post"
+	if !since.IsZero() {
+		reach = since.UTC().Format(time.RFC3339)
+	}
+	return &platform.Error{Kind: platform.KindTransient, Platform: snsos.PlatformX, Op: op,
+		Reason: fmt.Sprintf("the search did not reach back to %s within %d pages of %d posts; the post may still exist",
+			reach, maxTimelinePages, timelinePageSize)}
 }
 
 var linkRE = regexp.MustCompile(`https?://\S+`)

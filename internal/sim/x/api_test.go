@@ -511,3 +511,61 @@ func TestWeightedLength(t *testing.T) {
 		}
 	}
 }
+
+func TestAllowDuplicatesOption(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{AllowDuplicates: true})
+	_, at := e.user("twice")
+	p1 := e.post(at, map[string]any{"text": "same words"})
+	p2 := e.post(at, map[string]any{"text": "same words"})
+	if p1 == p2 {
+		t.Fatalf("two posts share id %s", p1)
+	}
+	if posts := e.sim.Posts(); len(posts) != 2 || posts[0].Text != posts[1].Text {
+		t.Fatalf("Posts = %+v", posts)
+	}
+}
+
+func TestSetAllowDuplicates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	_, at := e.user("toggler")
+	e.post(at, map[string]any{"text": "again and again"})
+	e.expect(e.do(http.MethodPost, "/2/tweets", at, map[string]any{"text": "again and again"}), http.StatusForbidden)
+
+	e.sim.SetAllowDuplicates(true)
+	e.post(at, map[string]any{"text": "again and again"})
+	e.post(at, map[string]any{"text": "again and again"})
+
+	// Back on: the posts made meanwhile still count as earlier posts.
+	e.sim.SetAllowDuplicates(false)
+	dup := e.expect(e.do(http.MethodPost, "/2/tweets", at, map[string]any{"text": "again and again"}), http.StatusForbidden)
+	if dup.str("detail") != "You are not allowed to create a Tweet with duplicate content." {
+		t.Fatalf("duplicate body %s", dup.raw)
+	}
+	if n := len(e.sim.Posts()); n != 3 {
+		t.Fatalf("%d posts, want 3", n)
+	}
+}
+
+// TestSetAllowDuplicatesConcurrent flips the switch while posts are made, for
+// the race detector.
+func TestSetAllowDuplicatesConcurrent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{Unlimited: true})
+	_, at := e.user("racer")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			e.sim.SetAllowDuplicates(i%2 == 0)
+		}
+	}()
+	for range 10 {
+		r := e.do(http.MethodPost, "/2/tweets", at, map[string]any{"text": "racing"})
+		if r.status != http.StatusCreated && r.status != http.StatusForbidden {
+			t.Fatalf("status %d: %s", r.status, r.raw)
+		}
+	}
+	<-done
+}

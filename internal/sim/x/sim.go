@@ -77,6 +77,11 @@ type Options struct {
 	// refused as duplicate content. Default 24h (X does not document it).
 	DuplicateWindow time.Duration
 
+	// AllowDuplicates turns off the duplicate-content refusal, so that a
+	// client that posts twice leaves two posts — used by soak tests to count
+	// duplicates. SetAllowDuplicates changes it later.
+	AllowDuplicates bool
+
 	// MaxWeightedLength is the post length limit. Default 280.
 	MaxWeightedLength int
 
@@ -153,6 +158,7 @@ type Sim struct {
 
 	mu          sync.Mutex
 	baseURL     string // Options.BaseURL, or what SetBaseURL set
+	allowDups   bool   // Options.AllowDuplicates, or what SetAllowDuplicates set
 	offset      time.Duration
 	lastID      uint64
 	users       []*userRec
@@ -226,6 +232,7 @@ func New(opts Options) *Sim {
 		media:       make(map[string]*mediaRec),
 		buckets:     make(map[bucketKey]*bucket),
 		baseURL:     opts.BaseURL,
+		allowDups:   opts.AllowDuplicates,
 	}
 	s.routes()
 	return s
@@ -281,6 +288,16 @@ func (s *Sim) SetBaseURL(u string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.baseURL = strings.TrimSuffix(u, "/")
+}
+
+// SetAllowDuplicates turns the duplicate-content refusal off (on = true) or
+// back on (see Options.AllowDuplicates), from the next POST /2/tweets on.
+// Posts made while the refusal was off still count as earlier posts once
+// it is on again.
+func (s *Sim) SetAllowDuplicates(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.allowDups = on
 }
 
 // now returns the simulator's time. Callers may hold s.mu.

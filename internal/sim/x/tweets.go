@@ -190,7 +190,7 @@ func (s *Sim) handleCreateTweet(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	dupKey := c.user.ID + "\x00" + text
-	if prev := s.dupes[dupKey]; text != "" && prev != nil && !prev.Deleted && now.Sub(prev.CreatedAt) < s.opts.DuplicateWindow {
+	if prev := s.dupes[dupKey]; !s.allowDups && text != "" && prev != nil && !prev.Deleted && now.Sub(prev.CreatedAt) < s.opts.DuplicateWindow {
 		forbidden(w, detailDuplicate)
 		return
 	}
