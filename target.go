@@ -168,6 +168,9 @@ type Target struct {
 	// AttemptBase is Attempts when the operator last retried the target:
 	// the attempt budget counts from it.
 	AttemptBase int `json:"-"`
+	// DueAt is when the job a retry_wait or unknown target waits for is
+	// due (a scheduled target's is ScheduledAt).
+	DueAt time.Time `json:"-"`
 	// Metrics holds the snapshots taken so far, oldest first.
 	Metrics []*MetricSnapshot `json:"metrics"`
 }

@@ -109,6 +109,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	s.heartbeat = jobs.NewHeartbeat(nil)
 	periodic := []*river.PeriodicJob{s.heartbeat.Register(workers, time.Minute)}
 	s.engine.Register(workers)
+	periodic = append(periodic, s.engine.Periodic()...)
 	s.collector.Register(workers)
 	periodic = append(periodic, s.tokens.Register(workers)...)
 	periodic = append(periodic, registerSessionCleanup(workers, a.store, a.log))

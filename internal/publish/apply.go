@@ -84,6 +84,9 @@ func (e *Engine) apply(ctx context.Context, c change) (*snsos.Target, error) {
 				t.JobSeq++
 				seq = t.JobSeq
 			}
+			if d.Next != NextNone {
+				t.DueAt = dbTime(d.At)
+			}
 			if d.To == snsos.StatePublished {
 				cp := *t
 				cp.State = snsos.StatePublished

@@ -46,6 +46,7 @@ type Store interface {
 	FindTargetByRemoteID(ctx context.Context, accountID int64, remoteID string) (*snsos.Target, error)
 	DBNow(ctx context.Context) (time.Time, error)
 	SetTargetPreflight(ctx context.Context, targetID int64, problems string) error
+	ListOverdueTargets(ctx context.Context, before time.Time, limit int) ([]*snsos.Target, error)
 	ListAttempts(ctx context.Context, targetID int64) ([]*snsos.Attempt, error)
 	ListTargetsByState(ctx context.Context, states ...snsos.TargetState) ([]*snsos.Target, error)
 	CountAccountDeliveries(ctx context.Context, accountID int64, from, to time.Time, excludeTarget int64) (int, error)
@@ -196,6 +197,7 @@ func (e *Engine) Register(workers *river.Workers) {
 	river.AddWorker(workers, &publishWorker{e: e})
 	river.AddWorker(workers, &reconcileWorker{e: e})
 	river.AddWorker(workers, &preflightWorker{e: e})
+	river.AddWorker(workers, &watchdogWorker{e: e})
 }
 
 func (e *Engine) now() time.Time { return e.cfg.Now().UTC() }

@@ -95,20 +95,21 @@ func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, p *snsos.Post, t *
 }
 
 const targetCols = `id, post_id, account_id, platform, state, body, options, progress, remote_id, remote_url, published_at, error, attempts, scheduled_at, updated_at, preflight, preflight_at,
-	owner_attempt, owner_job, lease_until, job_seq, settle_after, duplicate_at, ambiguous_since, reconcile_tries, partial, attempt_base`
+	owner_attempt, owner_job, lease_until, job_seq, settle_after, duplicate_at, ambiguous_since, reconcile_tries, partial, attempt_base, due_at`
 
 func scanTarget(r scanner) (*snsos.Target, error) {
 	var t snsos.Target
 	var opts, progress string
-	var published, scheduled, preflightAt, lease, settle, dup, ambiguous sql.NullTime
+	var published, scheduled, preflightAt, lease, settle, dup, ambiguous, due sql.NullTime
 	if err := r.Scan(&t.ID, &t.PostID, &t.AccountID, &t.Platform, &t.State, &t.Body, &opts, &progress,
 		&t.RemoteID, &t.RemoteURL, &published, &t.Error, &t.Attempts, &scheduled, &t.UpdatedAt, &t.Preflight, &preflightAt,
-		&t.OwnerAttempt, &t.OwnerJob, &lease, &t.JobSeq, &settle, &dup, &ambiguous, &t.ReconcileTries, &t.Partial, &t.AttemptBase); err != nil {
+		&t.OwnerAttempt, &t.OwnerJob, &lease, &t.JobSeq, &settle, &dup, &ambiguous, &t.ReconcileTries, &t.Partial, &t.AttemptBase, &due); err != nil {
 		return nil, err
 	}
 	t.PublishedAt, t.ScheduledAt, t.UpdatedAt = fromNull(published), fromNull(scheduled), t.UpdatedAt.UTC()
 	t.PreflightAt = fromNull(preflightAt)
 	t.LeaseUntil, t.SettleAfter, t.DuplicateAt, t.AmbiguousSince = fromNull(lease), fromNull(settle), fromNull(dup), fromNull(ambiguous)
+	t.DueAt = fromNull(due)
 	if err := fromJSON(opts, &t.Options); err != nil {
 		return nil, err
 	}
@@ -459,12 +460,12 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 		res, err := tx.ExecContext(ctx, `UPDATE targets SET state = $1, body = $2, options = $3, progress = $4, remote_id = $5, remote_url = $6,
 			published_at = $7, error = $8, attempts = $9, scheduled_at = $10, updated_at = $11,
 			owner_attempt = $12, owner_job = $13, lease_until = $14, job_seq = $15, settle_after = $16, duplicate_at = $17,
-			ambiguous_since = $18, reconcile_tries = $19, partial = $20, attempt_base = $21
-			WHERE id = $22 AND state = $23 AND updated_at = $24`,
+			ambiguous_since = $18, reconcile_tries = $19, partial = $20, attempt_base = $21, due_at = $22
+			WHERE id = $23 AND state = $24 AND updated_at = $25`,
 			t.State, t.Body, opts, progress, t.RemoteID, t.RemoteURL, dbTime(t.PublishedAt), t.Error, t.Attempts,
 			dbTime(t.ScheduledAt), t.UpdatedAt,
 			t.OwnerAttempt, t.OwnerJob, dbTime(t.LeaseUntil), t.JobSeq, dbTime(t.SettleAfter), dbTime(t.DuplicateAt),
-			dbTime(t.AmbiguousSince), t.ReconcileTries, t.Partial, t.AttemptBase,
+			dbTime(t.AmbiguousSince), t.ReconcileTries, t.Partial, t.AttemptBase, dbTime(t.DueAt),
 			t.ID, tr.From, read)
 		if err != nil {
 			return mapErr(err)
@@ -569,6 +570,15 @@ func (s *Store) FindTargetByRemoteID(ctx context.Context, accountID int64, remot
 		return nil, snsos.Errorf(snsos.ENOTFOUND, "no target of account %d is recorded under %s", accountID, remoteID)
 	}
 	return ts[0], nil
+}
+
+// ListOverdueTargets returns the targets whose job should have run before
+// before: scheduled ones whose time passed, retry_wait and unknown ones
+// whose job was due, and every publishing one (at most limit).
+func (s *Store) ListOverdueTargets(ctx context.Context, before time.Time, limit int) ([]*snsos.Target, error) {
+	return queryTargets(ctx, s.db, `SELECT `+targetCols+` FROM targets WHERE
+		(state = 'scheduled' AND scheduled_at < $1) OR (state IN ('retry_wait', 'unknown') AND due_at < $1) OR state = 'publishing'
+		ORDER BY id LIMIT $2`, dbTime(before), limit)
 }
 
 // DBNow returns the database's clock (moved by SetDBClockOffset in tests):

@@ -8,7 +8,8 @@
 -- when the target first became unknown (alert age); reconcile_tries counts
 -- undecided lookups over the target's life; attempt_base is the attempt count
 -- at the operator's last retry (the budget counts from it); partial marks a thread that is
--- live with some parts missing.
+-- live with some parts missing; due_at is when the job a retry_wait or unknown
+-- target waits for is due (the watchdog queues it again if it was lost).
 ALTER TABLE targets ADD COLUMN owner_attempt INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE targets ADD COLUMN owner_job INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE targets ADD COLUMN lease_until TIMESTAMP;
@@ -18,5 +19,6 @@ ALTER TABLE targets ADD COLUMN duplicate_at TIMESTAMP;
 ALTER TABLE targets ADD COLUMN ambiguous_since TIMESTAMP;
 ALTER TABLE targets ADD COLUMN reconcile_tries INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE targets ADD COLUMN attempt_base INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE targets ADD COLUMN due_at TIMESTAMP;
 ALTER TABLE targets ADD COLUMN partial BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX targets_remote ON targets (account_id, remote_id);
