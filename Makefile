@@ -9,7 +9,7 @@ PKGS     ?= ./...
 RACE     ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 TESTFLAGS ?= -count=1 -timeout 15m
 
-.PHONY: all build test vet testdb testdb-stop bench fuzz demo clean screenshots
+.PHONY: all build test vet testdb testdb-stop bench fuzz demo clean screenshots soak
 
 all: build
 
@@ -28,6 +28,18 @@ test: vet
 	  echo "testing with SNSOS_TEST_POSTGRES_URL=$$url"; \
 	  SNSOS_TEST_POSTGRES_URL="$$url" $(GO) test $(RACE) $(TESTFLAGS) $(PKGS); rc=$$?; \
 	  scripts/testdb.sh stop; exit $$rc
+
+# The full crash soak (internal/soak) on SQLite and on PostgreSQL (two
+# processes), against a throwaway PostgreSQL like make test: prints one
+# "soak:" line per database; the whole output is kept in SOAKLOG.
+SOAKLOG ?= bin/soak.log
+soak:
+	@mkdir -p $(dir $(SOAKLOG)); url=$$(scripts/testdb.sh start) || exit 1; \
+	  echo "soak with SNSOS_TEST_POSTGRES_URL=$$url (output in $(SOAKLOG))"; \
+	  SNSOS_SOAK=full SNSOS_TEST_POSTGRES_URL="$$url" $(GO) test -count=1 -timeout 30m -v -run '^TestSoak' ./internal/soak/ >$(SOAKLOG) 2>&1; rc=$$?; \
+	  scripts/testdb.sh stop; \
+	  if [ $$rc != 0 ]; then grep -v '^=== ' $(SOAKLOG) | tail -n 400; fi; \
+	  grep -E '^soak:|^(--- |ok |FAIL)' $(SOAKLOG); exit $$rc
 
 testdb:
 	@scripts/testdb.sh start

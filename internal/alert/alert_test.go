@@ -66,14 +66,15 @@ func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return 
 func newWorld(t *testing.T, env *storetest.Env) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{s: env.Store, logs: &syncBuffer{}, nowTime: time.Now()}
+	// The world's clock, the alerter's too: a fixed instant, never today.
+	w := &world{s: env.Store, logs: &syncBuffer{}, nowTime: time.Date(2027, 2, 28, 23, 45, 0, 0, time.UTC)}
 	w.logger = slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	w.x = &snsos.Account{Platform: snsos.PlatformX, RemoteID: "1", Handle: "main"}
 	if err := w.s.UpsertAccount(ctx, w.x); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.s.PutCredential(ctx, &snsos.Credential{AccountID: w.x.ID, AccessToken: accessToken, RefreshToken: refreshToken,
-		ExpiresAt: time.Now().Add(time.Hour), RefreshExpiresAt: time.Now().Add(90 * 24 * time.Hour)}); err != nil {
+		ExpiresAt: w.nowTime.Add(time.Hour), RefreshExpiresAt: w.nowTime.Add(90 * 24 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	w.failed = w.post(t, "Launch day 🚀 ローンチ", snsos.StateFailed)
@@ -84,7 +85,7 @@ func newWorld(t *testing.T, env *storetest.Env) *world {
 func (w *world) post(t *testing.T, body string, state snsos.TargetState) *snsos.Target {
 	t.Helper()
 	ctx := context.Background()
-	at := time.Now().Add(time.Hour)
+	at := w.nowTime.Add(time.Hour)
 	p := &snsos.Post{Body: body, ScheduledAt: at, Targets: []*snsos.Target{{AccountID: w.x.ID, State: snsos.StateScheduled, ScheduledAt: at}}}
 	if err := w.s.CreatePost(ctx, p, nil); err != nil {
 		t.Fatal(err)
@@ -108,6 +109,9 @@ func (w *world) post(t *testing.T, body string, state snsos.TargetState) *snsos.
 func (w *world) alerter(t *testing.T, cfg alert.Config) *alert.Alerter {
 	t.Helper()
 	cfg.Store, cfg.Logger, cfg.PublicURL = w.s, w.logger, "https://sns.example.com"
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return w.nowTime }
+	}
 	a, err := alert.New(cfg)
 	if err != nil {
 		t.Fatal(err)

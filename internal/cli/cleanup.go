@@ -27,17 +27,24 @@ const sessionCleanupInterval = time.Hour
 
 // sessionStore is what the cleanup needs. *store.Store implements it.
 type sessionStore interface {
-	DeleteExpiredSessions(ctx context.Context) (int64, error)
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 }
 
 type sessionCleanup struct {
 	river.WorkerDefaults[SessionCleanupArgs]
 	store sessionStore
 	log   *slog.Logger
+	// now is the clock that judges which sessions have ended, the web
+	// handler's (nil: time.Now, as the handler's default).
+	now func() time.Time
 }
 
 func (w *sessionCleanup) Work(ctx context.Context, _ *river.Job[SessionCleanupArgs]) error {
-	n, err := w.store.DeleteExpiredSessions(ctx)
+	now := time.Now
+	if w.now != nil {
+		now = w.now
+	}
+	n, err := w.store.DeleteExpiredSessions(ctx, now())
 	if err != nil {
 		return err
 	}

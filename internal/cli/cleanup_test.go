@@ -15,14 +15,15 @@ import (
 func TestSessionCleanup(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
-		now := time.Now()
+		// The sessions are judged by the worker's clock, not today's date.
+		now := time.Date(2027, 3, 31, 23, 30, 0, 0, time.UTC)
 		sessions := map[string]*store.Session{
 			"live":    {IDHash: "live", IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(24 * time.Hour)},
 			"idle":    {IDHash: "idle", IdleExpiresAt: now.Add(-time.Minute), ExpiresAt: now.Add(24 * time.Hour)},
 			"too-old": {IDHash: "too-old", IdleExpiresAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)},
 		}
 		for _, s := range sessions {
-			if err := env.Store.CreateSession(ctx, s); err != nil {
+			if err := env.Store.CreateSession(ctx, s, now.Add(-3*time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -31,11 +32,11 @@ func TestSessionCleanup(t *testing.T) {
 		if pj == nil {
 			t.Fatal("no periodic job")
 		}
-		w := &sessionCleanup{store: env.Store, log: slog.New(slog.DiscardHandler)}
+		w := &sessionCleanup{store: env.Store, log: slog.New(slog.DiscardHandler), now: func() time.Time { return now }}
 		if err := w.Work(ctx, &river.Job[SessionCleanupArgs]{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := env.Store.FindSession(ctx, "live"); err != nil {
+		if _, err := env.Store.FindSession(ctx, "live", now); err != nil {
 			t.Errorf("live session: %v", err)
 		}
 		// FindSession hides ended sessions; count the rows themselves.

@@ -53,11 +53,11 @@ func TestGC(t *testing.T) {
 	}
 
 	// Within the grace period: nothing.
-	res, err := lib.GC(ctx, lib.db, time.Now().Add(-time.Hour), false)
+	res, err := lib.GC(ctx, lib.db, lib.now.Add(-time.Hour), false)
 	if err != nil || len(res.Removed) != 0 || len(files(t, lib.dir)) != 3 {
 		t.Fatalf("GC within grace = %+v, %v", res, err)
 	}
-	later := time.Now().Add(time.Second)
+	later := lib.now.Add(time.Second)
 	// Dry run: lists, removes nothing.
 	res, err = lib.GC(ctx, lib.db, later, true)
 	if err != nil || !slices.Equal(ids(res.Removed), []int64{free1.ID, free2.ID}) || res.Bytes != free1.Size+free2.Size {

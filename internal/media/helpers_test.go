@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/store"
@@ -23,13 +24,18 @@ import (
 )
 
 // testLib is a Library over a Disk in a temporary folder and a real SQLite
-// store.
+// store whose clock stands at now (the media records' creation time).
 type testLib struct {
 	*Library
 	disk *Disk
 	dir  string
 	db   *store.Store
+	now  time.Time
 }
+
+// testLibNow is the store clock of every testLib: a fixed instant, so what
+// GC finds old or fresh never depends on today's date.
+var testLibNow = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newTestLib(t *testing.T, limits Limits) *testLib {
 	t.Helper()
@@ -38,8 +44,8 @@ func newTestLib(t *testing.T, limits Limits) *testLib {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := storetest.New(t, store.SQLite)
-	return &testLib{Library: NewLibrary(d, env.Store, limits), disk: d, dir: dir, db: env.Store}
+	env := storetest.NewWithClock(t, store.SQLite, func() time.Time { return testLibNow })
+	return &testLib{Library: NewLibrary(d, env.Store, limits), disk: d, dir: dir, db: env.Store, now: testLibNow}
 }
 
 // files lists the regular files under dir, relative and slash-separated.

@@ -48,10 +48,14 @@ func TestAPITokens(t *testing.T) {
 	})
 }
 
+// leaseNow is the store clock of the tests of expiring records (the store
+// judges their expiry by it): the last seconds of a month.
+var leaseNow = time.Date(2027, 6, 30, 23, 59, 30, 0, time.UTC)
+
 func TestOAuthStatesSingleUse(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	storetest.RunWithClock(t, func() time.Time { return leaseNow }, func(t *testing.T, env *storetest.Env) {
 		s := env.Store
-		st := &store.OAuthState{StateHash: "h1", Platform: snsos.PlatformX, Verifier: "v", ExpiresAt: time.Now().Add(time.Minute)}
+		st := &store.OAuthState{StateHash: "h1", Platform: snsos.PlatformX, Verifier: "v", ExpiresAt: leaseNow.Add(time.Minute)}
 		if err := s.PutOAuthState(ctx, st); err != nil {
 			t.Fatal(err)
 		}
@@ -79,44 +83,44 @@ func TestOAuthStatesSingleUse(t *testing.T) {
 		if _, err := s.TakeOAuthState(ctx, "unknown"); !errors.Is(err, store.ErrOAuthStateUnknown) {
 			t.Fatalf("unknown state: %v", err)
 		}
-		old := &store.OAuthState{StateHash: "h2", Platform: snsos.PlatformX, Verifier: "v", ExpiresAt: time.Now().Add(-time.Second)}
+		old := &store.OAuthState{StateHash: "h2", Platform: snsos.PlatformX, Verifier: "v", ExpiresAt: leaseNow.Add(-time.Second)}
 		s.PutOAuthState(ctx, old)
 		if _, err := s.TakeOAuthState(ctx, "h2"); !errors.Is(err, store.ErrOAuthStateExpired) {
 			t.Fatalf("expired state: %v", err)
 		}
-		if n, err := s.DeleteOAuthStatesBefore(ctx, time.Now()); err != nil || n != 1 {
+		if n, err := s.DeleteOAuthStatesBefore(ctx, leaseNow); err != nil || n != 1 {
 			t.Fatalf("DeleteOAuthStatesBefore = %d, %v", n, err)
 		}
 	})
 }
 
 func TestRefreshLeaseAndSettings(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	storetest.RunWithClock(t, func() time.Time { return leaseNow }, func(t *testing.T, env *storetest.Env) {
 		s := env.Store
 		a := mustAccount(t, s, snsos.PlatformX, "1")
-		if err := s.PutCredential(ctx, &snsos.Credential{AccountID: a.ID, AccessToken: "a", ExpiresAt: time.Now().Add(time.Minute)}); err != nil {
+		if err := s.PutCredential(ctx, &snsos.Credential{AccountID: a.ID, AccessToken: "a", ExpiresAt: leaseNow.Add(time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
-		other := env.Reopen(t)
-		ok1, err1 := s.AcquireRefreshLease(ctx, a.ID, time.Now().Add(time.Minute))
-		ok2, err2 := other.AcquireRefreshLease(ctx, a.ID, time.Now().Add(time.Minute))
+		other := env.Reopen(t) // on the same clock
+		ok1, err1 := s.AcquireRefreshLease(ctx, a.ID, leaseNow.Add(time.Minute))
+		ok2, err2 := other.AcquireRefreshLease(ctx, a.ID, leaseNow.Add(time.Minute))
 		if !ok1 || ok2 || err1 != nil || err2 != nil {
 			t.Fatalf("lease: first %v %v, second %v %v", ok1, err1, ok2, err2)
 		}
 		// Storing the refreshed pair ends the lease.
-		if err := s.PutCredential(ctx, &snsos.Credential{AccountID: a.ID, AccessToken: "b", ExpiresAt: time.Now().Add(2 * time.Hour)}); err != nil {
+		if err := s.PutCredential(ctx, &snsos.Credential{AccountID: a.ID, AccessToken: "b", ExpiresAt: leaseNow.Add(2 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		if ok, _ := other.AcquireRefreshLease(ctx, a.ID, time.Now().Add(time.Minute)); !ok {
+		if ok, _ := other.AcquireRefreshLease(ctx, a.ID, leaseNow.Add(time.Minute)); !ok {
 			t.Fatal("lease not released by PutCredential")
 		}
 		if err := other.ReleaseRefreshLease(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.AcquireRefreshLease(ctx, 999, time.Now()); !snsos.IsCode(err, snsos.ENOTFOUND) {
+		if _, err := s.AcquireRefreshLease(ctx, 999, leaseNow); !snsos.IsCode(err, snsos.ENOTFOUND) {
 			t.Fatalf("lease on a missing credential: %v", err)
 		}
-		due, err := s.ListCredentialsExpiringBefore(ctx, time.Now().Add(3*time.Hour))
+		due, err := s.ListCredentialsExpiringBefore(ctx, leaseNow.Add(3*time.Hour))
 		if err != nil || len(due) != 1 || due[0].AccountID != a.ID {
 			t.Fatalf("expiring = %+v, %v", due, err)
 		}

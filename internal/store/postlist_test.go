@@ -143,9 +143,9 @@ func TestDeleteOtherSessions(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		s := env.Store
-		now := time.Now()
+		now := time.Date(2027, 1, 31, 23, 30, 0, 0, time.UTC)
 		for _, h := range []string{"a", "b", "c"} {
-			if err := s.CreateSession(ctx, &store.Session{IDHash: h, IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(2 * time.Hour)}); err != nil {
+			if err := s.CreateSession(ctx, &store.Session{IDHash: h, IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(2 * time.Hour)}, now); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -153,10 +153,10 @@ func TestDeleteOtherSessions(t *testing.T) {
 		if err != nil || n != 2 {
 			t.Fatalf("DeleteOtherSessions = %d, %v", n, err)
 		}
-		if _, err := s.FindSession(ctx, "b"); err != nil {
+		if _, err := s.FindSession(ctx, "b", now); err != nil {
 			t.Errorf("kept session: %v", err)
 		}
-		if _, err := s.FindSession(ctx, "a"); !snsos.IsCode(err, snsos.ENOTFOUND) {
+		if _, err := s.FindSession(ctx, "a", now); !snsos.IsCode(err, snsos.ENOTFOUND) {
 			t.Errorf("other session: %v", err)
 		}
 	})

@@ -86,9 +86,14 @@ type testEnv struct {
 	arrived chan struct{}
 }
 
+// testStart is where every test's clock starts: the last half hour of a
+// year, never today's date. The simulator, the X client, the store and the
+// service all read the test clock; only River's schedule is real time.
+var testStart = time.Date(2027, 12, 31, 23, 30, 0, 0, time.UTC)
+
 func newTestEnv(t *testing.T, env *storetest.Env) *testEnv {
 	t.Helper()
-	e := &testEnv{env: env, clk: &clock{t: time.Now().UTC().Truncate(time.Second)}, logs: &syncBuffer{},
+	e := &testEnv{env: env, clk: &clock{t: testStart}, logs: &syncBuffer{},
 		arrived: make(chan struct{}, 1)}
 	e.logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.sim = xsim.New(xsim.Options{ClientID: testClientID, ClientSecret: testClientSecret, RequireBasicAuth: true,

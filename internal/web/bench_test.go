@@ -17,10 +17,12 @@ import (
 
 // benchEnv is a signed-in operator over a SQLite store holding n posts on
 // one X account: a quarter published with three snapshots each, the rest
-// scheduled over the coming 90 days.
+// scheduled over the coming 90 days; the store, the handler and the data
+// share a clock at testEpoch, so every run measures the same pages.
 func benchEnv(b *testing.B, n int) (*http.Client, string) {
 	b.Helper()
-	env := storetest.New(b, store.SQLite)
+	clock := newTestClock(testEpoch)
+	env := storetest.NewWithClock(b, store.SQLite, clock.Now)
 	ctx := context.Background()
 	hash, err := auth.HashPassword("pw")
 	if err != nil {
@@ -33,7 +35,7 @@ func benchEnv(b *testing.B, n int) (*http.Client, string) {
 	if err := env.Store.UpsertAccount(ctx, a); err != nil {
 		b.Fatal(err)
 	}
-	now := time.Now().UTC().Truncate(time.Minute)
+	now := clock.Now().UTC()
 	for i := range n {
 		p := &snsos.Post{Body: fmt.Sprintf("Post number %d about harbours, lighthouses and the sea — 港の灯台 #%d", i, i%50)}
 		published := i%4 == 0
@@ -67,12 +69,12 @@ func benchEnv(b *testing.B, n int) (*http.Client, string) {
 			}
 		}
 	}
-	h := New(Config{Store: env.Store, Platforms: snsos.Platforms})
+	h := New(Config{Store: env.Store, Platforms: snsos.Platforms, Now: clock.Now})
 	mux := http.NewServeMux()
 	h.Routes(mux)
 	srv := httptest.NewServer(chain(mux))
 	b.Cleanup(srv.Close)
-	c := (&testEnv{srv: srv, h: h, store: env.Store}).client(nil)
+	c := (&testEnv{srv: srv, h: h, store: env.Store, clock: clock}).client(nil)
 	resp, err := c.PostForm(srv.URL+"/signin", url.Values{"password": {"pw"}})
 	if err != nil || resp.StatusCode != http.StatusSeeOther {
 		b.Fatalf("sign-in: %v %v", resp, err)

@@ -69,7 +69,7 @@ func TestBrowserCompose(t *testing.T) {
 	}
 
 	// A time a few minutes ahead, in the operator's zone.
-	at := time.Now().In(ce.loc).Add(10 * time.Minute).Truncate(5 * time.Minute).Add(5 * time.Minute)
+	at := ce.clock.Now().In(ce.loc).Add(10 * time.Minute).Truncate(5 * time.Minute).Add(5 * time.Minute)
 	setValue("date", at.Format("2006-01-02"))
 	setValue("time", at.Format("15:04"))
 	b.Step("set the time", chromedp.SendKeys(chromedp.ID("body"), "!"), chromedp.Poll[chromedp.Void](`document.getElementById("utc").textContent.indexOf("UTC") >= 0`))
@@ -222,7 +222,7 @@ func TestBrowserComposePostNow(t *testing.T) {
 		t.Fatalf("post page shows:\n%s", body)
 	}
 	posts, err := ce.store.ListPosts(context.Background(), storePostFilter())
-	if err != nil || len(posts) != 1 || posts[0].Targets[0].State != snsos.StateScheduled || time.Since(posts[0].Targets[0].ScheduledAt) > time.Minute {
+	if err != nil || len(posts) != 1 || posts[0].Targets[0].State != snsos.StateScheduled || !posts[0].Targets[0].ScheduledAt.Equal(ce.clock.Now()) {
 		t.Fatalf("stored posts %+v %v", posts, err)
 	}
 	for _, r := range b.Foreign() {

@@ -30,7 +30,7 @@ func TestBrowserSignin(t *testing.T) {
 	if err := e.store.UpsertAccount(bg, a); err != nil {
 		t.Fatal(err)
 	}
-	at := time.Now().Add(3 * time.Hour).Truncate(time.Minute)
+	at := e.clock.Now().Add(3 * time.Hour)
 	for _, st := range []snsos.TargetState{snsos.StateScheduled, snsos.StateDraft} {
 		p := &snsos.Post{Body: "新しい投稿のテスト — hello from sns-os #" + string(st), Targets: []*snsos.Target{{AccountID: a.ID, Platform: snsos.PlatformX, State: st}}}
 		if st == snsos.StateScheduled {
@@ -145,16 +145,16 @@ func TestBrowserSignin(t *testing.T) {
 	}
 }
 
-// seedDashboard gives account a a picture, a post published yesterday with
-// its +24h numbers and one that failed, so every block of the dashboard
-// shows.
+// seedDashboard gives account a a picture, a post published yesterday (by
+// e's clock) with its +24h numbers and one that failed, so every block of
+// the dashboard shows.
 func seedDashboard(t *testing.T, e *testEnv, a *snsos.Account) {
 	t.Helper()
 	if err := e.store.PutAccountAvatar(context.Background(), &store.Avatar{AccountID: a.ID, ContentType: "image/png", Data: testPNGSized(t, 48)}); err != nil {
 		t.Fatal(err)
 	}
 	for i, body := range []string{"Harbour lights at dusk — the new season's first evening walk", "Spring timetable: ferries every 20 minutes from April"} {
-		when := time.Now().Add(-time.Duration(26+i) * time.Hour).Truncate(time.Minute)
+		when := e.clock.Now().Add(-time.Duration(26+i) * time.Hour)
 		p := &snsos.Post{Body: body, ScheduledAt: when, Targets: []*snsos.Target{{AccountID: a.ID, Platform: snsos.PlatformX, State: snsos.StateScheduled, ScheduledAt: when}}}
 		if err := e.store.CreatePost(context.Background(), p, nil); err != nil {
 			t.Fatal(err)

@@ -65,7 +65,7 @@ func TestBrowserTheme(t *testing.T) {
 	}
 	// A scheduled post, a published one with numbers and a failed one: the
 	// dashboard shows every block and several state badges.
-	at := time.Now().Add(3 * time.Hour).Truncate(time.Minute)
+	at := e.clock.Now().Add(3 * time.Hour)
 	p := &snsos.Post{Body: "新しい投稿のテスト — hello from sns-os", ScheduledAt: at,
 		Targets: []*snsos.Target{{AccountID: a.ID, Platform: snsos.PlatformX, State: snsos.StateScheduled, ScheduledAt: at}}}
 	if err := e.store.CreatePost(bg, p, nil); err != nil {

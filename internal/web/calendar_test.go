@@ -20,7 +20,7 @@ import (
 )
 
 // calNow is the calendar tests' clock: Wednesday 10 Feb 2027, 10:00 in
-// Tokyo (in the future, so sessions made with it are live).
+// Tokyo. The handler, the store and the fake engine all read it.
 var calNow = time.Date(2027, 2, 10, 1, 0, 0, 0, time.UTC)
 
 var calTokyo = func() *time.Location {
@@ -106,7 +106,8 @@ type calEnv struct {
 func newCalEnv(t *testing.T, mod func(*Config)) *calEnv {
 	t.Helper()
 	e := newTestEnv(t, "pw")
-	now := func() time.Time { return calNow }
+	e.clock.Set(calNow)
+	now := e.clock.Now
 	eng := &calFakeEngine{s: e.store, now: now}
 	cfg := Config{Store: e.store, Engine: eng, Location: calTokyo, Now: now, FeedKey: bytes.Repeat([]byte{9}, 32)}
 	if mod != nil {
@@ -303,6 +304,54 @@ func TestCalendarWeek(t *testing.T) {
 	}
 	_, body = ce.get(t, "/calendar?view=week&date=2027-02-13")
 	wantAll(t, "ja week from Monday", body, "2027年2月8日(月)〜2月14日(日)")
+}
+
+// TestCalendarWeekAcrossDST: a week in New York that holds the spring
+// change (Sunday 14 March 2027 has no 02:00). The clock, a Friday evening
+// that week, is the handler's, the store's and the session's.
+func TestCalendarWeekAcrossDST(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce := newCalEnv(t, func(c *Config) { c.Location = ny })
+	ce.clock.Set(time.Date(2027, 3, 12, 18, 0, 0, 0, ny)) // Fri 12 Mar, 18:00 EST
+	// A month later than the sign-in, the session has ended: sign in again.
+	if resp, _ := do(t, ce.c, "POST", ce.srv.URL+"/signin", url.Values{"password": {"pw"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	ce.post(t, "Saturday nine", time.Date(2027, 3, 13, 14, 0, 0, 0, time.UTC), time.Time{})         // Sat 13, 09:00 EST
+	ce.post(t, "Sunday nine", time.Date(2027, 3, 14, 13, 0, 0, 0, time.UTC), time.Time{})           // Sun 14, 09:00 EDT
+	ce.post(t, "Just after the change", time.Date(2027, 3, 14, 7, 30, 0, 0, time.UTC), time.Time{}) // Sun 14, 03:30 EDT
+
+	resp, body := ce.get(t, "/calendar?view=week&date=2027-03-14")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("week: %d", resp.StatusCode)
+	}
+	wantAll(t, "week", body, "Mon 8 Mar – Sun 14 Mar 2027", "Times in America/New_York.")
+	for _, c := range []struct{ row, date, want string }{
+		{">09:00<", "2027-03-13", "Saturday nine"},
+		{">09:00<", "2027-03-14", "Sunday nine"},
+		{">Before 06:00<", "2027-03-14", "Just after the change"},
+	} {
+		if cell := calCell(body, c.row, c.date); !strings.Contains(cell, c.want) {
+			t.Errorf("%s %s cell lacks %q: %s", c.date, c.row, c.want, cell)
+		}
+	}
+	if cell := calCell(body, ">08:00<", "2027-03-14"); strings.Contains(cell, "Sunday nine") {
+		t.Error("the 09:00 EDT post is in the 08:00 row (a fixed offset across the change)")
+	}
+	// Compose links: at the local hour on the day after the change, none
+	// in the past of the clock.
+	if cell := calCell(body, ">09:00<", "2027-03-14"); !strings.Contains(cell, `/compose?at=2027-03-14T09%3A00`) {
+		t.Errorf("Sun 09:00 slot: %s", cell)
+	}
+	if cell := calCell(body, ">17:00<", "2027-03-12"); strings.Contains(cell, "/compose") {
+		t.Errorf("a past slot (Fri 17:00, now 18:00) offers compose: %s", cell)
+	}
+	if cell := calCell(body, ">19:00<", "2027-03-12"); !strings.Contains(cell, `/compose?at=2027-03-12T19%3A00`) {
+		t.Errorf("Fri 19:00 slot: %s", cell)
+	}
 }
 
 func TestCalendarReschedule(t *testing.T) {
@@ -574,7 +623,7 @@ func TestCalendarFeedDisabledAndPublicURL(t *testing.T) {
 	_, body := ce.get(t, "/calendar")
 	wantAll(t, "calendar", body, "The calendar feed is off on this server.")
 
-	h := New(Config{Store: ce.store, PublicURL: "https://sns.example.com/", FeedKey: []byte("k")})
+	h := New(Config{Store: ce.store, PublicURL: "https://sns.example.com/", FeedKey: []byte("k"), Now: ce.clock.Now})
 	u, err := h.feedURL(context.Background())
 	if err != nil || u != "https://sns.example.com/feeds/schedule.ics?token="+base64Token([]byte("k"), "0") {
 		t.Errorf("feed URL with a public URL: %q, %v", u, err)

@@ -48,7 +48,6 @@ func TestComposePostNow(t *testing.T) {
 
 	// Confirmed, twice at once: one post, scheduled now, with its jobs.
 	f.Set("do", "now-confirmed")
-	before := time.Now()
 	var wg sync.WaitGroup
 	locs := make([]string, 2)
 	for i := range locs {
@@ -66,7 +65,7 @@ func TestComposePostNow(t *testing.T) {
 		t.Fatalf("%d posts from one confirmed form", len(posts))
 	}
 	tg := posts[0].Targets[0]
-	if tg.State != snsos.StateScheduled || tg.ScheduledAt.Before(before.Add(-time.Second)) || tg.ScheduledAt.After(time.Now()) {
+	if tg.State != snsos.StateScheduled || !tg.ScheduledAt.Equal(ce.clock.Now()) {
 		t.Fatalf("target %+v, want scheduled now", tg)
 	}
 	if n := ce.jobCount(t, tg.ID); n != 2 {

@@ -28,7 +28,7 @@ import (
 )
 
 // composeEnv is a signed-in client over the real engine (its jobs inserted
-// but not worked) and a real media library on disk.
+// but not worked) and a real media library on disk, all on e.clock.
 type composeEnv struct {
 	*testEnv
 	c     *http.Client
@@ -45,7 +45,7 @@ func newComposeEnv(t *testing.T) *composeEnv {
 		t.Fatal(err)
 	}
 	workers := river.NewWorkers()
-	eng := publish.New(publish.Config{Store: e.store})
+	eng := publish.New(publish.Config{Store: e.store, Now: e.clock.Now})
 	eng.Register(workers)
 	jc, err := jobs.New(jobs.Config{DB: e.store.DB(), Pool: e.store.Pool(), Workers: workers})
 	if err != nil {
@@ -58,7 +58,7 @@ func newComposeEnv(t *testing.T) *composeEnv {
 	}
 	lib := media.NewLibrary(disk, e.store, media.Limits{})
 	loc, _ := time.LoadLocation("Asia/Tokyo")
-	e.h = New(Config{Store: e.store, Engine: eng, Media: lib, Location: loc})
+	e.h = New(Config{Store: e.store, Engine: eng, Media: lib, Location: loc, Now: e.clock.Now})
 	mux := http.NewServeMux()
 	e.h.Routes(mux)
 	e.srv.Config.Handler = chain(mux)
@@ -159,7 +159,7 @@ func TestComposeSaveDraftAndSchedule(t *testing.T) {
 	wantAll(t, "edit page", body, "Edit post", "下書きです https://example.com", "Saved ", `data-compose-clear="new `, "Estimated X cost: $0.20 (1 post)")
 
 	// Approve and schedule it, with a thread override for X.
-	at := time.Now().In(ce.loc).Add(26 * time.Hour).Truncate(time.Minute)
+	at := ce.clock.Now().In(ce.loc).Add(26 * time.Hour)
 	f := ce.form("下書きです https://example.com", "schedule")
 	f.Set("date", at.Format("2006-01-02"))
 	f.Set("time", at.Format("15:04"))
@@ -289,7 +289,7 @@ func TestComposeCrossSite(t *testing.T) {
 func TestComposeEditWhilePublishing(t *testing.T) {
 	ce := newComposeEnv(t)
 	ctx := context.Background()
-	at := time.Now().Add(time.Hour).UTC().Truncate(time.Minute)
+	at := ce.clock.Now().Add(time.Hour).UTC()
 	p := &snsos.Post{Body: "going out", ScheduledAt: at, Targets: []*snsos.Target{{AccountID: ce.x.ID, State: snsos.StateScheduled, ScheduledAt: at}}}
 	if err := ce.store.CreatePost(ctx, p, nil); err != nil {
 		t.Fatal(err)

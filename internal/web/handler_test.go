@@ -91,7 +91,7 @@ func TestSigninFlow(t *testing.T) {
 	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure || ck.Path != "/" {
 		t.Fatalf("cookie attributes: %+v", ck)
 	}
-	if _, err := e.store.FindSession(ctx, hashSessionID(ck.Value)); err != nil {
+	if _, err := e.store.FindSession(ctx, hashSessionID(ck.Value), e.clock.Now()); err != nil {
 		t.Fatalf("session not stored under its hash: %v", err)
 	}
 	var n int
@@ -116,7 +116,7 @@ func TestSigninFlow(t *testing.T) {
 	if ck2 == nil || ck2.Value == ck.Value {
 		t.Fatal("session id not rotated at sign-in")
 	}
-	if _, err := e.store.FindSession(ctx, hashSessionID(ck.Value)); !snsos.IsCode(err, snsos.ENOTFOUND) {
+	if _, err := e.store.FindSession(ctx, hashSessionID(ck.Value), e.clock.Now()); !snsos.IsCode(err, snsos.ENOTFOUND) {
 		t.Fatalf("old session still valid: %v", err)
 	}
 	other := e.client(t)
@@ -137,7 +137,7 @@ func TestSigninFlow(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
 		t.Fatalf("sign-out: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if _, err := e.store.FindSession(ctx, hashSessionID(ck2.Value)); !snsos.IsCode(err, snsos.ENOTFOUND) {
+	if _, err := e.store.FindSession(ctx, hashSessionID(ck2.Value), e.clock.Now()); !snsos.IsCode(err, snsos.ENOTFOUND) {
 		t.Fatalf("session alive after sign-out: %v", err)
 	}
 	if resp, _ := do(t, c, "GET", e.srv.URL+"/", nil); resp.StatusCode != http.StatusSeeOther {
@@ -264,7 +264,7 @@ func TestSecureCookieOverHTTPS(t *testing.T) {
 // chain.
 func TestMountOnServer(t *testing.T) {
 	e := newTestEnv(t, "pw")
-	h := New(Config{Store: e.store})
+	h := New(Config{Store: e.store, Now: e.clock.Now})
 	s := server.New(server.Options{Mount: h.Routes})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
@@ -281,4 +281,40 @@ func TestMountOnServer(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, `class="brand" href="`+h.Home()+`"`) {
 		t.Fatalf("dashboard on the server: %d\n%s", resp.StatusCode, body)
 	}
+}
+
+// TestSessionLifetime: the handler's clock alone decides when a session
+// ends; the store judges expiry at the time the handler passes it, so here
+// the store's own clock is left years away and plays no part. Used within
+// the idle timeout a session lives on, left alone for the idle timeout it
+// ends, and however often it is used it ends at its absolute lifetime.
+func TestSessionLifetime(t *testing.T) {
+	e := newTestEnv(t, "pw")
+	clock := newTestClock(testEpoch.AddDate(3, 0, 0)) // not e.clock, the store's
+	e.h = New(Config{Store: e.store, Now: clock.Now})
+	mux := http.NewServeMux()
+	e.h.Routes(mux)
+	e.srv.Config.Handler = chain(mux)
+	dashboard := func(c *http.Client, what string, want int) {
+		t.Helper()
+		if resp, _ := do(t, c, "GET", e.srv.URL+"/", nil); resp.StatusCode != want {
+			t.Fatalf("%s (at %s): %d, want %d", what, clock.Now(), resp.StatusCode, want)
+		}
+	}
+	c := signedIn(t, e)
+	for range 3 {
+		clock.Add(IdleTimeout - time.Hour)
+		dashboard(c, "used within the idle timeout", http.StatusOK)
+	}
+	clock.Add(IdleTimeout)
+	dashboard(c, "idle for the idle timeout", http.StatusSeeOther)
+
+	c = signedIn(t, e)
+	start := clock.Now()
+	for clock.Now().Add(IdleTimeout - time.Hour).Before(start.Add(AbsoluteTimeout)) {
+		clock.Add(IdleTimeout - time.Hour)
+		dashboard(c, "used regularly", http.StatusOK)
+	}
+	clock.Set(start.Add(AbsoluteTimeout))
+	dashboard(c, "at the absolute lifetime", http.StatusSeeOther)
 }

@@ -46,10 +46,7 @@ func TestHomeBlocks(t *testing.T) {
 		"Threadsのアカウント@threads_demoを再連携してください。", "次の予約", "今後7日間のX費用の見積もり：$0.015(1件)", "最近の結果", "Xで開く", "表示回数")
 
 	// Twenty minutes later the unknown target is listed, with Check now.
-	later := New(Config{Store: pe.store, Engine: &fakeEngine{s: pe.store}, Now: func() time.Time { return time.Now().Add(20 * time.Minute) }})
-	mux := http.NewServeMux()
-	later.Routes(mux)
-	pe.srv.Config.Handler = chain(mux)
+	pe.clock.Add(20 * time.Minute)
 	setLang(t, pe, "en")
 	_, body = pe.get(t, "/")
 	unknownTarget := strconv.FormatInt(pe.unknown.Targets[0].ID, 10)

@@ -15,8 +15,12 @@ import (
 	"github.com/sns-os/snsos/internal/store"
 )
 
-// fakeEngine does what *publish.Engine does to the store, without jobs.
-type fakeEngine struct{ s *store.Store }
+// fakeEngine does what *publish.Engine does to the store, without jobs, on
+// the test's clock.
+type fakeEngine struct {
+	s   *store.Store
+	now func() time.Time
+}
 
 func (f *fakeEngine) RetryTarget(ctx context.Context, id int64) (*snsos.Target, error) {
 	t, err := f.s.FindTargetByID(ctx, id)
@@ -26,7 +30,7 @@ func (f *fakeEngine) RetryTarget(ctx context.Context, id int64) (*snsos.Target, 
 	if t.State != snsos.StateFailed {
 		return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is %s; only a failed target can be retried", id, t.State)
 	}
-	now := time.Now().UTC()
+	now := f.now().UTC()
 	return f.s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: id, From: snsos.StateFailed, To: snsos.StateScheduled, Actor: "operator",
 		Mutate: func(t *snsos.Target) { t.ScheduledAt, t.Error = now, "" }})
 }
@@ -76,7 +80,8 @@ const (
 )
 
 // pagesEnv is a signed-in client over a store holding two accounts (one
-// with a credential, one needing reconnect) and posts in several states.
+// with a credential, one needing reconnect) and posts in several states,
+// scheduled at 2026-11-28 12:00 UTC, the day before testEpoch.
 type pagesEnv struct {
 	*testEnv
 	c                                     *http.Client
@@ -91,9 +96,9 @@ func newPagesEnv(t *testing.T) *pagesEnv {
 		t.Fatal(err)
 	}
 	e.store.SetBox(secret.NewBox(key))
-	now := time.Now()
+	now := e.clock.Now()
 	loc, _ := time.LoadLocation("Asia/Tokyo")
-	e.h = New(Config{Store: e.store, Engine: &fakeEngine{s: e.store}, Location: loc, Platforms: snsos.Platforms})
+	e.h = New(Config{Store: e.store, Engine: &fakeEngine{s: e.store, now: e.clock.Now}, Location: loc, Platforms: snsos.Platforms, Now: e.clock.Now})
 	mux := http.NewServeMux()
 	e.h.Routes(mux)
 	e.srv.Config.Handler = chain(mux)
@@ -124,15 +129,12 @@ func newPagesEnv(t *testing.T) *pagesEnv {
 	pe := &pagesEnv{testEnv: e}
 	pe.scheduled = mk("Scheduled <post>", snsos.StateScheduled, nil)
 	pe.failed = mk("Failed post", snsos.StateScheduled, func(tg *snsos.Target) {
-		a, err := e.store.StartAttempt(ctx, tg.ID, "")
-		if err != nil {
+		a := &snsos.Attempt{}
+		if _, err := e.store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tg.ID, From: snsos.StateScheduled, To: snsos.StatePublishing, Attempt: a}); err != nil {
 			t.Fatal(err)
 		}
-		a.Outcome, a.Error, a.FinishedAt = snsos.StateFailed, "X said: duplicate content", time.Now()
-		if err := e.store.FinishAttempt(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tg.ID, From: snsos.StateScheduled, To: snsos.StateFailed,
+		a.Error = "X said: duplicate content"
+		if _, err := e.store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tg.ID, From: snsos.StatePublishing, To: snsos.StateFailed, Finish: a,
 			Mutate: func(t *snsos.Target) { t.Error = "X said: duplicate content" }}); err != nil {
 			t.Fatal(err)
 		}
@@ -148,14 +150,14 @@ func newPagesEnv(t *testing.T) *pagesEnv {
 		for _, step := range [][2]snsos.TargetState{{snsos.StateScheduled, snsos.StatePublishing}, {snsos.StatePublishing, snsos.StatePublished}} {
 			if _, err := e.store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: tg.ID, From: step[0], To: step[1], Mutate: func(t *snsos.Target) {
 				if step[1] == snsos.StatePublished {
-					t.RemoteID, t.RemoteURL, t.PublishedAt = "1860000000000000001", "https://x.com/snsos_demo/status/1860000000000000001", time.Now().UTC()
+					t.RemoteID, t.RemoteURL, t.PublishedAt = "1860000000000000001", "https://x.com/snsos_demo/status/1860000000000000001", now.UTC()
 				}
 			}}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for _, cp := range []snsos.Checkpoint{snsos.Checkpoint1h, snsos.Checkpoint24h} {
-			if err := e.store.PutSnapshot(ctx, &snsos.MetricSnapshot{TargetID: tg.ID, Checkpoint: cp, Status: snsos.SnapshotOK, FetchedAt: time.Now().UTC(),
+			if err := e.store.PutSnapshot(ctx, &snsos.MetricSnapshot{TargetID: tg.ID, Checkpoint: cp, Status: snsos.SnapshotOK, FetchedAt: now.UTC(),
 				Values: map[string]int64{snsos.MetricViews: 12345, snsos.MetricLikes: 67, snsos.MetricComments: 8, snsos.MetricShares: 9}}); err != nil {
 				t.Fatal(err)
 			}
@@ -237,7 +239,7 @@ func TestPostPage(t *testing.T) {
 	_, body = pe.get(t, postHref(pe.published.ID))
 	wantAll(t, "ja post page", body, `<html lang="ja">`, "投稿済み", "2026年11月28日(土) 21:00", "(UTC 12:00)", "Xで開く", "表示回数", "24時間後")
 	_, body = pe.get(t, postHref(pe.failed.ID))
-	wantAll(t, "ja failed post page", body, "失敗", "再投稿", "試行 1回")
+	wantAll(t, "ja failed post page", body, "失敗", "再試行", "試行 1回")
 
 	for _, path := range []string{"/posts/999999", "/posts/abc", "/posts/0"} {
 		resp, body := pe.get(t, path)

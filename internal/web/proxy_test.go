@@ -46,7 +46,7 @@ func TestClientAddr(t *testing.T) {
 func TestThrottleBehindProxy(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, "pw")
-	h := New(Config{Store: e.store, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32")}})
+	h := New(Config{Store: e.store, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32")}, Now: e.clock.Now})
 	mux := http.NewServeMux()
 	h.Routes(mux)
 	post := func(peer, xff string) int {

@@ -33,7 +33,7 @@ func (l *lockedLog) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l
 func TestSecretsNeverLogged(t *testing.T) {
 	e := newTestEnv(t, "")
 	logs := &lockedLog{}
-	e.h = New(Config{Store: e.store, Platforms: snsos.Platforms, FeedKey: []byte("feed-key-for-the-test"),
+	e.h = New(Config{Store: e.store, Platforms: snsos.Platforms, FeedKey: []byte("feed-key-for-the-test"), Now: e.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	mux := http.NewServeMux()
 	e.h.Routes(mux)

@@ -70,12 +70,12 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, hash := newSessionID()
 	now := h.now()
-	if err := h.store.CreateSession(r.Context(), &store.Session{IDHash: hash, IdleExpiresAt: now.Add(IdleTimeout), ExpiresAt: now.Add(AbsoluteTimeout)}); err != nil {
+	if err := h.store.CreateSession(r.Context(), &store.Session{IDHash: hash, IdleExpiresAt: now.Add(IdleTimeout), ExpiresAt: now.Add(AbsoluteTimeout)}, now); err != nil {
 		return err
 	}
 	h.setSessionCookie(w, id)
 	// Sign-in is rare: a good moment to drop ended sessions.
-	if n, err := h.store.DeleteExpiredSessions(r.Context()); err != nil {
+	if n, err := h.store.DeleteExpiredSessions(r.Context(), now); err != nil {
 		h.log.Warn("web: delete expired sessions", "err", err)
 	} else if n > 0 {
 		h.log.Info("web: expired sessions deleted", "count", n)
@@ -98,7 +98,7 @@ func (h *Handler) session(r *http.Request) (*store.Session, error) {
 	if hash == "" {
 		return nil, nil
 	}
-	sess, err := h.store.FindSession(r.Context(), hash)
+	sess, err := h.store.FindSession(r.Context(), hash, h.now())
 	if snsos.IsCode(err, snsos.ENOTFOUND) {
 		return nil, nil
 	}
@@ -141,7 +141,7 @@ func (h *Handler) RequireSession(next http.Handler) http.Handler {
 			return
 		}
 		if now := h.now(); now.Sub(sess.LastSeenAt) >= touchEvery {
-			if err := h.store.TouchSession(r.Context(), sess.IDHash, now.Add(IdleTimeout)); err != nil && !snsos.IsCode(err, snsos.ENOTFOUND) {
+			if err := h.store.TouchSession(r.Context(), sess.IDHash, now, now.Add(IdleTimeout)); err != nil && !snsos.IsCode(err, snsos.ENOTFOUND) {
 				h.log.Warn("web: touch session", "err", err)
 			}
 		}

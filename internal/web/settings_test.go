@@ -67,7 +67,7 @@ func TestSettingsZone(t *testing.T) {
 	}
 
 	// It persists: a new handler over the same store loads it.
-	h2 := New(Config{Store: pe.store})
+	h2 := New(Config{Store: pe.store, Now: pe.clock.Now})
 	if h2.location().String() != "UTC" {
 		t.Fatal("precondition")
 	}
@@ -79,7 +79,7 @@ func TestSettingsZone(t *testing.T) {
 	}
 	// A saved zone that no longer loads is ignored.
 	pe.store.PutSetting(ctx, SettingTimezone, "Nowhere/Gone")
-	h3 := New(Config{Store: pe.store})
+	h3 := New(Config{Store: pe.store, Now: pe.clock.Now})
 	if err := h3.LoadSettings(ctx); err != nil || h3.location().String() != "UTC" {
 		t.Errorf("bad saved zone: %v %s", err, h3.location())
 	}

@@ -5,9 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/sns-os/snsos/internal/auth"
 )
@@ -16,10 +14,7 @@ import (
 // choose the password; bad input keeps the link usable; the link works
 // once, expires, and is refused once a password exists.
 func TestSetupLink(t *testing.T) {
-	e := newTestEnv(t, "")
-	var clock atomic.Int64
-	clock.Store(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC).Unix())
-	e.h.now = func() time.Time { return time.Unix(clock.Load(), 0) }
+	e := newTestEnv(t, "") // the handler and the store share e.clock
 	ctx := context.Background()
 	c := e.client(t)
 
@@ -54,7 +49,7 @@ func TestSetupLink(t *testing.T) {
 	}
 
 	// Expired links are refused; a fresh one works.
-	clock.Add(int64(SetupLinkLifetime / time.Second))
+	e.clock.Add(SetupLinkLifetime)
 	resp, _ = do(t, c, "GET", link, nil)
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("expired link: %d", resp.StatusCode)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,20 +31,8 @@ func TestSafeNext(t *testing.T) {
 	}
 }
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func TestThrottle(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	clock := newTestClock(testEpoch)
 	th := newThrottle(5, 15*time.Minute, 3, clock.Now)
 	for i := 1; i <= 4; i++ {
 		if blocked, _ := th.Fail("1.2.3.4"); blocked {

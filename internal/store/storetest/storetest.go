@@ -35,12 +35,15 @@ type Env struct {
 	DataDir string
 	Box     *secret.Box
 	Key     *secret.Key // the Box's only key
+	// Now is the store's clock (nil: time.Now); Reopen gives it to the
+	// second Store too.
+	Now func() time.Time
 }
 
 // Reopen opens another Store on the same database, as a second process would.
 func (e *Env) Reopen(t testing.TB) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), store.Options{URL: e.URL, DataDir: e.DataDir, Box: e.Box})
+	s, err := store.Open(context.Background(), store.Options{URL: e.URL, DataDir: e.DataDir, Box: e.Box, Now: e.Now})
 	if err != nil {
 		t.Fatalf("reopen store: %v", err)
 	}
@@ -53,10 +56,16 @@ func (e *Env) Reopen(t testing.TB) *store.Store {
 // skipped with a message, unless CI is set, where it fails: CI must test both.
 func Run(t *testing.T, fn func(t *testing.T, env *Env)) {
 	t.Helper()
+	RunWithClock(t, nil, fn)
+}
+
+// RunWithClock is Run with stores whose clock is now (see NewWithClock).
+func RunWithClock(t *testing.T, now func() time.Time, fn func(t *testing.T, env *Env)) {
+	t.Helper()
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
-			fn(t, New(t, d))
+			fn(t, NewWithClock(t, d, now))
 		})
 	}
 }
@@ -66,15 +75,23 @@ var schemaSeq atomic.Int64
 // New opens a fresh store of dialect d.
 func New(t testing.TB, d store.Dialect) *Env {
 	t.Helper()
+	return NewWithClock(t, d, nil)
+}
+
+// NewWithClock opens a fresh store of dialect d whose clock is now (nil:
+// time.Now): a test passes the clock it gives every other layer, so the
+// times the store records agree with the caller's.
+func NewWithClock(t testing.TB, d store.Dialect, now func() time.Time) *Env {
+	t.Helper()
 	k, err := secret.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &Env{Dialect: d, DataDir: t.TempDir(), Box: secret.NewBox(k), Key: k}
+	env := &Env{Dialect: d, DataDir: t.TempDir(), Box: secret.NewBox(k), Key: k, Now: now}
 	if d == store.Postgres {
 		env.URL = PostgresURL(t)
 	}
-	s, err := store.Open(context.Background(), store.Options{URL: env.URL, DataDir: env.DataDir, Box: env.Box})
+	s, err := store.Open(context.Background(), store.Options{URL: env.URL, DataDir: env.DataDir, Box: env.Box, Now: now})
 	if err != nil {
 		t.Fatalf("open %s store: %v", d, err)
 	}
