@@ -232,6 +232,10 @@ type TargetTransition struct {
 	// run out on the database's clock: how a process that does not own an
 	// attempt takes over one whose owner can no longer be running.
 	LeaseExpired bool
+	// Expect, when set, requires the target to be still the version the
+	// caller decided on (its updated_at): a decision made on a read that
+	// another writer has since overtaken is refused.
+	Expect time.Time
 	// Lease is, with Attempt and To publishing, how long the new owner's
 	// lease runs (from the database's clock); Job is the job running it.
 	Lease time.Duration

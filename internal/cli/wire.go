@@ -40,6 +40,10 @@ func (l *lateJobs) Insert(ctx context.Context, args river.JobArgs, opts *river.I
 	return l.c.Insert(ctx, args, opts)
 }
 
+func (l *lateJobs) JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	return l.c.JobGet(ctx, id)
+}
+
 // services is the running application.
 type services struct {
 	app       *app

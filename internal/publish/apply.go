@@ -48,7 +48,13 @@ func (e *Engine) apply(ctx context.Context, c change) (*snsos.Target, error) {
 			handle = a.Handle
 		}
 	}
-	tr := snsos.TargetTransition{TargetID: c.t.ID, From: from, To: d.To, Owner: c.owner, LeaseExpired: c.takeover,
+	var expect time.Time
+	if c.owner == 0 {
+		// Anyone but the owner decides on what it read: a write by someone
+		// else since (another reconciliation, the operator) wins.
+		expect = c.t.UpdatedAt
+	}
+	tr := snsos.TargetTransition{TargetID: c.t.ID, From: from, To: d.To, Owner: c.owner, LeaseExpired: c.takeover, Expect: expect,
 		Finish: c.finish, Actor: c.actor, Detail: c.detail,
 		Mutate: func(t *snsos.Target) {
 			t.Error = d.Reason

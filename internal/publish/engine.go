@@ -57,6 +57,8 @@ type Store interface {
 type Jobs interface {
 	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// JobGet returns a job, or an error matching river.ErrNotFound.
+	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 }
 
 // Credentials hands out usable tokens (refreshing them first when they are

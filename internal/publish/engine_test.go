@@ -60,6 +60,9 @@ type harnessOptions struct {
 	// before, when set, sees each request before the simulator does (it
 	// may block it: a slow call).
 	before func(r *http.Request)
+	// after, when set, runs once the simulator has answered and before the
+	// answer is sent (it may hold it: a late answer).
+	after func(r *http.Request)
 	// timeout bounds one HTTP call of the client (default 2 s).
 	timeout time.Duration
 }
@@ -73,7 +76,18 @@ func newHarnessWith(t testing.TB, env *storetest.Env, o harnessOptions, tune fun
 		if o.before != nil {
 			o.before(r)
 		}
-		h.sim.ServeHTTP(w, r)
+		if o.after == nil {
+			h.sim.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.sim.ServeHTTP(rec, r)
+		o.after(r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
 	}))
 	t.Cleanup(func() { h.sim.Close(); srv.Close() })
 	client := x.New(x.Config{ClientID: "cid", ClientSecret: "csecret", BaseURL: srv.URL,

@@ -134,10 +134,9 @@ func (e *Engine) reconcile(ctx context.Context, t *snsos.Target) error {
 		case errors.Is(err, platform.ErrNotFound):
 			if now := e.now(); now.Before(t.SettleAfter) {
 				// A call of the last attempt may still land: not yet proof.
-				_, err := e.apply(ctx, change{t: t, d: Decision{To: snsos.StateUnknown, Next: NextReconcile, At: t.SettleAfter,
-					Reason: "not on the platform yet; looking again once no earlier call can still land"},
-					mutate: func(cur *snsos.Target) { cur.Progress = progress }})
-				return ignoreConflict(nil, err)
+				// This job looks again then (a new job with the same
+				// arguments would be de-duplicated against this one).
+				return river.JobSnooze(t.SettleAfter.Sub(now))
 			}
 			facts.LiveParts = n - 1
 			facts.Why = "nothing went live"

@@ -161,6 +161,10 @@ func (e *Engine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) er
 			t.State, t.ScheduledAt = snsos.StateDraft, p.ScheduledAt
 		default:
 			t.State, t.ScheduledAt = old.State, old.ScheduledAt
+			if t.State == snsos.StateScheduled {
+				// The store gives it a new job number: it needs its job.
+				toSchedule = append(toSchedule, t)
+			}
 		}
 		anyApproved = anyApproved || t.State != snsos.StateDraft
 	}
@@ -176,7 +180,7 @@ func (e *Engine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) er
 		for _, t := range toSchedule {
 			// The store gave each a new job number: any earlier job of
 			// the target is stale.
-			if err := e.insertScheduleJobs(ctx, tx, t.ID, t.JobSeq, p.ScheduledAt); err != nil {
+			if err := e.insertScheduleJobs(ctx, tx, t.ID, t.JobSeq, t.ScheduledAt); err != nil {
 				return err
 			}
 		}
@@ -332,7 +336,7 @@ func (e *Engine) Approve(ctx context.Context, postID int64) (*snsos.Post, error)
 	if err := e.cfg.Store.SetPostTimes(ctx, postID, &now, nil); err != nil {
 		return nil, err
 	}
-	if !p.ScheduledAt.IsZero() && p.ScheduledAt.After(now) {
+	if !p.ScheduledAt.IsZero() { // in the future, or just now (within the slack)
 		return e.Schedule(ctx, postID, p.ScheduledAt)
 	}
 	return e.cfg.Store.FindPostByID(ctx, postID)
@@ -444,6 +448,9 @@ func (e *Engine) RetryTarget(ctx context.Context, targetID int64) (*snsos.Target
 		mutate: func(t *snsos.Target) {
 			// A retry starts a fresh budget: the operator fixed the cause.
 			t.ScheduledAt, t.Preflight, t.AttemptBase, t.ReconcileTries, t.DuplicateAt = at, "", t.Attempts, 0, time.Time{}
+			// Nothing of a failed target is live, and uploaded media ids
+			// expire: the retry starts from the beginning.
+			t.Progress = nil
 		}})
 }
 

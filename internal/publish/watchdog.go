@@ -2,9 +2,11 @@ package publish
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/sns-os/snsos"
 )
@@ -39,6 +41,22 @@ func (e *Engine) Periodic() []*river.PeriodicJob {
 		func() (river.JobArgs, *river.InsertOpts) { return WatchdogArgs{}, nil }, nil)}
 }
 
+// jobGone reports whether job id has finished or no longer exists.
+func (e *Engine) jobGone(ctx context.Context, id int64) (bool, error) {
+	j, err := e.cfg.Jobs.JobGet(ctx, id)
+	if errors.Is(err, river.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	switch j.State {
+	case rivertype.JobStateCompleted, rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
+		return true, nil
+	}
+	return false, nil
+}
+
 // Watchdog makes sure no target waits for a job that no longer exists
 // (River discards a job whose last attempt died with its process, and a
 // database can be restored from a backup without its queue): every overdue
@@ -64,7 +82,23 @@ func (e *Engine) Watchdog(ctx context.Context) (int, error) {
 		case snsos.StateUnknown:
 			args = ReconcileArgs{TargetID: t.ID, At: dbTime(t.DueAt)}
 		case snsos.StatePublishing:
-			if e.running(t.ID) || parked(t) {
+			if e.running(t.ID) {
+				continue
+			}
+			if parked(t) {
+				// A parked long step whose job is gone (discarded, or lost
+				// with a restored backup) would wait for ever: nothing is in
+				// flight, so reconciliation may settle it.
+				if gone, err := e.jobGone(ctx, t.OwnerJob); err != nil || !gone {
+					continue
+				}
+				_, err := e.decideAndApply(ctx, t, OutcomeAmbiguous, Facts{Why: "the job of a long publishing step was lost"},
+					change{owner: t.OwnerAttempt, detail: "watchdog: parked step without its job"})
+				if err == nil {
+					n++
+				} else if !snsos.IsCode(err, snsos.ECONFLICT) {
+					return n, err
+				}
 				continue
 			}
 			if t.OwnerAttempt == 0 && now.Sub(t.UpdatedAt) < e.lease() {

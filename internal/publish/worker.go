@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -347,7 +348,12 @@ func (e *Engine) giveUp(ctx context.Context, job *rivertype.JobRow, targetID int
 	why := fmt.Sprintf("sns-os gave up after %d tries: %s", job.Attempt, message(err))
 	c := change{}
 	switch t.State {
-	case snsos.StateScheduled, snsos.StateRetryWait, snsos.StateUnknown:
+	case snsos.StateScheduled, snsos.StateRetryWait:
+		var a PublishArgs
+		if job.Kind == (PublishArgs{}).Kind() && json.Unmarshal(job.EncodedArgs, &a) == nil && !current(a, t) {
+			return // a stale job: the target's current job carries on
+		}
+	case snsos.StateUnknown:
 	case snsos.StatePublishing:
 		switch {
 		case e.running(t.ID):

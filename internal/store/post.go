@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -404,6 +405,9 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 		if t.State != tr.From {
 			return snsos.Errorf(snsos.ECONFLICT, "target %d is %s, not %s", t.ID, t.State, tr.From)
 		}
+		if !tr.Expect.IsZero() && !t.UpdatedAt.Equal(tr.Expect) {
+			return snsos.Errorf(snsos.ECONFLICT, "target %d changed since it was read", t.ID)
+		}
 		if tr.Owner != 0 && t.OwnerAttempt != tr.Owner {
 			return snsos.Errorf(snsos.ECONFLICT, "target %d is owned by attempt %d, not %d", t.ID, t.OwnerAttempt, tr.Owner)
 		}
@@ -560,16 +564,24 @@ func (s *Store) SetTargetLease(ctx context.Context, targetID, owner, job int64, 
 }
 
 // FindTargetByRemoteID returns the target of the account recorded under
-// the platform's post id, or ENOTFOUND.
+// the platform's post id — as its remote id, or as the id of one of its
+// thread parts in its progress — or ENOTFOUND.
 func (s *Store) FindTargetByRemoteID(ctx context.Context, accountID int64, remoteID string) (*snsos.Target, error) {
-	ts, err := s.listTargets(ctx, `account_id = $1 AND remote_id = $2`, accountID, remoteID)
+	ts, err := s.listTargets(ctx, `account_id = $1 AND (remote_id = $2 OR progress LIKE $3)`, accountID, remoteID, `%"`+remoteID+`"%`)
 	if err != nil {
 		return nil, err
 	}
-	if len(ts) == 0 {
-		return nil, snsos.Errorf(snsos.ENOTFOUND, "no target of account %d is recorded under %s", accountID, remoteID)
+	for _, t := range ts {
+		if t.RemoteID == remoteID {
+			return t, nil
+		}
+		for k, v := range t.Progress {
+			if v == remoteID && strings.HasSuffix(k, ".post_id") {
+				return t, nil
+			}
+		}
 	}
-	return ts[0], nil
+	return nil, snsos.Errorf(snsos.ENOTFOUND, "no target of account %d is recorded under %s", accountID, remoteID)
 }
 
 // ListOverdueTargets returns the targets whose job should have run before

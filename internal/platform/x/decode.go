@@ -256,6 +256,16 @@ type tweet struct {
 		Type string      `json:"type"`
 		ID   platform.ID `json:"id"`
 	} `json:"referenced_tweets"`
+	Attachments struct {
+		MediaKeys []string `json:"media_keys"`
+	} `json:"attachments"`
+	Entities struct {
+		URLs []struct {
+			URL         string `json:"url"`
+			ExpandedURL string `json:"expanded_url"`
+			DisplayURL  string `json:"display_url"`
+		} `json:"urls"`
+	} `json:"entities"`
 }
 
 func (t *tweet) created() time.Time {

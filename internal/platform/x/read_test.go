@@ -117,7 +117,7 @@ func TestFindPost(t *testing.T) {
 	}
 	c, _ := newClient(t, srv.URL)
 	since := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
-	if _, err := c.FindPost(context.Background(), testAuth(), platform.PostQuery{Text: "Part 2 <b>", Since: since}); err != nil {
+	if _, err := c.FindPost(context.Background(), testAuth(), platform.PostQuery{Text: "Part 2 <b>", Since: since, InReplyTo: "1900000000000000001"}); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -130,11 +130,13 @@ func TestFindPost(t *testing.T) {
 		q    platform.PostQuery
 		want string
 	}{
-		{"exact with entities and link", platform.PostQuery{Text: "Part 3 & more https://example.com/x", Since: since}, "1900000000000000003"},
-		{"html-ish text", platform.PostQuery{Text: "Part 2 <b>", Since: since}, "1900000000000000002"},
+		{"exact with entities and link", platform.PostQuery{Text: "Part 3 & more https://example.com/x", Since: since, InReplyTo: "1900000000000000002"}, "1900000000000000003"},
+		{"the same words with another link", platform.PostQuery{Text: "Part 3 & more https://example.com/y", Since: since, InReplyTo: "1900000000000000002"}, ""},
+		{"html-ish text", platform.PostQuery{Text: "Part 2 <b>", Since: since, InReplyTo: "1900000000000000001"}, "1900000000000000002"},
+		{"a reply is never part 1", platform.PostQuery{Text: "Part 2 <b>", Since: since}, ""},
 		{"prefix", platform.PostQuery{Text: "Part 1 of", Prefix: true, Since: since}, "1900000000000000001"},
-		{"reply filter", platform.PostQuery{Text: "Part 3 & more", InReplyTo: "1900000000000000002"}, "1900000000000000003"},
-		{"reply filter mismatch", platform.PostQuery{Text: "Part 3 & more", InReplyTo: "1"}, ""},
+		{"reply filter", platform.PostQuery{Text: "Part 3 & more https://example.com/x/", InReplyTo: "1900000000000000002"}, "1900000000000000003"},
+		{"reply filter mismatch", platform.PostQuery{Text: "Part 3 & more https://example.com/x", InReplyTo: "1"}, ""},
 		{"absent", platform.PostQuery{Text: "never posted", Since: since}, ""},
 	}
 	for _, tt := range tests {
@@ -213,5 +215,32 @@ func TestIDsBeyondFloat64(t *testing.T) {
 	resp := platform.NewResponse(201, http.Header{"Content-Type": {"application/json"}}, []byte(`{"data":{"id":1.4458805484723282e18}}`), &platform.Request{Mutating: true})
 	if _, err := decodeCreated(resp); !errors.Is(err, platform.ErrOutcomeUnknown) {
 		t.Errorf("float id accepted: %v", err)
+	}
+}
+
+// A post without words is told from another by the media its attempt
+// uploaded (the ids recorded in the progress); with nothing to tell it by,
+// the search proves nothing either way.
+func TestFindPostByMediaID(t *testing.T) {
+	t.Parallel()
+	f, srv := newFake(t)
+	f.override["GET /2/users/2244994945/tweets"] = func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, []byte(`{"data":[
+			{"id":"1900000000000000012","text":"https://t.co/p2","created_at":"2026-11-28T10:00:02.000Z","attachments":{"media_keys":["3_222"]},
+			 "entities":{"urls":[{"url":"https://t.co/p2","expanded_url":"https://x.com/h/status/1900000000000000012/photo/1","display_url":"pic.x.com/p2"}]}},
+			{"id":"1900000000000000011","text":"https://t.co/p1","created_at":"2026-11-28T10:00:01.000Z","attachments":{"media_keys":["3_111"]},
+			 "entities":{"urls":[{"url":"https://t.co/p1","expanded_url":"https://x.com/h/status/1900000000000000011/photo/1","display_url":"pic.x.com/p1"}]}}],
+			"meta":{"result_count":2}}`))
+	}
+	c, _ := newClient(t, srv.URL)
+	got, err := c.FindPost(context.Background(), testAuth(), platform.PostQuery{Part: 1, Progress: map[string]string{MediaKey(1, 1): "111"}})
+	if err != nil || got.ID != "1900000000000000011" {
+		t.Fatalf("by media id: %+v, %v", got, err)
+	}
+	if _, err := c.FindPost(context.Background(), testAuth(), platform.PostQuery{Part: 1, Progress: map[string]string{MediaKey(1, 1): "333"}}); !errors.Is(err, platform.ErrNotFound) {
+		t.Fatalf("unknown media id: %v", err)
+	}
+	if _, err := c.FindPost(context.Background(), testAuth(), platform.PostQuery{Part: 1}); !errors.Is(err, platform.ErrTransient) || errors.Is(err, platform.ErrNotFound) {
+		t.Fatalf("nothing to look for: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,10 +43,16 @@ func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.Po
 	if !platform.ValidNumericID(acct.UserID) {
 		return nil, rejected(op, "the account has no valid X user id")
 	}
-	want := normalizeText(q.Text)
+	want := newMatcher(q)
+	if want.empty() {
+		// Nothing to tell this post from another: no text, no link, no
+		// saved media id. Absence cannot be proven, nor presence.
+		return nil, &platform.Error{Kind: platform.KindTransient, Platform: snsos.PlatformX, Op: op,
+			Reason: "the post has no text and no recorded media id to look for"}
+	}
 	query := url.Values{
 		"max_results":  {strconv.Itoa(timelinePageSize)},
-		"tweet.fields": {"created_at,referenced_tweets"},
+		"tweet.fields": {"created_at,referenced_tweets,attachments,entities"},
 	}
 	// Posts are examined from a second before q.Since (clock skew; X wants
 	// second precision).
@@ -71,11 +78,10 @@ func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.Po
 				reachedOlder = true
 				continue
 			}
-			if q.InReplyTo != "" && t.inReplyTo() != q.InReplyTo {
+			if t.inReplyTo() != q.InReplyTo { // part 1 is no reply; part n replies to part n-1
 				continue
 			}
-			got := normalizeText(t.Text)
-			if got == want || q.Prefix && strings.HasPrefix(got, want) {
+			if want.matches(&t) {
 				return &platform.RemotePost{
 					ID:        string(t.ID),
 					Text:      t.Text,
@@ -109,6 +115,90 @@ func searchIncomplete(op string, since time.Time) *platform.Error {
 }
 
 var linkRE = regexp.MustCompile(`https?://\S+`)
+
+// matcher tells whether a post is the one looked for: the same words
+// (entities decoded, links removed, white space collapsed), the same links
+// (X's t.co links expanded from the post's entities; links to the post's
+// own media left out) and, when the attempt recorded the ids of uploaded
+// media, those very media attached — media ids are unique per upload, the
+// strongest evidence X offers.
+type matcher struct {
+	text   string
+	prefix bool
+	links  []string
+	media  []string
+}
+
+func newMatcher(q platform.PostQuery) *matcher {
+	m := &matcher{text: normalizeText(q.Text), prefix: q.Prefix, links: normalizeLinks(linkRE.FindAllString(html.UnescapeString(q.Text), -1))}
+	if q.Part > 0 {
+		for i := 1; i <= MaxMediaPerPost; i++ {
+			if id := q.Progress[MediaKey(q.Part, i)]; id != "" {
+				m.media = append(m.media, id)
+			}
+		}
+	}
+	return m
+}
+
+func (m *matcher) empty() bool { return m.text == "" && len(m.links) == 0 && len(m.media) == 0 }
+
+func (m *matcher) matches(t *tweet) bool {
+	got := normalizeText(t.Text)
+	if got != m.text && !(m.prefix && strings.HasPrefix(got, m.text)) {
+		return false
+	}
+	if !slices.Equal(tweetLinks(t), m.links) {
+		return false
+	}
+	for _, id := range m.media {
+		if !slices.ContainsFunc(t.Attachments.MediaKeys, func(k string) bool { return strings.HasSuffix(k, "_"+id) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// tweetLinks returns the links a post's text carries, as written by its
+// author: t.co links expanded from the entities, links to the post's own
+// photos and videos (which X appends) left out.
+func tweetLinks(t *tweet) []string {
+	expanded := map[string]string{}
+	for _, u := range t.Entities.URLs {
+		target := u.ExpandedURL
+		if strings.HasPrefix(u.DisplayURL, "pic.x.com") || strings.HasPrefix(u.DisplayURL, "pic.twitter.com") ||
+			strings.Contains(target, "/photo/") || strings.Contains(target, "/video/") {
+			target = ""
+		}
+		expanded[u.URL] = target
+	}
+	var out []string
+	for _, l := range linkRE.FindAllString(html.UnescapeString(t.Text), -1) {
+		if e, ok := expanded[l]; ok {
+			l = e
+		}
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return normalizeLinks(out)
+}
+
+// normalizeLinks makes links comparable: scheme and host in lower case, no
+// trailing slash or sentence punctuation, sorted.
+func normalizeLinks(ls []string) []string {
+	out := make([]string, 0, len(ls))
+	for _, l := range ls {
+		l = strings.TrimRight(l, ".,;:!?)」』。、")
+		if u, err := url.Parse(l); err == nil {
+			u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+			l = strings.TrimSuffix(u.String(), "/")
+		}
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}
 
 // normalizeText prepares a post text for comparison: entities decoded,
 // links removed, white space collapsed.

@@ -1,0 +1,78 @@
+package publish_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/publish"
+	"github.com/sns-os/snsos/internal/store/storetest"
+)
+
+// slowPlatform models a platform whose processing outlasts a job (an
+// Instagram video container): the first call creates a container and
+// asks to continue later; later calls see it in the progress and publish
+// once it is "ready".
+type slowPlatform struct {
+	platform.Platform // the rest is never called
+	mu                sync.Mutex
+	calls, published  int
+	readyAfter        int
+}
+
+func (p *slowPlatform) Publish(ctx context.Context, _ platform.Auth, _ *platform.PublishRequest, pr *platform.Progress) (*platform.Published, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls++
+	if _, ok := pr.Get("container"); !ok {
+		if err := pr.Set(ctx, "container", "c-1"); err != nil {
+			return nil, err
+		}
+	}
+	if p.calls < p.readyAfter {
+		return nil, &platform.Continue{After: 200 * time.Millisecond, Step: "the container is processing"}
+	}
+	p.published++
+	return &platform.Published{RemoteID: "m-1", URL: "https://example.test/m-1"}, nil
+}
+
+// A step that outlasts a job snoozes under the same ownership and resumes
+// from its progress: one attempt, one publication, and nobody else takes
+// the parked attempt over meanwhile.
+func TestLongStepResumesUnderTheSameOwner(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		slow := &slowPlatform{readyAfter: 3}
+		h := newHarness(t, env, func(c *publish.Config) {
+			c.Platforms = map[snsos.Platform]platform.Platform{snsos.PlatformX: slow}
+		})
+		p := h.schedule(t, "a long step", time.Now(), nil)
+		tid := p.Targets[0].ID
+		// While parked, recovery and the watchdog leave it alone.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			tg, _ := env.Store.FindTargetByID(ctx, tid)
+			if tg.State == snsos.StatePublishing && tg.LeaseUntil.IsZero() && tg.Progress["container"] == "c-1" {
+				if n, err := h.engine.Recover(ctx, true); err != nil || n != 0 {
+					t.Fatalf("Recover took over a parked step: %d, %v", n, err)
+				}
+				if n, err := h.engine.Watchdog(ctx); err != nil || n != 0 {
+					t.Fatalf("the watchdog took over a parked step whose job waits: %d, %v", n, err)
+				}
+				break
+			}
+			if tg.State == snsos.StatePublished || time.Now().After(deadline) {
+				t.Fatalf("never parked: %s", tg.State)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		tg := h.waitState(t, tid, snsos.StatePublished)
+		slow.mu.Lock()
+		defer slow.mu.Unlock()
+		if tg.Attempts != 1 || slow.published != 1 || slow.calls != 3 || tg.RemoteID != "m-1" {
+			t.Fatalf("attempts %d, calls %d, published %d, remote %q", tg.Attempts, slow.calls, slow.published, tg.RemoteID)
+		}
+	})
+}
