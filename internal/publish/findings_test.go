@@ -24,7 +24,9 @@ type gate struct {
 	open    chan struct{}
 }
 
-func newGate() *gate { return &gate{closed: true, arrived: make(chan struct{}, 16), open: make(chan struct{})} }
+func newGate() *gate {
+	return &gate{closed: true, arrived: make(chan struct{}, 16), open: make(chan struct{})}
+}
 
 func (g *gate) before(r *http.Request) {
 	if r.Method != http.MethodPost || r.URL.Path != "/2/tweets" {

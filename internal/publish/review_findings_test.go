@@ -82,7 +82,7 @@ func TestStaleReconciliationIsRefused(t *testing.T) {
 		p := h.schedule(t, text, time.Now(), nil)
 		tid := p.Targets[0].ID
 		h.waitState(t, tid, snsos.StateUnknown)
-		<-arrived // lookup 1 has read the empty timeline; its answer is held
+		<-arrived                                                                                              // lookup 1 has read the empty timeline; its answer is held
 		h.sim.InjectFault(xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultStatusAfterCommit, Status: 503}) // attempt 2: stored, answer lost
 		cur, _ := env.Store.FindTargetByID(ctx, tid)
 		for time.Now().Before(cur.SettleAfter) { // "not found" must be proof for the operator's round
