@@ -303,6 +303,7 @@ func baseEnv(t testing.TB, sim *simulator) map[string]string {
 		"SNSOS_X_CLIENT_SECRET": "csecret",
 		"SNSOS_X_BASE_URL":      sim.URL,
 		"SNSOS_RECONCILE_DELAY": "300ms",
+		"SNSOS_LAND_MARGIN":     "1s",
 		"SNSOS_LOG_LEVEL":       "info",
 	}
 }
