@@ -95,6 +95,13 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 		} else if n > 0 {
 			a.log.Warn("jobs interrupted by a previous stop run again", "count", n)
 		}
+		// So do token refresh leases: left held, they would stall every
+		// refresh of those accounts (and their posts) until they expire.
+		if n, err := a.store.ReleaseAllRefreshLeases(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			a.log.Warn("token refresh leases of a previous stop released", "count", n)
+		}
 		if _, err := svc.engine.Recover(ctx, true); err != nil {
 			return fmt.Errorf("recover interrupted publications: %w", err)
 		}

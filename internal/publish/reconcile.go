@@ -35,6 +35,11 @@ type reconcileWorker struct {
 // asked, it tries again later, within the target's lookup budget, then
 // hands the target to the operator. A job that finds the target publishing
 // takes it over once its owner's lease has run out (see giveUp).
+// NextRetry: see publishWorker.NextRetry.
+func (w *reconcileWorker) NextRetry(job *river.Job[ReconcileArgs]) time.Time {
+	return time.Now().Add(retryDelay(job.Attempt))
+}
+
 func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs]) error {
 	err := w.work(ctx, job)
 	w.e.giveUp(ctx, job.JobRow, job.Args.TargetID, err)

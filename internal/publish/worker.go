@@ -40,6 +40,19 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[PublishArgs]) e
 	return err
 }
 
+// NextRetry bounds River's backoff for a publish job that failed before
+// any platform call (no token yet, the database briefly away): a due post
+// is tried again within a minute, not after River's long exponential
+// waits, until the job's attempts run out and giveUp shows it.
+func (w *publishWorker) NextRetry(job *river.Job[PublishArgs]) time.Time {
+	return time.Now().Add(retryDelay(job.Attempt))
+}
+
+// retryDelay is 2^attempt seconds, at most a minute.
+func retryDelay(attempt int) time.Duration {
+	return min(time.Second<<min(attempt, 6), time.Minute)
+}
+
 // errChangedMeanwhile aborts the move to publishing of a target that
 // changed after the worker read it.
 var errChangedMeanwhile = errors.New("publish: the target changed while the post was being prepared")

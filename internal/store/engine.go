@@ -216,6 +216,19 @@ func (s *Store) AcquireRefreshLease(ctx context.Context, accountID int64, until 
 }
 
 // ReleaseRefreshLease ends the account's refresh lease.
+// ReleaseAllRefreshLeases ends every account's refresh lease. Only correct
+// when no other process can hold one: a SQLite server calls it at start-up,
+// holding the data dir lock, so leases left by a killed process do not
+// stall refreshes (and the posts that wait for them) until they expire.
+func (s *Store) ReleaseAllRefreshLeases(ctx context.Context) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE credentials SET refresh_lease_until = NULL WHERE refresh_lease_until IS NOT NULL`)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
 func (s *Store) ReleaseRefreshLease(ctx context.Context, accountID int64) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE credentials SET refresh_lease_until = NULL WHERE account_id = $1`, accountID)
 	return mapErr(err)
