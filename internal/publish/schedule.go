@@ -29,7 +29,7 @@ const scheduleSlack = 5 * time.Second
 // time, they are scheduled too, and their jobs inserted in the same
 // transaction.
 func (e *Engine) CreatePost(ctx context.Context, p *snsos.Post, approve bool) error {
-	schedule, err := e.validatePost(ctx, p, approve)
+	schedule, err := e.validatePost(ctx, p, approve, time.Time{})
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,10 @@ func (e *Engine) CreatePost(ctx context.Context, p *snsos.Post, approve bool) er
 // target's account and platform rules, and, when it is to be scheduled, the
 // quotas (targets that already exist are left out of their own count). It
 // normalises p.ScheduledAt and reports whether the post is to be scheduled.
-func (e *Engine) validatePost(ctx context.Context, p *snsos.Post, approve bool) (schedule bool, err error) {
+// kept is the time the post already has (zero for a new post): keeping it
+// is allowed even when it has just passed (the post is due and waits for
+// its job; an edit of its text must not be refused for that).
+func (e *Engine) validatePost(ctx context.Context, p *snsos.Post, approve bool, kept time.Time) (schedule bool, err error) {
 	if err := p.Validate(); err != nil {
 		return false, err
 	}
@@ -77,7 +80,7 @@ func (e *Engine) validatePost(ctx context.Context, p *snsos.Post, approve bool) 
 	}
 	schedule = approve && !p.ScheduledAt.IsZero()
 	var v snsos.ValidationErrors
-	if !p.ScheduledAt.IsZero() && p.ScheduledAt.Before(now.Add(-scheduleSlack)) {
+	if !p.ScheduledAt.IsZero() && p.ScheduledAt.Before(now.Add(-scheduleSlack)) && !p.ScheduledAt.Equal(dbTime(kept)) {
 		v.Add("scheduled_at", "future", "%s is in the past; choose a later time", asGiven.Format(time.RFC3339))
 	}
 	media, err := e.loadMedia(ctx, p.MediaIDs, &v)
@@ -140,7 +143,7 @@ func (e *Engine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) er
 			t.ID = old.ID
 		}
 	}
-	schedule, err := e.validatePost(ctx, p, approve)
+	schedule, err := e.validatePost(ctx, p, approve, cur.ScheduledAt)
 	if err != nil {
 		return err
 	}
