@@ -284,8 +284,8 @@ func (a *Alerter) render(m Message) (subject, body string) {
 		if it.PostPath != "" {
 			fmt.Fprintf(&b, "   Post: %s\n", a.link(it.PostPath))
 		}
-		if it.Action.Kind == "reconnect" {
-			fmt.Fprintf(&b, "   Reconnect: %s\n", a.link(it.Action.Path))
+		if it.Action.Kind == "reconnect" { // a form on the accounts page (connecting is a POST)
+			fmt.Fprintf(&b, "   Reconnect: %s\n", a.link("/accounts"))
 		}
 	}
 	if a.cfg.PublicURL != "" {

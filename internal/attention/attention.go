@@ -164,7 +164,7 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 	}
 	connected := func(id int64) bool { a := byID[id]; return a != nil && a.Status == snsos.AccountConnected }
 	reconnect := func(p snsos.Platform) Action {
-		return Action{Kind: ActionReconnect, Path: "/connect/" + string(p)}
+		return Action{Kind: ActionReconnect, Path: "/connect/" + string(p), POST: true}
 	}
 
 	// Targets that went wrong, and targets trying again after an unknown

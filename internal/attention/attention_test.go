@@ -137,7 +137,7 @@ func TestCompute(t *testing.T) {
 			!strings.Contains(u.Text(time.UTC, now), "after 20 min") {
 			t.Errorf("unknown item = %+v (%s)", u, u.Text(time.UTC, now))
 		}
-		if r := one(attention.NeedsReauth); r.AccountID != f.th.ID || r.Pending != 1 || r.Action.Path != "/connect/threads" || r.Action.POST {
+		if r := one(attention.NeedsReauth); r.AccountID != f.th.ID || r.Pending != 1 || r.Action.Path != "/connect/threads" || !r.Action.POST {
 			t.Errorf("needs_reauth item = %+v", r)
 		}
 		// A revoked account with nothing waiting is not listed.

@@ -97,6 +97,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			pcs[snsos.PlatformX] = &config.PlatformConfig{ClientID: "snsos-demo-x", ClientSecret: "snsos-demo-x-secret", BaseURL: publicURL + "/sim/x"}
 			o.platforms = pcs
 			o.checkpoints = cps
+			o.avatarLoopback = true
 		},
 		mount: func(mux *http.ServeMux) {
 			mux.Handle("/sim/x/", http.StripPrefix("/sim/x", sim))

@@ -21,7 +21,7 @@ func TestEveryPageNeedsASession(t *testing.T) {
 		"POST /posts/1/targets/1/check", "GET /calendar", "GET /calendar?view=week", "GET /calendar/posts/1/time",
 		"POST /calendar/posts/1/time", "POST /calendar/feed/regenerate", "GET /analytics", "GET /analytics.csv",
 		"GET /accounts", "GET /accounts/1/disconnect", "POST /accounts/1/disconnect", "GET /accounts/1/avatar",
-		"GET /connect/x", "GET /media", "POST /media", "GET /media/1", "GET /settings", "POST /settings",
+		"POST /connect/x", "GET /media", "POST /media", "GET /media/1", "GET /settings", "POST /settings",
 		"POST /settings/alerts/test", "POST /settings/tokens", "POST /settings/tokens/1/revoke", "POST /settings/password",
 		"POST /settings/sessions/others",
 	}

@@ -79,6 +79,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 			}
 		},
 		CrossOriginBypass: []string{"POST /webhooks/"},
+		LongPaths:         []string{"/m/"}, // signed media links: platforms download large videos
 	})
 	// Publications a dead process left in flight are reconciled, never
 	// posted again blindly. On SQLite the data dir lock proves the process

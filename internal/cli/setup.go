@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -66,6 +67,19 @@ func (k *keys) box() *secret.Box {
 	return secret.NewBox(k.primary, append([]*secret.Key{k.next}, k.old...)...)
 }
 
+// warnKeyFileMode warns when the key file at path may be read by users
+// other than its owner (group or others have any permission on it).
+func warnKeyFileMode(log *slog.Logger, path string) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return
+	}
+	if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+		log.Warn("the master key file is readable by other users: anyone who can read it can open every stored token; run chmod 600 on it",
+			"path", path, "mode", fmt.Sprintf("%04o", mode))
+	}
+}
+
 // loadKeys loads the master key (and older ones during a rotation). In file
 // mode it creates the key file on first run and says so loudly.
 func loadKeys(cfg *config.Config, log *slog.Logger, red *logging.Redactor) (*keys, error) {
@@ -89,10 +103,13 @@ func loadKeys(cfg *config.Config, log *slog.Logger, red *logging.Redactor) (*key
 			log.Warn("generated a new master key: back this file up, without it the stored tokens cannot be read", "path", k.path, "key_id", p.ID())
 		}
 		k.primary = p
-		next, err := secret.ReadKeyFile(filepath.Join(cfg.DataDir, secret.NextKeyFileName))
+		warnKeyFileMode(log, k.path)
+		nextPath := filepath.Join(cfg.DataDir, secret.NextKeyFileName)
+		next, err := secret.ReadKeyFile(nextPath)
 		switch {
 		case err == nil:
 			k.next = next
+			warnKeyFileMode(log, nextPath)
 			log.Warn("a master key rotation is unfinished: run 'sns-os keys rotate' to complete it", "next_key_id", next.ID())
 		case !errors.Is(err, fs.ErrNotExist):
 			return nil, err

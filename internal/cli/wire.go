@@ -65,6 +65,9 @@ type wireOptions struct {
 	publicURL   string
 	checkpoints []collect.Checkpoint // nil: from the config
 	platforms   map[snsos.Platform]*config.PlatformConfig
+	// avatarLoopback lets profile pictures come from loopback: the demo's
+	// simulator serves them on this listener.
+	avatarLoopback bool
 }
 
 // buildPlatforms returns a client for every platform that has a client id.
@@ -99,7 +102,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	}
 	s.media.SetSigner(s.links)
 	s.tokens = tokens.New(tokens.Config{Store: a.store, Platforms: s.platforms, PublicURL: o.publicURL, Jobs: lj, Logger: a.log,
-		AfterConnect: "/accounts?flash=connected"})
+		AfterConnect: "/accounts?flash=connected", AvatarLoopback: o.avatarLoopback})
 	cps := o.checkpoints
 	if cps == nil {
 		cps = collect.Checkpoints(cfg.Checkpoints)

@@ -461,6 +461,10 @@ func (c *Config) Validate() error {
 	}
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("SNSOS_PUBLIC_URL", "%q is not an absolute http(s) URL; set it like https://sns.example.com", c.PublicURL)
+	} else if u.Scheme == "http" && !loopbackAddr(c.Addr) {
+		// Over plain http on a reachable address, the password and the
+		// session cookie would cross the network in clear.
+		bad("SNSOS_PUBLIC_URL", "%q is plain http while SNSOS_ADDR %q is reachable from other hosts; serve https (behind a TLS proxy) and set an https:// URL, or listen on 127.0.0.1", c.PublicURL, c.Addr)
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
 		bad("SNSOS_TIMEZONE", "%q is not a time zone; use an IANA name such as Asia/Tokyo", c.Timezone)
@@ -697,4 +701,19 @@ func redactURL(s string) string {
 		u.User = url.User("xxxxx") // https://TOKEN@host/…
 	}
 	return u.String()
+}
+
+// loopbackAddr reports whether the listen address addr (host:port) is on
+// loopback only: localhost or a loopback IP (not an empty host or 0.0.0.0,
+// which listen everywhere).
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -185,3 +185,31 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainHTTPOnlyOnLoopback: an http:// public URL is refused when the
+// server listens on an address other hosts can reach.
+func TestPlainHTTPOnlyOnLoopback(t *testing.T) {
+	for _, tc := range []struct {
+		addr, public string
+		ok           bool
+	}{
+		{"127.0.0.1:8080", "http://127.0.0.1:8080", true},
+		{"localhost:8080", "http://localhost:8080", true},
+		{"[::1]:8080", "http://[::1]:8080", true},
+		{"0.0.0.0:8080", "https://sns.example.com", true},
+		{"0.0.0.0:8080", "http://sns.example.com", false},
+		{":8080", "http://sns.example.com", false},
+		{"192.0.2.10:8080", "http://192.0.2.10:8080", false},
+		{"[::]:8080", "http://sns.example.com", false},
+	} {
+		c, err := load(t, map[string]string{"SNSOS_ADDR": tc.addr, "SNSOS_PUBLIC_URL": tc.public, "SNSOS_DATA_DIR": t.TempDir()})
+		if err == nil {
+			err = c.Validate()
+		}
+		if (err == nil) != tc.ok {
+			t.Errorf("addr %s, public URL %s: %v", tc.addr, tc.public, err)
+		} else if err != nil && !strings.Contains(err.Error(), "SNSOS_PUBLIC_URL") {
+			t.Errorf("addr %s: error does not name the setting: %v", tc.addr, err)
+		}
+	}
+}

@@ -94,7 +94,7 @@ func TestBrowserOperatorJourney(t *testing.T) {
 
 	// Connect X: the accounts page, the platform's consent screen, back.
 	b.Step("accounts", chromedp.Navigate(d.base+"/accounts"), chromedp.WaitVisible(chromedp.ID("connect-h")))
-	b.Step("connect X", chromedp.Click(chromedp.CSS(`main a[href="/connect/x"]`)), chromedp.WaitVisible(chromedp.ID("approve")))
+	b.Step("connect X", chromedp.Click(chromedp.CSS(`main form[action="/connect/x"] button`)), chromedp.WaitVisible(chromedp.ID("approve")))
 	if loc := b.Location(); !strings.HasPrefix(loc, "/sim/x/i/oauth2/authorize?") {
 		t.Fatalf("connect went to %s, want the simulator's consent screen", loc)
 	}

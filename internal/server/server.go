@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -43,7 +44,25 @@ type Options struct {
 	// Listener, when set, is used instead of listening on Addr (the caller
 	// bound it early to learn the port).
 	Listener net.Listener
+	// MaxConns caps the open connections (default DefaultMaxConns): more
+	// wait to be accepted.
+	MaxConns int
+	// LongPaths are path prefixes whose responses may take long to send
+	// (signed media links that platforms download): no write deadline.
+	LongPaths []string
+	// ReadTimeout and WriteTimeout bound reading a request's body and
+	// writing its response, outside uploads and LongPaths (defaults 1 min
+	// and 2 min).
+	ReadTimeout, WriteTimeout time.Duration
 }
+
+// Connection and request bounds. A request whose body is larger than
+// uploadBytes (or of unknown length) is an upload: it has neither deadline,
+// so a large file on a slow line is not cut off.
+const (
+	DefaultMaxConns = 512
+	uploadBytes     = 1 << 20
+)
 
 // Server is the HTTP server of one sns-os process.
 type Server struct {
@@ -62,6 +81,12 @@ func New(opts Options) *Server {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 30 * time.Second
 	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = time.Minute
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 2 * time.Minute
+	}
 	s := &Server{opts: opts, log: opts.Logger, ln: opts.Listener}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
@@ -78,6 +103,7 @@ func New(opts Options) *Server {
 	}))
 	https := strings.HasPrefix(opts.PublicURL, "https://")
 	s.handler = s.recoverer(securityHeaders(https, s.logRequests(cop.Handler(mux))))
+	s.handler = s.deadlines(s.handler)
 	s.srv = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -118,8 +144,13 @@ func (s *Server) Serve(ctx context.Context) error {
 	if err := s.Listen(); err != nil {
 		return err
 	}
+	max := s.opts.MaxConns
+	if max <= 0 {
+		max = DefaultMaxConns
+	}
+	ln := limitListener(s.ln, max)
 	errc := make(chan error, 1)
-	go func() { errc <- s.srv.Serve(s.ln) }()
+	go func() { errc <- s.srv.Serve(ln) }()
 	s.log.Info("listening", "addr", s.Addr(), "public_url", s.opts.PublicURL)
 	select {
 	case err := <-errc:
@@ -181,4 +212,61 @@ func Error(w http.ResponseWriter, r *http.Request, status int, msg string) {
 		return
 	}
 	http.Error(w, msg, status)
+}
+
+// deadlines bounds how long reading a request and writing its response may
+// take (ReadHeaderTimeout bounds the headers), except for uploads and the
+// LongPaths, which a whole-server ReadTimeout/WriteTimeout would cut off.
+func (s *Server) deadlines(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		upload := r.ContentLength > uploadBytes || (r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody)
+		if !upload {
+			rc := http.NewResponseController(w)
+			now := time.Now()
+			_ = rc.SetReadDeadline(now.Add(s.opts.ReadTimeout)) // not every writer supports it (tests)
+			long := false
+			for _, p := range s.opts.LongPaths {
+				if strings.HasPrefix(r.URL.Path, p) {
+					long = true
+				}
+			}
+			if !long {
+				_ = rc.SetWriteDeadline(now.Add(s.opts.WriteTimeout))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitListener accepts at most max connections at a time; the others wait
+// in the kernel's backlog until one closes.
+func limitListener(l net.Listener, max int) net.Listener {
+	return &limitedListener{Listener: l, sem: make(chan struct{}, max)}
+}
+
+type limitedListener struct {
+	net.Listener
+	sem chan struct{}
+}
+
+func (l *limitedListener) Accept() (net.Conn, error) {
+	l.sem <- struct{}{}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+type limitedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
 }

@@ -32,6 +32,13 @@ func (s *Store) Backup(ctx context.Context, out string) error {
 	// nothing that looks like a backup.
 	tmp := filepath.Join(dir, "."+filepath.Base(abs)+".partial")
 	os.Remove(tmp)
+	// Created 0600 (empty, which VACUUM INTO accepts) before a byte of the
+	// database is written, so no other user can open it meanwhile.
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	f.Close()
 	if _, err := s.db.ExecContext(ctx, `VACUUM INTO $1`, tmp); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("backup: %w", mapErr(err))

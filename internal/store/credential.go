@@ -16,32 +16,20 @@ func credAD(accountID int64, field string) []byte { return secret.AD("credential
 var errNoBox = errors.New("store: no master key loaded")
 
 // PutCredential seals c's tokens under the primary key and stores them,
-// replacing the account's previous credential.
+// replacing the account's previous credential. It is how a connect stores a
+// new grant, which supersedes a refresh in flight: any refresh lease ends,
+// and its holder's PutRefreshedCredential is then refused.
 func (s *Store) PutCredential(ctx context.Context, c *snsos.Credential) error {
-	if s.box == nil {
-		return errNoBox
-	}
-	if c.AccountID <= 0 {
-		return snsos.Errorf(snsos.EINVALID, "credential needs an account")
-	}
-	access, err := s.box.Seal([]byte(c.AccessToken.Reveal()), credAD(c.AccountID, "access_token"))
+	access, refresh, err := s.sealCredential(c)
 	if err != nil {
 		return err
-	}
-	refresh, err := s.box.Seal([]byte(c.RefreshToken.Reveal()), credAD(c.AccountID, "refresh_token"))
-	if err != nil {
-		return err
-	}
-	c.UpdatedAt = s.nowUTC()
-	if c.IssuedAt.IsZero() {
-		c.IssuedAt = c.UpdatedAt
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO credentials (account_id, access_token, refresh_token, key_id, token_type, scopes, expires_at, refresh_expires_at, issued_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (account_id) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token,
 			key_id = excluded.key_id, token_type = excluded.token_type, scopes = excluded.scopes, expires_at = excluded.expires_at,
 			refresh_expires_at = excluded.refresh_expires_at, issued_at = excluded.issued_at, updated_at = excluded.updated_at,
-			refresh_lease_until = NULL`,
+			refresh_lease_until = NULL, refresh_lease_owner = NULL`,
 		c.AccountID, access, refresh, s.box.PrimaryID(), c.TokenType, joinScopes(c.Scopes),
 		dbTime(c.ExpiresAt), dbTime(c.RefreshExpiresAt), dbTime(c.IssuedAt), c.UpdatedAt)
 	if err != nil {
@@ -52,6 +40,56 @@ func (s *Store) PutCredential(ctx context.Context, c *snsos.Credential) error {
 		return err
 	}
 	return nil
+}
+
+// PutRefreshedCredential stores the pair a refresh obtained under the
+// refresh lease l and ends the lease, only if l is still the account's
+// lease (its owner matches; it may have run out as long as nobody took it
+// since). Otherwise it stores nothing and returns ECONFLICT: another
+// holder, or a connect, has written since.
+func (s *Store) PutRefreshedCredential(ctx context.Context, c *snsos.Credential, l RefreshLease) error {
+	if c.AccountID != l.AccountID {
+		return snsos.Errorf(snsos.EINVALID, "credential of account %d under the lease of account %d", c.AccountID, l.AccountID)
+	}
+	access, refresh, err := s.sealCredential(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE credentials SET access_token = $1, refresh_token = $2, key_id = $3, token_type = $4,
+			scopes = $5, expires_at = $6, refresh_expires_at = $7, issued_at = $8, updated_at = $9,
+			refresh_lease_until = NULL, refresh_lease_owner = NULL
+		WHERE account_id = $10 AND refresh_lease_owner = $11`,
+		access, refresh, s.box.PrimaryID(), c.TokenType, joinScopes(c.Scopes),
+		dbTime(c.ExpiresAt), dbTime(c.RefreshExpiresAt), dbTime(c.IssuedAt), c.UpdatedAt, c.AccountID, l.Owner)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return snsos.Errorf(snsos.ECONFLICT, "the refresh lease of account %d is no longer held; the refreshed tokens were not stored", c.AccountID)
+	}
+	return nil
+}
+
+// sealCredential checks c, seals its tokens under the primary key and
+// stamps its update (and, when unset, issue) time.
+func (s *Store) sealCredential(c *snsos.Credential) (access, refresh []byte, err error) {
+	if s.box == nil {
+		return nil, nil, errNoBox
+	}
+	if c.AccountID <= 0 {
+		return nil, nil, snsos.Errorf(snsos.EINVALID, "credential needs an account")
+	}
+	if access, err = s.box.Seal([]byte(c.AccessToken.Reveal()), credAD(c.AccountID, "access_token")); err != nil {
+		return nil, nil, err
+	}
+	if refresh, err = s.box.Seal([]byte(c.RefreshToken.Reveal()), credAD(c.AccountID, "refresh_token")); err != nil {
+		return nil, nil, err
+	}
+	c.UpdatedAt = s.nowUTC()
+	if c.IssuedAt.IsZero() {
+		c.IssuedAt = c.UpdatedAt
+	}
+	return access, refresh, nil
 }
 
 type credRow struct {

@@ -30,15 +30,21 @@ const (
 var avatarTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
 
 // newAvatarClient returns the client that fetches profile pictures, set up
-// like the platform clients' (TLS 1.2+, proxy from the environment, bounded
-// dial and handshake) with the avatar timeout. It follows at most three
-// redirects, and only to http or https URLs.
-func newAvatarClient() *http.Client {
+// like the platform clients' (TLS 1.2+, bounded dial and handshake) with the
+// avatar timeout, but never through a proxy: the address check is made on
+// the dialled IP, and through a proxy that would be the proxy's. It follows
+// at most three redirects, and only to http or https URLs. It connects to
+// public unicast addresses only, and to loopback too when allowLoopback
+// (the demo, whose simulator serves the pictures on the same host).
+func newAvatarClient(allowLoopback bool) *http.Client {
+	control := func(network, address string, _ syscall.RawConn) error {
+		return avatarDialCheck(address, allowLoopback)
+	}
 	return &http.Client{
 		Timeout: avatarTimeout,
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: platform.DefaultDialTimeout, KeepAlive: 30 * time.Second, Control: avatarDialControl}).DialContext,
+			Proxy:                 nil,
+			DialContext:           (&net.Dialer{Timeout: platform.DefaultDialTimeout, KeepAlive: 30 * time.Second, Control: control}).DialContext,
 			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 			TLSHandshakeTimeout:   platform.DefaultTLSTimeout,
 			ResponseHeaderTimeout: avatarTimeout,
@@ -58,12 +64,12 @@ func newAvatarClient() *http.Client {
 	}
 }
 
-// avatarDialControl refuses to connect to private, link-local (such as a
-// cloud metadata service at 169.254.169.254), unspecified and multicast
-// addresses: the picture's URL comes from the platform, and sns-os must
-// not be made to fetch from the operator's own network. Loopback stays
-// allowed, for the demo's simulator on the same host.
-func avatarDialControl(network, address string, _ syscall.RawConn) error {
+// avatarDialCheck refuses to connect to anything but a public unicast
+// address (and loopback when allowLoopback): the picture's URL comes from
+// the platform, and sns-os must not be made to fetch from the operator's
+// own network, a cloud metadata service or a translation prefix that leads
+// back into one.
+func avatarDialCheck(address string, allowLoopback bool) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		return err
@@ -72,12 +78,43 @@ func avatarDialControl(network, address string, _ syscall.RawConn) error {
 	if err != nil {
 		return fmt.Errorf("avatar: %q is not an IP address", host)
 	}
-	ip = ip.Unmap()
-	if ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() ||
-		ip.IsMulticast() || ip.IsUnspecified() {
+	if !publicUnicast(ip) && !(allowLoopback && ip.Unmap().IsLoopback()) {
 		return fmt.Errorf("avatar: refusing to connect to the non-public address %s", ip)
 	}
 	return nil
+}
+
+// nonPublic are special-purpose ranges (RFC 6890 and successors) that
+// netip's predicates do not cover: shared address space (carrier-grade
+// NAT), benchmarking, "this network", IETF protocol assignments, the
+// documentation ranges, the reserved 240/4 (with the broadcast address),
+// NAT64 prefixes, 6to4 and Teredo (which embed IPv4 addresses), ORCHID,
+// discard-only and IPv4-compatible IPv6.
+var nonPublic = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",
+		"198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
+		"::/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/32", "2001:10::/28",
+		"2001:20::/28", "2001:db8::/32", "2002::/16", "3fff::/20", "5f00::/16",
+	} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+// publicUnicast reports whether ip is a public unicast address.
+func publicUnicast(ip netip.Addr) bool {
+	ip = ip.Unmap().WithZone("")
+	if !ip.IsValid() || !ip.IsGlobalUnicast() || ip.IsPrivate() {
+		return false // also loopback, link-local, multicast, unspecified
+	}
+	for _, p := range nonPublic {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
 }
 
 // storeAvatar fetches the profile picture of a, best effort, and stores it

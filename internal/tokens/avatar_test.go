@@ -5,8 +5,10 @@ import (
 	"context"
 	"image"
 	"image/png"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -146,4 +148,83 @@ func TestConnectStoresAvatar(t *testing.T) {
 			t.Fatalf("failed fetch not logged:\n%s", e.logs.String())
 		}
 	})
+}
+
+// TestAvatarAddresses: the avatar client connects to public unicast
+// addresses only; loopback only when the demo allows it.
+func TestAvatarAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		addr     string
+		public   bool
+		loopback bool // allowed with AvatarLoopback
+	}{
+		{"93.184.216.34", true, true},
+		{"1.1.1.1", true, true},
+		{"2606:4700:4700::1111", true, true},
+		{"2001:4860:4860::8888", true, true},
+		{"127.0.0.1", false, true},
+		{"127.1.2.3", false, true},
+		{"::1", false, true},
+		{"::ffff:127.0.0.1", false, true},
+		{"10.1.2.3", false, false},
+		{"172.16.0.1", false, false},
+		{"192.168.1.1", false, false},
+		{"169.254.169.254", false, false},
+		{"100.64.0.1", false, false},
+		{"100.127.255.254", false, false},
+		{"198.18.0.1", false, false},
+		{"198.19.255.255", false, false},
+		{"0.0.0.0", false, false},
+		{"0.1.2.3", false, false},
+		{"255.255.255.255", false, false},
+		{"240.0.0.1", false, false},
+		{"224.0.0.1", false, false},
+		{"192.0.0.8", false, false},
+		{"192.0.2.1", false, false},
+		{"::", false, false},
+		{"::ffff:10.0.0.1", false, false},
+		{"::ffff:169.254.169.254", false, false},
+		{"::10.0.0.1", false, false},
+		{"64:ff9b::a9fe:a9fe", false, false}, // NAT64 of 169.254.169.254
+		{"64:ff9b:1::1", false, false},
+		{"2002:a00:1::1", false, false}, // 6to4 of 10.0.0.1
+		{"2001:0:4136:e378::1", false, false},
+		{"2001:db8::1", false, false},
+		{"fc00::1", false, false},
+		{"fd12:3456::1", false, false},
+		{"fe80::1", false, false},
+		{"ff02::1", false, false},
+	} {
+		if got := publicUnicast(netip.MustParseAddr(tc.addr)); got != tc.public {
+			t.Errorf("publicUnicast(%s) = %v, want %v", tc.addr, got, tc.public)
+		}
+		hostport := net.JoinHostPort(tc.addr, "443")
+		if err := avatarDialCheck(hostport, false); (err == nil) != tc.public {
+			t.Errorf("dial %s in production: %v", tc.addr, err)
+		}
+		if err := avatarDialCheck(hostport, true); (err == nil) != tc.loopback {
+			t.Errorf("dial %s in the demo: %v", tc.addr, err)
+		}
+	}
+}
+
+// TestAvatarClientNoLoopbackNoProxy: outside the demo a picture on
+// loopback is refused, and the client never uses a proxy (the address
+// check would see only the proxy's).
+func TestAvatarClientNoLoopbackNoProxy(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:1")
+	t.Setenv("HTTP_PROXY", "http://127.0.0.1:1")
+	img := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(testPNG(t, 4, 4)) }))
+	defer img.Close()
+	if tr := newAvatarClient(false).Transport.(*http.Transport); tr.Proxy != nil {
+		t.Fatal("the avatar client uses a proxy")
+	}
+	prod := New(Config{})
+	if _, _, err := prod.fetchAvatar(context.Background(), img.URL+"/a.png"); err == nil || !strings.Contains(err.Error(), "non-public address 127.0.0.1") {
+		t.Fatalf("loopback picture outside the demo: %v", err)
+	}
+	demo := New(Config{AvatarLoopback: true})
+	if ct, _, err := demo.fetchAvatar(context.Background(), img.URL+"/a.png"); err != nil || ct != "image/png" {
+		t.Fatalf("loopback picture in the demo (through no proxy): %q %v", ct, err)
+	}
 }

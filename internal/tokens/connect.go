@@ -57,9 +57,12 @@ func (s *Service) StartConnect(ctx context.Context, p snsos.Platform, binding st
 
 // Errors of CompleteConnect that are not the store's state errors.
 var (
-	errNoState      = snsos.Errorf(snsos.EINVALID, "this sign-in answer has no state; start connecting the account again")
-	errNoCode       = snsos.Errorf(snsos.EINVALID, "this sign-in answer has no authorization code; start connecting the account again")
-	errOtherBrowser = snsos.Errorf(snsos.EINVALID, "this sign-in was started in another browser (or its cookie expired); start connecting the account again from this browser")
+	errNoState = snsos.Errorf(snsos.EINVALID, "this sign-in answer has no state; start connecting the account again")
+	errNoCode  = snsos.Errorf(snsos.EINVALID, "this sign-in answer has no authorization code; start connecting the account again")
+	// errDeniedUnverified answers an error from the consent page whose
+	// state is missing or not this browser's: its words are not shown.
+	errDeniedUnverified = snsos.Errorf(snsos.EINVALID, "the account was not connected; start connecting it again from sns-os")
+	errOtherBrowser     = snsos.Errorf(snsos.EINVALID, "this sign-in was started in another browser (or its cookie expired); start connecting the account again from this browser")
 )
 
 // CompleteConnect finishes connecting an account with the query of the
@@ -78,27 +81,28 @@ func (s *Service) CompleteConnect(ctx context.Context, p snsos.Platform, query u
 		return nil, err
 	}
 	state := query.Get("state")
-	if perr := query.Get("error"); perr != "" {
-		if state != "" { // burn the state: this flow is over
-			_, _ = s.store.TakeOAuthState(ctx, hashHex(state))
+	perr := query.Get("error")
+	if state == "" {
+		if perr != "" {
+			return nil, errDeniedUnverified
+		}
+		return nil, errNoState
+	}
+	st, err := s.store.TakeOAuthState(ctx, hashHex(state)) // single use, answer or error
+	if err == nil {
+		err = s.checkState(st, p, binding)
+	}
+	if perr != "" {
+		// The platform's words are shown only on an answer to a flow this
+		// browser started: anyone can send a link with an error_description
+		// of their choosing.
+		if err != nil {
+			return nil, errDeniedUnverified
 		}
 		return nil, platformDenied(p, perr, query.Get("error_description"))
 	}
-	if state == "" {
-		return nil, errNoState
-	}
-	st, err := s.store.TakeOAuthState(ctx, hashHex(state))
 	if err != nil {
 		return nil, err
-	}
-	switch {
-	case st.Platform != p:
-		return nil, snsos.Errorf(snsos.EINVALID, "this sign-in link was for %s, not %s; start connecting the account again",
-			st.Platform.DisplayName(), p.DisplayName())
-	case st.Binding != "" && subtle.ConstantTimeCompare([]byte(st.Binding), []byte(binding)) != 1:
-		return nil, errOtherBrowser
-	case !s.now().Before(st.ExpiresAt):
-		return nil, store.ErrOAuthStateExpired
 	}
 	code := query.Get("code")
 	if code == "" {
@@ -129,6 +133,21 @@ func (s *Service) CompleteConnect(ctx context.Context, p snsos.Platform, query u
 	// itself, so pages load nothing from the platform.
 	s.storeAvatar(ctx, a)
 	return a, nil
+}
+
+// checkState checks a taken state against the callback's platform and
+// the browser's binding, and its expiry.
+func (s *Service) checkState(st *store.OAuthState, p snsos.Platform, binding string) error {
+	switch {
+	case st.Platform != p:
+		return snsos.Errorf(snsos.EINVALID, "this sign-in link was for %s, not %s; start connecting the account again",
+			st.Platform.DisplayName(), p.DisplayName())
+	case st.Binding != "" && subtle.ConstantTimeCompare([]byte(st.Binding), []byte(binding)) != 1:
+		return errOtherBrowser
+	case !s.now().Before(st.ExpiresAt):
+		return store.ErrOAuthStateExpired
+	}
+	return nil
 }
 
 // platformDenied is the error for an error answer from the platform's

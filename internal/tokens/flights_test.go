@@ -77,7 +77,7 @@ func TestSecureCookie(t *testing.T) {
 	mux := http.NewServeMux()
 	svc.Routes(mux, noSession)
 	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/connect/x", nil))
+	mux.ServeHTTP(rec, httptest.NewRequest("POST", "/connect/x", nil))
 	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), x.DefaultAuthBase+"/i/oauth2/authorize?") {
 		t.Fatalf("%d %q", rec.Code, rec.Header().Get("Location"))
 	}

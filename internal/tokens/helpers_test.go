@@ -156,6 +156,8 @@ func (e *testEnv) newService(st *store.Store) *Service {
 		PublicURL: e.app.URL,
 		Now:       e.clk.Now,
 		Logger:    e.logger,
+		// The simulator and the tests' image servers are on loopback.
+		AvatarLoopback: true,
 	})
 }
 
@@ -211,13 +213,28 @@ func get(t *testing.T, c *http.Client, u string) response {
 	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
 }
 
-// startFlow opens /connect/x in c and follows the simulator's consent page
+// post sends an empty form to u, as a button of the accounts page does.
+func post(t *testing.T, c *http.Client, u string) response {
+	t.Helper()
+	resp, err := c.PostForm(u, url.Values{})
+	if err != nil {
+		t.Fatalf("POST %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+// startFlow posts /connect/x in c and follows the simulator's consent page
 // (auto-approved) up to, not including, the callback, which it returns.
 func (e *testEnv) startFlow(t *testing.T, c *http.Client) *url.URL {
 	t.Helper()
-	r := get(t, c, e.app.URL+"/connect/x")
+	r := post(t, c, e.app.URL+"/connect/x")
 	if r.status != http.StatusSeeOther {
-		t.Fatalf("GET /connect/x: %d %s", r.status, r.body)
+		t.Fatalf("POST /connect/x: %d %s", r.status, r.body)
 	}
 	authURL := r.header.Get("Location")
 	if !strings.HasPrefix(authURL, e.simURL+"/i/oauth2/authorize?") {

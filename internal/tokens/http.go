@@ -17,12 +17,24 @@ const CookieName = "snsos_oauth"
 // cookiePath limits the cookie to the callbacks.
 const cookiePath = "/oauth/"
 
+// cookieName is CookieName with the __Secure- prefix over HTTPS (the
+// browser then takes it only when Secure; its path rules out __Host-), the
+// plain name over http (the demo and the tests).
+func (s *Service) cookieName() string {
+	if s.secure {
+		return "__Secure-" + CookieName
+	}
+	return CookieName
+}
+
 // Routes registers the browser side of the connect flow:
 //
-//	GET /connect/{platform}          start: set the binding cookie, 303 to the consent page
+//	POST /connect/{platform}         start: set the binding cookie, 303 to the consent page
 //	GET /oauth/{platform}/callback   finish: a small page saying what happened
 //
-// Starting is the operator's: /connect is wrapped in session, which must
+// Starting is the operator's and changes state (a stored authorization
+// request, a cookie), so it is a POST, which cross-origin protection
+// guards: /connect is wrapped in session, which must
 // refuse a request without the operator's session (the web UI's
 // RequireSession); otherwise anyone who can reach sns-os could connect an
 // account of their own. The callback stays public: the platform redirects
@@ -32,7 +44,7 @@ func (s *Service) Routes(mux *http.ServeMux, session func(http.Handler) http.Han
 	if session == nil {
 		panic("tokens: Routes needs the session check for /connect")
 	}
-	mux.Handle("GET /connect/{platform}", session(http.HandlerFunc(s.handleConnect)))
+	mux.Handle("POST /connect/{platform}", session(http.HandlerFunc(s.handleConnect)))
 	mux.HandleFunc("GET /oauth/{platform}/callback", s.handleCallback)
 }
 
@@ -51,7 +63,7 @@ func (s *Service) handleConnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: value, Path: cookiePath, MaxAge: int(DefaultStateTTL / time.Second),
+		Name: s.cookieName(), Value: value, Path: cookiePath, MaxAge: int(DefaultStateTTL / time.Second),
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
 	})
 	w.Header().Set("Cache-Control", "no-store")
@@ -65,11 +77,11 @@ func (s *Service) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	binding := ""
-	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
+	if c, err := r.Cookie(s.cookieName()); err == nil && c.Value != "" {
 		binding = hashHex(c.Value)
 	}
 	// The flow is over whatever happens: forget the cookie.
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: cookiePath, MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: cookiePath, MaxAge: -1,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 	a, err := s.CompleteConnect(r.Context(), p, r.URL.Query(), binding)
 	if err != nil {
@@ -127,7 +139,7 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 {{if .Error -}}
 <h1>Could not connect {{.Platform}}</h1>
 <p>{{.Error}}</p>
-{{if .Retry}}<p><a href="{{.Retry}}">Start again</a></p>{{end}}
+{{if .Retry}}<form method="post" action="{{.Retry}}"><p><button type="submit">Start again</button></p></form>{{end}}
 {{- else -}}
 <h1>Connected @{{.Handle}} on {{.Platform}}</h1>
 <p>sns-os can now publish on this account.</p>

@@ -99,6 +99,7 @@ func (s *Service) scan(ctx context.Context) (int, error) {
 	} else if n > 0 {
 		s.log.Debug("expired authorization requests pruned", "count", n)
 	}
+	s.saveUnsaved(ctx) // refreshed pairs the database refused until now
 	ins := s.inserter()
 	if ins == nil {
 		return 0, errors.New("tokens: no job inserter configured")

@@ -26,6 +26,11 @@ func (s *Service) Credential(ctx context.Context, accountID int64) (*snsos.Crede
 	if a.Status != snsos.AccountConnected {
 		return nil, reconnectError(a, statusReason(a))
 	}
+	// A refreshed pair the database has not taken yet is the only usable
+	// one: the stored refresh token is already spent at the platform.
+	if p := s.unsavedPair(ctx, accountID); p != nil {
+		return p, nil
+	}
 	cred, err := s.store.FindCredential(ctx, accountID)
 	if err != nil {
 		return nil, err
@@ -68,8 +73,11 @@ func (s *Service) refresh(ctx context.Context, accountID int64) (*snsos.Credenti
 		// A refresh that has started must finish and store its result even
 		// if the caller goes away: a rotated refresh token that is not
 		// stored is lost, and the account with it.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), leaseTTL)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.leaseTTL)
 		defer cancel()
+		if p := s.unsavedPair(rctx, accountID); p != nil {
+			return p, nil
+		}
 		return s.refreshShared(rctx, accountID)
 	})
 }
@@ -84,12 +92,15 @@ func (s *Service) refreshShared(ctx context.Context, accountID int64) (*snsos.Cr
 	deadline := time.Now().Add(maxHolderWait) // real time: this bounds a real wait
 	backoff := 20 * time.Millisecond
 	for {
-		ok, err := s.store.AcquireRefreshLease(ctx, accountID, s.now().Add(leaseTTL))
+		// Taken and judged on the database's clock, which every process
+		// shares; the local deadline of the writes is measured from here.
+		leaseDeadline := time.Now().Add(s.leaseTTL - min(leaseSlack, s.leaseTTL/4))
+		lease, ok, err := s.store.AcquireRefreshLease(ctx, accountID, s.leaseTTL)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			return s.refreshHolding(ctx, accountID)
+			return s.refreshHolding(ctx, lease, leaseDeadline)
 		}
 		// Another process refreshes: wait until it has stored the new pair.
 		if time.Now().After(deadline) {
@@ -128,14 +139,18 @@ func (s *Service) afterOther(ctx context.Context, accountID int64) (*snsos.Crede
 
 // refreshHolding runs with the account's refresh lease held: it re-reads
 // the credential, refreshes it at the platform if it is still due, and
-// stores the new pair (ending the lease) before returning it.
-func (s *Service) refreshHolding(ctx context.Context, accountID int64) (cred *snsos.Credential, err error) {
-	stored := false
+// stores the new pair (ending the lease) before returning it. When the
+// database refuses the new pair until the lease's deadline, the pair is
+// kept in memory and returned (the old refresh token is spent: the new pair
+// is the only one left) and the lease stays held (see saveRefreshed).
+func (s *Service) refreshHolding(ctx context.Context, lease store.RefreshLease, deadline time.Time) (cred *snsos.Credential, err error) {
+	accountID := lease.AccountID
+	keep := false // the lease ended with the stored pair, or guards an unsaved one
 	defer func() {
-		if stored {
+		if keep {
 			return
 		}
-		if rerr := s.store.ReleaseRefreshLease(context.WithoutCancel(ctx), accountID); rerr != nil {
+		if rerr := s.store.ReleaseRefreshLease(context.WithoutCancel(ctx), lease); rerr != nil {
 			s.log.Warn("refresh lease not released", "account_id", accountID, "err", rerr)
 		}
 	}()
@@ -180,19 +195,122 @@ func (s *Service) refreshHolding(ctx context.Context, accountID int64) (cred *sn
 	if len(fresh.Scopes) == 0 {
 		fresh.Scopes = old.Scopes
 	}
-	// Persist before anyone uses the new pair. Retry once: the old refresh
-	// token may already be dead at the platform.
-	if err = s.store.PutCredential(ctx, fresh); err != nil {
-		if err = s.store.PutCredential(ctx, fresh); err != nil {
-			s.log.Error("refreshed token could not be stored; the account may need reconnecting",
-				"account_id", accountID, "err", err)
-			return nil, err
+	// Persist before anyone uses the new pair: the old refresh token may
+	// already be dead at the platform.
+	keep = true
+	if err := s.saveRefreshed(ctx, fresh, lease, deadline); err != nil {
+		if !snsos.IsCode(err, snsos.ECONFLICT) {
+			// Kept in memory (saveRefreshed) and handed to the callers; the
+			// lease is not released while the pair is unsaved.
+			return fresh, nil
 		}
+		// A connect stored a new grant, or the lease ran out and another
+		// holder took it: what is stored now is theirs. This pair still
+		// works for the callers that asked for it.
+		s.log.Error("refreshed token not stored: the refresh lease was lost", "account_id", accountID, "err", err)
+		return fresh, nil
 	}
-	stored = true
 	s.auditEvent(ctx, "system", "credential.refresh", accountID, string(a.Platform)+" @"+a.Handle)
 	s.log.Info("token refreshed", "account_id", accountID, "platform", string(a.Platform), "expires_at", fresh.ExpiresAt)
 	return fresh, nil
+}
+
+// leaseSlack is how long before the lease's end the holder stops retrying
+// the store of a refreshed pair and keeps it in memory instead (a quarter
+// of the lease when that is less).
+const leaseSlack = 10 * time.Second
+
+// saveRetryStart and saveRetryMax bound the backoff between writes of a
+// refreshed pair the database refused.
+const (
+	saveRetryStart = 100 * time.Millisecond
+	saveRetryMax   = 5 * time.Second
+)
+
+// saveRefreshed stores the refreshed pair under lease, retrying with
+// backoff until deadline (the lease's end less a margin). A write refused
+// because the lease is no longer held (ECONFLICT) is not retried. When the
+// deadline passes first, the pair is kept in memory (unsavedPair hands it
+// to later callers and tries the write again) and the last error returned.
+func (s *Service) saveRefreshed(ctx context.Context, fresh *snsos.Credential, lease store.RefreshLease, deadline time.Time) error {
+	backoff := s.saveRetry
+	for {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		c := *fresh
+		err := s.store.PutRefreshedCredential(wctx, &c, lease)
+		cancel()
+		if err == nil || snsos.IsCode(err, snsos.ECONFLICT) {
+			return err
+		}
+		if time.Now().Add(backoff).After(deadline) {
+			s.keepUnsaved(fresh, lease)
+			s.log.Error("refreshed token could not be stored yet; it is kept in memory and the write retried",
+				"account_id", lease.AccountID, "err", err)
+			return err
+		}
+		s.log.Warn("refreshed token not stored; retrying", "account_id", lease.AccountID, "in", backoff, "err", err)
+		time.Sleep(backoff) // the write must outlive the caller: no ctx here
+		backoff = min(backoff*2, saveRetryMax)
+	}
+}
+
+// unsaved is a refreshed pair the database has not taken yet, with the
+// lease it was refreshed under.
+type unsaved struct {
+	cred  *snsos.Credential
+	lease store.RefreshLease
+}
+
+func (s *Service) keepUnsaved(c *snsos.Credential, l store.RefreshLease) {
+	s.pmu.Lock()
+	defer s.pmu.Unlock()
+	cp := *c
+	s.unsaved[l.AccountID] = &unsaved{cred: &cp, lease: l}
+}
+
+// unsavedPair returns the account's refreshed pair that is not stored yet,
+// after trying once more to store it (nil when there is none, or once it is
+// stored, or when the lease was lost meanwhile).
+func (s *Service) unsavedPair(ctx context.Context, accountID int64) *snsos.Credential {
+	s.pmu.Lock()
+	u := s.unsaved[accountID]
+	s.pmu.Unlock()
+	if u == nil {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	c := *u.cred
+	err := s.store.PutRefreshedCredential(wctx, &c, u.lease)
+	if err != nil && !snsos.IsCode(err, snsos.ECONFLICT) {
+		s.log.Warn("refreshed token still not stored", "account_id", accountID, "err", err)
+		c := *u.cred
+		return &c
+	}
+	s.pmu.Lock()
+	if s.unsaved[accountID] == u {
+		delete(s.unsaved, accountID)
+	}
+	s.pmu.Unlock()
+	if err != nil {
+		s.log.Error("refreshed token dropped: the refresh lease was lost", "account_id", accountID, "err", err)
+		return nil
+	}
+	s.log.Info("refreshed token stored", "account_id", accountID)
+	return &c
+}
+
+// saveUnsaved tries to store every pair kept in memory (the periodic scan).
+func (s *Service) saveUnsaved(ctx context.Context) {
+	s.pmu.Lock()
+	ids := make([]int64, 0, len(s.unsaved))
+	for id := range s.unsaved {
+		ids = append(ids, id)
+	}
+	s.pmu.Unlock()
+	for _, id := range ids {
+		s.unsavedPair(ctx, id)
+	}
 }
 
 // AuthFailed records that the platform refused the account's tokens: the

@@ -39,16 +39,21 @@ func TestConnectNeedsSession(t *testing.T) {
 	svc.Routes(mux, refuse)
 
 	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/connect/x", nil))
+	mux.ServeHTTP(rec, httptest.NewRequest("POST", "/connect/x", nil))
 	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/signin") || rec.Header().Get("Set-Cookie") != "" {
 		t.Fatalf("/connect/x without a session: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
-	req := httptest.NewRequest("GET", "/connect/x", nil)
+	req := httptest.NewRequest("POST", "/connect/x", nil)
 	req.Header.Set("X-Test-Session", "yes")
 	rec = httptest.NewRecorder()
 	mux.ServeHTTP(rec, req)
 	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), x.DefaultAuthBase) {
 		t.Fatalf("/connect/x with a session: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	// Over https the binding cookie carries the __Secure- prefix (its path,
+	// /oauth/, rules out __Host-).
+	if sc := rec.Header().Get("Set-Cookie"); !strings.HasPrefix(sc, "__Secure-"+CookieName+"=") || !strings.Contains(sc, "; Secure") {
+		t.Fatalf("binding cookie over https: %q", sc)
 	}
 	// The callback is public: it answers (here, refusing an unknown state)
 	// without the session check.

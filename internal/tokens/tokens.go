@@ -34,8 +34,9 @@ type Store interface {
 	FindCredential(ctx context.Context, accountID int64) (*snsos.Credential, error)
 	FindCredentialMeta(ctx context.Context, accountID int64) (*snsos.CredentialMeta, error)
 	ListCredentialsExpiringBefore(ctx context.Context, t time.Time) ([]*snsos.CredentialMeta, error)
-	AcquireRefreshLease(ctx context.Context, accountID int64, until time.Time) (bool, error)
-	ReleaseRefreshLease(ctx context.Context, accountID int64) error
+	PutRefreshedCredential(ctx context.Context, c *snsos.Credential, l store.RefreshLease) error
+	AcquireRefreshLease(ctx context.Context, accountID int64, ttl time.Duration) (store.RefreshLease, bool, error)
+	ReleaseRefreshLease(ctx context.Context, l store.RefreshLease) error
 
 	ListTargetsOfAccount(ctx context.Context, accountID int64, states ...snsos.TargetState) ([]*snsos.Target, error)
 	TransitionTarget(ctx context.Context, tr store.Transition) (*snsos.Target, error)
@@ -87,8 +88,11 @@ type Config struct {
 	AfterConnect string
 	// HTTP fetches the accounts' profile pictures when they are connected;
 	// nil means a client set up like the platform clients', with a 10 s
-	// timeout.
+	// timeout, no proxy, and public unicast addresses only.
 	HTTP *http.Client
+	// AvatarLoopback lets that client connect to loopback addresses too:
+	// only for the demo, whose simulator serves the pictures on this host.
+	AvatarLoopback bool
 }
 
 // Service connects accounts and keeps their credentials fresh. It is safe
@@ -108,6 +112,14 @@ type Service struct {
 
 	mu   sync.Mutex
 	jobs Inserter
+
+	// leaseTTL is the refresh lease's length (leaseTTL; tests shorten it)
+	// and saveRetry the first pause between writes of a refreshed pair.
+	leaseTTL  time.Duration
+	saveRetry time.Duration
+
+	pmu     sync.Mutex
+	unsaved map[int64]*unsaved // refreshed pairs the database refused (see saveRefreshed)
 }
 
 // New returns a Service configured by cfg.
@@ -121,10 +133,13 @@ func New(cfg Config) *Service {
 		stateTTL:  cfg.StateTTL,
 		jobs:      cfg.Jobs,
 		flights:   flights{m: map[int64]*flight{}},
+		unsaved:   map[int64]*unsaved{},
+		leaseTTL:  leaseTTL,
+		saveRetry: saveRetryStart,
 		avatars:   cfg.HTTP,
 	}
 	if s.avatars == nil {
-		s.avatars = newAvatarClient()
+		s.avatars = newAvatarClient(cfg.AvatarLoopback)
 	}
 	if s.now == nil {
 		s.now = time.Now

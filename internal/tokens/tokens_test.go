@@ -32,9 +32,12 @@ func TestConnectFlow(t *testing.T) {
 
 		// Connect.
 		b := browser(t)
-		r := get(t, b, e.app.URL+"/connect/x")
+		if r := get(t, b, e.app.URL+"/connect/x"); r.status != http.StatusMethodNotAllowed {
+			t.Fatalf("GET /connect/x: %d, want 405 (starting is a POST)", r.status)
+		}
+		r := post(t, b, e.app.URL+"/connect/x")
 		if r.status != http.StatusSeeOther {
-			t.Fatalf("GET /connect/x: %d %s", r.status, r.body)
+			t.Fatalf("POST /connect/x: %d %s", r.status, r.body)
 		}
 		setCookie := r.header.Get("Set-Cookie")
 		for _, want := range []string{CookieName + "=", "Path=/oauth/", "Max-Age=600", "HttpOnly", "SameSite=Lax"} {
@@ -86,7 +89,7 @@ func TestConnectFlow(t *testing.T) {
 		// The same callback again: the state was used.
 		r = get(t, b, cb.String())
 		pages = append(pages, r.body)
-		if r.status != http.StatusBadRequest || !strings.Contains(r.body, "already used") || !strings.Contains(r.body, `href="/connect/x"`) {
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, "already used") || !strings.Contains(r.body, `<form method="post" action="/connect/x">`) {
 			t.Fatalf("replayed callback: %d %s", r.status, r.body)
 		}
 
@@ -154,10 +157,36 @@ func TestConnectFlow(t *testing.T) {
 		if r = get(t, b, cb5.String()); r.status != http.StatusBadRequest || !strings.Contains(r.body, "already used") {
 			t.Fatalf("callback after denial: %d %s", r.status, r.body)
 		}
+		// An error answer anyone could have made up (no state, an unknown
+		// one, a used one, another browser's) shows a fixed message, never
+		// its description.
+		cb7 := e.startFlow(t, b)
+		for _, q := range []url.Values{
+			{"error": {"access_denied"}, "error_description": {"Call +1-555-0100 to restore your account"}},
+			{"error": {"access_denied"}, "error_description": {"Call +1-555-0100 to restore your account"}, "state": {"made-up"}},
+			{"error": {"access_denied"}, "error_description": {"Call +1-555-0100 to restore your account"}, "state": {cb5.Query().Get("state")}},
+			{"error": {"access_denied"}, "error_description": {"Call +1-555-0100 to restore your account"}, "state": {cb7.Query().Get("state")}},
+		} {
+			forged := *cb7
+			forged.RawQuery = q.Encode()
+			c := b
+			if q.Get("state") == cb7.Query().Get("state") {
+				c = browser(t) // the right state in another browser
+			}
+			r = get(t, c, forged.String())
+			if r.status != http.StatusBadRequest || strings.Contains(r.body, "555") || strings.Contains(r.body, "X says") ||
+				!strings.Contains(r.body, "the account was not connected") {
+				t.Fatalf("forged error %v: %d %s", q, r.status, r.body)
+			}
+		}
 
 		// Unknown and unconfigured platforms.
 		for _, path := range []string{"/connect/foo", "/oauth/foo/callback", "/connect/tiktok", "/oauth/tiktok/callback?state=x&code=y"} {
-			r = get(t, b, e.app.URL+path)
+			if strings.HasPrefix(path, "/connect/") {
+				r = post(t, b, e.app.URL+path)
+			} else {
+				r = get(t, b, e.app.URL+path)
+			}
 			if r.status != http.StatusNotFound || !strings.Contains(r.body, "configured: x") {
 				t.Errorf("GET %s: %d %s", path, r.status, r.body)
 			}
@@ -360,7 +389,7 @@ func TestRefreshSingleFlight(t *testing.T) {
 			t.Fatalf("stored credential differs: %v", err)
 		}
 		// The lease ended with the store of the new pair.
-		if ok, err := e.st.AcquireRefreshLease(ctx, a.ID, e.clk.Now().Add(time.Minute)); !ok || err != nil {
+		if _, ok, err := e.st.AcquireRefreshLease(ctx, a.ID, time.Minute); !ok || err != nil {
 			t.Fatalf("lease still held after the refresh: %v %v", ok, err)
 		}
 	})

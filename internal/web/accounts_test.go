@@ -47,10 +47,10 @@ func TestAccountsDisconnect(t *testing.T) {
 
 	_, body := pe.get(t, "/accounts")
 	wantAll(t, "accounts", body, `<span class="monogram" aria-hidden="true">D</span>`, "Demo X", "Estimated X cost", "$0.015 per post, or $0.20 for a post with a link",
-		`href="`+path+`">Disconnect<span class="vh"> X @snsos_demo</span>`, `href="/connect/x">Connect X</a>`,
+		`href="`+path+`">Disconnect<span class="vh"> X @snsos_demo</span>`, `<form method="post" action="/connect/x"><button class="button secondary" type="submit">Connect X</button></form>`,
 		"Not configured: set <code>SNSOS_TIKTOK_CLIENT_ID</code> and <code>SNSOS_TIKTOK_CLIENT_SECRET</code>.",
 		"Not configured: set <code>SNSOS_THREADS_CLIENT_ID</code>")
-	if strings.Contains(body, `href="/connect/tiktok"`) || strings.Contains(body, `href="/connect/threads"`) {
+	if strings.Contains(body, `action="/connect/tiktok"`) || strings.Contains(body, `action="/connect/threads"`) {
 		t.Error("an unconfigured platform offers a connect link")
 	}
 	if strings.Contains(body, "<img") {
@@ -110,7 +110,7 @@ func TestAccountsWithoutService(t *testing.T) {
 	reconfigure(t, pe, func(c *Config) { c.Accounts, c.Platforms = nil, nil })
 	_, body := pe.get(t, "/accounts")
 	wantAll(t, "accounts", body, "Not configured: set <code>SNSOS_X_CLIENT_ID</code> and <code>SNSOS_X_CLIENT_SECRET</code>.")
-	if strings.Contains(body, `href="/connect/`) {
+	if strings.Contains(body, `action="/connect/`) {
 		t.Error("connect link without configured platforms")
 	}
 	xID := pe.scheduled.Targets[0].AccountID

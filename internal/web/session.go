@@ -50,13 +50,25 @@ func validSessionID(s string) bool {
 	return err == nil
 }
 
+// cookieName is the name the cookie name is set and read under: with the
+// __Host- prefix when the interface is served over HTTPS (the browser then
+// takes it only if Secure, for Path=/ and from this host, so neither a
+// sibling subdomain nor plain http can plant or shadow it), the plain
+// name over http (the demo and the tests).
+func (h *Handler) cookieName(name string) string {
+	if h.secure {
+		return "__Host-" + name
+	}
+	return name
+}
+
 func (h *Handler) setSessionCookie(w http.ResponseWriter, id string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", MaxAge: int(AbsoluteTimeout / time.Second),
+	http.SetCookie(w, &http.Cookie{Name: h.cookieName(sessionCookie), Value: id, Path: "/", MaxAge: int(AbsoluteTimeout / time.Second),
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
 }
 
 func (h *Handler) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: h.cookieName(sessionCookie), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
 }
 
@@ -85,7 +97,7 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request) error {
 
 // cookieHash returns the hash of the request's session cookie, or "".
 func (h *Handler) cookieHash(r *http.Request) string {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(h.cookieName(sessionCookie))
 	if err != nil || !validSessionID(c.Value) {
 		return ""
 	}

@@ -75,8 +75,8 @@ var zoneNames = func() []string {
 // Anonymous pages (sign-in) skip step 2: they never read the database for
 // the language.
 func (h *Handler) pageLang(r *http.Request, signedIn bool) int {
-	if c, err := r.Cookie(langCookie); err == nil && langIndex(c.Value) >= 0 {
-		return langIndex(c.Value)
+	if i := langIndex(langCookieValue(r)); i >= 0 {
+		return i
 	}
 	if signedIn {
 		if v, err := h.store.Setting(r.Context(), SettingLang); err == nil && langIndex(v) >= 0 {
@@ -313,7 +313,7 @@ func (h *Handler) handleSettingsSave(w http.ResponseWriter, r *http.Request) {
 	}
 	h.SetLocation(loc)
 	// The saved language is also this browser's choice (rule 1 of pageLang).
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+	http.SetCookie(w, &http.Cookie{Name: h.cookieName(langCookie), Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
 	h.log.Info("web: settings saved", "lang", lang, "zone", loc.String(), "week_start", week, "theme", theme)
 	http.Redirect(w, r, "/settings?flash=saved", http.StatusSeeOther)
@@ -430,21 +430,36 @@ func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	ok := false
 	if cur != "" && len(cur) <= 1024 && hash != "" {
-		select {
-		case h.verify <- struct{}{}:
-		case <-ctx.Done():
+		// Counted before the check, as at sign-in.
+		if reserved, left := h.throttle.Reserve(key); !reserved {
+			d.CurrentErr = p.T("signin.throttled", "Count", int(left/time.Minute)+1)
+			fail(http.StatusTooManyRequests)
+			return
+		}
+		release, got := h.hashSlot(ctx)
+		if !got {
+			h.throttle.Refund(key)
+			if ctx.Err() == nil {
+				d.CurrentErr = p.T("signin.throttled", "Count", 1)
+				fail(http.StatusTooManyRequests)
+			}
 			return
 		}
 		ok, err = auth.VerifyPassword(cur, hash)
-		<-h.verify
+		release()
 		if err != nil {
 			h.serverError(w, r, "verify password", err)
 			return
 		}
+		if !ok {
+			h.throttle.GlobalFail()
+		}
 	}
 	if !ok {
 		h.log.Warn("web: password change refused: wrong current password", "remote", key)
-		h.throttle.Fail(key)
+		if cur == "" {
+			h.throttle.Fail(key)
+		}
 		if cur == "" {
 			d.CurrentErr = p.T("settings.password.current.empty")
 		} else {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"math"
 	"net"
 	"net/http"
@@ -76,16 +77,27 @@ func (h *Handler) handleSigninPost(w http.ResponseWriter, r *http.Request) {
 		h.render(w, http.StatusServiceUnavailable, "signin", p)
 		return
 	}
+	// The attempt counts before the password is checked: guesses sent in
+	// parallel cannot all be checked before the first failure is counted,
+	// and a right password is refused too once the client is blocked.
+	if ok, left := h.throttle.Reserve(key); !ok {
+		h.tooMany(w, p, d, left)
+		return
+	}
 	pw := r.PostForm.Get("password")
 	ok := false
 	if pw != "" && len(pw) <= 1024 {
-		select {
-		case h.verify <- struct{}{}:
-		case <-r.Context().Done():
+		release, got := h.hashSlot(r.Context())
+		if !got {
+			// Not checked: the attempt is not the client's to pay for.
+			h.throttle.Refund(key)
+			if r.Context().Err() == nil {
+				h.tooMany(w, p, d, hashSlotRetry)
+			}
 			return
 		}
 		ok, err = auth.VerifyPassword(pw, hash)
-		<-h.verify
+		release()
 		if err != nil {
 			h.serverError(w, r, "verify password", err)
 			return
@@ -93,7 +105,8 @@ func (h *Handler) handleSigninPost(w http.ResponseWriter, r *http.Request) {
 	}
 	if !ok {
 		h.log.Warn("web: sign-in refused", "remote", key)
-		if blocked, left := h.throttle.Fail(key); blocked {
+		h.throttle.GlobalFail()
+		if blocked, left := h.throttle.Blocked(key); blocked {
 			h.tooMany(w, p, d, left)
 			return
 		}
@@ -108,6 +121,50 @@ func (h *Handler) handleSigninPost(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Info("web: operator signed in", "remote", key)
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+// hashSlotWait is how long a password check waits for one of the hashing
+// slots before the sign-in is answered 429 (Retry-After hashSlotRetry)
+// instead: a queue of guesses must not delay the operator's own sign-in.
+const (
+	hashSlotWait  = 2 * time.Second
+	hashSlotRetry = 5 * time.Second
+)
+
+// hashSlot takes one of the slots that bound concurrent password checks
+// (argon2id is memory-hard), waiting at most hashSlotWait, and returns the
+// function that gives it back. While the failures of all clients are over
+// the global budget, checks also take the one slow slot: sign-in gets
+// slower for everyone, but stays possible.
+func (h *Handler) hashSlot(ctx context.Context) (release func(), ok bool) {
+	wait := time.NewTimer(h.slotWait) // real time: it bounds a real wait
+	defer wait.Stop()
+	slow := false
+	if h.throttle.OverBudget() {
+		select {
+		case h.slow <- struct{}{}:
+			slow = true
+		case <-wait.C:
+			return nil, false
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+	giveBack := func() {
+		if slow {
+			<-h.slow
+		}
+	}
+	select {
+	case h.verify <- struct{}{}:
+	case <-wait.C:
+		giveBack()
+		return nil, false
+	case <-ctx.Done():
+		giveBack()
+		return nil, false
+	}
+	return func() { <-h.verify; giveBack() }, true
 }
 
 func (h *Handler) tooMany(w http.ResponseWriter, p *page, d *signinData, left time.Duration) {

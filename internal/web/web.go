@@ -109,6 +109,8 @@ type Handler struct {
 	pages    map[string]*template.Template
 	throttle *throttle
 	verify   chan struct{} // bounds concurrent password checks (argon2id is memory-hard)
+	slow     chan struct{} // one check at a time while over the global failure budget
+	slotWait time.Duration // hashSlotWait; tests shorten it
 	// home is where the dashboard is mounted: "/" normally.
 	home string
 	// mux is where Routes mounted the pages (to tell pages from actions).
@@ -138,6 +140,8 @@ func New(cfg Config) *Handler {
 		pages:    map[string]*template.Template{},
 		throttle: newThrottle(signinMaxFailures, signinWindow, throttleMaxClients, cfg.Now),
 		verify:   make(chan struct{}, 4),
+		slow:     make(chan struct{}, 1),
+		slotWait: hashSlotWait,
 		home:     "/",
 	}
 	h.loc.Store(cfg.Location)
@@ -307,7 +311,7 @@ func (h *Handler) handleLang(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: code, Path: "/", MaxAge: 365 * 24 * 3600,
+	http.SetCookie(w, &http.Cookie{Name: h.cookieName(langCookie), Value: code, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, safeNext(r.URL.Query().Get("next"), h.home), http.StatusSeeOther)
 }
