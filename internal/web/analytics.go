@@ -249,7 +249,7 @@ func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 		d.Metrics = append(d.Metrics, p.T("metrics."+m))
 	}
 	for _, cp := range anCheckpoints {
-		d.Checkpoints = append(d.Checkpoints, "+"+string(cp))
+		d.Checkpoints = append(d.Checkpoints, p.T("an.cp."+string(cp))) // +1h / 1時間後
 	}
 
 	// Per post, newest first in the table; oldest first in the chart.
@@ -260,7 +260,7 @@ func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 	d.Chart = anChart{Title: p.T("an.chart.title"), XLabel: p.T("an.published"), Lang: lang, Zone: loc.String()}
 	_, d.Chart.Offset = now.Zone()
 	for _, cp := range anCheckpoints {
-		d.Chart.Labels = append(d.Chart.Labels, p.T("an.chart.series", "Checkpoint", "+"+string(cp)))
+		d.Chart.Labels = append(d.Chart.Labels, p.T("an.chart.series", "Checkpoint", p.T("an.cp."+string(cp))))
 	}
 	d.Chart.Series = make([][]*int64, len(anCheckpoints))
 	for _, pm := range idx {
@@ -323,7 +323,7 @@ func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 }
 
 // anCell is one number of the per-post table: the value, "—" when not
-// collected (yet), "n/a" when the platform did not report it.
+// collected (yet), "n/a" (対象外) when the platform did not report it.
 func (h *Handler) anCell(p *page, pm anPostMetrics, cp snsos.Checkpoint, metric string, now time.Time) anCell {
 	m := pm.snap[cp]
 	switch {
@@ -335,11 +335,11 @@ func (h *Handler) anCell(p *page, pm anPostMetrics, cp snsos.Checkpoint, metric 
 		}
 		return anCell{Text: "—", Title: p.T("an.cell.missing"), Sort: -1}
 	case m.Status != snsos.SnapshotOK:
-		return anCell{Text: "n/a", Title: p.T("an.cell.unavailable"), Sort: -1}
+		return anCell{Text: p.T("an.cell.na"), Title: p.T("an.cell.unavailable"), Sort: -1}
 	}
 	v, ok := m.Values[metric]
 	if !ok {
-		return anCell{Text: "n/a", Title: p.T("an.cell.notreported"), Sort: -1}
+		return anCell{Text: p.T("an.cell.na"), Title: p.T("an.cell.notreported"), Sort: -1}
 	}
 	return anCell{Text: groupDigits(v), Num: true, Sort: v}
 }
@@ -455,7 +455,7 @@ func (h *Handler) anBestHours(ctx context.Context, p *page, history []*store.Dat
 				c.Class = "an-h" + strconv.Itoa(level)
 				c.Text = anCompact(lang, int64(math.Round(med)))
 				c.Title = p.T("an.heat.cell", "Median", groupDigits(int64(math.Round(med))), "Count", len(xs))
-				slots = append(slots, anBucket{Label: calDayName(lang, wd) + " " + fmt.Sprintf("%02d:00", hr), median: med,
+				slots = append(slots, anBucket{Label: anSlotName(lang, wd, hr), median: med,
 					Median: groupDigits(int64(math.Round(med))), Count: p.T("an.sample", "Count", len(xs))})
 				slots[len(slots)-1].Compose = anComposeAt(now, wd, hr, loc)
 			}
@@ -471,7 +471,7 @@ func (h *Handler) anBestHours(ctx context.Context, p *page, history []*store.Dat
 	for hr := range 24 {
 		if xs := byHour[hr]; len(xs) >= anBucketMin {
 			med := anMedian(xs)
-			b.ByHour = append(b.ByHour, anBucket{Label: fmt.Sprintf("%02d:00–%02d:59", hr, hr), median: med,
+			b.ByHour = append(b.ByHour, anBucket{Label: anHourName(lang, hr), median: med,
 				Median: groupDigits(int64(math.Round(med))), Count: p.T("an.sample", "Count", len(xs))})
 		}
 	}
@@ -494,6 +494,22 @@ func anWeekdayName(lang string, wd time.Weekday) string {
 		return weekdaysJA[wd] + "曜日"
 	}
 	return wd.String()
+}
+
+// anSlotName is a weekday and hour: "Sat 21:00" / "土曜日21時台".
+func anSlotName(lang string, wd time.Weekday, hr int) string {
+	if lang == "ja" {
+		return anWeekdayName(lang, wd) + anHourName(lang, hr)
+	}
+	return calDayName(lang, wd) + " " + fmt.Sprintf("%02d:00", hr)
+}
+
+// anHourName is an hour of the day: "21:00–21:59" / "21時台" (ui-guide §7).
+func anHourName(lang string, hr int) string {
+	if lang == "ja" {
+		return fmt.Sprintf("%d時台", hr)
+	}
+	return fmt.Sprintf("%02d:00–%02d:59", hr, hr)
 }
 
 // anComposeAt links to compose at the next local weekday wd, hour hr.

@@ -126,10 +126,10 @@ func TestAnalyticsPage(t *testing.T) {
 	// All time brings the old post in; Japanese.
 	setLangCal(t, ce, "ja")
 	_, body = ce.get(t, "/analytics?range=all")
-	wantAll(t, "ja analytics", body, "分析", "Ancient post", "CSVをダウンロード", "反応の良い時間帯", "(現在2件)", "表示回数")
+	wantAll(t, "ja analytics", body, "分析", "Ancient post", "CSVをダウンロード", "表示回数の多い時間帯", "（現在2件）", "表示回数")
 	// No posts at all.
 	_, body = ce.get(t, "/analytics?range=7d&platform=instagram")
-	wantAll(t, "empty", body, "この期間に投稿された投稿はありません。")
+	wantAll(t, "empty", body, "この期間に公開された投稿はありません。")
 	if strings.Contains(body, "uPlot") {
 		t.Error("an empty page loads the chart script")
 	}

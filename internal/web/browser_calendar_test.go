@@ -128,7 +128,7 @@ func TestBrowserCalendarAnalytics(t *testing.T) {
 	if n := chartPixels(); n == 0 {
 		t.Fatal("the uPlot canvas is blank")
 	}
-	if body := b.Text("main"); !strings.Contains(body, "反応の良い時間帯") || !strings.Contains(body, "この時間に予約") {
+	if body := b.Text("main"); !strings.Contains(body, "表示回数の多い時間帯") || !strings.Contains(body, "この時間に予約") {
 		t.Fatalf("analytics shows:\n%s", body)
 	}
 	b.Shot("analytics-ja.png")

@@ -81,7 +81,7 @@ func TestBrowserSignin(t *testing.T) {
 	if h := b.Text("#next-h"); h != "次の予約" {
 		t.Fatalf("Japanese heading %q", h)
 	}
-	if body := b.Text("main"); !strings.Contains(body, "連携中") || !(strings.Contains(body, "あと2時間59分") || strings.Contains(body, "あと3時間")) || !strings.Contains(body, "今後7日間のX費用の見積もり：$0.015(1件)") {
+	if body := b.Text("main"); !strings.Contains(body, "連携中") || !(strings.Contains(body, "あと2時間59分") || strings.Contains(body, "あと3時間")) || !strings.Contains(body, "今後7日間のXの推定費用：$0.015（1件）") {
 		t.Fatalf("Japanese dashboard shows:\n%s", body)
 	}
 	b.Shot("dashboard-ja.png")
@@ -115,7 +115,7 @@ func TestBrowserSignin(t *testing.T) {
 	if loc := b.Location(); !strings.HasPrefix(loc, "/posts/") {
 		t.Fatalf("post link went to %s", loc)
 	}
-	if body := b.Text("main"); !strings.Contains(body, "新しい投稿のテスト") || !strings.Contains(body, "試行 0回") {
+	if body := b.Text("main"); !strings.Contains(body, "新しい投稿のテスト") || !strings.Contains(body, "試行0回") {
 		t.Fatalf("post page shows:\n%s", body)
 	}
 	noOverflow("post page")

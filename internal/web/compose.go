@@ -639,7 +639,7 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 				}
 				msg := ruleMessage(tr, p, fe)
 				c.Problems = append(c.Problems, msg)
-				res.Blocking = append(res.Blocking, label+": "+msg)
+				res.Blocking = append(res.Blocking, tr.T("compose.blocking.item", "Label", label, "Reason", msg))
 			}
 			res.Counters = append(res.Counters, c)
 		}
@@ -1039,7 +1039,7 @@ func (h *Handler) handleComposeSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		if chk := h.composeCheck(ctx, tr, f, accts); len(chk.Blocking) > 0 {
 			if !composeTextProblems(tr, f, chk, fieldErrs) {
-				fieldErrs[""] = strings.Join(chk.Blocking, " ")
+				fieldErrs[""] = strings.Join(chk.Blocking, tr.Sp())
 			}
 			h.renderCompose(w, r, http.StatusUnprocessableEntity, f, existing, fieldErrs)
 			return

@@ -95,7 +95,7 @@ func TestComposeAltText(t *testing.T) {
 	u, _ := url.Parse(ce.srv.URL)
 	ce.c.Jar.SetCookies(u, []*http.Cookie{{Name: "lang", Value: "ja", Path: "/"}})
 	_, body = do(t, ce.c, "GET", ce.srv.URL+postHref(id)+"/edit", nil)
-	wantAll(t, "ja editor", body, "代替テキスト", "X: 1,000文字まで")
+	wantAll(t, "ja editor", body, "代替テキスト", "Xでは1,000文字まで")
 }
 
 // TestComposeAltTextLive: /compose/check says what is wrong with each tray

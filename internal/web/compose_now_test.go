@@ -84,7 +84,7 @@ func TestComposePostNow(t *testing.T) {
 	// Japanese.
 	setLang(t, &pagesEnv{testEnv: ce.testEnv, c: ce.c}, "ja")
 	_, body = do(t, ce.c, "POST", ce.srv.URL+"/compose", ce.form("日本語", "now"))
-	wantAll(t, "Japanese confirmation", body, "承認して今すぐ投稿", "X @snsos_demoに今すぐ投稿しますか。公開後は取り消せません。", ">今すぐ投稿<")
+	wantAll(t, "Japanese confirmation", body, "承認して今すぐ投稿", "X @snsos_demoに今すぐ投稿しますか？公開後は元に戻せません。", ">今すぐ投稿<")
 }
 
 // TestComposeMediaBadges: each tray item says, per selected platform,

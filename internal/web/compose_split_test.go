@@ -265,5 +265,5 @@ func TestComposeSplit(t *testing.T) {
 	// Japanese label.
 	setLang(t, &pagesEnv{testEnv: ce.testEnv, c: ce.c}, "ja")
 	_, body = do(t, ce.c, "GET", ce.srv.URL+"/compose", nil)
-	wantAll(t, "ja", body, "分割する")
+	wantAll(t, "ja", body, `aria-describedby="split-x-hint">分割</button>`)
 }

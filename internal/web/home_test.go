@@ -17,7 +17,7 @@ func TestHomeBlocks(t *testing.T) {
 		// Needs attention, first, with each row's action.
 		`<h2 id="attention-h">Needs attention`, "This did not go out on X (@snsos_demo).", `lang="en">X said: duplicate content`,
 		`<form method="post" action="/posts/`+strconv.FormatInt(pe.failed.ID, 10)+`/targets/`+failedTarget+`/retry"><button class="button" type="submit">Retry<span class="vh"> X @snsos_demo</span>`,
-		"Threads account @threads_demo needs to be reconnected.", `<a class="button" href="/connect/threads">Reconnect<span class="vh"> Threads @threads_demo</span></a>`,
+		"Threads account @threads_demo needs to be reconnected.", `<form method="post" action="/connect/threads"><button class="button" type="submit">Reconnect<span class="vh"> Threads @threads_demo</span></button></form>`,
 		// Next up with its countdown and the X cost.
 		`<h2 id="next-h">Next up</h2>`, "Scheduled &lt;post&gt;", "Estimated X cost for the next 7 days: $0.015 for 1 post.",
 		// Recent results with the +24h numbers and the permalink.
@@ -42,8 +42,8 @@ func TestHomeBlocks(t *testing.T) {
 
 	setLang(t, pe, "ja")
 	_, body = pe.get(t, "/")
-	wantAll(t, "ja dashboard", body, "要対応", "X(@snsos_demo)に投稿できませんでした。", ">再投稿<", ">再連携<",
-		"Threadsのアカウント@threads_demoを再連携してください。", "次の予約", "今後7日間のX費用の見積もり：$0.015(1件)", "最近の結果", "Xで開く", "表示回数")
+	wantAll(t, "ja dashboard", body, "要対応", "X（@snsos_demo）に投稿できませんでした。", ">再試行<", "エラーの詳細（英語）", ">再連携<",
+		"Threadsアカウント@threads_demoを再連携してください。", "次の予約", "今後7日間のXの推定費用：$0.015（1件）", "最近の結果", "Xで開く", "表示回数")
 
 	// Twenty minutes later the unknown target is listed, with Check now.
 	pe.clock.Add(20 * time.Minute)

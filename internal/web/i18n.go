@@ -48,14 +48,23 @@ func newBundle() *i18n.Bundle {
 	return b
 }
 
+// langCookieValue is the lang cookie's value, set under the __Host- prefix
+// over HTTPS (see Handler.cookieName) or the plain name over http.
+func langCookieValue(r *http.Request) string {
+	for _, name := range []string{"__Host-" + langCookie, langCookie} {
+		if c, err := r.Cookie(name); err == nil {
+			return c.Value
+		}
+	}
+	return ""
+}
+
 // pickLang returns the index in langCodes of the language for a request:
 // the lang cookie when it names a known language, else the best match for
 // Accept-Language, else English.
 func pickLang(r *http.Request) int {
-	if c, err := r.Cookie(langCookie); err == nil {
-		if i := langIndex(c.Value); i >= 0 {
-			return i
-		}
+	if i := langIndex(langCookieValue(r)); i >= 0 {
+		return i
 	}
 	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
 	if err != nil || len(tags) == 0 {
@@ -145,6 +154,16 @@ func (tr *translator) TH(id string, data ...any) template.HTML {
 		}
 	}
 	return template.HTML(tr.T(id, esc...)) // #nosec: values escaped above
+}
+
+// Sp is the space that joins two pieces of a line in the page's language:
+// " " in English, nothing in Japanese (ui-guide §7: no space between
+// Japanese sentences, nor between Japanese and Latin text).
+func (tr *translator) Sp() string {
+	if tr.lang == "ja" {
+		return ""
+	}
+	return " "
 }
 
 // weekdaysJA are the Japanese weekday names (ui-guide §7: our own table,

@@ -206,10 +206,10 @@ func TestAccountsPage(t *testing.T) {
 	}
 	wantAll(t, "accounts page", body, `href="/accounts" aria-current="page"`, "Demo X", "@snsos_demo", "Connected", "Needs reconnect",
 		"access expires in 1 h 4", "reconnect needed by ", "Refreshed ", "No sign-in is stored",
-		`href="/connect/threads">Reconnect<span class="vh"> Threads @threads_demo</span>`, `href="/connect/x">Connect X</a>`, `href="/connect/tiktok">Connect TikTok</a>`)
+		`action="/connect/threads"><button class="button" type="submit">Reconnect<span class="vh"> Threads @threads_demo</span>`, `action="/connect/x"><button class="button secondary" type="submit">Connect X</button>`, `action="/connect/tiktok"><button class="button secondary" type="submit">Connect TikTok</button>`)
 	setLang(t, pe, "ja")
 	_, body = pe.get(t, "/accounts")
-	wantAll(t, "ja accounts page", body, `<html lang="ja">`, "連携中", "再連携が必要", "アクセスの有効期限まであと1時間4", "Xと連携", ">再連携<")
+	wantAll(t, "ja accounts page", body, `<html lang="ja">`, "連携中", "再連携が必要", "連携の有効期限まであと1時間4", "Xと連携", ">再連携<")
 	// The dashboard links each post to its page.
 	_, body = pe.get(t, "/")
 	wantAll(t, "dashboard", body, `href="/posts/`+strconv.FormatInt(pe.failed.ID, 10)+`"`, `href="/accounts"`)
@@ -239,7 +239,7 @@ func TestPostPage(t *testing.T) {
 	_, body = pe.get(t, postHref(pe.published.ID))
 	wantAll(t, "ja post page", body, `<html lang="ja">`, "投稿済み", "2026年11月28日(土) 21:00", "(UTC 12:00)", "Xで開く", "表示回数", "24時間後")
 	_, body = pe.get(t, postHref(pe.failed.ID))
-	wantAll(t, "ja failed post page", body, "失敗", "再試行", "試行 1回")
+	wantAll(t, "ja failed post page", body, "失敗", "再試行", "試行1回")
 
 	for _, path := range []string{"/posts/999999", "/posts/abc", "/posts/0"} {
 		resp, body := pe.get(t, path)
@@ -294,7 +294,7 @@ func TestPostActions(t *testing.T) {
 	// The flash is in the page's language, and an unknown flash shows nothing.
 	setLang(t, pe, "ja")
 	_, body := pe.get(t, postHref(pe.scheduled.ID)+"?flash=cancel.ok")
-	wantAll(t, "ja flash", body, "投稿を取り消しました。")
+	wantAll(t, "ja flash", body, "投稿をキャンセルしました。")
 	_, body = pe.get(t, postHref(pe.scheduled.ID)+"?flash=%3Cscript%3E")
 	if strings.Contains(body, `id="flash"`) || strings.Contains(body, "<script>") {
 		t.Error("an unknown flash was shown")

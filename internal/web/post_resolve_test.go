@@ -136,7 +136,7 @@ func TestPostNeedsOperator(t *testing.T) {
 	_, body = pe.get(t, postHref(p.ID))
 	wantAll(t, "ja needs_operator post page", body, "要確認", "「投稿済みとして登録」を押してください", "「未投稿として登録」を押し、そのあと再試行してください。",
 		">Xでの投稿のリンク</label>", ">投稿済みとして登録<", ">未投稿として登録<", "Xに投稿されていた場合", "Xに投稿されていなかった場合")
-	if strings.Contains(body, "投稿を取り消す") || strings.Contains(body, "再投稿") {
+	if strings.Contains(body, "投稿をキャンセル") || strings.Contains(body, "再投稿") {
 		t.Errorf("ja page offers Cancel or says 再投稿:\n%s", body)
 	}
 }
@@ -234,7 +234,7 @@ func TestPostResolveForms(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("ja bad link: %d", resp.StatusCode)
 	}
-	wantAll(t, "ja refused link", body, "入力内容を確認してください", "Xの投稿へのリンクではありません。", `value="https://x.com/snsos_demo"`)
+	wantAll(t, "ja refused link", body, "エラーがあります", "Xの投稿へのリンクではありません。", `value="https://x.com/snsos_demo"`)
 	resp, _ = post(resolvePath(again), url.Values{"outcome": {"not_published"}})
 	_, body = pe.get(t, resp.Header.Get("Location"))
 	wantAll(t, "ja not published", body, "未投稿として登録しました。投稿し直すときは「再試行」を押してください。", ">再試行<")

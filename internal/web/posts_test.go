@@ -93,7 +93,7 @@ func TestPostsPage(t *testing.T) {
 	// Japanese empty texts.
 	setLang(t, pe, "ja")
 	_, body = pe.get(t, "/posts?state=canceled")
-	wantAll(t, "ja canceled", body, "キャンセルした投稿はありません。", "投稿一覧", "新規投稿", "要対応")
+	wantAll(t, "ja canceled", body, "キャンセル済みの投稿はありません。", "投稿一覧", "新規投稿", "要対応")
 	_, body = pe.get(t, "/posts?state=attention&platform=threads")
 	wantAll(t, "ja attention", body, "要対応の投稿はありません。")
 

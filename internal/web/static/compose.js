@@ -183,7 +183,7 @@
       p.setAttribute("data-counter", c.platform);
       p.textContent = c.line;
       c.problems.forEach(function (pr) {
-        var s = document.createElement("span"); s.className = "problem"; s.textContent = " · " + pr; p.appendChild(s);
+        var s = document.createElement("span"); s.className = "problem"; s.textContent = (msg("dot") || " · ") + pr; p.appendChild(s);
       });
       box.appendChild(p);
     });
@@ -406,7 +406,7 @@
     b.type = "button";
     b.className = "linkbutton";
     b.textContent = label;
-    var vh = document.createElement("span"); vh.className = "vh"; vh.textContent = " " + name; b.appendChild(vh);
+    var vh = document.createElement("span"); vh.className = "vh"; vh.textContent = msg("subject") ? msg("subject").replace("{{.Text}}", name) : " " + name; b.appendChild(vh);
     b.addEventListener("click", fn);
     return b;
   }
