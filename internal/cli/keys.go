@@ -11,15 +11,18 @@ import (
 )
 
 func runKeys(ctx context.Context, e *env, args []string) error {
-	const desc = `Manage the master key that seals the platform tokens.
+	const desc = `Manage the master key that seals the platform tokens and the link keys (which sign the
+media links given to platforms and the calendar feed URL).
 
   generate  print a new random key (base64) for SNSOS_MASTER_KEY
-  status    show the loaded keys and how many credentials each one seals
-  rotate    re-encrypt every credential under a new key
+  status    show the loaded keys and how many credentials and link keys each one seals
+  rotate    re-encrypt every credential and link key under a new key
 
+The link keys themselves do not change: media links and the feed URL keep working.
 With the generated key file (no SNSOS_MASTER_KEY), 'rotate' writes a new key to master.key.next,
-reseals every credential, then replaces master.key with it. Stop 'sns-os serve' first. If the
-rotation is interrupted, run it again: it resumes with the same new key and loses nothing.
+reseals every credential and link key, then replaces master.key with it. Stop 'sns-os serve'
+first. If the rotation is interrupted, run it again: it resumes with the same new key and loses
+nothing.
 
 With SNSOS_MASTER_KEY, rotate in three steps: set SNSOS_MASTER_KEY to a new key (keys generate)
 and the current one in SNSOS_MASTER_KEY_OLD; run 'sns-os keys rotate'; then remove the old key.`
@@ -71,25 +74,34 @@ and the current one in SNSOS_MASTER_KEY_OLD; run 'sns-os keys rotate'; then remo
 }
 
 func keysStatus(ctx context.Context, e *env, a *app) error {
-	counts, err := a.store.CredentialKeyIDs(ctx)
+	creds, err := a.store.CredentialKeyIDs(ctx)
 	if err != nil {
 		return err
+	}
+	links, err := a.store.SettingKeyIDs(ctx)
+	if err != nil {
+		return err
+	}
+	seals := func(k *secret.Key) string {
+		return fmt.Sprintf("seals %d credentials and %d link keys", creds[k.ID()], links[k.ID()])
 	}
 	mode := "SNSOS_MASTER_KEY"
 	if a.keys.mode == keyFromFile {
 		mode = "key file " + a.keys.path
 	}
-	fmt.Fprintf(e.stdout, "primary key %s (%s): seals %d credentials\n", a.keys.primary.ID(), mode, counts[a.keys.primary.ID()])
+	fmt.Fprintf(e.stdout, "primary key %s (%s): %s\n", a.keys.primary.ID(), mode, seals(a.keys.primary))
 	if a.keys.next != nil {
-		fmt.Fprintf(e.stdout, "next key    %s (unfinished rotation): seals %d credentials; run 'sns-os keys rotate'\n", a.keys.next.ID(), counts[a.keys.next.ID()])
+		fmt.Fprintf(e.stdout, "next key    %s (unfinished rotation): %s; run 'sns-os keys rotate'\n", a.keys.next.ID(), seals(a.keys.next))
 	}
 	for _, o := range a.keys.old {
-		fmt.Fprintf(e.stdout, "old key     %s (SNSOS_MASTER_KEY_OLD): seals %d credentials\n", o.ID(), counts[o.ID()])
+		fmt.Fprintf(e.stdout, "old key     %s (SNSOS_MASTER_KEY_OLD): %s\n", o.ID(), seals(o))
 	}
 	return nil
 }
 
-// keysRotate reseals every credential under the new key. See runKeys.
+// keysRotate reseals every credential, then the link keys, under the new
+// key. See runKeys. openApp has created the link keys if they were missing,
+// under the key in use before the rotation.
 func keysRotate(ctx context.Context, e *env, a *app) error {
 	k := a.keys
 	var target *secret.Key
@@ -130,6 +142,17 @@ func keysRotate(ctx context.Context, e *env, a *app) error {
 		fmt.Fprintf(e.stdout, "resealed %d, %d to go\n", total, p.Remaining)
 	}
 	fmt.Fprintf(e.stdout, "resealed %d credentials under key %s\n", total, target.ID())
+	// The link keys last: each is a compare-and-set, and until none is left
+	// under another key the old key stays loadable (master.key, or
+	// SNSOS_MASTER_KEY_OLD), so an interruption here resumes on the next run.
+	sp, err := a.store.ResealSettings(ctx)
+	if err != nil {
+		return fmt.Errorf("after resealing %d credentials and %d link keys: %w (run 'sns-os keys rotate' again to resume)", total, sp.Resealed, err)
+	}
+	if sp.Remaining > 0 {
+		return fmt.Errorf("%d link keys are still sealed under another key (changed during the rotation): run 'sns-os keys rotate' again", sp.Remaining)
+	}
+	fmt.Fprintf(e.stdout, "resealed %d link keys under key %s (media links and the calendar feed URL are unchanged)\n", sp.Resealed, target.ID())
 	if k.mode == keyFromEnv {
 		if len(k.old) > 0 {
 			fmt.Fprintln(e.stdout, "every credential is sealed under SNSOS_MASTER_KEY now: remove SNSOS_MASTER_KEY_OLD and restart sns-os")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -135,18 +136,22 @@ func loadKeys(cfg *config.Config, log *slog.Logger, red *logging.Redactor) (*key
 
 // app is what the long-running commands share.
 type app struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	red     *logging.Redactor
-	keys    *keys
-	store   *store.Store
-	release func() // the data dir lock, when held
+	cfg   *config.Config
+	log   *slog.Logger
+	red   *logging.Redactor
+	keys  *keys
+	store *store.Store
+	// linkKey signs the public media links (/m/) and feedKey the calendar
+	// feed URL: stored sealed in the database (store.DerivedKey), so they
+	// stay the same across master key rotations.
+	linkKey, feedKey []byte
+	release          func() // the data dir lock, when held
 }
 
 // openApp prepares the data dir, takes its lock when exclusive (serve,
 // demo, keys rotate), loads the keys, opens and migrates the database (and
-// River's tables), and checks that every stored credential opens with a
-// loaded key.
+// River's tables), checks that every stored credential opens with a loaded
+// key, and loads (on first start, creates) the link and feed keys.
 func openApp(ctx context.Context, cfg *config.Config, logOut io.Writer, exclusive bool) (_ *app, err error) {
 	log, red := newLogger(cfg, logOut)
 	if err := store.EnsureDataDir(cfg.DataDir); err != nil {
@@ -177,26 +182,51 @@ func openApp(ctx context.Context, cfg *config.Config, logOut io.Writer, exclusiv
 	if err := a.checkKeys(ctx); err != nil {
 		return nil, err
 	}
+	// Before any rotation can change the primary key: on the first start
+	// after an upgrade these are created as the primary key derived them
+	// before, so the links and the feed URL already handed out keep working.
+	if a.linkKey, err = a.store.DerivedKey(ctx, purposeMediaLinks); err != nil {
+		return nil, fmt.Errorf("the media link key: %w", err)
+	}
+	if a.feedKey, err = a.store.DerivedKey(ctx, purposeICalFeed); err != nil {
+		return nil, fmt.Errorf("the calendar feed key: %w", err)
+	}
 	return a, nil
 }
 
+// The purposes of the keys derived for signing (store.DerivedKey).
+const (
+	purposeMediaLinks = "media-links"
+	purposeICalFeed   = "ical-feed"
+)
+
 // checkKeys refuses to run with a master key that cannot open the stored
-// credentials: the usual cause is a wrong SNSOS_MASTER_KEY or a data dir
-// restored without its key file.
+// credentials and link keys: the usual cause is a wrong SNSOS_MASTER_KEY or
+// a data dir restored without its key file.
 func (a *app) checkKeys(ctx context.Context) error {
-	ids, err := a.store.CredentialKeyIDs(ctx)
+	creds, err := a.store.CredentialKeyIDs(ctx)
+	if err != nil {
+		return err
+	}
+	settings, err := a.store.SettingKeyIDs(ctx)
 	if err != nil {
 		return err
 	}
 	loaded := a.keys.box().KeyIDs()
-	for id, n := range ids {
-		if !slices.Contains(loaded, id) {
+	for _, c := range []struct {
+		what string
+		ids  map[string]int
+	}{{"stored credentials", creds}, {"link keys", settings}} {
+		for _, id := range slices.Sorted(maps.Keys(c.ids)) {
+			if id == "" || slices.Contains(loaded, id) { // "": not a sealed value; opening it says so
+				continue
+			}
 			where := "SNSOS_MASTER_KEY"
 			if a.keys.mode == keyFromFile {
 				where = "the master key file " + a.keys.path
 			}
-			return fmt.Errorf("SNSOS_MASTER_KEY: %d stored credentials are sealed under key %s, but %s holds key %s: set the master key this database was created with (during a rotation, put the old one in SNSOS_MASTER_KEY_OLD)",
-				n, id, where, a.keys.primary.ID())
+			return fmt.Errorf("SNSOS_MASTER_KEY: %d %s are sealed under key %s, but %s holds key %s: set the master key this database was created with (during a rotation, put the old one in SNSOS_MASTER_KEY_OLD)",
+				c.ids[id], c.what, id, where, a.keys.primary.ID())
 		}
 	}
 	return nil

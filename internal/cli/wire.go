@@ -97,7 +97,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		return nil, err
 	}
 	s.media = media.NewLibrary(backend, a.store, media.Limits{})
-	if s.links, err = media.NewSigner(media.SignerOptions{Key: a.keys.box().Derive("media-links"), PublicURL: o.publicURL}); err != nil {
+	if s.links, err = media.NewSigner(media.SignerOptions{Key: a.linkKey, PublicURL: o.publicURL}); err != nil {
 		return nil, fmt.Errorf("SNSOS_PUBLIC_URL: %w", err)
 	}
 	s.media.SetSigner(s.links)
@@ -137,7 +137,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		alerts = s.alerts
 	}
 	s.web = web.New(web.Config{Store: a.store, Engine: s.engine, Media: s.media, PublicURL: o.publicURL, Location: cfg.Location(), Logger: a.log,
-		XPrices: compose.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL}, FeedKey: a.keys.box().Derive("ical-feed"),
+		XPrices: compose.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL}, FeedKey: a.feedKey,
 		TrustedProxies: cfg.TrustedProxies, Alerts: alerts, Accounts: s.tokens, Platforms: connectable(s.platforms)})
 	if err := s.web.LoadSettings(ctx); err != nil { // the time zone chosen in Settings
 		return nil, err

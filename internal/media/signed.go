@@ -31,7 +31,9 @@ const linkPrefix = "/m/"
 // SignerOptions configures NewSigner.
 type SignerOptions struct {
 	// Key signs and verifies links: at least 32 bytes, e.g.
-	// Box.Derive("media-links"). It must not be used for anything else.
+	// store.DerivedKey("media-links") (which a master key rotation does not
+	// change, so links handed out stay valid). It must not be used for
+	// anything else.
 	Key []byte
 	// PublicURL is the absolute http(s) URL platforms reach sns-os at
 	// (no trailing slash needed); links are PublicURL + "/m/…".

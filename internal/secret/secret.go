@@ -209,8 +209,10 @@ func Sign(key, msg []byte) []byte {
 // under key.
 func Verify(key, msg, mac []byte) bool { return hmac.Equal(Sign(key, msg), mac) }
 
-// Derive returns a 32-byte subkey of k for the named purpose (signing media
-// links, session cookies …), so one master key never signs two kinds of thing.
+// Derive returns a 32-byte subkey of k for the named purpose, so one master
+// key never signs two kinds of thing. A subkey changes with the key: what
+// must outlive a key rotation (the media link and calendar feed keys) is
+// derived once and stored sealed instead (store.DerivedKey).
 func (k *Key) Derive(purpose string) []byte { return Sign(k.raw, []byte("snsos derive: "+purpose)) }
 
 // Derive returns a subkey of the primary key (see Key.Derive).

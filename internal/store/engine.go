@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -189,8 +190,12 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	return v, nil
 }
 
-// PutSetting sets a setting.
+// PutSetting sets a setting. Sealed settings (DerivedKey) are not set this
+// way.
 func (s *Store) PutSetting(ctx context.Context, key, value string) error {
+	if strings.HasPrefix(strings.ToLower(key), sealedPrefix) {
+		return snsos.Errorf(snsos.EINVALID, "setting %s is sealed and cannot be set directly", key)
+	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, s.nowUTC())
 	return mapErr(err)

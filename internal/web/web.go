@@ -62,8 +62,8 @@ type Config struct {
 	// XPrices prices X posts for the cost estimates (zero: compose's
 	// defaults).
 	XPrices compose.XPrices
-	// FeedKey signs the secret iCal feed URL (derived from the master key);
-	// empty disables the feed.
+	// FeedKey signs the secret iCal feed URL (store.DerivedKey("ical-feed"),
+	// which a master key rotation does not change); empty disables the feed.
 	FeedKey []byte
 	// Accounts disconnects accounts (revoking their tokens); nil leaves
 	// disconnecting refused as unavailable.
