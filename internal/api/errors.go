@@ -75,12 +75,7 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 			p.Errors = append(p.Errors, v...)
 		}
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	encodeJSON(w, p)
+	writeJSONAs(w, status, "application/problem+json", p)
 }
 
 // invalid returns an EINVALID error wrapping one field error.

@@ -17,8 +17,15 @@ import (
 
 // writeJSON writes v as a JSON response.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeJSONAs(w, status, "application/json", v)
+}
+
+// writeJSONAs is the one JSON writer: every response body of the API, a
+// problem document included, is written here, never cached and never
+// sniffed.
+func writeJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/secret"
@@ -252,6 +253,27 @@ func (s *Store) CredentialKeyIDs(ctx context.Context) (map[string]int, error) {
 			return nil, mapErr(err)
 		}
 		out[id] = n
+	}
+	return out, mapErr(rows.Err())
+}
+
+// ListCredentialsExpiringBefore returns metadata of credentials whose access
+// token expires before t (and has an expiry).
+func (s *Store) ListCredentialsExpiringBefore(ctx context.Context, t time.Time) ([]*snsos.CredentialMeta, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+credCols+` FROM credentials WHERE expires_at IS NOT NULL AND expires_at < $1 ORDER BY expires_at`, dbTime(t))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []*snsos.CredentialMeta
+	for rows.Next() {
+		var r credRow
+		if err := r.scan(rows); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, &snsos.CredentialMeta{AccountID: r.accountID, HasAccessToken: len(r.access) > 0, HasRefreshToken: len(r.refresh) > 0,
+			TokenType: r.tokenType, Scopes: splitScopes(r.scopes), ExpiresAt: fromNull(r.expires), RefreshExpiresAt: fromNull(r.refreshExpires),
+			IssuedAt: fromNull(r.iss), UpdatedAt: fromNull(r.updated), KeyID: r.keyID})
 	}
 	return out, mapErr(rows.Err())
 }

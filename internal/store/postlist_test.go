@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -158,6 +159,53 @@ func TestDeleteOtherSessions(t *testing.T) {
 		}
 		if _, err := s.FindSession(ctx, "a", now); !snsos.IsCode(err, snsos.ENOTFOUND) {
 			t.Errorf("other session: %v", err)
+		}
+	})
+}
+
+// TestCountTargets: CountAccountTargets counts every asked state in one
+// query, zero for the states the account has none in, and
+// CountAttentionTargets counts AttentionStates.
+func TestCountTargets(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		s := env.Store
+		x := mustAccount(t, s, snsos.PlatformX, "count-x")
+		other := mustAccount(t, s, snsos.PlatformThreads, "count-th")
+		at := time.Now().Add(time.Hour).UTC()
+		mk := func(a *snsos.Account, st snsos.TargetState) *snsos.Target {
+			p := &snsos.Post{Body: "count", ScheduledAt: at, Targets: []*snsos.Target{{AccountID: a.ID, State: st}}}
+			if err := s.CreatePost(ctx, p, nil); err != nil {
+				t.Fatal(err)
+			}
+			return p.Targets[0]
+		}
+		mk(x, snsos.StateScheduled)
+		mk(x, snsos.StateScheduled)
+		mk(x, snsos.StateApproved)
+		mk(other, snsos.StateScheduled)
+		failed := mk(other, snsos.StateScheduled)
+		for _, to := range []snsos.TargetState{snsos.StatePublishing, snsos.StateFailed} {
+			from := snsos.StateScheduled
+			if to == snsos.StateFailed {
+				from = snsos.StatePublishing
+			}
+			if _, err := s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: failed.ID, From: from, To: to}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.CountAccountTargets(ctx, x.ID, snsos.StateScheduled, snsos.StateRetryWait, snsos.StateApproved)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[snsos.TargetState]int{snsos.StateScheduled: 2, snsos.StateRetryWait: 0, snsos.StateApproved: 1}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("CountAccountTargets = %v, want %v", got, want)
+		}
+		if got, err := s.CountAccountTargets(ctx, x.ID); err != nil || len(got) != 0 {
+			t.Fatalf("CountAccountTargets() = %v, %v", got, err)
+		}
+		if n, err := s.CountAttentionTargets(ctx); err != nil || n != 1 {
+			t.Fatalf("CountAttentionTargets = %d, %v; want 1", n, err)
 		}
 	})
 }

@@ -1,5 +1,6 @@
-// Package xsim is an in-process simulator of the X (Twitter) API v2 used by
-// tests, by the `sns-os demo` command and by benchmarks.
+// Package x is an in-process simulator of the X (Twitter) API v2 used by
+// tests, by the `sns-os demo` command and by benchmarks. Importers name it
+// xsim, beside the X client internal/platform/x, as the examples below do.
 //
 // A Sim is an http.Handler that serves, on one base URL with the real paths
 // kept, every X host sns-os talks to (see SNSOS_X_BASE_URL in the design
@@ -39,4 +40,4 @@
 //
 // A Sim is safe for concurrent use. It never keeps uploaded bytes: it records
 // sizes and a SHA-256 per upload, and caps request bodies.
-package xsim
+package x

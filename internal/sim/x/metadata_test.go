@@ -1,4 +1,4 @@
-package xsim
+package x
 
 import (
 	"encoding/json"

@@ -1,8 +1,6 @@
 package store_test
 
 import (
-	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,88 +9,9 @@ import (
 	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
-func TestAPITokens(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
-		s := env.Store
-		tok, err := s.CreateAPIToken(ctx, "script", "hash-1", "snsos_abc")
-		if err != nil || tok.ID == 0 {
-			t.Fatalf("CreateAPIToken: %v", err)
-		}
-		got, err := s.FindAPITokenByHash(ctx, "hash-1")
-		if err != nil || got.Name != "script" || got.Hash != "hash-1" || !got.RevokedAt.IsZero() {
-			t.Fatalf("FindAPITokenByHash = %+v, %v", got, err)
-		}
-		_, err = s.FindAPITokenByHash(ctx, "nope")
-		wantCode(t, err, snsos.ENOTFOUND)
-		again, err := s.EnsureAPIToken(ctx, "bootstrap", "hash-1", "x")
-		if err != nil || again.ID != tok.ID {
-			t.Fatalf("EnsureAPIToken on an existing hash made %+v, %v", again, err)
-		}
-		if err := s.TouchAPIToken(ctx, tok.ID); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RevokeAPIToken(ctx, tok.ID); err != nil {
-			t.Fatal(err)
-		}
-		got, _ = s.FindAPITokenByHash(ctx, "hash-1")
-		if got.RevokedAt.IsZero() || got.LastUsedAt.IsZero() {
-			t.Fatalf("after revoke: %+v", got)
-		}
-		wantCode(t, s.RevokeAPIToken(ctx, 999), snsos.ENOTFOUND)
-		list, err := s.ListAPITokens(ctx)
-		if err != nil || len(list) != 1 {
-			t.Fatalf("ListAPITokens = %d, %v", len(list), err)
-		}
-		_, err = s.CreateAPIToken(ctx, "dup", "hash-1", "")
-		wantCode(t, err, snsos.ECONFLICT)
-	})
-}
-
 // leaseNow is the store clock of the tests of expiring records (the store
 // judges their expiry by it): the last seconds of a month.
 var leaseNow = time.Date(2027, 6, 30, 23, 59, 30, 0, time.UTC)
-
-func TestOAuthStatesSingleUse(t *testing.T) {
-	storetest.RunWithClock(t, func() time.Time { return leaseNow }, func(t *testing.T, env *storetest.Env) {
-		s := env.Store
-		st := &store.OAuthState{StateHash: "h1", Platform: snsos.PlatformX, Verifier: "v", ExpiresAt: leaseNow.Add(time.Minute)}
-		if err := s.PutOAuthState(ctx, st); err != nil {
-			t.Fatal(err)
-		}
-		// Many takers race; one wins.
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		wins := 0
-		stores := []*store.Store{s, env.Reopen(t)}
-		for i := range 8 {
-			wg.Go(func() {
-				got, err := stores[i%2].TakeOAuthState(ctx, "h1")
-				mu.Lock()
-				defer mu.Unlock()
-				if err == nil && got.Verifier == "v" {
-					wins++
-				} else if !errors.Is(err, store.ErrOAuthStateUsed) && !snsos.IsCode(err, snsos.EUNAVAILABLE) {
-					t.Errorf("unexpected: %v", err)
-				}
-			})
-		}
-		wg.Wait()
-		if wins != 1 {
-			t.Fatalf("%d takers won, want 1", wins)
-		}
-		if _, err := s.TakeOAuthState(ctx, "unknown"); !errors.Is(err, store.ErrOAuthStateUnknown) {
-			t.Fatalf("unknown state: %v", err)
-		}
-		old := &store.OAuthState{StateHash: "h2", Platform: snsos.PlatformX, Verifier: "v", ExpiresAt: leaseNow.Add(-time.Second)}
-		s.PutOAuthState(ctx, old)
-		if _, err := s.TakeOAuthState(ctx, "h2"); !errors.Is(err, store.ErrOAuthStateExpired) {
-			t.Fatalf("expired state: %v", err)
-		}
-		if n, err := s.DeleteOAuthStatesBefore(ctx, leaseNow); err != nil || n != 1 {
-			t.Fatalf("DeleteOAuthStatesBefore = %d, %v", n, err)
-		}
-	})
-}
 
 // TestRefreshLeaseOwnerAndClock: two processes whose own clocks disagree
 // by minutes still see one lease (it is judged on the database's clock);
@@ -159,8 +78,7 @@ func TestRefreshLeaseOwnerAndClock(t *testing.T) {
 		}
 	})
 }
-
-func TestRefreshLeaseAndSettings(t *testing.T) {
+func TestRefreshLeaseRelease(t *testing.T) {
 	storetest.RunWithClock(t, func() time.Time { return leaseNow }, func(t *testing.T, env *storetest.Env) {
 		s := env.Store
 		a := mustAccount(t, s, snsos.PlatformX, "1")
@@ -202,35 +120,6 @@ func TestRefreshLeaseAndSettings(t *testing.T) {
 		due, err := s.ListCredentialsExpiringBefore(ctx, leaseNow.Add(3*time.Hour))
 		if err != nil || len(due) != 1 || due[0].AccountID != a.ID {
 			t.Fatalf("expiring = %+v, %v", due, err)
-		}
-		if _, err := s.Setting(ctx, "k"); !snsos.IsCode(err, snsos.ENOTFOUND) {
-			t.Fatalf("missing setting: %v", err)
-		}
-		for _, v := range []string{"v1", "v2"} {
-			if err := s.PutSetting(ctx, "k", v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if v, err := s.Setting(ctx, "k"); err != nil || v != "v2" {
-			t.Fatalf("Setting = %q, %v", v, err)
-		}
-	})
-}
-
-func TestCountAccountDeliveries(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
-		s := env.Store
-		a := mustAccount(t, s, snsos.PlatformX, "1")
-		base := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-		for i, h := range []int{0, 5, 30} {
-			p := &snsos.Post{Body: "q", ScheduledAt: base.Add(time.Duration(h) * time.Hour), Targets: []*snsos.Target{{AccountID: a.ID, State: snsos.StateScheduled}}}
-			if err := s.CreatePost(ctx, p, nil); err != nil {
-				t.Fatal(i, err)
-			}
-		}
-		n, err := s.CountAccountDeliveries(ctx, a.ID, base.Add(-time.Hour), base.Add(24*time.Hour), 0)
-		if err != nil || n != 2 {
-			t.Fatalf("count = %d, %v; want 2", n, err)
 		}
 	})
 }

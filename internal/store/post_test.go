@@ -3,7 +3,6 @@ package store_test
 import (
 	"fmt"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +10,24 @@ import (
 	"github.com/sns-os/snsos/internal/store"
 	"github.com/sns-os/snsos/internal/store/storetest"
 )
+
+func TestCountAccountDeliveries(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		s := env.Store
+		a := mustAccount(t, s, snsos.PlatformX, "1")
+		base := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+		for i, h := range []int{0, 5, 30} {
+			p := &snsos.Post{Body: "q", ScheduledAt: base.Add(time.Duration(h) * time.Hour), Targets: []*snsos.Target{{AccountID: a.ID, State: snsos.StateScheduled}}}
+			if err := s.CreatePost(ctx, p, nil); err != nil {
+				t.Fatal(i, err)
+			}
+		}
+		n, err := s.CountAccountDeliveries(ctx, a.ID, base.Add(-time.Hour), base.Add(24*time.Hour), 0)
+		if err != nil || n != 2 {
+			t.Fatalf("count = %d, %v; want 2", n, err)
+		}
+	})
+}
 
 // TestPostListsLoadPartsTogether: ListPosts and SearchPosts read the parts
 // of a whole page at once (not one post at a time); each post must come
@@ -102,90 +119,6 @@ func TestPostListsLoadPartsTogether(t *testing.T) {
 		}
 		if list, err = s.ListPosts(ctx, store.PostFilter{State: snsos.StateCanceled}); err != nil || len(list) != 0 {
 			t.Fatalf("ListPosts of no post = %v, %v", list, err)
-		}
-	})
-}
-
-// TestCountTargets: CountAccountTargets counts every asked state in one
-// query, zero for the states the account has none in, and
-// CountAttentionTargets counts AttentionStates.
-func TestCountTargets(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
-		s := env.Store
-		x := mustAccount(t, s, snsos.PlatformX, "count-x")
-		other := mustAccount(t, s, snsos.PlatformThreads, "count-th")
-		at := time.Now().Add(time.Hour).UTC()
-		mk := func(a *snsos.Account, st snsos.TargetState) *snsos.Target {
-			p := &snsos.Post{Body: "count", ScheduledAt: at, Targets: []*snsos.Target{{AccountID: a.ID, State: st}}}
-			if err := s.CreatePost(ctx, p, nil); err != nil {
-				t.Fatal(err)
-			}
-			return p.Targets[0]
-		}
-		mk(x, snsos.StateScheduled)
-		mk(x, snsos.StateScheduled)
-		mk(x, snsos.StateApproved)
-		mk(other, snsos.StateScheduled)
-		failed := mk(other, snsos.StateScheduled)
-		for _, to := range []snsos.TargetState{snsos.StatePublishing, snsos.StateFailed} {
-			from := snsos.StateScheduled
-			if to == snsos.StateFailed {
-				from = snsos.StatePublishing
-			}
-			if _, err := s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: failed.ID, From: from, To: to}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got, err := s.CountAccountTargets(ctx, x.ID, snsos.StateScheduled, snsos.StateRetryWait, snsos.StateApproved)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := map[snsos.TargetState]int{snsos.StateScheduled: 2, snsos.StateRetryWait: 0, snsos.StateApproved: 1}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("CountAccountTargets = %v, want %v", got, want)
-		}
-		if got, err := s.CountAccountTargets(ctx, x.ID); err != nil || len(got) != 0 {
-			t.Fatalf("CountAccountTargets() = %v, %v", got, err)
-		}
-		if n, err := s.CountAttentionTargets(ctx); err != nil || n != 1 {
-			t.Fatalf("CountAttentionTargets = %d, %v; want 1", n, err)
-		}
-	})
-}
-
-// TestSnapshotsByTargetIndexed: the queries that read snapshots by target
-// (every post page and list) use an index on both databases; the partial
-// unique index on (target_id, checkpoint) cannot serve them.
-func TestSnapshotsByTargetIndexed(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
-		db := env.Store.DB()
-		if env.Store.Dialect() == store.SQLite {
-			rows, err := db.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT id FROM metric_snapshots WHERE target_id IN (1, 2) ORDER BY fetched_at, id`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			if p := strings.Join(plan, "; "); !strings.Contains(p, "metric_snapshots_target") {
-				t.Fatalf("plan = %s; want the metric_snapshots_target index", p)
-			}
-			return
-		}
-		var def string
-		if err := db.QueryRowContext(ctx, `SELECT indexdef FROM pg_indexes WHERE indexname = 'metric_snapshots_target' AND schemaname = current_schema()`).
-			Scan(&def); err != nil {
-			t.Fatalf("metric_snapshots_target: %v", err)
-		}
-		if !strings.Contains(def, "(target_id, fetched_at)") || strings.Contains(def, "WHERE") {
-			t.Fatalf("index = %s", def)
 		}
 	})
 }
