@@ -17,6 +17,7 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/store"
+	"github.com/sns-os/snsos/internal/web/form"
 )
 
 // Settings the calendar reads.
@@ -569,28 +570,19 @@ func calParseLocal(at, zone string, now time.Time) (time.Time, string, string) {
 	if at == "" {
 		return time.Time{}, "required", zoneErr
 	}
-	var wall time.Time
-	for _, layout := range []string{calLocalInput, "2006-01-02T15:04:05", "2006-01-02 15:04"} {
-		if wall, err = time.Parse(layout, at); err == nil {
-			break
-		}
-	}
+	wall, err := form.ParseWall(at)
 	if err != nil {
 		return time.Time{}, "format", zoneErr
 	}
 	if loc == nil {
 		return time.Time{}, "", zoneErr
 	}
-	t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
-	if t.Hour() != wall.Hour() || t.Minute() != wall.Minute() || t.Day() != wall.Day() {
+	t, err := form.InZone(wall, loc)
+	switch {
+	case errors.Is(err, form.ErrGap):
 		return time.Time{}, "gap", ""
-	}
-	for _, delta := range []time.Duration{30 * time.Minute, time.Hour, 2 * time.Hour} {
-		for _, other := range []time.Time{t.Add(delta), t.Add(-delta)} {
-			if o := other.In(loc); o.Hour() == wall.Hour() && o.Minute() == wall.Minute() && o.Day() == wall.Day() {
-				return time.Time{}, "ambiguous", ""
-			}
-		}
+	case errors.Is(err, form.ErrAmbiguous):
+		return time.Time{}, "ambiguous", ""
 	}
 	if !t.After(now) {
 		return time.Time{}, "past", ""

@@ -27,7 +27,6 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/compose"
-	"github.com/sns-os/snsos/internal/store"
 )
 
 //go:embed templates/*.html templates/partials/*.html
@@ -43,7 +42,7 @@ var staticFS embed.FS
 
 // Config configures the web interface.
 type Config struct {
-	Store *store.Store
+	Store Store
 	// PublicURL is where operators reach sns-os; https:// makes the
 	// cookies Secure.
 	PublicURL string
@@ -100,7 +99,7 @@ type Alerter interface {
 // Handler serves the operator interface.
 type Handler struct {
 	cfg      Config
-	store    *store.Store
+	store    Store
 	engine   Engine
 	log      *slog.Logger
 	loc      atomic.Pointer[time.Location] // the operator's zone; see location

@@ -1,0 +1,482 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+
+	"github.com/sns-os/snsos"
+)
+
+type composeData struct {
+	Action, Token, StorageKey string
+	PostID                    int64
+	IsEdit, Approved          bool
+	Flash                     string
+	ClearKeys                 string
+	Errors                    []composeError
+	FieldErrors               map[string]string
+	Accounts                  []composeAccount
+	NoAccounts                bool
+	Body                      string
+	Tabs                      []composeTab
+	Counters                  []composeCounter
+	Media                     []composeMedia
+	Library                   []composeMedia
+	MediaAvailable            bool
+	Date, Time, Zone          string
+	Zones                     []composeZone
+	ZoneLabel, UTCLine        string
+	TimeISO                   string
+	Cost                      string
+	Quota                     []string
+	Previews                  []composePreview
+	Blocking                  []string
+	Readonly                  bool
+	// HasTime: a date or time is filled in, so "Approve and schedule" is
+	// the primary action; otherwise "Approve and post now" is.
+	HasTime bool
+	// ConfirmNow shows the confirmation of "Approve and post now".
+	ConfirmNow  bool
+	ConfirmText string
+	// MediaErrors are the media set's problems (too many items, …).
+	MediaErrors []string
+	// Picks are the schedule's quick picks: the next free slot, then the
+	// best hours from analytics.
+	Picks []composePick
+	// OpenTab is the platform tab to show first ("" for All platforms).
+	OpenTab string
+}
+
+// composePick is a quick pick under the schedule picker.
+type composePick struct {
+	Label string `json:"label"`
+	At    string `json:"at"` // RFC 3339, UTC
+	Date  string `json:"date"`
+	Time  string `json:"time"`
+	Next  bool   `json:"-"`
+}
+
+// composeBadge says whether one platform can use one media item.
+type composeBadge struct {
+	Platform snsos.Platform `json:"platform"`
+	OK       bool           `json:"ok"`
+	Text     string         `json:"text"`
+}
+
+// composeMediaCheck is the badges of one tray item in /compose/check, and
+// what is wrong with its alt text (too long, on a video) for the selected
+// platforms that take alt text.
+type composeMediaCheck struct {
+	ID     int64          `json:"id"`
+	Badges []composeBadge `json:"badges"`
+	Alt    []string       `json:"alt_errors"`
+}
+
+type composeError struct{ Field, Message string }
+
+type composeAccount struct {
+	ID                     int64
+	Platform, Name, Handle string
+	Checked, Disabled      bool
+	Reason                 string
+	HasAvatar              bool // sns-os serves the account's picture
+}
+
+type composeTab struct {
+	Key, Name      string
+	Selected       bool
+	Customized     bool
+	Override       string
+	ThreadCapable  bool
+	Thread         bool
+	Parts          []composePart
+	CustomizeLabel string
+	OverrideError  string
+}
+
+type composePart struct {
+	Index int
+	Label string
+	Text  string
+	Error string
+}
+
+type composeCounter struct {
+	Platform, Line, State string
+	Problems              []string
+}
+
+type composeMedia struct {
+	ID             int64
+	Number         int
+	Filename, Mime string
+	URL            string
+	IsImage        bool
+	Badges         []composeBadge
+	// Alt is the item's alt text as typed; AltError what is wrong with it
+	// (the engine's refusal); AltCheck what the live check says of it.
+	Alt, AltError, AltCheck string
+}
+
+type composeZone struct {
+	Name, Label string
+	Selected    bool
+}
+
+type composePreview struct {
+	Key, Platform, Name, Handle, Initial string
+	// AccountID is the previewed account; HasAvatar shows its stored
+	// picture instead of the Initial badge.
+	AccountID int64
+	HasAvatar bool
+	Parts     []previewPart
+	Images    []composeMedia
+}
+
+type previewPart struct {
+	Fit, Over string
+}
+
+// composePickAt is a quick pick of time at, its fields in zone loc.
+func composePickAt(tr *translator, label string, at time.Time, loc *time.Location) *composePick {
+	l := at.In(loc)
+	return &composePick{Label: label, At: at.UTC().Format(time.RFC3339), Date: l.Format("2006-01-02"), Time: l.Format("15:04")}
+}
+
+// composeUTCLine is "= 2026-11-28 12:00 UTC · in 3 days" / 「(UTC 2026-11-28 12:00)・3日後」.
+func composeUTCLine(tr *translator, at, now time.Time) string {
+	d := at.Sub(now)
+	var rel string
+	switch {
+	case d < 0:
+		rel = tr.T("compose.rel.past")
+	case d < time.Hour:
+		rel = tr.T("compose.rel.minutes", "Count", int(d.Minutes()))
+	case d < 48*time.Hour:
+		rel = tr.T("compose.rel.hours", "Count", int(d.Hours()))
+	default:
+		rel = tr.T("compose.rel.days", "Count", int(d.Hours()/24))
+	}
+	return tr.T("compose.utc", "UTC", at.UTC().Format("2006-01-02 15:04"), "Rel", rel)
+}
+
+// renderCompose renders the compose page for f (post is the stored post
+// when editing) with errors by field ("" for the page).
+func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status int, f *composeForm, post *snsos.Post, fieldErrs map[string]string) {
+	ctx := r.Context()
+	title := "compose.title"
+	if post != nil {
+		title = "compose.title.edit"
+		f.PostID = post.ID
+	}
+	d := &composeData{Action: "/compose", Token: f.Token, StorageKey: "new", FieldErrors: fieldErrs, Body: f.Body,
+		Date: f.Date, Time: f.Time, MediaAvailable: h.cfg.Media != nil}
+	if d.FieldErrors == nil {
+		d.FieldErrors = map[string]string{}
+	}
+	p := h.newPage(r, title, true, d)
+	tr := p.translator
+	if post != nil {
+		d.Action, d.PostID, d.IsEdit, d.StorageKey = postHref(post.ID)+"/edit", post.ID, true, strconv.FormatInt(post.ID, 10)
+		for _, t := range post.Targets {
+			if t.State == snsos.StateApproved || t.State == snsos.StateScheduled {
+				d.Approved = true
+			}
+		}
+		switch r.URL.Query().Get("flash") {
+		case "saved":
+			d.Flash = tr.T("compose.flash.saved", "Time", h.now().In(h.location()).Format("15:04"))
+			d.ClearKeys = "new " + d.StorageKey
+		case "duplicated":
+			d.Flash = tr.T("compose.flash.duplicated")
+		}
+	}
+	accts, list, err := h.composeAccounts(ctx)
+	if err != nil {
+		h.serverError(w, r, "list accounts", err)
+		return
+	}
+	d.NoAccounts = len(list) == 0
+	avatars := h.avatarIDs(ctx)
+	composeAccountsData(d, tr, f, list, avatars)
+	selected := selectedPlatforms(f, accts)
+	composeTabsData(d, tr, f, list, selected)
+	check := h.composeCheck(ctx, tr, f, accts)
+	for _, c := range check.Counters {
+		line := composeCounter{Platform: string(c.Platform), Line: c.Line, State: c.State, Problems: c.Problems}
+		d.Counters = append(d.Counters, line)
+	}
+	d.Cost, d.Quota, d.Blocking, d.MediaErrors = check.Cost, check.Quota, check.Blocking, check.MediaErrors
+	d.HasTime = f.Date != "" || f.Time != ""
+	d.OpenTab = f.openTab
+	if f.confirmNow {
+		var names []string
+		for _, id := range f.Accounts {
+			if a := accts[id]; a != nil {
+				names = append(names, a.Platform.DisplayName()+" @"+a.Handle)
+			}
+		}
+		d.ConfirmNow = true
+		d.ConfirmText = tr.T("compose.now.confirm", "Targets", strings.Join(names, tr.T("compose.list_sep")))
+	}
+	// Time.
+	_, loc, _ := parseComposeTime("", "", f.Zone, h.location())
+	d.Zone = loc.String()
+	d.ZoneLabel, d.UTCLine = check.Zone, check.UTC
+	for k, msg := range check.TimeErr {
+		if d.FieldErrors[k] == "" {
+			d.FieldErrors[k] = msg
+		}
+	}
+	h.composeZonesData(d)
+	h.composeMediaData(ctx, d, f, check)
+	// Quick picks: the next free slot, then the best hours from analytics
+	// (once there is enough history).
+	if check.NextFree != nil {
+		d.Picks = append(d.Picks, *check.NextFree)
+	}
+	d.Picks = append(d.Picks, h.composeBestHours(r, p, loc)...)
+	composePreviewsData(d, f, selected, accts, avatars, check)
+	composeErrorSummary(d, f, status)
+	if status == http.StatusConflict {
+		d.Readonly = true
+	}
+	h.render(w, status, "compose", p)
+}
+
+// composeAccountsData lists the accounts to choose, with why one cannot be.
+func composeAccountsData(d *composeData, tr *translator, f *composeForm, list []*snsos.Account, avatars map[int64]bool) {
+	for _, a := range list {
+		ca := composeAccount{ID: a.ID, Platform: string(a.Platform), Name: a.Platform.DisplayName(), Handle: a.Handle,
+			Checked: slices.Contains(f.Accounts, a.ID), HasAvatar: avatars[a.ID]}
+		if a.Status != snsos.AccountConnected {
+			ca.Reason = tr.T("compose.account."+string(a.Status), "Platform", a.Platform.DisplayName())
+			// A target already on the post stays, so that it can be removed.
+			ca.Disabled = !ca.Checked
+		}
+		d.Accounts = append(d.Accounts, ca)
+	}
+}
+
+// composeTabsData builds one tab per platform that has an account.
+func composeTabsData(d *composeData, tr *translator, f *composeForm, list []*snsos.Account, selected []snsos.Platform) {
+	for _, cp := range composePlatforms {
+		has := false
+		for _, a := range list {
+			has = has || a.Platform == cp.Platform
+		}
+		if !has {
+			continue
+		}
+		in := f.tab(cp.Platform)
+		key := string(cp.Platform)
+		tab := composeTab{Key: key, Name: cp.Platform.DisplayName(), Selected: slices.Contains(selected, cp.Platform),
+			Customized: in.Customized, Override: in.Override, ThreadCapable: cp.Thread, Thread: cp.Thread && in.Thread,
+			CustomizeLabel: tr.T("compose.customize", "Platform", cp.Platform.DisplayName()), OverrideError: d.FieldErrors["override_"+key]}
+		if tab.Thread {
+			for i, s := range in.Parts {
+				tab.Parts = append(tab.Parts, composePart{Index: i, Label: fmt.Sprintf("%d/%d", i+1, len(in.Parts)), Text: s,
+					Error: d.FieldErrors[fmt.Sprintf("part_%s_%d", key, i)]})
+			}
+		}
+		d.Tabs = append(d.Tabs, tab)
+	}
+}
+
+// composeZonesData offers the operator's zone, the usual ones and the
+// form's, each once.
+func (h *Handler) composeZonesData(d *composeData) {
+	zones := append([]string{h.location().String()}, composeZones...)
+	if !slices.Contains(zones, d.Zone) {
+		zones = append(zones, d.Zone)
+	}
+	seen := map[string]bool{}
+	for _, z := range zones {
+		if seen[z] {
+			continue
+		}
+		seen[z] = true
+		l := composeZoneLocs[z]
+		if l == nil {
+			var err error
+			if l, err = time.LoadLocation(z); err != nil {
+				continue
+			}
+		}
+		d.Zones = append(d.Zones, composeZone{Name: z, Label: zoneLabel(l, h.now()), Selected: z == d.Zone})
+	}
+}
+
+// composeMediaData builds the tray, then the library to pick from.
+func (h *Handler) composeMediaData(ctx context.Context, d *composeData, f *composeForm, check *composeCheckResult) {
+	mediaByID := map[int64]*snsos.MediaRef{}
+	if h.cfg.Media != nil {
+		lib, err := h.cfg.Media.List(ctx, 60)
+		if err != nil {
+			h.log.Warn("web: list media", "err", err)
+		}
+		for _, m := range lib {
+			mediaByID[m.ID] = m
+		}
+		for i, id := range f.Media {
+			m := mediaByID[id]
+			if m == nil {
+				if m, err = h.cfg.Media.Get(ctx, id); err != nil {
+					continue
+				}
+			}
+			cm := composeMediaOf(m, i+1)
+			cm.Alt, cm.AltError = f.Alt[m.ID], d.FieldErrors["alt_"+strconv.FormatInt(m.ID, 10)]
+			for _, mc := range check.Media {
+				if mc.ID == m.ID {
+					cm.Badges = mc.Badges
+					if cm.AltError == "" {
+						cm.AltCheck = strings.Join(mc.Alt, " ")
+					}
+				}
+			}
+			d.Media = append(d.Media, cm)
+		}
+		for _, m := range lib {
+			if !slices.Contains(f.Media, m.ID) {
+				d.Library = append(d.Library, composeMediaOf(m, 0))
+			}
+		}
+	}
+}
+
+// composePreviewsData builds the previews, one per selected platform.
+func composePreviewsData(d *composeData, f *composeForm, selected []snsos.Platform, accts map[int64]*snsos.Account, avatars map[int64]bool, check *composeCheckResult) {
+	for _, pl := range selected {
+		pv := composePreview{Key: string(pl), Platform: pl.DisplayName()}
+		for _, id := range f.Accounts {
+			if a := accts[id]; a != nil && a.Platform == pl {
+				pv.Name, pv.Handle = a.DisplayName, a.Handle
+				pv.AccountID, pv.HasAvatar = a.ID, avatars[a.ID]
+				if pv.Name == "" {
+					pv.Name = a.Handle
+				}
+				break
+			}
+		}
+		pv.Initial = monogram(pv.Name)
+		texts := f.texts(pl)
+		for i, text := range texts {
+			part := previewPart{Fit: text}
+			for _, c := range check.Counters {
+				if c.Platform == pl && c.Part == i && c.FitEnd >= 0 {
+					part.Fit, part.Over = splitUTF16(text, c.FitEnd)
+				}
+			}
+			pv.Parts = append(pv.Parts, part)
+		}
+		for _, m := range d.Media {
+			if m.IsImage && len(pv.Images) < 4 {
+				pv.Images = append(pv.Images, m)
+			}
+		}
+		d.Previews = append(d.Previews, pv)
+	}
+}
+
+// composeErrorSummary lists the problems in the form's order (none on a
+// page that is not an answer to a refused submit).
+func composeErrorSummary(d *composeData, f *composeForm, status int) {
+	order := []string{"", "accounts", "body"}
+	for _, t := range d.Tabs {
+		order = append(order, "override_"+t.Key, "part_"+t.Key)
+		for _, pt := range t.Parts {
+			order = append(order, fmt.Sprintf("part_%s_%d", t.Key, pt.Index))
+		}
+	}
+	order = append(order, "media")
+	for _, id := range f.Media {
+		order = append(order, "alt_"+strconv.FormatInt(id, 10))
+	}
+	order = append(order, "date", "time", "zone")
+	for _, k := range order {
+		if msg := d.FieldErrors[k]; msg != "" && status != http.StatusOK {
+			d.Errors = append(d.Errors, composeError{Field: k, Message: msg})
+		}
+	}
+}
+
+// bestHoursCache keeps the last best-hours result compose computed: every
+// render of the compose form (each Check, each media move) would otherwise
+// read the whole published history with its snapshots. A result is kept
+// for bestHoursTTL, per language and zone, and only once there is enough
+// history (so the picks appear as soon as they can).
+type bestHoursCache struct {
+	mu   sync.Mutex
+	key  string
+	at   time.Time
+	best anBest
+}
+
+const bestHoursTTL = 5 * time.Minute
+
+// composeBestHours are up to three best-hour picks, computed as the
+// analytics page does.
+func (h *Handler) composeBestHours(r *http.Request, p *page, loc *time.Location) []composePick {
+	now := h.now()
+	key := p.lang + "|" + h.location().String()
+	h.best.mu.Lock()
+	b, fresh := h.best.best, h.best.key == key && now.Sub(h.best.at) < bestHoursTTL
+	h.best.mu.Unlock()
+	if !fresh {
+		history, err := h.anLoad(r, 0, "")
+		if err != nil {
+			h.log.Warn("web: best hours", "err", err)
+			return nil
+		}
+		if b = h.anBestHours(r.Context(), p, history, now); b.Enough {
+			h.best.mu.Lock()
+			h.best.key, h.best.at, h.best.best = key, now, b
+			h.best.mu.Unlock()
+		}
+	}
+	if !b.Enough {
+		return nil
+	}
+	var out []composePick
+	for _, s := range b.Top {
+		u, err := url.Parse(s.Compose)
+		if err != nil {
+			continue
+		}
+		at, err := time.ParseInLocation(calLocalInput, u.Query().Get("at"), h.location())
+		if err != nil || at.Before(now.Add(composeSlotStep)) {
+			continue
+		}
+		out = append(out, *composePickAt(p.translator, p.T("compose.pick.best", "Slot", s.Label), at, loc))
+	}
+	return out
+}
+
+func composeMediaOf(m *snsos.MediaRef, n int) composeMedia {
+	name := m.Filename
+	if name == "" {
+		name = fmt.Sprintf("#%d", m.ID)
+	}
+	return composeMedia{ID: m.ID, Number: n, Filename: name, Mime: m.Mime, URL: mediaPath(m.ID), IsImage: m.IsImage()}
+}
+
+// splitUTF16 cuts s after n UTF-16 code units.
+func splitUTF16(s string, n int) (string, string) {
+	units := 0
+	for i, r := range s {
+		if units >= n {
+			return s[:i], s[i:]
+		}
+		units += len(utf16.Encode([]rune{r}))
+	}
+	return s, ""
+}
