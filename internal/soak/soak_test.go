@@ -63,7 +63,7 @@ type variant struct {
 
 var (
 	short = variant{name: "short", accounts: 8, minTargets: 48, lead: 3 * time.Second, window: 30 * time.Second,
-		tail: 8 * time.Second, kills: 3, actions: 8, cancels: 2, drain: 120 * time.Second}
+		tail: 8 * time.Second, kills: 3, actions: 8, cancels: 2, drain: 240 * time.Second}
 	full = variant{name: "full", accounts: 10, minTargets: 320, lead: 5 * time.Second, window: 150 * time.Second,
 		tail: 15 * time.Second, kills: 12, actions: 50, cancels: 6, revoke: true, drain: 240 * time.Second}
 )
