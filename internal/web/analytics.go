@@ -8,13 +8,12 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/besthours"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -25,13 +24,10 @@ func (h *Handler) analyticsRoutes(mux *http.ServeMux) {
 }
 
 // Best hours: a bucket (weekday × hour, hour, weekday) is shown when at
-// least anBucketMin posts fall in it, and the whole section once
-// anHistoryMin posts have +24h numbers.
-const (
-	anBucketMin  = 3
-	anHistoryMin = 10
-	anTopSlots   = 3
-)
+// least besthours.BucketMin posts fall in it, and the whole section once
+// besthours.HistoryMin posts have +24h numbers; the page and compose show
+// the top anTopSlots weekday × hour buckets.
+const anTopSlots = 3
 
 // anRanges are the range filter's values, in days (0: all time).
 var anRanges = []struct {
@@ -133,7 +129,6 @@ type anHeatCell struct {
 type anBucket struct {
 	Label, Median, Count string
 	Compose              string
-	median               float64
 }
 
 // anPostMetrics is one target's numbers by checkpoint.
@@ -370,7 +365,7 @@ func anTotals(p *page, pms []anPostMetrics) anTotal {
 	}
 	t.Views7dN = p.T("an.sample", "Count", n7d)
 	if len(v24) > 0 {
-		t.Median24h = groupDigits(int64(math.Round(anMedian(v24))))
+		t.Median24h = groupDigits(int64(math.Round(besthours.Median(v24))))
 	}
 	t.Median24hN = p.T("an.sample", "Count", len(v24))
 	if engViews > 0 {
@@ -379,114 +374,75 @@ func anTotals(p *page, pms []anPostMetrics) anTotal {
 	return t
 }
 
-// anMedian is the median of xs (the mean of the middle two for an even
-// count); xs is reordered.
-func anMedian(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	sort.Float64s(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
-}
-
 // anBestHours computes, from posts with +24h views, the median by local
-// weekday × hour (the heatmap), by hour and by weekday; buckets with
-// fewer than anBucketMin posts are not ranked.
+// weekday × hour (the heatmap), by hour and by weekday (package besthours);
+// buckets with fewer than besthours.BucketMin posts are not ranked.
 func (h *Handler) anBestHours(ctx context.Context, p *page, history []*store.DatedTarget, now time.Time) anBest {
 	loc := h.location()
 	lang := p.lang
-	var cell [7][24][]float64
-	var byHour [24][]float64
-	var byDay [7][]float64
-	have := 0
+	var posts []besthours.Post
 	for _, t := range history {
 		pm := anIndex(t)
 		v, ok := pm.value(snsos.Checkpoint24h, snsos.MetricViews)
 		if !ok {
 			continue
 		}
-		local := t.At.In(loc)
-		wd, hr := local.Weekday(), local.Hour()
-		cell[wd][hr] = append(cell[wd][hr], float64(v))
-		byHour[hr] = append(byHour[hr], float64(v))
-		byDay[wd] = append(byDay[wd], float64(v))
-		have++
+		posts = append(posts, besthours.Post{At: t.At, Views24h: v})
 	}
-	b := anBest{Have: have, Need: anHistoryMin, Enough: have >= anHistoryMin, MinPosts: anBucketMin}
+	have := len(posts)
+	b := anBest{Have: have, Need: besthours.HistoryMin, Enough: have >= besthours.HistoryMin, MinPosts: besthours.BucketMin}
 	if !b.Enough {
 		return b
 	}
 	ws := h.calWeekStart(ctx, p.lang)
+	res := besthours.Compute(posts, loc, ws)
 	for hr := range 24 {
 		b.Hours = append(b.Hours, strconv.Itoa(hr))
-	}
-	// The heatmap's scale: the largest median of a bucket with enough posts.
-	var maxMed float64
-	var slots []anBucket
-	for wd := range 7 {
-		for hr := range 24 {
-			if xs := cell[wd][hr]; len(xs) >= anBucketMin {
-				maxMed = max(maxMed, anMedian(slices.Clone(xs)))
-			}
-		}
 	}
 	for i := range 7 {
 		wd := time.Weekday((int(ws) + i) % 7)
 		row := anHeatRow{Day: calDayName(lang, wd), Class: calWeekdayClass(wd)}
 		for hr := range 24 {
-			xs := cell[wd][hr]
-			c := anHeatCell{Title: p.T("an.heat.count", "Count", len(xs))}
+			bk := res.Grid[wd][hr]
+			c := anHeatCell{Title: p.T("an.heat.count", "Count", bk.Count)}
 			switch {
-			case len(xs) == 0:
+			case bk.Count == 0:
 				c.Class = "an-h-none"
-			case len(xs) < anBucketMin:
+			case !bk.Ranked():
 				c.Class, c.Text = "an-h-few", "·"
-				c.Title = p.T("an.heat.few", "Count", len(xs))
+				c.Title = p.T("an.heat.few", "Count", bk.Count)
 			default:
-				med := anMedian(slices.Clone(xs))
 				level := 1
-				if maxMed > 0 {
-					level = 1 + int(math.Min(3, math.Floor(med/maxMed*4)))
+				if res.Max > 0 {
+					level = 1 + int(math.Min(3, math.Floor(bk.Median/res.Max*4)))
 				}
 				c.Class = "an-h" + strconv.Itoa(level)
-				c.Text = anCompact(lang, int64(math.Round(med)))
-				c.Title = p.T("an.heat.cell", "Median", groupDigits(int64(math.Round(med))), "Count", len(xs))
-				slots = append(slots, anBucket{Label: anSlotName(lang, wd, hr), median: med,
-					Median: groupDigits(int64(math.Round(med))), Count: p.T("an.sample", "Count", len(xs))})
-				slots[len(slots)-1].Compose = anComposeAt(now, wd, hr, loc)
+				c.Text = anCompact(lang, int64(math.Round(bk.Median)))
+				c.Title = p.T("an.heat.cell", "Median", groupDigits(int64(math.Round(bk.Median))), "Count", bk.Count)
 			}
 			row.Cells = append(row.Cells, c)
 		}
 		b.Rows = append(b.Rows, row)
 	}
-	sort.SliceStable(slots, func(i, j int) bool { return slots[i].median > slots[j].median })
-	if len(slots) > anTopSlots {
-		slots = slots[:anTopSlots]
+	for _, s := range res.Slots[:min(len(res.Slots), anTopSlots)] {
+		b.Top = append(b.Top, anBucket{Label: anSlotName(lang, s.Weekday, s.Hour), Median: anMedianText(s),
+			Count: p.T("an.sample", "Count", s.Count), Compose: anComposeAt(now, s.Weekday, s.Hour, loc)})
 	}
-	b.Top = slots
-	for hr := range 24 {
-		if xs := byHour[hr]; len(xs) >= anBucketMin {
-			med := anMedian(xs)
-			b.ByHour = append(b.ByHour, anBucket{Label: anHourName(lang, hr), median: med,
-				Median: groupDigits(int64(math.Round(med))), Count: p.T("an.sample", "Count", len(xs))})
-		}
+	for _, s := range res.ByHour {
+		b.ByHour = append(b.ByHour, anBucket{Label: anHourName(lang, s.Hour), Median: anMedianText(s),
+			Count: p.T("an.sample", "Count", s.Count)})
 	}
-	for i := range 7 {
-		wd := time.Weekday((int(ws) + i) % 7)
-		if xs := byDay[wd]; len(xs) >= anBucketMin {
-			med := anMedian(xs)
-			b.ByDay = append(b.ByDay, anBucket{Label: anWeekdayName(lang, wd), median: med,
-				Median: groupDigits(int64(math.Round(med))), Count: p.T("an.sample", "Count", len(xs))})
-		}
+	for _, s := range res.ByDay {
+		b.ByDay = append(b.ByDay, anBucket{Label: anWeekdayName(lang, s.Weekday), Median: anMedianText(s),
+			Count: p.T("an.sample", "Count", s.Count)})
 	}
-	sort.SliceStable(b.ByHour, func(i, j int) bool { return b.ByHour[i].median > b.ByHour[j].median })
-	sort.SliceStable(b.ByDay, func(i, j int) bool { return b.ByDay[i].median > b.ByDay[j].median })
-	b.SampleSentence = p.T("an.best.sample", "Count", have, "Min", anBucketMin)
+	b.SampleSentence = p.T("an.best.sample", "Count", have, "Min", besthours.BucketMin)
 	return b
+}
+
+// anMedianText writes a bucket's median, rounded, with digit groups.
+func anMedianText(s besthours.Bucket) string {
+	return groupDigits(int64(math.Round(s.Median)))
 }
 
 func anWeekdayName(lang string, wd time.Weekday) string {

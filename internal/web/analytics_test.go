@@ -263,14 +263,6 @@ func TestAnalyticsHelpers(t *testing.T) {
 		}
 	}
 	for _, c := range []struct {
-		xs   []float64
-		want float64
-	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}} {
-		if got := anMedian(c.xs); got != c.want {
-			t.Errorf("median %v = %v, want %v", c.xs, got, c.want)
-		}
-	}
-	for _, c := range []struct {
 		lang string
 		n    int64
 		want string
