@@ -4,7 +4,7 @@
 // resolve one that waits for the operator, refresh its metrics).
 //
 // Every route needs an API token, sent as "Authorization: Bearer <token>".
-// Only the SHA-256 hash of a token is stored (see HashToken and NewToken);
+// Only the SHA-256 hash of a token is stored (see auth.HashToken and TokenTag);
 // a revoked token is refused. Bodies are JSON (application/json, at most
 // 1 MiB, no unknown fields, exactly one value), except media uploads. Lists
 // answer {"items": [...]}. Times are RFC 3339: input must carry a zone

@@ -2,15 +2,12 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 	"strings"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/auth"
 )
 
 // TokenPrefixLen is how many leading characters of a token are stored in
@@ -23,13 +20,6 @@ const BootstrapTokenName = "bootstrap"
 // maxTokenLen bounds what the API will hash from an Authorization header.
 const maxTokenLen = 512
 
-// HashToken returns the hex SHA-256 of an API token: the only form in which
-// tokens are stored.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 // TokenPrefix returns the first TokenPrefixLen characters of token (all of
 // it when shorter): the part stored in clear.
 func TokenPrefix(token string) string {
@@ -39,17 +29,14 @@ func TokenPrefix(token string) string {
 	return token[:TokenPrefixLen]
 }
 
-// NewToken returns a new API token — "snsos_" followed by 32 random bytes in
-// unpadded base64url — and its prefix. Store HashToken(token) and prefix;
-// show token to the operator once and never again.
-func NewToken() (token, prefix string, err error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", "", snsos.WrapError(snsos.EINTERNAL, err, "cannot generate an API token")
-	}
-	token = "snsos_" + base64.RawURLEncoding.EncodeToString(b)
-	return token, TokenPrefix(token), nil
-}
+// An API token is TokenTag followed by TokenBytes random bytes in unpadded
+// base64url: auth.NewToken(TokenTag, TokenBytes). Store auth.auth.HashToken(token)
+// and TokenPrefix(token); show the token to the operator once and never
+// again.
+const (
+	TokenTag   = "snsos_"
+	TokenBytes = 32
+)
 
 // TokenEnsurer stores a token hash unless it exists; *store.Store satisfies
 // it.
@@ -65,7 +52,7 @@ func EnsureBootstrapToken(ctx context.Context, s TokenEnsurer, token string) (*s
 	if token == "" {
 		return nil, snsos.Errorf(snsos.EINVALID, "SNSOS_API_TOKEN is empty")
 	}
-	return s.EnsureAPIToken(ctx, BootstrapTokenName, HashToken(token), TokenPrefix(token))
+	return s.EnsureAPIToken(ctx, BootstrapTokenName, auth.HashToken(token), TokenPrefix(token))
 }
 
 // prefixMatches reports, in time independent of the contents, whether the
@@ -129,7 +116,7 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 			a.error(w, r, errBadToken)
 			return
 		}
-		hash := HashToken(token)
+		hash := auth.HashToken(token)
 		t, err := a.store.FindAPITokenByHash(r.Context(), hash)
 		switch {
 		case snsos.IsCode(err, snsos.ENOTFOUND):

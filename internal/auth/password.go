@@ -1,5 +1,6 @@
 // Package auth holds the operator's credentials: the password hash (argon2id)
-// and, later, sessions.
+// and the operator password change, and the random tokens (NewToken,
+// HashToken) behind sessions, setup links, API tokens and OAuth states.
 package auth
 
 import (

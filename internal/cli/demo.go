@@ -117,18 +117,12 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	if err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(pw)
-	if err != nil {
-		return err
-	}
-	if err := svc.store().PutSetting(ctx, auth.PasswordSetting, hash); err != nil {
+	if _, err := auth.SetOperatorPassword(ctx, svc.store(), pw, ""); err != nil {
 		return err
 	}
 	token := cfg.APIToken.Reveal()
 	if token == "" {
-		if token, _, err = api.NewToken(); err != nil {
-			return err
-		}
+		token = auth.NewToken(api.TokenTag, api.TokenBytes)
 		if _, err := api.EnsureBootstrapToken(ctx, svc.store(), token); err != nil {
 			return err
 		}

@@ -67,14 +67,7 @@ Every signed-in session ends, so a stolen session stops working too.`
 		return err
 	}
 	defer s.Close()
-	hash, err := auth.HashPassword(pw)
-	if err != nil {
-		return err
-	}
-	if err := s.PutSetting(ctx, auth.PasswordSetting, hash); err != nil {
-		return err
-	}
-	n, err := s.DeleteAllSessions(ctx)
+	n, err := auth.SetOperatorPassword(ctx, s, pw, "")
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/api"
+	"github.com/sns-os/snsos/internal/auth"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -64,11 +65,8 @@ func runToken(ctx context.Context, e *env, args []string) error {
 	defer s.Close()
 	switch sub {
 	case "create":
-		tok, prefix, err := api.NewToken()
-		if err != nil {
-			return err
-		}
-		t, err := s.CreateAPIToken(ctx, *name, api.HashToken(tok), prefix)
+		tok := auth.NewToken(api.TokenTag, api.TokenBytes)
+		t, err := s.CreateAPIToken(ctx, *name, auth.HashToken(tok), api.TokenPrefix(tok))
 		if err != nil {
 			return err
 		}

@@ -2,34 +2,17 @@ package tokens
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"net/url"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/auth"
 	"github.com/sns-os/snsos/internal/platform"
 	"github.com/sns-os/snsos/internal/store"
 )
-
-// randomToken returns 32 random bytes in unpadded base64url.
-func randomToken() string {
-	var b [32]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// hashHex returns the hex SHA-256 of s: how states and cookie values are
-// stored.
-func hashHex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
 
 // StartConnect begins connecting an account of platform p and returns the
 // platform's consent page. The state and the PKCE verifier stay on the
@@ -41,9 +24,9 @@ func (s *Service) StartConnect(ctx context.Context, p snsos.Platform, binding st
 	if err != nil {
 		return "", err
 	}
-	state, verifier := randomToken(), platform.NewVerifier()
+	state, verifier := auth.NewToken("", 32), platform.NewVerifier()
 	st := &store.OAuthState{
-		StateHash: hashHex(state),
+		StateHash: auth.HashToken(state),
 		Platform:  p,
 		Verifier:  verifier,
 		Binding:   binding,
@@ -88,7 +71,7 @@ func (s *Service) CompleteConnect(ctx context.Context, p snsos.Platform, query u
 		}
 		return nil, errNoState
 	}
-	st, err := s.store.TakeOAuthState(ctx, hashHex(state)) // single use, answer or error
+	st, err := s.store.TakeOAuthState(ctx, auth.HashToken(state)) // single use, answer or error
 	if err == nil {
 		err = s.checkState(st, p, binding)
 	}

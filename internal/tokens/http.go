@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/auth"
 	"github.com/sns-os/snsos/internal/platform"
 )
 
@@ -54,8 +55,8 @@ func (s *Service) handleConnect(w http.ResponseWriter, r *http.Request) {
 		s.renderPage(w, http.StatusNotFound, page{Platform: p.DisplayName(), Error: snsos.ErrorMessage(err)})
 		return
 	}
-	value := randomToken()
-	authURL, err := s.StartConnect(r.Context(), p, hashHex(value))
+	value := auth.NewToken("", 32)
+	authURL, err := s.StartConnect(r.Context(), p, auth.HashToken(value))
 	if err != nil {
 		s.log.Error("start connect failed", "platform", string(p), "err", err)
 		s.renderPage(w, http.StatusInternalServerError, page{Platform: p.DisplayName(), Retry: "/connect/" + string(p),
@@ -78,7 +79,7 @@ func (s *Service) handleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	binding := ""
 	if c, err := r.Cookie(s.cookieName()); err == nil && c.Value != "" {
-		binding = hashHex(c.Value)
+		binding = auth.HashToken(c.Value)
 	}
 	// The flow is over whatever happens: forget the cookie.
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: cookiePath, MaxAge: -1,

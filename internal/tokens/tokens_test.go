@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/auth"
 	"github.com/sns-os/snsos/internal/jobs"
 	"github.com/sns-os/snsos/internal/platform"
 	"github.com/sns-os/snsos/internal/store"
@@ -477,7 +478,7 @@ func TestScanQueuesRefresh(t *testing.T) {
 		e.clk.Advance(55 * time.Minute) // due_soon: 5 min left; due_later: 65 min
 		dueBefore, _ := e.st.FindCredentialMeta(ctx, due.ID)
 		laterBefore, _ := e.st.FindCredentialMeta(ctx, later.ID)
-		if err := e.st.PutOAuthState(ctx, &store.OAuthState{StateHash: hashHex("stale"), Platform: snsos.PlatformX,
+		if err := e.st.PutOAuthState(ctx, &store.OAuthState{StateHash: auth.HashToken("stale"), Platform: snsos.PlatformX,
 			Verifier: "v", ExpiresAt: e.clk.Now().Add(-time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
@@ -503,7 +504,7 @@ func TestScanQueuesRefresh(t *testing.T) {
 		if n := countJobs(t, e.st, RefreshArgs{}.Kind()); n != 1 {
 			t.Fatalf("%d refresh jobs queued, want 1", n)
 		}
-		if _, err := e.st.TakeOAuthState(ctx, hashHex("stale")); !errors.Is(err, store.ErrOAuthStateUnknown) {
+		if _, err := e.st.TakeOAuthState(ctx, auth.HashToken("stale")); !errors.Is(err, store.ErrOAuthStateUnknown) {
 			t.Fatalf("expired state not pruned: %v", err)
 		}
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/auth"
 	"github.com/sns-os/snsos/internal/server"
 )
 
@@ -91,7 +92,7 @@ func TestSigninFlow(t *testing.T) {
 	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure || ck.Path != "/" {
 		t.Fatalf("cookie attributes: %+v", ck)
 	}
-	if _, err := e.store.FindSession(ctx, hashSessionID(ck.Value), e.clock.Now()); err != nil {
+	if _, err := e.store.FindSession(ctx, auth.HashToken(ck.Value), e.clock.Now()); err != nil {
 		t.Fatalf("session not stored under its hash: %v", err)
 	}
 	var n int
@@ -116,7 +117,7 @@ func TestSigninFlow(t *testing.T) {
 	if ck2 == nil || ck2.Value == ck.Value {
 		t.Fatal("session id not rotated at sign-in")
 	}
-	if _, err := e.store.FindSession(ctx, hashSessionID(ck.Value), e.clock.Now()); !snsos.IsCode(err, snsos.ENOTFOUND) {
+	if _, err := e.store.FindSession(ctx, auth.HashToken(ck.Value), e.clock.Now()); !snsos.IsCode(err, snsos.ENOTFOUND) {
 		t.Fatalf("old session still valid: %v", err)
 	}
 	other := e.client(t)
@@ -137,7 +138,7 @@ func TestSigninFlow(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
 		t.Fatalf("sign-out: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if _, err := e.store.FindSession(ctx, hashSessionID(ck2.Value), e.clock.Now()); !snsos.IsCode(err, snsos.ENOTFOUND) {
+	if _, err := e.store.FindSession(ctx, auth.HashToken(ck2.Value), e.clock.Now()); !snsos.IsCode(err, snsos.ENOTFOUND) {
 		t.Fatalf("session alive after sign-out: %v", err)
 	}
 	if resp, _ := do(t, c, "GET", e.srv.URL+"/", nil); resp.StatusCode != http.StatusSeeOther {

@@ -2,14 +2,12 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/auth"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -25,19 +23,10 @@ const (
 )
 
 // newSessionID returns a fresh session id (32 random bytes, base64url) and
-// the hash the store keeps.
+// the hash the store keeps (auth.HashToken: the database never sees the id).
 func newSessionID() (id, hash string) {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails (crypto/rand panics rather than return short)
-	id = base64.RawURLEncoding.EncodeToString(b)
-	return id, hashSessionID(id)
-}
-
-// hashSessionID returns the hex SHA-256 of a cookie value: the database
-// never sees the id itself.
-func hashSessionID(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:])
+	id = auth.NewToken("", 32)
+	return id, auth.HashToken(id)
 }
 
 // validSessionID reports whether s looks like an id newSessionID made, so
@@ -101,7 +90,7 @@ func (h *Handler) cookieHash(r *http.Request) string {
 	if err != nil || !validSessionID(c.Value) {
 		return ""
 	}
-	return hashSessionID(c.Value)
+	return auth.HashToken(c.Value)
 }
 
 // session returns the request's live session, or nil.

@@ -331,7 +331,7 @@ func (h *Handler) handleAlertsTest(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleTokenCreate makes an API token and shows it on this response only:
-// the store keeps its hash (api.HashToken) and its clear prefix.
+// the store keeps its hash (auth.HashToken) and its clear prefix.
 func (h *Handler) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
@@ -355,12 +355,9 @@ func (h *Handler) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 		h.render(w, http.StatusUnprocessableEntity, "settings", p)
 		return
 	}
-	tok, prefix, err := api.NewToken()
-	if err != nil {
-		h.serverError(w, r, "new API token", err)
-		return
-	}
-	t, err := h.store.CreateAPIToken(r.Context(), name, api.HashToken(tok), prefix)
+	tok := auth.NewToken(api.TokenTag, api.TokenBytes)
+	prefix := api.TokenPrefix(tok)
+	t, err := h.store.CreateAPIToken(r.Context(), name, auth.HashToken(tok), prefix)
 	if err != nil {
 		h.serverError(w, r, "create API token", err)
 		return
@@ -484,19 +481,14 @@ func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request) {
 	case <-ctx.Done():
 		return
 	}
-	newHash, err := auth.HashPassword(pw)
+	keep := ""
+	if s := SessionFrom(ctx); s != nil {
+		keep = s.IDHash
+	}
+	n, err := auth.SetOperatorPassword(ctx, h.store, pw, keep)
 	<-h.verify
 	if err != nil {
-		h.serverError(w, r, "hash password", err)
-		return
-	}
-	if err := h.store.PutSetting(ctx, auth.PasswordSetting, newHash); err != nil {
-		h.serverError(w, r, "store password", err)
-		return
-	}
-	n, err := h.endOtherSessions(r)
-	if err != nil {
-		h.serverError(w, r, "end other sessions", err)
+		h.serverError(w, r, "set password", err)
 		return
 	}
 	h.log.Info("web: operator password changed", "remote", key, "sessions_ended", n)

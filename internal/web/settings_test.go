@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sns-os/snsos/internal/api"
+	"github.com/sns-os/snsos/internal/auth"
 )
 
 type fakeAlerter struct {
@@ -219,7 +220,7 @@ func TestSettingsAPITokens(t *testing.T) {
 	if err != nil || len(toks) != 1 {
 		t.Fatalf("tokens: %v %v", toks, err)
 	}
-	if toks[0].Hash != api.HashToken(tok) || toks[0].Hash == tok || strings.Contains(toks[0].Hash, tok[6:20]) || toks[0].Prefix != api.TokenPrefix(tok) {
+	if toks[0].Hash != auth.HashToken(tok) || toks[0].Hash == tok || strings.Contains(toks[0].Hash, tok[6:20]) || toks[0].Prefix != api.TokenPrefix(tok) {
 		t.Errorf("stored token row: %+v", toks[0])
 	}
 	// Shown once: the page never shows it again.
@@ -247,7 +248,7 @@ func TestSettingsAPITokens(t *testing.T) {
 	if resp.Header.Get("Location") != "/settings?flash=token.revoked#tokens-h" {
 		t.Fatalf("revoke: %s", resp.Header.Get("Location"))
 	}
-	if tk, _ := pe.store.FindAPITokenByHash(ctx, api.HashToken(tok)); tk == nil || tk.RevokedAt.IsZero() {
+	if tk, _ := pe.store.FindAPITokenByHash(ctx, auth.HashToken(tok)); tk == nil || tk.RevokedAt.IsZero() {
 		t.Error("token not revoked")
 	}
 	resp, _ = postForm(t, pe.c, pe.srv.URL+"/settings/tokens/999999/revoke", url.Values{})

@@ -2,11 +2,7 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,9 +49,7 @@ func (h *Handler) SetupLink(ctx context.Context, publicURL string) (string, erro
 	if hash != "" {
 		return "", nil
 	}
-	b := make([]byte, 32)
-	rand.Read(b)
-	token := base64.RawURLEncoding.EncodeToString(b)
+	token := auth.NewToken("", 32)
 	exp := h.now().Add(SetupLinkLifetime).Unix()
 	if err := h.store.PutSetting(ctx, setupSetting, setupHash(token)+" "+strconv.FormatInt(exp, 10)); err != nil {
 		return "", err
@@ -64,8 +58,7 @@ func (h *Handler) SetupLink(ctx context.Context, publicURL string) (string, erro
 }
 
 func setupHash(token string) string {
-	sum := sha256.Sum256([]byte("sns-os setup token\x00" + token))
-	return hex.EncodeToString(sum[:])
+	return auth.HashToken("sns-os setup token\x00" + token)
 }
 
 // setupValid reports whether token is the current, unexpired setup token
@@ -155,14 +148,10 @@ func (h *Handler) handleSetupPost(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		return
 	}
-	hash, err := auth.HashPassword(pw)
+	_, err = auth.SetOperatorPassword(r.Context(), h.store, pw, "")
 	<-h.verify
 	if err != nil {
-		h.serverError(w, r, "hash password", err)
-		return
-	}
-	if err := h.store.PutSetting(r.Context(), auth.PasswordSetting, hash); err != nil {
-		h.serverError(w, r, "store password", err)
+		h.serverError(w, r, "set password", err)
 		return
 	}
 	if err := h.store.PutSetting(r.Context(), setupSetting, ""); err != nil {
