@@ -208,7 +208,6 @@ func anQuery(rng string, platform snsos.Platform) string {
 }
 
 func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	rng, days, platform := h.anFilters(r)
 	// Best hours use the whole history (of the platform chosen); the rest
 	// of the page its range, cut from it rather than read again.
@@ -217,22 +216,46 @@ func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 		h.serverError(w, r, "analytics", err)
 		return
 	}
-	targets := history
-	if days > 0 {
-		targets = anSince(history, h.anFrom(days))
-	}
 	handles, ok := h.accountHandles(w, r)
 	if !ok {
 		return
 	}
-	loc := h.location()
-	now := h.now().In(loc)
 	d := &anData{Range: rng, Platform: string(platform), CSVHref: "/analytics.csv?" + anQuery(rng, platform)}
 	p := h.newPage(r, "an.title", true, d)
-	lang := p.lang
+	h.buildAnalytics(r.Context(), p, d, history, handles, days, platform)
+	h.render(w, http.StatusOK, "analytics", p)
+}
+
+// buildAnalytics fills the analytics page from the platform's whole
+// published history: the filters, the chart, the per-post table and the
+// totals of the range's last days, and the best hours of it all.
+func (h *Handler) buildAnalytics(ctx context.Context, p *page, d *anData, history []*store.DatedTarget, handles map[int64]string, days int, platform snsos.Platform) {
+	targets := history
+	if days > 0 {
+		targets = anSince(history, h.anFrom(days))
+	}
+	now := h.now().In(h.location())
+	anFilterOptions(p, d, platform)
+	// Per post, newest first in the table; oldest first in the chart.
+	idx := make([]anPostMetrics, len(targets))
+	for i, t := range targets {
+		idx[i] = anIndex(t)
+	}
+	d.Chart, d.ChartRows = h.anChartOf(p, idx, now)
+	for i := len(idx) - 1; i >= 0; i-- {
+		d.Posts = append(d.Posts, h.anPostRow(p, idx[i], handles, now))
+	}
+	anSummary(p, d, idx)
+	d.ShowTotalsCaveat = platform == "" || platform == snsos.PlatformInstagram || platform == snsos.PlatformTikTok
+	d.Best = h.anBestHours(ctx, p, history, now)
+}
+
+// anFilterOptions sets the range and platform choices and the table's
+// headings.
+func anFilterOptions(p *page, d *anData, platform snsos.Platform) {
 	for _, o := range anRanges {
-		d.Ranges = append(d.Ranges, anOption{Value: o.Value, Label: p.T("an.range." + o.Value), Current: o.Value == rng})
-		if o.Value == rng {
+		d.Ranges = append(d.Ranges, anOption{Value: o.Value, Label: p.T("an.range." + o.Value), Current: o.Value == d.Range})
+		if o.Value == d.Range {
 			d.RangeLabel = p.T("an.range." + o.Value)
 		}
 	}
@@ -246,20 +269,22 @@ func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 	for _, cp := range anCheckpoints {
 		d.Checkpoints = append(d.Checkpoints, p.T("an.cp."+string(cp))) // +1h / 1時間後
 	}
+}
 
-	// Per post, newest first in the table; oldest first in the chart.
-	idx := make([]anPostMetrics, len(targets))
-	for i, t := range targets {
-		idx[i] = anIndex(t)
-	}
-	d.Chart = anChart{Title: p.T("an.chart.title"), XLabel: p.T("an.published"), Lang: lang, Zone: loc.String()}
-	_, d.Chart.Offset = now.Zone()
+// anChartOf is the views chart, oldest post first, and its table for
+// screen readers.
+func (h *Handler) anChartOf(p *page, idx []anPostMetrics, now time.Time) (anChart, []anChartRow) {
+	loc := h.location()
+	lang := p.lang
+	c := anChart{Title: p.T("an.chart.title"), XLabel: p.T("an.published"), Lang: lang, Zone: loc.String()}
+	_, c.Offset = now.Zone()
 	for _, cp := range anCheckpoints {
-		d.Chart.Labels = append(d.Chart.Labels, p.T("an.chart.series", "Checkpoint", p.T("an.cp."+string(cp))))
+		c.Labels = append(c.Labels, p.T("an.chart.series", "Checkpoint", p.T("an.cp."+string(cp))))
 	}
-	d.Chart.Series = make([][]*int64, len(anCheckpoints))
+	c.Series = make([][]*int64, len(anCheckpoints))
+	var rows []anChartRow
 	for _, pm := range idx {
-		d.Chart.X = append(d.Chart.X, pm.t.At.Unix())
+		c.X = append(c.X, pm.t.At.Unix())
 		row := anChartRow{Time: shortTime(lang, pm.t.At.In(loc), now)}
 		for i, cp := range anCheckpoints {
 			var v *int64
@@ -267,32 +292,38 @@ func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 			if n, ok := pm.value(cp, snsos.MetricViews); ok {
 				v, txt = &n, groupDigits(n)
 			}
-			d.Chart.Series[i] = append(d.Chart.Series[i], v)
+			c.Series[i] = append(c.Series[i], v)
 			row.Cells = append(row.Cells, txt)
 		}
-		d.ChartRows = append(d.ChartRows, row)
+		rows = append(rows, row)
 	}
-	for i := len(idx) - 1; i >= 0; i-- {
-		pm := idx[i]
-		t := pm.t
-		body := t.Body
-		if strings.TrimSpace(body) == "" {
-			body = t.PostBody
-		}
-		row := anPostRow{Href: postHref(t.PostID), Excerpt: excerpt(body, 40), Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID],
-			Published: shortTime(lang, t.At.In(loc), now), PublishedISO: t.At.UTC().Format(time.RFC3339)}
-		if row.Excerpt == "" {
-			row.Excerpt = p.T("post.notext")
-		}
-		for _, metric := range anMetrics {
-			for _, cp := range anCheckpoints {
-				row.Cells = append(row.Cells, h.anCell(p, pm, cp, metric, now))
-			}
-		}
-		d.Posts = append(d.Posts, row)
-	}
+	return c, rows
+}
 
-	// Totals: all platforms, then each.
+// anPostRow is one post of the per-post table.
+func (h *Handler) anPostRow(p *page, pm anPostMetrics, handles map[int64]string, now time.Time) anPostRow {
+	loc := h.location()
+	t := pm.t
+	body := t.Body
+	if strings.TrimSpace(body) == "" {
+		body = t.PostBody
+	}
+	row := anPostRow{Href: postHref(t.PostID), Excerpt: excerpt(body, 40), Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID],
+		Published: shortTime(p.lang, t.At.In(loc), now), PublishedISO: t.At.UTC().Format(time.RFC3339)}
+	if row.Excerpt == "" {
+		row.Excerpt = p.T("post.notext")
+	}
+	for _, metric := range anMetrics {
+		for _, cp := range anCheckpoints {
+			row.Cells = append(row.Cells, h.anCell(p, pm, cp, metric, now))
+		}
+	}
+	return row
+}
+
+// anSummary sets the cards (all platforms) and the totals of each
+// platform.
+func anSummary(p *page, d *anData, idx []anPostMetrics) {
 	byPlatform := map[snsos.Platform][]anPostMetrics{}
 	for _, pm := range idx {
 		byPlatform[pm.t.Platform] = append(byPlatform[pm.t.Platform], pm)
@@ -312,9 +343,6 @@ func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 			d.Totals = append(d.Totals, tot)
 		}
 	}
-	d.ShowTotalsCaveat = platform == "" || platform == snsos.PlatformInstagram || platform == snsos.PlatformTikTok
-	d.Best = h.anBestHours(ctx, p, history, now)
-	h.render(w, http.StatusOK, "analytics", p)
 }
 
 // anCell is one number of the per-post table: the value, "—" when not

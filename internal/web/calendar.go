@@ -242,64 +242,108 @@ func calHref(view, date string) string {
 }
 
 func (h *Handler) handleCalendar(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	loc := h.location()
 	q := r.URL.Query()
 	view := q.Get("view")
 	if view != "week" {
 		view = "month"
 	}
-	now := h.now().In(loc)
-	today := calDate(now, loc)
-	anchor, ok := calParseDate(q.Get("date"), loc)
-	if !ok {
-		anchor = today
-	}
 	d := &calendarData{View: view, MonthView: view == "month"}
 	p := h.newPage(r, "cal.title", true, d)
-	ws := h.calWeekStart(ctx, p.lang)
-	lang := p.lang
+	if err := h.buildCalendar(r, p, d, q.Get("date"), q.Get("flash")); err != nil {
+		h.pageError(w, r, err)
+		return
+	}
+	h.render(w, http.StatusOK, "calendar", p)
+}
 
-	// The grid's range: whole weeks around the month, or one week.
-	var first, start, end time.Time
-	if view == "month" {
-		first = time.Date(anchor.Year(), anchor.Month(), 1, 0, 0, 0, 0, loc)
-		start = first.AddDate(0, 0, -((int(first.Weekday()) - int(ws) + 7) % 7))
+// calView is one showing of the calendar: the range it covers and what
+// its cells need to know.
+type calView struct {
+	p          *page
+	lang, view string
+	loc        *time.Location
+	now, today time.Time
+	ws         time.Weekday
+	first      time.Time // the month's first day (month view)
+	start, end time.Time // the grid's range, whole days
+}
+
+// buildCalendar fills d for the view d.View around the date parameter.
+func (h *Handler) buildCalendar(r *http.Request, p *page, d *calendarData, date, flash string) error {
+	ctx := r.Context()
+	loc := h.location()
+	now := h.now().In(loc)
+	v := &calView{p: p, lang: p.lang, view: d.View, loc: loc, now: now, today: calDate(now, loc)}
+	anchor, ok := calParseDate(date, loc)
+	if !ok {
+		anchor = v.today
+	}
+	v.ws = h.calWeekStart(ctx, p.lang)
+	v.setRange(d, anchor)
+	d.Today = calHref(v.view, "")
+
+	entries, err := h.store.ListTargetsInRange(ctx, store.TargetRange{From: v.start, To: v.end})
+	if err != nil {
+		return failed("calendar", err)
+	}
+	accts, err := h.store.ListAccounts(ctx)
+	if err != nil {
+		return failed("list accounts", err)
+	}
+	byDay, byHour := h.calItems(v, d, entries, handlesOf(accts), r.URL.RequestURI())
+	v.fillGrid(d, byDay, byHour)
+
+	switch flash {
+	case "moved":
+		d.Flash = p.T("cal.flash.moved")
+	case "feed":
+		d.Flash = p.T("cal.flash.feed")
+	}
+	if d.FeedURL, err = h.calFeedURL(ctx, h.calBaseURL(r)); err != nil {
+		return failed("feed url", err)
+	}
+	d.FeedRegenerate = "/calendar/feed/regenerate"
+	d.FeedNext = calHref(v.view, date) + "&flash=feed"
+	return nil
+}
+
+// setRange sets the grid's range around anchor (whole weeks around the
+// month, or one week) and the headings and links that go with it.
+func (v *calView) setRange(d *calendarData, anchor time.Time) {
+	p, lang, ws := v.p, v.lang, v.ws
+	if v.view == "month" {
+		first := time.Date(anchor.Year(), anchor.Month(), 1, 0, 0, 0, 0, v.loc)
+		v.first = first
+		v.start = first.AddDate(0, 0, -((int(first.Weekday()) - int(ws) + 7) % 7))
 		last := first.AddDate(0, 1, -1)
-		end = last.AddDate(0, 0, 7-(int(last.Weekday())-int(ws)+7)%7)
+		v.end = last.AddDate(0, 0, 7-(int(last.Weekday())-int(ws)+7)%7)
 		d.Heading = calMonthHeading(lang, first)
 		d.Prev, d.Next = calHref("month", first.AddDate(0, -1, 0).Format(calMonthParam)), calHref("month", first.AddDate(0, 1, 0).Format(calMonthParam))
 		d.PrevLabel, d.NextLabel = p.T("cal.prev.month"), p.T("cal.next.month")
-		d.MonthHref, d.WeekHref = calHref("month", first.Format(calMonthParam)), calHref("week", calWeekAnchor(first, today).Format(calDateLayout))
-	} else {
-		start = anchor.AddDate(0, 0, -((int(anchor.Weekday()) - int(ws) + 7) % 7))
-		end = start.AddDate(0, 0, 7)
-		d.Heading = p.T("cal.week.heading", "Start", calShortDay(lang, start), "End", calShortDay(lang, end.AddDate(0, 0, -1)), "Year", start.Year())
-		d.Prev, d.Next = calHref("week", start.AddDate(0, 0, -7).Format(calDateLayout)), calHref("week", start.AddDate(0, 0, 7).Format(calDateLayout))
-		d.PrevLabel, d.NextLabel = p.T("cal.prev.week"), p.T("cal.next.week")
-		d.MonthHref, d.WeekHref = calHref("month", start.Format(calMonthParam)), calHref("week", start.Format(calDateLayout))
+		d.MonthHref, d.WeekHref = calHref("month", first.Format(calMonthParam)), calHref("week", calWeekAnchor(first, v.today).Format(calDateLayout))
+		return
 	}
-	d.Today = calHref(view, "")
+	start := anchor.AddDate(0, 0, -((int(anchor.Weekday()) - int(ws) + 7) % 7))
+	v.start, v.end = start, start.AddDate(0, 0, 7)
+	d.Heading = p.T("cal.week.heading", "Start", calShortDay(lang, start), "End", calShortDay(lang, v.end.AddDate(0, 0, -1)), "Year", start.Year())
+	d.Prev, d.Next = calHref("week", start.AddDate(0, 0, -7).Format(calDateLayout)), calHref("week", start.AddDate(0, 0, 7).Format(calDateLayout))
+	d.PrevLabel, d.NextLabel = p.T("cal.prev.week"), p.T("cal.next.week")
+	d.MonthHref, d.WeekHref = calHref("month", start.Format(calMonthParam)), calHref("week", start.Format(calDateLayout))
+}
 
-	entries, err := h.store.ListTargetsInRange(ctx, store.TargetRange{From: start, To: end})
-	if err != nil {
-		h.serverError(w, r, "calendar", err)
-		return
-	}
-	handles, ok := h.accountHandles(w, r)
-	if !ok {
-		return
-	}
-	back := r.URL.RequestURI()
-	byDay := map[string][]calItem{}
-	byHour := map[string][]calItem{} // "2006-01-02 15", hours before calEarlyHour as "2006-01-02 early"
+// calItems turns the range's targets into calendar items, keyed by day
+// ("2006-01-02") and by hour ("2006-01-02 15", hours before calEarlyHour
+// as "2006-01-02 early"). It counts them in d.Count.
+func (h *Handler) calItems(v *calView, d *calendarData, entries []*store.DatedTarget, handles map[int64]string, back string) (byDay, byHour map[string][]calItem) {
+	p := v.p
+	byDay, byHour = map[string][]calItem{}, map[string][]calItem{}
 	for _, e := range entries {
 		if e.State == snsos.StateDraft || e.State == snsos.StateCanceled {
 			continue // a calendar plans and reviews deliveries
 		}
-		local := e.At.In(loc)
+		local := e.At.In(v.loc)
 		it := calItem{Href: postHref(e.PostID), Time: local.Format("15:04"), TimeISO: e.At.UTC().Format(time.RFC3339),
-			Platform: e.Platform.DisplayName(), Handle: handles[e.AccountID], State: h.stateWord(p, e.Target, now),
+			Platform: e.Platform.DisplayName(), Handle: handles[e.AccountID], State: h.stateWord(p, e.Target, v.now),
 			Class: "s-" + string(e.State), Icon: stateIcons[e.State]}
 		body := e.Body
 		if strings.TrimSpace(body) == "" {
@@ -321,99 +365,107 @@ func (h *Handler) handleCalendar(w http.ResponseWriter, r *http.Request) {
 		byHour[hk] = append(byHour[hk], it)
 		d.Count++
 	}
+	return byDay, byHour
+}
 
-	newDay := func(t time.Time) calDay {
-		key := t.Format(calDateLayout)
-		cd := calDay{Date: key, Number: strconv.Itoa(t.Day()), Label: calDayLabel(lang, t), Class: calWeekdayClass(t.Weekday()),
-			InMonth: view == "week" || t.Month() == first.Month(), Today: t.Equal(today)}
-		return cd
+// newDay is the cell of day t, without items.
+func (v *calView) newDay(t time.Time) calDay {
+	key := t.Format(calDateLayout)
+	return calDay{Date: key, Number: strconv.Itoa(t.Day()), Label: calDayLabel(v.lang, t), Class: calWeekdayClass(t.Weekday()),
+		InMonth: v.view == "week" || t.Month() == v.first.Month(), Today: t.Equal(v.today)}
+}
+
+// composeAt offers a new post at t in cd, unless t is past.
+func (v *calView) composeAt(cd *calDay, t time.Time) {
+	if t.Before(v.now) {
+		return // no new posts in the past
 	}
-	composeAt := func(cd *calDay, t time.Time) {
-		if t.Before(now) {
-			return // no new posts in the past
-		}
-		cd.Compose = "/compose?at=" + url.QueryEscape(t.Format(calLocalInput))
-		cd.ComposeLabel = p.T("cal.new.at", "Date", calShortDay(lang, t), "Time", t.Format("15:04"))
-	}
+	cd.Compose = "/compose?at=" + url.QueryEscape(t.Format(calLocalInput))
+	cd.ComposeLabel = v.p.T("cal.new.at", "Date", calShortDay(v.lang, t), "Time", t.Format("15:04"))
+}
+
+// fillGrid lays the items out: the weekday header, the month's weeks or
+// the week's hours, and the agenda.
+func (v *calView) fillGrid(d *calendarData, byDay, byHour map[string][]calItem) {
 	for i := range 7 {
-		wd := time.Weekday((int(ws) + i) % 7)
-		d.Weekdays = append(d.Weekdays, calWeekday{Name: calDayName(lang, wd), Class: calWeekdayClass(wd)})
+		wd := time.Weekday((int(v.ws) + i) % 7)
+		d.Weekdays = append(d.Weekdays, calWeekday{Name: calDayName(v.lang, wd), Class: calWeekdayClass(wd)})
 	}
-	if view == "month" {
-		for wk := start; wk.Before(end); wk = wk.AddDate(0, 0, 7) {
-			week := calWeek{Label: p.T("cal.week.of", "Date", calShortDay(lang, wk))}
-			for i := range 7 {
-				t := wk.AddDate(0, 0, i)
-				cd := newDay(t)
-				items := byDay[cd.Date]
-				if len(items) > calMonthItems {
-					cd.More = len(items) - calMonthItems
-					cd.MoreHref = calHref("week", cd.Date)
-					items = items[:calMonthItems]
-				}
-				cd.Items = items
-				at := time.Date(t.Year(), t.Month(), t.Day(), calComposeAt, 0, 0, 0, loc)
-				if t.Equal(today) && at.Before(now) {
-					at = now.Truncate(time.Hour).Add(time.Hour)
-					if calDate(at, loc) != t {
-						at = time.Time{}
-					}
-				}
-				if !at.IsZero() {
-					composeAt(&cd, at)
-				}
-				week.Days = append(week.Days, cd)
-			}
-			d.Weeks = append(d.Weeks, week)
-		}
+	if v.view == "month" {
+		d.Weeks = v.monthWeeks(byDay)
 	} else {
-		var days []time.Time
-		for i := range 7 {
-			t := start.AddDate(0, 0, i)
-			days = append(days, t)
-			d.Days = append(d.Days, newDay(t))
-		}
-		early := calHour{Label: p.T("cal.early", "Hour", fmt.Sprintf("%02d:00", calEarlyHour))}
-		for _, t := range days {
-			cd := newDay(t)
-			cd.Items = byHour[cd.Date+" early"]
-			early.Cells = append(early.Cells, cd)
-		}
-		d.Hours = append(d.Hours, early)
-		for hr := calEarlyHour; hr < 24; hr++ {
-			row := calHour{Label: fmt.Sprintf("%02d:00", hr)}
-			for _, t := range days {
-				cd := newDay(t)
-				cd.Items = byHour[fmt.Sprintf("%s %02d", cd.Date, hr)]
-				at := time.Date(t.Year(), t.Month(), t.Day(), hr, 0, 0, 0, loc)
-				if at.Hour() == hr { // a DST gap skips the hour
-					composeAt(&cd, at)
-				}
-				row.Cells = append(row.Cells, cd)
-			}
-			d.Hours = append(d.Hours, row)
-		}
+		d.Days, d.Hours = v.weekHours(byHour)
 	}
-	for t := start; t.Before(end); t = t.AddDate(0, 0, 1) {
-		cd := newDay(t)
+	for t := v.start; t.Before(v.end); t = t.AddDate(0, 0, 1) {
+		cd := v.newDay(t)
 		if cd.Items = byDay[cd.Date]; len(cd.Items) > 0 {
 			d.Agenda = append(d.Agenda, cd)
 		}
 	}
+}
 
-	switch q.Get("flash") {
-	case "moved":
-		d.Flash = p.T("cal.flash.moved")
-	case "feed":
-		d.Flash = p.T("cal.flash.feed")
+// monthWeeks is the month view's rows.
+func (v *calView) monthWeeks(byDay map[string][]calItem) []calWeek {
+	var weeks []calWeek
+	for wk := v.start; wk.Before(v.end); wk = wk.AddDate(0, 0, 7) {
+		week := calWeek{Label: v.p.T("cal.week.of", "Date", calShortDay(v.lang, wk))}
+		for i := range 7 {
+			t := wk.AddDate(0, 0, i)
+			cd := v.newDay(t)
+			items := byDay[cd.Date]
+			if len(items) > calMonthItems {
+				cd.More = len(items) - calMonthItems
+				cd.MoreHref = calHref("week", cd.Date)
+				items = items[:calMonthItems]
+			}
+			cd.Items = items
+			at := time.Date(t.Year(), t.Month(), t.Day(), calComposeAt, 0, 0, 0, v.loc)
+			if t.Equal(v.today) && at.Before(v.now) {
+				at = v.now.Truncate(time.Hour).Add(time.Hour)
+				if calDate(at, v.loc) != t {
+					at = time.Time{}
+				}
+			}
+			if !at.IsZero() {
+				v.composeAt(&cd, at)
+			}
+			week.Days = append(week.Days, cd)
+		}
+		weeks = append(weeks, week)
 	}
-	if d.FeedURL, err = h.calFeedURL(ctx, h.calBaseURL(r)); err != nil {
-		h.serverError(w, r, "feed url", err)
-		return
+	return weeks
+}
+
+// weekHours is the week view's columns (the days) and rows (the hours).
+func (v *calView) weekHours(byHour map[string][]calItem) ([]calDay, []calHour) {
+	var days []time.Time
+	var cols []calDay
+	for i := range 7 {
+		t := v.start.AddDate(0, 0, i)
+		days = append(days, t)
+		cols = append(cols, v.newDay(t))
 	}
-	d.FeedRegenerate = "/calendar/feed/regenerate"
-	d.FeedNext = calHref(view, q.Get("date")) + "&flash=feed"
-	h.render(w, http.StatusOK, "calendar", p)
+	early := calHour{Label: v.p.T("cal.early", "Hour", fmt.Sprintf("%02d:00", calEarlyHour))}
+	for _, t := range days {
+		cd := v.newDay(t)
+		cd.Items = byHour[cd.Date+" early"]
+		early.Cells = append(early.Cells, cd)
+	}
+	hours := []calHour{early}
+	for hr := calEarlyHour; hr < 24; hr++ {
+		row := calHour{Label: fmt.Sprintf("%02d:00", hr)}
+		for _, t := range days {
+			cd := v.newDay(t)
+			cd.Items = byHour[fmt.Sprintf("%s %02d", cd.Date, hr)]
+			at := time.Date(t.Year(), t.Month(), t.Day(), hr, 0, 0, 0, v.loc)
+			if at.Hour() == hr { // a DST gap skips the hour
+				v.composeAt(&cd, at)
+			}
+			row.Cells = append(row.Cells, cd)
+		}
+		hours = append(hours, row)
+	}
+	return cols, hours
 }
 
 // calWeekAnchor is the day the week view opens on from a month: today when

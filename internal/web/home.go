@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -88,17 +89,22 @@ var attentionBadges = map[attention.Kind][2]string{
 }
 
 func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	d := &homeData{}
 	p := h.newPage(r, "home.title", true, d)
-	loc := h.location()
-	now := h.now()
-	nowLocal := now.In(loc)
+	if err := h.buildHome(r.Context(), p, d); err != nil {
+		h.pageError(w, r, err)
+		return
+	}
+	h.render(w, http.StatusOK, "home", p)
+}
 
+// buildHome fills the dashboard: accounts, attention, next up, recent
+// results and the empty states.
+func (h *Handler) buildHome(ctx context.Context, p *page, d *homeData) error {
+	now := h.now()
 	accts, err := h.store.ListAccounts(ctx)
 	if err != nil {
-		h.serverError(w, r, "list accounts", err)
-		return
+		return failed("list accounts", err)
 	}
 	handles := handlesOf(accts)
 	avatars := h.avatarIDs(ctx)
@@ -112,40 +118,46 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 	// Needs attention.
 	items, err := attention.Compute(ctx, h.store, now, attention.Options{})
 	if err != nil {
-		h.serverError(w, r, "compute attention", err)
-		return
+		return failed("compute attention", err)
 	}
 	for _, it := range items {
 		d.Attention = append(d.Attention, h.attentionRow(p, it, now))
 	}
 
-	// Next up, and this week's X cost: what is scheduled up to a week
-	// ahead (overdue ones included), else the next few after that.
+	if err := h.homeNext(ctx, p, d, handles, now); err != nil {
+		return err
+	}
+	if d.Recent, err = h.homeRecent(ctx, p, handles, now); err != nil {
+		return err
+	}
+	if len(d.Next) == 0 && len(d.Recent) == 0 {
+		some, err := h.store.ListPosts(ctx, store.PostFilter{Limit: 1})
+		if err != nil {
+			return failed("list posts", err)
+		}
+		d.NoPosts = len(some) == 0
+	}
+	return nil
+}
+
+// homeNext fills Next up, and this week's X cost: what is scheduled up to
+// a week ahead (overdue ones included), else the next few after that.
+func (h *Handler) homeNext(ctx context.Context, p *page, d *homeData, handles map[int64]string, now time.Time) error {
+	loc := h.location()
+	nowLocal := now.In(loc)
 	weekEnd := now.Add(7 * 24 * time.Hour)
 	scheduled := []snsos.TargetState{snsos.StateScheduled}
 	week, err := h.store.ListTargetsInRange(ctx, store.TargetRange{To: weekEnd, States: scheduled})
 	if err != nil {
-		h.serverError(w, r, "list scheduled", err)
-		return
+		return failed("list scheduled", err)
 	}
 	next := week
 	if len(next) < homeNext {
 		later, err := h.store.ListTargetsInRange(ctx, store.TargetRange{From: weekEnd, States: scheduled, Limit: homeNext - len(next)})
 		if err != nil {
-			h.serverError(w, r, "list scheduled", err)
-			return
+			return failed("list scheduled", err)
 		}
 		next = append(next[:len(next):len(next)], later...)
-	}
-	var cost compose.Cost
-	for _, t := range week {
-		if t.Platform != snsos.PlatformX {
-			continue
-		}
-		if parts, err := publish.Parts(&snsos.Post{Body: t.PostBody}, t.Target); err == nil {
-			c := compose.EstimateXCost(parts, h.cfg.XPrices)
-			cost.Posts, cost.PostsWithURL, cost.USD = cost.Posts+c.Posts, cost.PostsWithURL+c.PostsWithURL, cost.USD+c.USD
-		}
 	}
 	for _, t := range next[:min(len(next), homeNext)] {
 		local := t.ScheduledAt.In(loc)
@@ -163,35 +175,47 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Next = append(d.Next, row)
 	}
-	posts := map[int64]*snsos.Post{}
-	post := func(id int64) (*snsos.Post, error) {
-		if p, ok := posts[id]; ok {
-			return p, nil
-		}
-		p, err := h.store.FindPostByID(ctx, id)
-		if err == nil {
-			posts[id] = p
-		}
-		return p, err
-	}
-	switch {
+	switch cost := h.weekXCost(week); {
 	case cost.PostsWithURL > 0:
 		d.Cost = p.T("home.cost.links", "USD", usd(cost.USD), "Count", cost.Posts, "Links", cost.PostsWithURL)
 	case cost.Posts > 0:
 		d.Cost = p.T("home.cost", "USD", usd(cost.USD), "Count", cost.Posts)
 	}
+	return nil
+}
 
-	// Recent results.
+// weekXCost is the estimated X cost of the scheduled targets in week.
+func (h *Handler) weekXCost(week []*store.DatedTarget) compose.Cost {
+	var cost compose.Cost
+	for _, t := range week {
+		if t.Platform != snsos.PlatformX {
+			continue
+		}
+		if parts, err := publish.Parts(&snsos.Post{Body: t.PostBody}, t.Target); err == nil {
+			c := compose.EstimateXCost(parts, h.cfg.XPrices)
+			cost.Posts, cost.PostsWithURL, cost.USD = cost.Posts+c.Posts, cost.PostsWithURL+c.PostsWithURL, cost.USD+c.USD
+		}
+	}
+	return cost
+}
+
+// homeRecent is the Recent results rows, with their +24h numbers.
+func (h *Handler) homeRecent(ctx context.Context, p *page, handles map[int64]string, now time.Time) ([]recentRow, error) {
+	loc := h.location()
+	nowLocal := now.In(loc)
 	recent, err := h.store.ListRecentlyPublished(ctx, homeRecent)
 	if err != nil {
-		h.serverError(w, r, "list published", err)
-		return
+		return nil, failed("list published", err)
 	}
+	posts := map[int64]*snsos.Post{}
+	var rows []recentRow
 	for _, t := range recent {
-		ps, err := post(t.PostID)
-		if err != nil {
-			h.serverError(w, r, "find post", err)
-			return
+		ps, ok := posts[t.PostID]
+		if !ok {
+			if ps, err = h.store.FindPostByID(ctx, t.PostID); err != nil {
+				return nil, failed("find post", err)
+			}
+			posts[t.PostID] = ps
 		}
 		row := recentRow{Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID], Href: postHref(t.PostID),
 			Permalink: safeURL(t.RemoteURL), Excerpt: h.excerptOr(p, ps.TextFor(t))}
@@ -200,8 +224,7 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 		}
 		snaps, err := h.store.ListSnapshots(ctx, t.ID)
 		if err != nil {
-			h.serverError(w, r, "list snapshots", err)
-			return
+			return nil, failed("list snapshots", err)
 		}
 		row.Pending = p.T("home.recent.pending")
 		for _, m := range snaps {
@@ -216,17 +239,9 @@ func (h *Handler) handleHome(w http.ResponseWriter, r *http.Request) {
 			row.Views, row.Likes, row.Comments, row.Shares = metricValue(m, snsos.MetricViews), metricValue(m, snsos.MetricLikes),
 				metricValue(m, snsos.MetricComments), metricValue(m, snsos.MetricShares)
 		}
-		d.Recent = append(d.Recent, row)
+		rows = append(rows, row)
 	}
-	if len(d.Next) == 0 && len(d.Recent) == 0 {
-		some, err := h.store.ListPosts(ctx, store.PostFilter{Limit: 1})
-		if err != nil {
-			h.serverError(w, r, "list posts", err)
-			return
-		}
-		d.NoPosts = len(some) == 0
-	}
-	h.render(w, http.StatusOK, "home", p)
+	return rows, nil
 }
 
 // attentionRow puts an attention item in the page's words.

@@ -202,20 +202,35 @@ type resolveForm struct {
 // showPost renders the post page with status; rf, when set, is a form
 // sent back with its error, shown next to its field and in the summary.
 func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, post *snsos.Post, status int, rf *resolveForm) {
-	ctx := r.Context()
 	handles, ok := h.accountHandles(w, r)
 	if !ok {
 		return
 	}
+	d := newPostData(post)
+	p := h.newPage(r, "post.title", true, d)
+	if err := h.buildPost(r.Context(), p, d, post, handles, r.URL.Query().Get("flash"), rf); err != nil {
+		h.pageError(w, r, err)
+		return
+	}
+	h.render(w, status, "post", p)
+}
+
+// newPostData is the post page's data before the page's language is known.
+func newPostData(post *snsos.Post) *postData {
 	d := &postData{ID: post.ID, Body: post.Body, CancelAction: postHref(post.ID) + "/cancel", DuplicateAction: postHref(post.ID) + "/duplicate"}
 	if postEditable(post) {
 		d.EditHref = postHref(post.ID) + "/edit"
 	}
-	p := h.newPage(r, "post.title", true, d)
-	if f := r.URL.Query().Get("flash"); f != "" {
-		if isErr, ok := flashes[f]; ok {
-			d.Flash, d.FlashError = p.T("flash."+f), isErr
-			if f == "compose.approved" || f == "compose.scheduled" {
+	return d
+}
+
+// buildPost fills the post page: the flash, the text, the media, the time
+// and a card for each target.
+func (h *Handler) buildPost(ctx context.Context, p *page, d *postData, post *snsos.Post, handles map[int64]string, flash string, rf *resolveForm) error {
+	if flash != "" {
+		if isErr, ok := flashes[flash]; ok {
+			d.Flash, d.FlashError = p.T("flash."+flash), isErr
+			if flash == "compose.approved" || flash == "compose.scheduled" {
 				d.ComposeClear = "new " + strconv.FormatInt(post.ID, 10)
 			}
 		}
@@ -223,17 +238,7 @@ func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, post *snsos.P
 	if d.Body == "" {
 		d.Body = p.T("post.notext")
 	}
-	for i, id := range post.MediaIDs {
-		pm := composeMediaOf(&snsos.MediaRef{ID: id}, i+1)
-		item := postMedia{Number: i + 1, URL: pm.URL, Filename: pm.Filename, Alt: post.MediaAlt[id]}
-		if h.cfg.Media != nil {
-			if m, err := h.cfg.Media.Get(ctx, id); err == nil {
-				cm := composeMediaOf(m, i+1)
-				item.Filename, item.IsImage = cm.Filename, cm.IsImage
-			}
-		}
-		d.Media = append(d.Media, item)
-	}
+	d.Media = h.postMediaItems(ctx, post)
 	now := h.now().In(h.location())
 	if !post.ScheduledAt.IsZero() {
 		local := post.ScheduledAt.In(h.location())
@@ -247,70 +252,104 @@ func (h *Handler) showPost(w http.ResponseWriter, r *http.Request, post *snsos.P
 		if slices.Contains(cancelable, t.State) {
 			d.CanCancel = true
 		}
-		c := targetCard{ID: t.ID, Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID], State: h.stateWord(p, t, now),
-			Class: "s-" + string(t.State), Icon: stateIcons[t.State], RemoteID: t.RemoteID, RemoteURL: safeURL(t.RemoteURL),
-			RawError: t.Error, Preflight: t.Preflight}
-		if !t.PublishedAt.IsZero() {
-			c.Published, c.PublishedISO = fullTime(p.lang, t.PublishedAt.In(h.location())), t.PublishedAt.UTC().Format(time.RFC3339)
-		}
-		if !t.PreflightAt.IsZero() {
-			c.PreflightTime = shortTime(p.lang, t.PreflightAt.In(h.location()), now)
-		}
-		switch t.State {
-		case snsos.StateFailed:
-			c.Problem = p.T("problem.failed", "Platform", c.Platform)
-			c.RetryAction = postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/retry"
-		case snsos.StateNeedsOperator:
-			c.Problem = p.T("problem.needs_operator", "Platform", c.Platform)
-			c.CheckAction = postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/check"
-			c.ResolveAction = postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/resolve"
-			if rf != nil && rf.TargetID == t.ID {
-				c.ResolveURL, c.ResolveError = rf.URL, p.T(rf.ErrID, "Platform", c.Platform)
-				d.Errors = append(d.Errors, fieldLink{ID: "remote-url-" + strconv.FormatInt(t.ID, 10), Msg: c.ResolveError})
-			}
-		case snsos.StateUnknown:
-			c.Problem = p.T("problem.unknown")
-			c.CheckAction = postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/check"
-		case snsos.StateRetryWait:
-			c.Problem = p.T("problem.retry_wait")
-		case snsos.StatePublished:
-			if t.Partial {
-				c.Problem = p.T("problem.partial", "Platform", c.Platform)
-			}
-		}
-		c.Parts = partRows(post, t)
-		attempts, err := h.store.ListAttempts(ctx, t.ID)
+		c, err := h.targetCard(ctx, p, d, post, t, handles, now, rf)
 		if err != nil {
-			h.serverError(w, r, "list attempts", err)
-			return
-		}
-		for _, a := range attempts {
-			row := attemptRow{Number: a.Number, Started: shortTime(p.lang, a.StartedAt.In(h.location()), now),
-				StartedISO: a.StartedAt.UTC().Format(time.RFC3339), Error: a.Error}
-			if a.Outcome != "" {
-				row.Outcome = p.T("state." + string(a.Outcome))
-			} else {
-				row.Outcome = p.T("attempt.running")
-			}
-			c.Attempts = append(c.Attempts, row)
-		}
-		for _, m := range t.Metrics {
-			row := metricRow{Checkpoint: checkpointName(p, m.Checkpoint), Fetched: shortTime(p.lang, m.FetchedAt.In(h.location()), now),
-				FetchedISO: m.FetchedAt.UTC().Format(time.RFC3339)}
-			if m.Status == snsos.SnapshotUnavailable {
-				row.Unavailable = p.T("metrics.unavailable")
-			} else {
-				row.Views, row.Likes, row.Comments, row.Shares = metricValue(m, snsos.MetricViews), metricValue(m, snsos.MetricLikes),
-					metricValue(m, snsos.MetricComments), metricValue(m, snsos.MetricShares)
-			}
-			c.Metrics = append(c.Metrics, row)
+			return err
 		}
 		d.Targets = append(d.Targets, c)
 	}
 	if busy {
 		d.CanCancel = false
 	}
-	h.render(w, status, "post", p)
+	return nil
+}
+
+// postMediaItems lists the post's media in order, each with its alt text.
+func (h *Handler) postMediaItems(ctx context.Context, post *snsos.Post) []postMedia {
+	var items []postMedia
+	for i, id := range post.MediaIDs {
+		pm := composeMediaOf(&snsos.MediaRef{ID: id}, i+1)
+		item := postMedia{Number: i + 1, URL: pm.URL, Filename: pm.Filename, Alt: post.MediaAlt[id]}
+		if h.cfg.Media != nil {
+			if m, err := h.cfg.Media.Get(ctx, id); err == nil {
+				cm := composeMediaOf(m, i+1)
+				item.Filename, item.IsImage = cm.Filename, cm.IsImage
+			}
+		}
+		items = append(items, item)
+	}
+	return items
+}
+
+// targetCard is target t's card on the post page: its state, problem and
+// actions, parts, attempts and metrics. A resolve form sent back for t
+// (rf) adds its error to d's summary.
+func (h *Handler) targetCard(ctx context.Context, p *page, d *postData, post *snsos.Post, t *snsos.Target, handles map[int64]string, now time.Time, rf *resolveForm) (targetCard, error) {
+	c := targetCard{ID: t.ID, Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID], State: h.stateWord(p, t, now),
+		Class: "s-" + string(t.State), Icon: stateIcons[t.State], RemoteID: t.RemoteID, RemoteURL: safeURL(t.RemoteURL),
+		RawError: t.Error, Preflight: t.Preflight}
+	if !t.PublishedAt.IsZero() {
+		c.Published, c.PublishedISO = fullTime(p.lang, t.PublishedAt.In(h.location())), t.PublishedAt.UTC().Format(time.RFC3339)
+	}
+	if !t.PreflightAt.IsZero() {
+		c.PreflightTime = shortTime(p.lang, t.PreflightAt.In(h.location()), now)
+	}
+	targetProblem(p, d, &c, post, t, rf)
+	c.Parts = partRows(post, t)
+	attempts, err := h.store.ListAttempts(ctx, t.ID)
+	if err != nil {
+		return c, failed("list attempts", err)
+	}
+	for _, a := range attempts {
+		row := attemptRow{Number: a.Number, Started: shortTime(p.lang, a.StartedAt.In(h.location()), now),
+			StartedISO: a.StartedAt.UTC().Format(time.RFC3339), Error: a.Error}
+		if a.Outcome != "" {
+			row.Outcome = p.T("state." + string(a.Outcome))
+		} else {
+			row.Outcome = p.T("attempt.running")
+		}
+		c.Attempts = append(c.Attempts, row)
+	}
+	for _, m := range t.Metrics {
+		row := metricRow{Checkpoint: checkpointName(p, m.Checkpoint), Fetched: shortTime(p.lang, m.FetchedAt.In(h.location()), now),
+			FetchedISO: m.FetchedAt.UTC().Format(time.RFC3339)}
+		if m.Status == snsos.SnapshotUnavailable {
+			row.Unavailable = p.T("metrics.unavailable")
+		} else {
+			row.Views, row.Likes, row.Comments, row.Shares = metricValue(m, snsos.MetricViews), metricValue(m, snsos.MetricLikes),
+				metricValue(m, snsos.MetricComments), metricValue(m, snsos.MetricShares)
+		}
+		c.Metrics = append(c.Metrics, row)
+	}
+	return c, nil
+}
+
+// targetProblem sets what is wrong with target t and the actions that
+// answer it on its card c.
+func targetProblem(p *page, d *postData, c *targetCard, post *snsos.Post, t *snsos.Target, rf *resolveForm) {
+	targetPath := postHref(post.ID) + "/targets/" + strconv.FormatInt(t.ID, 10)
+	switch t.State {
+	case snsos.StateFailed:
+		c.Problem = p.T("problem.failed", "Platform", c.Platform)
+		c.RetryAction = targetPath + "/retry"
+	case snsos.StateNeedsOperator:
+		c.Problem = p.T("problem.needs_operator", "Platform", c.Platform)
+		c.CheckAction = targetPath + "/check"
+		c.ResolveAction = targetPath + "/resolve"
+		if rf != nil && rf.TargetID == t.ID {
+			c.ResolveURL, c.ResolveError = rf.URL, p.T(rf.ErrID, "Platform", c.Platform)
+			d.Errors = append(d.Errors, fieldLink{ID: "remote-url-" + strconv.FormatInt(t.ID, 10), Msg: c.ResolveError})
+		}
+	case snsos.StateUnknown:
+		c.Problem = p.T("problem.unknown")
+		c.CheckAction = targetPath + "/check"
+	case snsos.StateRetryWait:
+		c.Problem = p.T("problem.retry_wait")
+	case snsos.StatePublished:
+		if t.Partial {
+			c.Problem = p.T("problem.partial", "Platform", c.Platform)
+		}
+	}
 }
 
 // partRows lists the parts of a thread target that is published or may be

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -110,105 +111,93 @@ func postsURL(state, platform, q string, pageNo int) string {
 }
 
 func (h *Handler) handlePosts(w http.ResponseWriter, r *http.Request) {
-	qv := r.URL.Query()
+	f := parsePostsFilter(r.URL.Query())
 	d := &postsData{}
 	p := h.newPage(r, "posts.title", true, d)
+	if err := h.buildPosts(r.Context(), p, d, f); err != nil {
+		h.pageError(w, r, err)
+		return
+	}
+	h.render(w, http.StatusOK, "posts", p)
+}
 
-	// Filters: unknown values are ignored rather than refused, so an old
-	// bookmark still opens.
-	state := qv.Get("state")
-	var tab *postTab
-	var single snsos.TargetState
+// postsFilter is what the post list shows: a tab (or a single state), a
+// platform, a search and a page.
+type postsFilter struct {
+	state    string // the state query value
+	tab      *postTab
+	single   snsos.TargetState // a state chosen by the URL rather than a tab
+	platform string
+	q        string
+	pageNo   int
+}
+
+// parsePostsFilter reads the list's filters. Unknown values are ignored
+// rather than refused, so an old bookmark still opens.
+func parsePostsFilter(qv url.Values) postsFilter {
+	f := postsFilter{state: qv.Get("state")}
 	for i := range postTabs {
-		if postTabs[i].Key == state {
-			tab = &postTabs[i]
+		if postTabs[i].Key == f.state {
+			f.tab = &postTabs[i]
 		}
 	}
-	if tab == nil {
-		if _, ok := stateIcons[snsos.TargetState(state)]; ok {
-			single = snsos.TargetState(state)
-			tab = &postTab{Key: state, States: []snsos.TargetState{single}}
-			d.SingleState = p.T("state." + state)
+	if f.tab == nil {
+		if _, ok := stateIcons[snsos.TargetState(f.state)]; ok {
+			f.single = snsos.TargetState(f.state)
+			f.tab = &postTab{Key: f.state, States: []snsos.TargetState{f.single}}
 		} else {
-			state, tab = "", &postTabs[0]
+			f.state, f.tab = "", &postTabs[0]
 		}
 	}
-	platform := qv.Get("platform")
-	if !snsos.Platform(platform).Valid() {
-		platform = ""
+	f.platform = qv.Get("platform")
+	if !snsos.Platform(f.platform).Valid() {
+		f.platform = ""
 	}
-	q := strings.TrimSpace(qv.Get("q"))
-	if utf8.RuneCountInString(q) > maxQueryRunes {
-		q = string([]rune(q)[:maxQueryRunes])
+	f.q = strings.TrimSpace(qv.Get("q"))
+	if utf8.RuneCountInString(f.q) > maxQueryRunes {
+		f.q = string([]rune(f.q)[:maxQueryRunes])
 	}
-	pageNo, _ := strconv.Atoi(qv.Get("page"))
-	if pageNo < 1 || pageNo > 100000 {
-		pageNo = 1
+	f.pageNo, _ = strconv.Atoi(qv.Get("page"))
+	if f.pageNo < 1 || f.pageNo > 100000 {
+		f.pageNo = 1
+	}
+	return f
+}
+
+// buildPosts fills the list for filter f: the tabs, the platform choice,
+// one page of posts, the paging links and the empty text.
+func (h *Handler) buildPosts(ctx context.Context, p *page, d *postsData, f postsFilter) error {
+	state, platform, q, pageNo := f.state, f.platform, f.q, f.pageNo
+	if f.single != "" {
+		d.SingleState = p.T("state." + state)
 	}
 	d.State, d.Platform, d.Query, d.PageNo = state, platform, q, pageNo
 	d.HasSearch, d.HasFilter = q != "", platform != ""
-
 	for _, t := range postTabs {
 		label := "posts.tab.all"
 		if t.Key != "" {
 			label = "posts.tab." + t.Key
 		}
-		d.Tabs = append(d.Tabs, tabLink{Key: t.Key, Label: p.T(label), Href: postsURL(t.Key, platform, q, 1), Current: t.Key == state && single == ""})
+		d.Tabs = append(d.Tabs, tabLink{Key: t.Key, Label: p.T(label), Href: postsURL(t.Key, platform, q, 1), Current: t.Key == state && f.single == ""})
 	}
 	for _, pl := range snsos.Platforms {
 		d.Platforms = append(d.Platforms, platformOption{Value: string(pl), Name: pl.DisplayName(), Selected: string(pl) == platform})
 	}
 
-	ctx := r.Context()
-	res, err := h.store.SearchPosts(ctx, store.PostQuery{States: tab.States, Platform: snsos.Platform(platform), Text: q,
-		Limit: postsPageSize, Offset: (pageNo - 1) * postsPageSize, Ascending: tab.Ascending})
+	res, err := h.store.SearchPosts(ctx, store.PostQuery{States: f.tab.States, Platform: snsos.Platform(platform), Text: q,
+		Limit: postsPageSize, Offset: (pageNo - 1) * postsPageSize, Ascending: f.tab.Ascending})
 	if err != nil {
-		h.serverError(w, r, "list posts", err)
-		return
+		return failed("list posts", err)
 	}
-	handles, ok := h.accountHandles(w, r)
-	if !ok {
-		return
+	accts, err := h.store.ListAccounts(ctx)
+	if err != nil {
+		return failed("list accounts", err)
 	}
+	handles := handlesOf(accts)
 	loc := h.location()
 	now := h.now().In(loc)
 	for _, post := range res.Posts {
-		row := postsRow{Href: postHref(post.ID), Excerpt: excerpt(post.Body, 80), Views: "—"}
-		if row.Excerpt == "" {
-			for _, t := range post.Targets {
-				if t.Body != "" {
-					row.Excerpt = excerpt(t.Body, 80)
-					break
-				}
-			}
-		}
-		if row.Excerpt == "" {
-			row.Excerpt = p.T("post.notext")
-		}
-		when := post.ScheduledAt
-		if when.IsZero() {
-			when = post.CreatedAt
-		}
-		row.Time = shortTime(p.lang, when.In(loc), now)
-		row.TimeISO = when.UTC().Format(time.RFC3339)
-		var views int64
-		seen := false
-		for _, t := range post.Targets {
-			row.Targets = append(row.Targets, targetRow{Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID],
-				State: h.stateWord(p, t, now), Class: "s-" + string(t.State), Icon: stateIcons[t.State]})
-			for _, m := range t.Metrics {
-				if m.Checkpoint == snsos.Checkpoint24h && m.Status == snsos.SnapshotOK {
-					if v, ok := m.Values[snsos.MetricViews]; ok {
-						views += v
-						seen = true
-					}
-				}
-			}
-		}
-		if seen {
-			row.Views = groupDigits(views)
-		}
-		d.Rows = append(d.Rows, row)
+		d.Rows = append(d.Rows, h.postsRow(p, post, handles, loc, now))
 	}
 	d.Truncated, d.Searched = res.Truncated, res.Searched
 	if pageNo > 1 {
@@ -221,25 +210,72 @@ func (h *Handler) handlePosts(w http.ResponseWriter, r *http.Request) {
 		first := (pageNo-1)*postsPageSize + 1
 		d.Summary = p.T("posts.range", "First", first, "Last", first+len(d.Rows)-1)
 	}
-	switch {
-	case len(d.Rows) > 0:
-	case pageNo > 1:
-		d.Empty = p.T("posts.empty.page")
-	case q != "":
-		d.Empty = p.T("posts.empty.search", "Query", q)
-	case single != "":
-		d.Empty = p.T("posts.empty.state", "State", d.SingleState)
-	case state == "":
-		if platform != "" {
-			d.Empty = p.T("posts.empty.platform", "Platform", snsos.Platform(platform).DisplayName())
-		} else {
-			d.Empty = p.T("posts.empty.all")
-		}
-	default:
-		d.Empty = p.T("posts.empty." + state)
+	if len(d.Rows) == 0 {
+		d.Empty = postsEmpty(p, f, d.SingleState)
 	}
 	if platform != "" {
 		d.FilteredBy = snsos.Platform(platform).DisplayName()
 	}
-	h.render(w, http.StatusOK, "posts", p)
+	return nil
+}
+
+// postsRow is one post of the list: its excerpt, time, targets and +24h
+// views.
+func (h *Handler) postsRow(p *page, post *snsos.Post, handles map[int64]string, loc *time.Location, now time.Time) postsRow {
+	row := postsRow{Href: postHref(post.ID), Excerpt: excerpt(post.Body, 80), Views: "—"}
+	if row.Excerpt == "" {
+		for _, t := range post.Targets {
+			if t.Body != "" {
+				row.Excerpt = excerpt(t.Body, 80)
+				break
+			}
+		}
+	}
+	if row.Excerpt == "" {
+		row.Excerpt = p.T("post.notext")
+	}
+	when := post.ScheduledAt
+	if when.IsZero() {
+		when = post.CreatedAt
+	}
+	row.Time = shortTime(p.lang, when.In(loc), now)
+	row.TimeISO = when.UTC().Format(time.RFC3339)
+	var views int64
+	seen := false
+	for _, t := range post.Targets {
+		row.Targets = append(row.Targets, targetRow{Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID],
+			State: h.stateWord(p, t, now), Class: "s-" + string(t.State), Icon: stateIcons[t.State]})
+		for _, m := range t.Metrics {
+			if m.Checkpoint == snsos.Checkpoint24h && m.Status == snsos.SnapshotOK {
+				if v, ok := m.Values[snsos.MetricViews]; ok {
+					views += v
+					seen = true
+				}
+			}
+		}
+	}
+	if seen {
+		row.Views = groupDigits(views)
+	}
+	return row
+}
+
+// postsEmpty is the text of an empty list: the page's, the search's, the
+// state's or the tab's own.
+func postsEmpty(p *page, f postsFilter, singleState string) string {
+	switch {
+	case f.pageNo > 1:
+		return p.T("posts.empty.page")
+	case f.q != "":
+		return p.T("posts.empty.search", "Query", f.q)
+	case f.single != "":
+		return p.T("posts.empty.state", "State", singleState)
+	case f.state == "":
+		if f.platform != "" {
+			return p.T("posts.empty.platform", "Platform", snsos.Platform(f.platform).DisplayName())
+		}
+		return p.T("posts.empty.all")
+	default:
+		return p.T("posts.empty." + f.state)
+	}
 }
