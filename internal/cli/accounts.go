@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/tokens"
+	"github.com/sns-os/snsos/internal/oauth"
 )
 
 func runAccounts(ctx context.Context, e *env, args []string) error {
@@ -64,7 +64,7 @@ func runAccounts(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	platforms := buildPlatforms(cfg, cfg.PublicURL, cfg.Platforms, a)
-	svc := tokens.New(tokens.Config{Store: a.store, Platforms: platforms, PublicURL: cfg.PublicURL, Logger: a.log})
+	svc := oauth.New(oauth.Config{Store: a.store, Platforms: platforms, PublicURL: cfg.PublicURL, Logger: a.log})
 	u, err := svc.StartConnect(ctx, p, "")
 	if err != nil {
 		return fmt.Errorf("%s (set SNSOS_%s_CLIENT_ID and _CLIENT_SECRET)", snsos.ErrorMessage(err), strings.ToUpper(string(p)))

@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/compose"
 	"github.com/sns-os/snsos/internal/config"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 // errLintInvalid makes lint exit 1 without another message: the verdict was
@@ -55,7 +55,7 @@ func runLint(ctx context.Context, e *env, args []string) error {
 	for len(text) > 0 && (text[len(text)-1] == '\n' || text[len(text)-1] == '\r') {
 		text = text[:len(text)-1]
 	}
-	res := compose.Check(p, text, compose.Options{HasMedia: *hasMedia, TikTokPhoto: *photo})
+	res := rules.Check(p, text, rules.Options{HasMedia: *hasMedia, TikTokPhoto: *photo})
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		if err := enc.Encode(res); err != nil {
@@ -75,7 +75,7 @@ func runLint(ctx context.Context, e *env, args []string) error {
 			if err != nil {
 				return err
 			}
-			cost := compose.EstimateXCost([]string{text}, compose.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL})
+			cost := rules.EstimateXCost([]string{text}, rules.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL})
 			fmt.Fprintf(e.stdout, "estimated X cost: %s\n", cost)
 		}
 	}

@@ -16,15 +16,15 @@ import (
 	"github.com/sns-os/snsos/internal/alert"
 	"github.com/sns-os/snsos/internal/api"
 	"github.com/sns-os/snsos/internal/collect"
-	"github.com/sns-os/snsos/internal/compose"
 	"github.com/sns-os/snsos/internal/config"
 	"github.com/sns-os/snsos/internal/jobs"
 	"github.com/sns-os/snsos/internal/media"
+	"github.com/sns-os/snsos/internal/oauth"
 	"github.com/sns-os/snsos/internal/platform"
 	"github.com/sns-os/snsos/internal/platform/x"
 	"github.com/sns-os/snsos/internal/publish"
+	"github.com/sns-os/snsos/internal/rules"
 	"github.com/sns-os/snsos/internal/store"
-	"github.com/sns-os/snsos/internal/tokens"
 	"github.com/sns-os/snsos/internal/web"
 )
 
@@ -48,7 +48,7 @@ func (l *lateJobs) JobGet(ctx context.Context, id int64) (*rivertype.JobRow, err
 type services struct {
 	app       *app
 	platforms map[snsos.Platform]platform.Platform
-	tokens    *tokens.Service
+	tokens    *oauth.Service
 	collector *collect.Collector
 	engine    *publish.Engine
 	media     *media.Library
@@ -101,7 +101,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		return nil, fmt.Errorf("SNSOS_PUBLIC_URL: %w", err)
 	}
 	s.media.SetSigner(s.links)
-	s.tokens = tokens.New(tokens.Config{Store: a.store, Platforms: s.platforms, PublicURL: o.publicURL, Jobs: lj, Logger: a.log,
+	s.tokens = oauth.New(oauth.Config{Store: a.store, Platforms: s.platforms, PublicURL: o.publicURL, Jobs: lj, Logger: a.log,
 		AfterConnect: "/accounts?flash=connected", AvatarLoopback: o.avatarLoopback})
 	cps := o.checkpoints
 	if cps == nil {
@@ -137,7 +137,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		alerts = s.alerts
 	}
 	s.web = web.New(web.Config{Store: a.store, Engine: s.engine, Media: s.media, PublicURL: o.publicURL, Location: cfg.Location(), Logger: a.log,
-		XPrices: compose.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL}, FeedKey: a.feedKey,
+		XPrices: rules.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL}, FeedKey: a.feedKey,
 		TrustedProxies: cfg.TrustedProxies, Alerts: alerts, Accounts: s.tokens, Platforms: connectable(s.platforms)})
 	if err := s.web.LoadSettings(ctx); err != nil { // the time zone chosen in Settings
 		return nil, err

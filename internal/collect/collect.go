@@ -64,7 +64,7 @@ type Store interface {
 }
 
 // Credentials hands out usable access tokens and hears about refused ones;
-// the token service (internal/tokens) implements it.
+// the token service (internal/oauth) implements it.
 type Credentials interface {
 	// Credential returns the account's current credential, refreshed if
 	// needed.

@@ -27,7 +27,7 @@ import (
 var ctx = context.Background()
 
 // storeTokens hands out the stored credential as it is: the real token
-// service (refresh, single-flight) is tested in internal/tokens.
+// service (refresh, single-flight) is tested in internal/oauth.
 type storeTokens struct{ s *store.Store }
 
 func (t storeTokens) Credential(ctx context.Context, id int64) (*snsos.Credential, error) {

@@ -8,7 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/compose"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 type preflightWorker struct {
@@ -82,11 +82,11 @@ func (e *Engine) Preflight(ctx context.Context, t *snsos.Target) ([]string, erro
 		problems = append(problems, snsos.ErrorMessage(err))
 	}
 	for i, text := range parts {
-		for _, fe := range compose.Check(t.Platform, text, compose.Options{HasMedia: i == 0 && len(refs) > 0}).Errors {
+		for _, fe := range rules.Check(t.Platform, text, rules.Options{HasMedia: i == 0 && len(refs) > 0}).Errors {
 			problems = append(problems, fe.Message)
 		}
 	}
-	for _, fe := range compose.CheckMedia(t.Platform, refs, compose.Options{HasMedia: len(refs) > 0}) {
+	for _, fe := range rules.CheckMedia(t.Platform, refs, rules.Options{HasMedia: len(refs) > 0}) {
 		problems = append(problems, fe.Message)
 	}
 	return problems, nil

@@ -16,8 +16,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/compose"
 	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 // scheduleSlack tolerates clocks a little apart: a time this far in the
@@ -101,7 +101,7 @@ func (e *Engine) validatePost(ctx context.Context, p *snsos.Post, approve bool, 
 	// Alt texts belong to the post, not to a target: each broken rule is
 	// reported once, on media_alt[<id>], by the first platform that has it.
 	for _, pl := range slices.Sorted(maps.Keys(platforms)) {
-		for _, fe := range compose.CheckAltText(pl, media, p.MediaAlt) {
+		for _, fe := range rules.CheckAltText(pl, media, p.MediaAlt) {
 			if !slices.ContainsFunc(v, func(o snsos.FieldError) bool { return o.Field == fe.Field }) {
 				v = append(v, fe)
 			}
@@ -243,9 +243,9 @@ func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target
 		v.Add(field+".options.parts", "type", "%s", snsos.ErrorMessage(err))
 		return nil
 	}
-	opts := compose.Options{HasMedia: len(media) > 0}
+	opts := rules.Options{HasMedia: len(media) > 0}
 	for n, text := range parts {
-		res := compose.Check(a.Platform, text, compose.Options{HasMedia: n == 0 && len(media) > 0})
+		res := rules.Check(a.Platform, text, rules.Options{HasMedia: n == 0 && len(media) > 0})
 		for _, fe := range res.Errors {
 			f := field + ".body"
 			if len(parts) > 1 {
@@ -254,7 +254,7 @@ func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target
 			v.Add(f, fe.Rule, "%s", fe.Message)
 		}
 	}
-	for _, fe := range compose.CheckMedia(a.Platform, media, opts) {
+	for _, fe := range rules.CheckMedia(a.Platform, media, opts) {
 		v.Add(field+"."+fe.Field, fe.Rule, "%s", fe.Message)
 	}
 	return nil

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/compose"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 type accountsData struct {
@@ -154,8 +154,8 @@ func monogram(name string) string {
 
 // xCostLine is X's estimated price per post from the configured prices.
 func (h *Handler) xCostLine(p *page) string {
-	plain := compose.EstimateXCost([]string{"a"}, h.cfg.XPrices).USD
-	link := compose.EstimateXCost([]string{"https://example.com"}, h.cfg.XPrices).USD
+	plain := rules.EstimateXCost([]string{"a"}, h.cfg.XPrices).USD
+	link := rules.EstimateXCost([]string{"https://example.com"}, h.cfg.XPrices).USD
 	return p.T("accounts.xcost", "Post", usd(plain), "Link", usd(link))
 }
 

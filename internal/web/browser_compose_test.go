@@ -14,7 +14,7 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/browsertest"
-	"github.com/sns-os/snsos/internal/compose"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 // TestBrowserCompose writes, checks, illustrates, approves and schedules a
@@ -100,7 +100,7 @@ func TestBrowserCompose(t *testing.T) {
 	b.Step("Japanese compose", chromedp.Navigate(ce.srv.URL+"/lang/ja?next=%2Fcompose"), chromedp.WaitVisible(chromedp.ID("compose")),
 		chromedp.SendKeys(chromedp.ID("body"), "こんにちは、世界。https://example.com"),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#counters .counter") && document.querySelector("#counters .counter").textContent.indexOf("X 0/") < 0`))
-	n := compose.Check(snsos.PlatformX, "こんにちは、世界。https://example.com", compose.Options{}).Length
+	n := rules.Check(snsos.PlatformX, "こんにちは、世界。https://example.com", rules.Options{}).Length
 	if c := b.Text("#counters .counter"); c != fmt.Sprintf("X %d/280・あと%d", n, 280-n) {
 		t.Fatalf("Japanese counter %q", c)
 	}

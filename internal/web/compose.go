@@ -33,7 +33,7 @@ func init() {
 }
 
 // composePlatform is one platform's plug-in in the editor: its tab, its
-// preview and its rules (internal/compose). Adding a platform adds an entry.
+// preview and its rules (internal/rules). Adding a platform adds an entry.
 type composePlatform struct {
 	Platform snsos.Platform
 	// Thread reports that a post may be a thread of parts (Options["parts"]).

@@ -11,8 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/compose"
 	"github.com/sns-os/snsos/internal/publish"
+	"github.com/sns-os/snsos/internal/rules"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -87,7 +87,7 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 	for _, p := range selectedPlatforms(f, accts) {
 		texts := f.texts(p)
 		for i, text := range texts {
-			r := compose.Check(p, text, compose.Options{HasMedia: i == 0 && len(f.Media) > 0})
+			r := rules.Check(p, text, rules.Options{HasMedia: i == 0 && len(f.Media) > 0})
 			c := composeCheckCounter{Platform: p, Part: i, Parts: len(texts), Length: r.Length, MaxLength: r.MaxLength, Valid: r.Valid, FitEnd: -1, Problems: []string{}}
 			c.State = "ok"
 			if r.Length > r.MaxLength {
@@ -96,7 +96,7 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 				c.State = "warn"
 			}
 			if p == snsos.PlatformX && r.Length > r.MaxLength {
-				c.FitEnd = compose.ParseX(text).ValidRangeEnd + 1
+				c.FitEnd = rules.ParseX(text).ValidRangeEnd + 1
 			} else if r.Length > r.MaxLength && p != snsos.PlatformX {
 				c.FitEnd = fitUnits(text, r.MaxLength)
 			}
@@ -111,7 +111,7 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 				c.Line = tr.T("compose.counter.left", "Label", label, "Length", groupDigits(int64(r.Length)), "Max", groupDigits(int64(r.MaxLength)), "Left", groupDigits(int64(r.MaxLength-r.Length)))
 			}
 			for _, fe := range r.Errors {
-				if fe.Rule == compose.RuleMaxLength {
+				if fe.Rule == rules.RuleMaxLength {
 					res.Blocking = append(res.Blocking, c.Line)
 					continue
 				}
@@ -130,7 +130,7 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 		}
 	}
 	if nx > 0 {
-		c := compose.EstimateXCost(f.texts(snsos.PlatformX), h.cfg.XPrices)
+		c := rules.EstimateXCost(f.texts(snsos.PlatformX), h.cfg.XPrices)
 		res.Cost = tr.T("compose.cost", "USD", usd(c.USD*float64(nx)), "Count", c.Posts*nx)
 	}
 	at, loc, terrs := parseComposeTime(f.Date, f.Time, f.Zone, h.location())
@@ -201,13 +201,13 @@ func (h *Handler) composeCheckMedia(ctx context.Context, tr *translator, f *comp
 	for i := range refs {
 		mc := composeMediaCheck{ID: refs[i].ID, Badges: []composeBadge{}, Alt: []string{}}
 		for _, p := range platforms {
-			for _, fe := range compose.CheckAltText(p, refs[i:i+1], alt) {
+			for _, fe := range rules.CheckAltText(p, refs[i:i+1], alt) {
 				msg := fe.Message
 				switch fe.Rule {
-				case compose.RuleAltTextLength:
-					msg = tr.T("compose.alt.too_long", "Platform", p.DisplayName(), "Max", groupDigits(int64(compose.MediaRulesFor(p).AltTextMax)),
+				case rules.RuleAltTextLength:
+					msg = tr.T("compose.alt.too_long", "Platform", p.DisplayName(), "Max", groupDigits(int64(rules.MediaRulesFor(p).AltTextMax)),
 						"Length", groupDigits(int64(utf8.RuneCountInString(alt[refs[i].ID]))))
-				case compose.RuleAltTextKind:
+				case rules.RuleAltTextKind:
 					msg = tr.T("compose.alt.video", "Platform", p.DisplayName())
 				}
 				mc.Alt = append(mc.Alt, msg)
@@ -217,7 +217,7 @@ func (h *Handler) composeCheckMedia(ctx context.Context, tr *translator, f *comp
 		for _, p := range platforms {
 			b := composeBadge{Platform: p, OK: true, Text: tr.T("compose.media.badge_ok", "Platform", p.DisplayName())}
 			var reasons []string
-			for _, fe := range compose.CheckMedia(p, refs[i:i+1], compose.Options{}) {
+			for _, fe := range rules.CheckMedia(p, refs[i:i+1], rules.Options{}) {
 				reasons = append(reasons, fe.Message)
 			}
 			if len(reasons) > 0 {
@@ -232,7 +232,7 @@ func (h *Handler) composeCheckMedia(ctx context.Context, tr *translator, f *comp
 		res.Media = append(res.Media, mc)
 	}
 	for _, p := range platforms {
-		for _, fe := range compose.CheckMedia(p, refs, compose.Options{}) {
+		for _, fe := range rules.CheckMedia(p, refs, rules.Options{}) {
 			if fe.Field == "media" {
 				res.MediaErrors = append(res.MediaErrors, fe.Message)
 				res.Blocking = append(res.Blocking, fe.Message)
@@ -306,7 +306,7 @@ func fitUnits(text string, max int) int {
 // compose knows; others keep compose's English sentence).
 func ruleMessage(tr *translator, p snsos.Platform, fe snsos.FieldError) string {
 	switch fe.Rule {
-	case compose.RuleRequired, compose.RuleMaxCashtags, compose.RuleInvalidChars, compose.RuleMaxLinks, compose.RuleMaxHashtags, compose.RuleMaxMentions:
+	case rules.RuleRequired, rules.RuleMaxCashtags, rules.RuleInvalidChars, rules.RuleMaxLinks, rules.RuleMaxHashtags, rules.RuleMaxMentions:
 		return tr.T("compose.rule."+fe.Rule, "Platform", p.DisplayName())
 	}
 	return fe.Message

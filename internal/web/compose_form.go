@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/compose"
 	"github.com/sns-os/snsos/internal/publish"
+	"github.com/sns-os/snsos/internal/rules"
 	"github.com/sns-os/snsos/internal/web/form"
 )
 
@@ -374,9 +374,9 @@ func mapComposeErrors(tr *translator, v snsos.ValidationErrors, p *snsos.Post, f
 		case target != nil && (rest == "body" || strings.HasPrefix(rest, "options.parts")):
 			key, msg := "body", fe.Message
 			pl := target.Platform
-			if fe.Rule == compose.RuleMaxLength {
+			if fe.Rule == rules.RuleMaxLength {
 				msg = tr.T("compose.err.max_length", "Platform", pl.DisplayName())
-			} else if strings.HasPrefix(fe.Rule, "max_") || fe.Rule == compose.RuleRequired || fe.Rule == compose.RuleInvalidChars {
+			} else if strings.HasPrefix(fe.Rule, "max_") || fe.Rule == rules.RuleRequired || fe.Rule == rules.RuleInvalidChars {
 				msg = ruleMessage(tr, pl, fe)
 			}
 			tab := f.tab(pl)

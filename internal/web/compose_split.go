@@ -8,12 +8,12 @@ import (
 	"github.com/rivo/uniseg"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/compose"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 // Split into parts (ui-guide §3 "Threads and multi-part posts"): a long
 // text is cut into thread parts that each fit X's 280 weighted characters,
-// as internal/compose counts them. Each part is as long as it can be; its
+// as internal/rules counts them. Each part is as long as it can be; its
 // end is chosen, in this order of preference, at a paragraph break, at a
 // line break or a sentence end, at a space, and only as a last resort
 // between two grapheme clusters (never inside a URL, an emoji sequence, a
@@ -30,7 +30,7 @@ const (
 
 // splitX cuts text into X thread parts. An empty or blank text gives none.
 func splitX(text string) []string {
-	return splitText(text, func(s string) bool { return compose.XWeightedLength(s) <= compose.XMaxLength })
+	return splitText(text, func(s string) bool { return rules.XWeightedLength(s) <= rules.XMaxLength })
 }
 
 // splitText cuts text into parts for which fits is true, by the rules
@@ -77,8 +77,8 @@ func splitPoint(s string, fits func(string) bool) (cut, next int) {
 // xFitBytes is a byte offset in s a little past the longest prefix that
 // fits in 280 weighted characters: candidates beyond it need not be tried.
 func xFitBytes(s string) int {
-	end := compose.ParseX(s).ValidRangeEnd + 1 // UTF-16 units that fit
-	units, slack := 0, 8                       // NFC may shift the count a little
+	end := rules.ParseX(s).ValidRangeEnd + 1 // UTF-16 units that fit
+	units, slack := 0, 8                     // NFC may shift the count a little
 	for i, r := range s {
 		if units >= end {
 			if slack == 0 {
@@ -167,7 +167,7 @@ func endsFullWidthSentence(s string) bool {
 // two halves count as much, and hold as many URLs, as s does. A cut inside
 // a URL changes both (a URL counts 23 whatever its length).
 func splitKeepsURLs(s string, i int) bool {
-	all, a, b := compose.ParseX(s), compose.ParseX(s[:i]), compose.ParseX(s[i:])
+	all, a, b := rules.ParseX(s), rules.ParseX(s[:i]), rules.ParseX(s[i:])
 	return a.URLs+b.URLs == all.URLs && a.WeightedLength+b.WeightedLength == all.WeightedLength
 }
 

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/compose"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 // checkSplit asserts splitX's contract on text: every part passes X's
@@ -22,7 +22,7 @@ func checkSplit(t *testing.T, name, text string) []string {
 		t.Fatalf("%s: no parts", name)
 	}
 	for i, p := range parts {
-		if r := compose.Check(snsos.PlatformX, p, compose.Options{}); !r.Valid {
+		if r := rules.Check(snsos.PlatformX, p, rules.Options{}); !r.Valid {
 			t.Errorf("%s: part %d (%d weighted) fails X's check: %v\n%q", name, i+1, r.Length, r.Errors, p)
 		}
 		if strings.TrimSpace(p) != p {
@@ -119,7 +119,7 @@ func TestSplitXJapanese(t *testing.T) {
 		if !strings.HasSuffix(p, "。") {
 			t.Errorf("part %d does not end at 。: %q", i+1, p)
 		}
-		if n := compose.XWeightedLength(p); n < 200 && i < len(parts)-1 {
+		if n := rules.XWeightedLength(p); n < 200 && i < len(parts)-1 {
 			t.Errorf("part %d is short (%d)", i+1, n)
 		}
 	}

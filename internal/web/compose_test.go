@@ -20,10 +20,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/compose"
 	"github.com/sns-os/snsos/internal/jobs"
 	"github.com/sns-os/snsos/internal/media"
 	"github.com/sns-os/snsos/internal/publish"
+	"github.com/sns-os/snsos/internal/rules"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -458,7 +458,7 @@ func TestComposeCheckJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &res); err != nil {
 		t.Fatal(err)
 	}
-	want := compose.Check(snsos.PlatformX, text, compose.Options{})
+	want := rules.Check(snsos.PlatformX, text, rules.Options{})
 	if len(res.Counters) != 1 {
 		t.Fatalf("counters %+v", res.Counters)
 	}

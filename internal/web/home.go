@@ -7,8 +7,8 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/attention"
-	"github.com/sns-os/snsos/internal/compose"
 	"github.com/sns-os/snsos/internal/publish"
+	"github.com/sns-os/snsos/internal/rules"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -185,14 +185,14 @@ func (h *Handler) homeNext(ctx context.Context, p *page, d *homeData, handles ma
 }
 
 // weekXCost is the estimated X cost of the scheduled targets in week.
-func (h *Handler) weekXCost(week []*store.DatedTarget) compose.Cost {
-	var cost compose.Cost
+func (h *Handler) weekXCost(week []*store.DatedTarget) rules.Cost {
+	var cost rules.Cost
 	for _, t := range week {
 		if t.Platform != snsos.PlatformX {
 			continue
 		}
 		if parts, err := publish.Parts(&snsos.Post{Body: t.PostBody}, t.Target); err == nil {
-			c := compose.EstimateXCost(parts, h.cfg.XPrices)
+			c := rules.EstimateXCost(parts, h.cfg.XPrices)
 			cost.Posts, cost.PostsWithURL, cost.USD = cost.Posts+c.Posts, cost.PostsWithURL+c.PostsWithURL, cost.USD+c.USD
 		}
 	}

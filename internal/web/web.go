@@ -26,7 +26,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/compose"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 //go:embed templates/*.html templates/partials/*.html
@@ -60,7 +60,7 @@ type Config struct {
 	Media Media
 	// XPrices prices X posts for the cost estimates (zero: compose's
 	// defaults).
-	XPrices compose.XPrices
+	XPrices rules.XPrices
 	// FeedKey signs the secret iCal feed URL (store.DerivedKey("ical-feed"),
 	// which a master key rotation does not change); empty disables the feed.
 	FeedKey []byte

@@ -1,4 +1,4 @@
-// Package tokens connects the operator's accounts and keeps their tokens
+// Package oauth connects the operator's accounts and keeps their tokens
 // usable: the OAuth authorization-code flow with PKCE (StartConnect,
 // CompleteConnect and the two HTTP routes that drive them from a browser),
 // refresh ahead of expiry, marking accounts that the platform refused, and
@@ -21,4 +21,4 @@
 //
 // Tokens never reach a log line, an error text or a page: they are
 // snsos.Secret values, and platform errors are redacted by the clients.
-package tokens
+package oauth

@@ -1,4 +1,4 @@
-// Package compose holds the per-platform rules a post must meet before it
+// Package rules holds the per-platform rules a post must meet before it
 // can be approved: how each platform counts the length of a text (X's
 // weighted count from twitter-text v3, Threads' count with emoji as UTF-8
 // bytes, TikTok's UTF-16 units), its other text limits (hashtags, mentions,
@@ -14,4 +14,4 @@
 // docs/platforms/tiktok-x.md; each rule cites its section. Where those
 // documents mark a fact as unverified, the rule errs on the side of letting a
 // post through.
-package compose
+package rules
