@@ -260,7 +260,9 @@ func TestLastAttemptShutdown(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("the checkpoint job did not start")
 		}
-		time.Sleep(100 * time.Millisecond) // the request reaches the hang
+		// The job is running and its metrics request can only hang (the
+		// fault holds every read): a stop with a short deadline cannot be
+		// graceful, whether the request has reached the simulator yet or not.
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		if graceful, err := h.jobs.Stop(ctx); graceful {
