@@ -101,7 +101,7 @@ func (s *Service) CompleteConnect(ctx context.Context, p snsos.Platform, query u
 	}
 	a := &snsos.Account{
 		Platform: p, RemoteID: prof.RemoteID, Handle: prof.Handle, DisplayName: prof.DisplayName,
-		AvatarURL: prof.AvatarURL, Status: snsos.AccountConnected,
+		AvatarURL: prof.AvatarURL, Status: snsos.AccountConnected, Options: prof.Options,
 	}
 	if err := s.store.UpsertAccount(ctx, a); err != nil {
 		return nil, err

@@ -102,6 +102,11 @@ type Profile struct {
 	Handle      string
 	DisplayName string
 	AvatarURL   string
+	// Options are further facts the platform gives about the account,
+	// stored with it (snsos.Account.Options), e.g. Instagram's app-scoped
+	// "app_scoped_id" beside the professional user_id in RemoteID, which
+	// Meta's callbacks may name instead.
+	Options map[string]string
 }
 
 // PublishRequest is one post on one account. A single post has one part; a
@@ -175,3 +180,29 @@ type PostMetrics struct {
 	Notes []string
 	Err   error
 }
+
+// QuotaReader is implemented by clients whose platform caps the posts an
+// account may publish in a rolling window (Instagram's
+// content_publishing_limit, Threads' threads_publishing_limit). Preflight
+// and the publish step read it so that a post over the cap waits for the
+// window instead of being refused.
+type QuotaReader interface {
+	PublishQuota(ctx context.Context, acct Auth) (*Quota, error)
+}
+
+// Quota is an account's publishing allowance: Used of Total posts within
+// the rolling Window.
+type Quota struct {
+	Used   int
+	Total  int
+	Window time.Duration
+}
+
+// Left returns how many more posts the window allows (never negative).
+func (q *Quota) Left() int { return max(q.Total-q.Used, 0) }
+
+// MediaPuller is implemented by clients whose platform fetches media from
+// the signed public links (Media.URL) rather than receiving uploads. The
+// engine then makes sure every link is a public https URL that answers
+// before the post's time.
+type MediaPuller interface{ PullsMedia() bool }
