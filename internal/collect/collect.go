@@ -517,6 +517,11 @@ func (c *Collector) fetch(ctx context.Context, t *snsos.Target) (*platform.PostM
 		if r := errorReason(m.Err); r != "" {
 			reason += " (" + r + ")"
 		}
+		if errors.Is(m.Err, platform.ErrNoMetrics) {
+			// The platform says it never will (Instagram keeps a story's
+			// insights for 24 hours, and none for a story seen by few).
+			return nil, &problem{kind: permanent, code: snsos.EUNAVAILABLE, reason: reason, err: m.Err}, nil
+		}
 		return nil, &problem{kind: notReady, code: snsos.EUNAVAILABLE, reason: reason, err: m.Err}, nil
 	}
 	return m, nil, nil

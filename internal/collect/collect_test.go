@@ -101,6 +101,18 @@ func (c *tickingX) Metrics(ctx context.Context, acct platform.Auth, posts []plat
 // noMetrics is a platform client without platform.MetricsReader.
 type noMetrics struct{ platform.Platform }
 
+// neverMetrics reports, for every post, that the platform will never have
+// its metrics (as Instagram says of an old story).
+type neverMetrics struct{ platform.Platform }
+
+func (neverMetrics) Metrics(_ context.Context, _ platform.Auth, posts []platform.PostRef) ([]platform.PostMetrics, error) {
+	out := make([]platform.PostMetrics, len(posts))
+	for i, p := range posts {
+		out[i] = platform.PostMetrics{ID: p.ID, Err: &platform.Error{Kind: platform.KindRejected, Reason: "kept for 24 hours only", Err: platform.ErrNoMetrics}}
+	}
+	return out, nil
+}
+
 type options struct {
 	checkpoints []collect.Checkpoint
 	// platform wraps the X client; nil means tickingX with a 1-hour step.
@@ -558,6 +570,8 @@ func TestUnavailable(t *testing.T) {
 			}},
 		{name: "no metrics reader", reason: "this platform does not report metrics to sns-os",
 			platform: func(h *harness) platform.Platform { return noMetrics{h.xc} }},
+		{name: "never for this post", reason: "X reported no metrics for this post (kept for 24 hours only)",
+			platform: func(h *harness) platform.Platform { return neverMetrics{h.xc} }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

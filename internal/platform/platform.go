@@ -20,6 +20,7 @@ package platform
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -168,6 +169,12 @@ type PostRef struct {
 	ID          string
 	PublishedAt time.Time
 }
+
+// ErrNoMetrics, in the chain of PostMetrics.Err, says the platform will
+// never report this post's metrics (Instagram keeps a story's insights for
+// 24 hours, and has none for a story seen by fewer than five people): the
+// checkpoint is recorded as unavailable at once instead of being retried.
+var ErrNoMetrics = errors.New("platform: no metrics will be reported for this post")
 
 // PostMetrics is the metrics of one post: the standard names of
 // snsos.MetricSnapshot (views, likes, comments, shares) plus the platform's
