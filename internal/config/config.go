@@ -106,6 +106,10 @@ type PlatformConfig struct {
 	ClientSecret snsos.Secret
 	AppSecret    snsos.Secret // Meta's app secret for signed_request (Instagram, Threads)
 	BaseURL      string       // when set, replaces every host of the platform (simulators, fakes)
+	// FirstComment (Instagram) switches on the first comment: sns-os then
+	// asks for instagram_business_manage_comments, which it otherwise
+	// leaves out.
+	FirstComment bool
 }
 
 // option is one setting: its environment name, flag, and how to apply it.
@@ -273,6 +277,11 @@ func options() []option {
 		if p == snsos.PlatformInstagram || p == snsos.PlatformThreads {
 			s, d = sec(func(c *Config) *snsos.Secret { return &pc(c).AppSecret })
 			add("SNSOS_"+up+"_APP_SECRET", "", "", true, p.DisplayName()+" app secret for signed_request (falls back to META_APP_SECRET)", s, d)
+		}
+		if p == snsos.PlatformInstagram {
+			s, d = boolean(func(c *Config) *bool { return &pc(c).FirstComment })
+			add("SNSOS_INSTAGRAM_FIRST_COMMENT", "", "false", false,
+				"post a first comment under Instagram posts that ask for one (asks for the comments permission; reconnect after switching it on)", s, d)
 		}
 		s, d = str(func(c *Config) *string { return &pc(c).BaseURL })
 		add("SNSOS_"+up+"_BASE_URL", "", "", false, "replaces every "+p.DisplayName()+" host (for simulators and fakes)", s, d)
