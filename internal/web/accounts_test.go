@@ -122,3 +122,18 @@ func TestAccountsWithoutService(t *testing.T) {
 		t.Errorf("account is %s", a.Status)
 	}
 }
+
+// TestUSDNoFloatNoise: a cost that is a product or a sum of prices is
+// written as people write it, never with float noise.
+func TestUSDNoFloatNoise(t *testing.T) {
+	t.Parallel()
+	price, other := 0.1, 0.2 // variables: constant arithmetic would be exact
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{{price * 3, "$0.30"}, {price + other, "$0.30"}, {0.015 * float64(len("1234567")), "$0.105"}, {0.0000004, "$0.00"}, {12, "$12.00"}} {
+		if got := usd(c.v); got != c.want {
+			t.Errorf("usd(%v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -694,4 +695,28 @@ func FuzzICSFold(f *testing.F) {
 			t.Fatalf("round trip %q -> %q", clean, got)
 		}
 	})
+}
+
+// joinEngine refuses every schedule with validation errors wrapped in a
+// joined error, as a caller adding context may wrap them.
+type joinEngine struct{ Engine }
+
+func (joinEngine) Schedule(ctx context.Context, postID int64, at time.Time) (*snsos.Post, error) {
+	var v snsos.ValidationErrors
+	v.Add("targets[0].scheduled_at", "quota", "over the quota")
+	return nil, &snsos.Error{Code: snsos.EINVALID, Message: "refused", Err: errors.Join(errors.New("schedule"), v)}
+}
+
+// TestCalRescheduleWrappedValidation: the engine's validation errors are
+// found however they are wrapped (errors.As, not a walk that stops at a
+// joined error), so the operator reads the rule that was broken.
+func TestCalRescheduleWrappedValidation(t *testing.T) {
+	ce := newCalEnv(t, func(c *Config) { c.Engine = joinEngine{} })
+	p := ce.post(t, "move me", calNow.Add(48*time.Hour), time.Time{})
+	resp, body := do(t, ce.c, "POST", ce.srv.URL+"/calendar/posts/"+itoa(p.ID)+"/time",
+		url.Values{"at": {"2027-02-20T10:00"}, "zone": {"Asia/Tokyo"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("reschedule: %d", resp.StatusCode)
+	}
+	wantAll(t, "quota", body, "posting limit around that time")
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -266,4 +267,23 @@ func TestComposeSplit(t *testing.T) {
 	setLang(t, &pagesEnv{testEnv: ce.testEnv, c: ce.c}, "ja")
 	_, body = do(t, ce.c, "GET", ce.srv.URL+"/compose", nil)
 	wantAll(t, "ja", body, `aria-describedby="split-x-hint">分割</button>`)
+}
+
+// TestComposeSplitTooLong: Split into parts on a text longer than any post
+// may be says so next to the text (422), rather than working for minutes.
+func TestComposeSplitTooLong(t *testing.T) {
+	ce := newComposeEnv(t)
+	text := strings.Repeat("Hello world. This is a sentence ", snsos.MaxBodyBytes/32+1)
+	start := time.Now()
+	resp, body := do(t, ce.c, "POST", ce.srv.URL+"/compose", ce.form(text, "split:x"))
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("split of %d bytes: %d", len(text), resp.StatusCode)
+	}
+	wantAll(t, "too long", body, "too long to split", `id="body-error"`)
+	if strings.Contains(body, `name="part_x"`) {
+		t.Error("the text was split anyway")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("refusing took %v", d)
+	}
 }

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -398,55 +400,80 @@ func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	ctx := r.Context()
-	cur, pw, again := r.PostForm.Get("current"), r.PostForm.Get("new"), r.PostForm.Get("confirm")
+	f := parsePasswordForm(r.PostForm)
 	p, d, err := h.settingsPage(r)
 	if err != nil {
 		h.serverError(w, r, "settings page", err)
 		return
 	}
-	fail := func(status int) {
-		for _, e := range []fieldError{{"pw-current", d.CurrentErr}, {"pw-new", d.NewPwErr}, {"pw-confirm", d.ConfirmErr}} {
-			if e.Msg != "" {
-				d.Errors = append(d.Errors, e)
-			}
-		}
-		h.render(w, status, "settings", p)
-	}
 	key := h.clientAddr(r)
-	if blocked, left := h.throttle.Blocked(key); blocked {
-		mins := int(left/time.Minute) + 1
-		d.CurrentErr = p.T("signin.throttled", "Count", mins)
-		fail(http.StatusTooManyRequests)
+	if status, err := h.checkPasswordForm(r, p, d, key, f); err != nil || status != http.StatusOK {
+		h.refusePassword(w, r, p, d, status, err)
 		return
+	}
+	h.applyPassword(w, r, key, f.next)
+}
+
+// passwordForm is the password change form as sent.
+type passwordForm struct {
+	current, next, confirm string
+}
+
+// parsePasswordForm reads the form's three fields as sent (a password is
+// never trimmed).
+func parsePasswordForm(v url.Values) passwordForm {
+	return passwordForm{current: v.Get("current"), next: v.Get("new"), confirm: v.Get("confirm")}
+}
+
+// errClientGone stops a password change whose client went away while it
+// waited for a check: nobody is left to answer.
+var errClientGone = errors.New("web: the client went away")
+
+// checkPasswordForm checks the current password and the new one, writing
+// what is wrong into d. It returns http.StatusOK when the change may be
+// made, or the status to refuse it with; a failed step or errClientGone as
+// the error.
+func (h *Handler) checkPasswordForm(r *http.Request, p *page, d *settingsData, key string, f passwordForm) (int, error) {
+	if status, err := h.checkCurrentPassword(r, p, d, key, f.current); err != nil || status != http.StatusOK {
+		return status, err
+	}
+	switch {
+	case utf8.RuneCountInString(f.next) < MinPasswordLength:
+		d.NewPwErr = p.T("settings.password.short", "Count", MinPasswordLength)
+	case len(f.next) > 1024:
+		d.NewPwErr = p.T("settings.password.long")
+	case f.next != f.confirm:
+		d.ConfirmErr = p.T("settings.password.mismatch")
+	}
+	if d.CurrentErr != "" || d.NewPwErr != "" || d.ConfirmErr != "" {
+		return http.StatusUnprocessableEntity, nil
+	}
+	return http.StatusOK, nil
+}
+
+// checkCurrentPassword verifies the current password as sign-in does: a
+// blocked client is refused (429), a check is counted before it is made,
+// and an empty password counts as a failure. A wrong password is not
+// refused here: it is an error in d, shown with the new password's.
+func (h *Handler) checkCurrentPassword(r *http.Request, p *page, d *settingsData, key, cur string) (int, error) {
+	if blocked, left := h.throttle.Blocked(key); blocked {
+		d.CurrentErr = p.T("signin.throttled", "Count", int(left/time.Minute)+1)
+		return http.StatusTooManyRequests, nil
 	}
 	hash, err := h.passwordHash(r)
 	if err != nil {
-		h.serverError(w, r, "read password hash", err)
-		return
+		return 0, failed("read password hash", err)
 	}
 	ok := false
 	if cur != "" && len(cur) <= 1024 && hash != "" {
-		// Counted before the check, as at sign-in.
-		if reserved, left := h.throttle.Reserve(key); !reserved {
-			d.CurrentErr = p.T("signin.throttled", "Count", int(left/time.Minute)+1)
-			fail(http.StatusTooManyRequests)
-			return
-		}
-		release, got := h.hashSlot(ctx)
-		if !got {
-			h.throttle.Refund(key)
-			if ctx.Err() == nil {
-				d.CurrentErr = p.T("signin.throttled", "Count", 1)
-				fail(http.StatusTooManyRequests)
-			}
-			return
+		release, status, err := h.passwordCheckSlot(r.Context(), p, d, key)
+		if release == nil {
+			return status, err
 		}
 		ok, err = auth.VerifyPassword(cur, hash)
 		release()
 		if err != nil {
-			h.serverError(w, r, "verify password", err)
-			return
+			return 0, failed("verify password", err)
 		}
 		if !ok {
 			h.throttle.GlobalFail()
@@ -456,25 +483,58 @@ func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request) {
 		h.log.Warn("web: password change refused: wrong current password", "remote", key)
 		if cur == "" {
 			h.throttle.Fail(key)
-		}
-		if cur == "" {
 			d.CurrentErr = p.T("settings.password.current.empty")
 		} else {
 			d.CurrentErr = p.T("settings.password.current.wrong")
 		}
 	}
+	return http.StatusOK, nil
+}
+
+// passwordCheckSlot counts a check of the current password before it is
+// made, as at sign-in, and takes a hashing slot for it, returning the
+// function that gives the slot back. Without a slot it returns the status
+// to refuse with (d says why), or errClientGone.
+func (h *Handler) passwordCheckSlot(ctx context.Context, p *page, d *settingsData, key string) (func(), int, error) {
+	if reserved, left := h.throttle.Reserve(key); !reserved {
+		d.CurrentErr = p.T("signin.throttled", "Count", int(left/time.Minute)+1)
+		return nil, http.StatusTooManyRequests, nil
+	}
+	release, got := h.hashSlot(ctx)
+	if !got {
+		h.throttle.Refund(key) // not checked: not the client's to pay for
+		if ctx.Err() != nil {
+			return nil, 0, errClientGone
+		}
+		d.CurrentErr = p.T("signin.throttled", "Count", 1)
+		return nil, http.StatusTooManyRequests, nil
+	}
+	return release, http.StatusOK, nil
+}
+
+// refusePassword answers a password change that was refused: the settings
+// page again with the form's errors at status, a logged 500 for a failed
+// step, nothing to a client that went away.
+func (h *Handler) refusePassword(w http.ResponseWriter, r *http.Request, p *page, d *settingsData, status int, err error) {
 	switch {
-	case utf8.RuneCountInString(pw) < MinPasswordLength:
-		d.NewPwErr = p.T("settings.password.short", "Count", MinPasswordLength)
-	case len(pw) > 1024:
-		d.NewPwErr = p.T("settings.password.long")
-	case pw != again:
-		d.ConfirmErr = p.T("settings.password.mismatch")
+	case errors.Is(err, errClientGone):
+	case err != nil:
+		h.pageError(w, r, err)
+	default:
+		for _, e := range []fieldError{{"pw-current", d.CurrentErr}, {"pw-new", d.NewPwErr}, {"pw-confirm", d.ConfirmErr}} {
+			if e.Msg != "" {
+				d.Errors = append(d.Errors, e)
+			}
+		}
+		h.render(w, status, "settings", p)
 	}
-	if d.CurrentErr != "" || d.NewPwErr != "" || d.ConfirmErr != "" {
-		fail(http.StatusUnprocessableEntity)
-		return
-	}
+}
+
+// applyPassword sets the new password, ending every session but this one,
+// and sends the operator back to the settings. It takes a hashing slot:
+// setting a password hashes it.
+func (h *Handler) applyPassword(w http.ResponseWriter, r *http.Request, key, pw string) {
+	ctx := r.Context()
 	h.throttle.Reset(key)
 	select {
 	case h.verify <- struct{}{}:

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/sns-os/snsos/internal/api"
 	"github.com/sns-os/snsos/internal/auth"
@@ -349,5 +350,23 @@ func TestSettingsAlerts(t *testing.T) {
 	wantAll(t, "failed", body, `role="alert">The test alert could not be sent.`)
 	if strings.Contains(body, "connection refused") {
 		t.Error("the raw error is shown")
+	}
+}
+
+// TestZoneNamesBounded: the schedule fields refuse a zone name longer than
+// any IANA name, and "Local", through loadZone.
+func TestZoneNamesBounded(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("A", 65)
+	for _, z := range []string{long, "Local"} {
+		if _, _, errs := parseComposeTime("2027-01-01", "10:00", z, time.UTC); errs["zone"] == "" {
+			t.Errorf("compose accepted zone %.10q", z)
+		}
+		if _, _, zerr := calParseLocal("2027-01-01T10:00", z, time.Time{}); zerr != "zone" {
+			t.Errorf("calendar accepted zone %.10q", z)
+		}
+	}
+	if _, _, zerr := calParseLocal("2027-01-01T10:00", "", time.Time{}); zerr != "zone" {
+		t.Error("calendar accepted an empty zone")
 	}
 }
