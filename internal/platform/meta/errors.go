@@ -165,6 +165,9 @@ func Classify(resp *platform.Response, now time.Time) *platform.Error {
 	}
 	code := graphCode(g)
 	reason := g.Error()
+	if g.Message == "" && g.UserMessage == "" {
+		reason = strings.TrimSpace(fmt.Sprintf("the platform refused the request without saying why (HTTP %d) %s", resp.StatusCode, reason))
+	}
 	kind, wait := kindOf(g, resp.Mutating())
 	e := resp.Error(kind, code, reason)
 	if kind == platform.KindRateLimited {

@@ -139,3 +139,10 @@ func TestUsageAndStatusCode(t *testing.T) {
 		t.Errorf("StatusErrorCode = %d", n)
 	}
 }
+
+func TestClassifyWithoutMessage(t *testing.T) {
+	e := Classify(response(400, `{"error":{}}`, true, nil), t0)
+	if e.Reason == "" || e.Kind != platform.KindRejected {
+		t.Fatalf("empty envelope: %+v", e)
+	}
+}
