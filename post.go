@@ -56,16 +56,8 @@ func (p *Post) Validate() error {
 	if len(p.Body) > MaxBodyBytes {
 		v.Add("body", "max_bytes", "the body is longer than %d bytes", MaxBodyBytes)
 	}
-	if strings.TrimSpace(p.Body) == "" && len(p.MediaIDs) == 0 {
-		hasOverride := false
-		for _, t := range p.Targets {
-			if _, thread := t.Options["parts"]; thread || strings.TrimSpace(t.Body) != "" {
-				hasOverride = true
-			}
-		}
-		if !hasOverride {
-			v.Add("body", "required", "write something or attach media")
-		}
+	if strings.TrimSpace(p.Body) == "" && !p.hasContent() {
+		v.Add("body", "required", "write something or attach media")
 	}
 	for _, id := range slices.Sorted(maps.Keys(p.MediaAlt)) {
 		field := "media_alt[" + strconv.FormatInt(id, 10) + "]"
@@ -87,8 +79,50 @@ func (p *Post) Validate() error {
 		if len(t.Body) > MaxBodyBytes {
 			v.Add(indexField("targets", i, "body"), "max_bytes", "the body is longer than %d bytes", MaxBodyBytes)
 		}
+		p.validateTargetMedia(&v, i, t)
 	}
 	return v.Err()
+}
+
+// hasContent reports whether the post, without its body, still gives some
+// target something to publish: a text of its own, thread parts or media.
+// A post without targets has content when it has media.
+func (p *Post) hasContent() bool {
+	if len(p.Targets) == 0 {
+		return len(p.MediaIDs) > 0
+	}
+	for _, t := range p.Targets {
+		if _, thread := t.Options["parts"]; thread || strings.TrimSpace(t.Body) != "" || len(p.MediaFor(t)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// validateTargetMedia checks target i's own media list: each id at most
+// once, and only media the post carries.
+func (p *Post) validateTargetMedia(v *ValidationErrors, i int, t *Target) {
+	field := indexField("targets", i, "media_ids")
+	seen := make(map[int64]bool, len(t.MediaIDs))
+	for _, id := range t.MediaIDs {
+		switch {
+		case seen[id]:
+			v.Add(field, "duplicate", "media %d is listed twice; a target uses each media item at most once", id)
+		case !slices.Contains(p.MediaIDs, id):
+			v.Add(field, "attached", "media %d is not attached to the post; a target can only use the post's media (media_ids)", id)
+		}
+		seen[id] = true
+	}
+}
+
+// MediaFor returns the ids of the media target t publishes, in order: its
+// own list when it has one (possibly empty: no media on that target), else
+// the post's media.
+func (p *Post) MediaFor(t *Target) []int64 {
+	if t.MediaIDs != nil {
+		return t.MediaIDs
+	}
+	return p.MediaIDs
 }
 
 // TextFor returns the text to publish on target t: its override, else the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,8 @@ func TestStateMachine(t *testing.T) {
 		{StatePublishing, StateUnknown}, {StateUnknown, StatePublished}, {StateUnknown, StateRetryWait},
 		{StateUnknown, StateNeedsOperator}, {StateRetryWait, StatePublishing}, {StateScheduled, StateCanceled},
 		{StateNeedsOperator, StatePublished},
+		// A quota used up right before the call: the target waits, nothing sent.
+		{StateScheduled, StateRetryWait}, {StateRetryWait, StateRetryWait},
 	}
 	for _, tt := range allowed {
 		if !CanTransition(tt.from, tt.to) {
@@ -103,6 +106,12 @@ func TestPostValidate(t *testing.T) {
 		{"duplicate account", Post{Body: "x", Targets: []*Target{{AccountID: 1}, {AccountID: 1}}}, "duplicate"},
 		{"no account", Post{Body: "x", Targets: []*Target{{}}}, "required"},
 		{"huge", Post{Body: strings.Repeat("a", MaxBodyBytes+1)}, "max_bytes"},
+		{"target subset", Post{MediaIDs: []int64{1, 2, 3}, Targets: []*Target{{AccountID: 1, MediaIDs: []int64{3, 1}}}}, ""},
+		{"target media not on the post", Post{Body: "x", MediaIDs: []int64{1}, Targets: []*Target{{AccountID: 1, MediaIDs: []int64{2}}}}, "attached"},
+		{"target media twice", Post{Body: "x", MediaIDs: []int64{1, 2}, Targets: []*Target{{AccountID: 1, MediaIDs: []int64{2, 2}}}}, "duplicate"},
+		{"no body, every target without media", Post{MediaIDs: []int64{1}, Targets: []*Target{{AccountID: 1, MediaIDs: []int64{}}, {AccountID: 2, MediaIDs: []int64{}}}}, "required"},
+		{"no body, one target with the post's media", Post{MediaIDs: []int64{1}, Targets: []*Target{{AccountID: 1, MediaIDs: []int64{}}, {AccountID: 2}}}, ""},
+		{"no body, no post media, target list given", Post{Targets: []*Target{{AccountID: 1, MediaIDs: []int64{}}}}, "required"},
 	}
 	for _, tt := range tests {
 		err := tt.p.Validate()
@@ -118,6 +127,36 @@ func TestPostValidate(t *testing.T) {
 		var v ValidationErrors
 		if e, ok := err.(*Error); !ok || !asValidation(e.Err, &v) || v[0].Rule != tt.rule {
 			t.Errorf("%s: rule %v, want %s", tt.name, err, tt.rule)
+		}
+	}
+}
+
+// TestTargetMediaFor: nil is the post's media, an empty list none, and
+// JSON keeps the difference both ways.
+func TestTargetMediaFor(t *testing.T) {
+	t.Parallel()
+	p := &Post{MediaIDs: []int64{1, 2, 3}}
+	for _, tt := range []struct {
+		name string
+		ids  []int64
+		want []int64
+		json string
+	}{
+		{"nil", nil, []int64{1, 2, 3}, `{"id":0,"post_id":0,"account_id":0,"platform":"","state":"","attempts":0,"updated_at":"0001-01-01T00:00:00Z","metrics":null}`},
+		{"empty", []int64{}, []int64{}, `{"id":0,"post_id":0,"account_id":0,"platform":"","state":"","media_ids":[],"attempts":0,"updated_at":"0001-01-01T00:00:00Z","metrics":null}`},
+		{"subset", []int64{3, 1}, []int64{3, 1}, `{"id":0,"post_id":0,"account_id":0,"platform":"","state":"","media_ids":[3,1],"attempts":0,"updated_at":"0001-01-01T00:00:00Z","metrics":null}`},
+	} {
+		tg := &Target{MediaIDs: tt.ids}
+		if got := p.MediaFor(tg); !slices.Equal(got, tt.want) || (got == nil) != (tt.want == nil) {
+			t.Errorf("%s: MediaFor = %#v, want %#v", tt.name, got, tt.want)
+		}
+		b, err := json.Marshal(tg)
+		if err != nil || string(b) != tt.json {
+			t.Errorf("%s: JSON = %s, %v\nwant %s", tt.name, b, err, tt.json)
+		}
+		var back Target
+		if err := json.Unmarshal(b, &back); err != nil || (back.MediaIDs == nil) != (tt.ids == nil) || !slices.Equal(back.MediaIDs, tt.ids) {
+			t.Errorf("%s: read back %#v, %v", tt.name, back.MediaIDs, err)
 		}
 	}
 }

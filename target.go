@@ -46,6 +46,9 @@ var TargetStates = []TargetState{
 //     grace or the attempt budget fails a target before any platform call;
 //     nothing can be live.
 //   - scheduled → approved: the operator unschedules.
+//   - scheduled/retry_wait → retry_wait: the platform's publishing quota
+//     is used up right before the call; the target waits for the window
+//     without calling the platform (nothing was sent, nothing is live).
 //   - retry_wait → published: a thread some of whose parts are live ends
 //     (canceled, refused, out of attempts) as a partial publication: it is
 //     live, so it is never recorded as failed or canceled.
@@ -67,9 +70,9 @@ var TargetStates = []TargetState{
 var transitions = map[TargetState][]TargetState{
 	StateDraft:         {StateApproved, StateCanceled},
 	StateApproved:      {StateScheduled, StateDraft, StateCanceled},
-	StateScheduled:     {StatePublishing, StateScheduled, StateApproved, StateCanceled, StateFailed},
+	StateScheduled:     {StatePublishing, StateScheduled, StateApproved, StateCanceled, StateFailed, StateRetryWait},
 	StatePublishing:    {StatePublished, StateFailed, StateRetryWait, StateUnknown},
-	StateRetryWait:     {StatePublishing, StateCanceled, StateFailed, StatePublished},
+	StateRetryWait:     {StatePublishing, StateCanceled, StateFailed, StatePublished, StateRetryWait},
 	StateUnknown:       {StatePublished, StateRetryWait, StateNeedsOperator, StateFailed, StateUnknown},
 	StateNeedsOperator: {StatePublished, StateFailed, StateUnknown},
 	StateFailed:        {StateScheduled},
@@ -118,6 +121,12 @@ type Target struct {
 	// Options are platform parameters under the platform's own names
 	// (TikTok privacy_level, Instagram media_type, X/Threads "parts" …).
 	Options map[string]any `json:"options,omitempty"`
+	// MediaIDs is the media this target publishes, in its own order: nil
+	// means the post's media (Post.MediaIDs) as they are; an empty, non-nil
+	// list means none on this target; otherwise a subset of the post's
+	// media, each at most once (Post.Validate checks it). See Post.MediaFor.
+	// In JSON an absent or null media_ids is nil and [] is empty.
+	MediaIDs []int64 `json:"media_ids,omitzero"`
 	// Progress holds the intermediate ids of an unfinished publication
 	// (container id, media ids, publish_id, ids of thread parts already
 	// posted), stored as soon as each exists.

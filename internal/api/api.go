@@ -3,6 +3,14 @@
 // schedule and cancel posts, and look after each delivery (retry, reconcile,
 // resolve one that waits for the operator, refresh its metrics).
 //
+// POST /posts and PUT /posts/{id} take {body, media_ids, media_alt,
+// targets: [{account_id, body, options, media_ids}], scheduled_at, approve}.
+// A target's media_ids is its own media in its own order: absent for the
+// post's media, [] for none, else a subset of the post's (GET shows it the
+// same way). Target options use the platforms' own names (Instagram
+// media_type, first_comment, share_to_feed; Threads media_type, parts,
+// topic_tag, link_attachment; X parts; TikTok privacy_level …).
+//
 // Every route needs an API token, sent as "Authorization: Bearer <token>".
 // Only the SHA-256 hash of a token is stored (see auth.HashToken and TokenTag);
 // a revoked token is refused. Bodies are JSON (application/json, at most
@@ -70,6 +78,10 @@ type Engine interface {
 	// CreatePost validates (including each target platform's text/media rules) and stores the post;
 	// approve=true approves its targets; a non-zero p.ScheduledAt with approve schedules them too.
 	CreatePost(ctx context.Context, p *snsos.Post, approve bool) error
+	// UpdatePost validates an edited post as CreatePost does and saves it
+	// over the stored post p.ID (ECONFLICT once a target has started
+	// publishing).
+	UpdatePost(ctx context.Context, p *snsos.Post, approve bool) error
 	Approve(ctx context.Context, postID int64) (*snsos.Post, error)
 	Schedule(ctx context.Context, postID int64, at time.Time) (*snsos.Post, error)
 	Cancel(ctx context.Context, postID int64) (*snsos.Post, error)
@@ -189,6 +201,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 		{"GET /api/v1/posts", a.handleListPosts},
 		{"POST /api/v1/posts", a.handleCreatePost},
 		{"GET /api/v1/posts/{id}", a.handleGetPost},
+		{"PUT /api/v1/posts/{id}", a.handleUpdatePost},
 		{"POST /api/v1/posts/{id}/approve", a.handleApprovePost},
 		{"POST /api/v1/posts/{id}/schedule", a.handleSchedulePost},
 		{"POST /api/v1/posts/{id}/cancel", a.handleCancelPost},
@@ -216,7 +229,7 @@ const catchAll = "/api/v1/"
 func (a *API) handleNoRoute(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != catchAll && pattern != "" {

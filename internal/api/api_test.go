@@ -489,7 +489,7 @@ func TestAuth(t *testing.T) {
 		t.Parallel()
 		for _, rt := range []string{"GET /api/v1/accounts", "POST /api/v1/accounts/connect", "GET /api/v1/media", "POST /api/v1/media",
 			"GET /api/v1/media/1", "DELETE /api/v1/media/1", "GET /api/v1/posts", "POST /api/v1/posts", "GET /api/v1/posts/1",
-			"POST /api/v1/posts/1/approve", "POST /api/v1/posts/1/schedule", "POST /api/v1/posts/1/cancel", "GET /api/v1/targets/1",
+			"PUT /api/v1/posts/1", "POST /api/v1/posts/1/approve", "POST /api/v1/posts/1/schedule", "POST /api/v1/posts/1/cancel", "GET /api/v1/targets/1",
 			"POST /api/v1/targets/1/retry", "POST /api/v1/targets/1/reconcile", "POST /api/v1/targets/1/resolve", "POST /api/v1/targets/1/metrics/refresh"} {
 			method, path, _ := strings.Cut(rt, " ")
 			r := e.do(t, req{Method: method, Path: path, Auth: strp(""), Raw: "{}"})
@@ -927,7 +927,7 @@ func TestErrors(t *testing.T) {
 		{name: "delete unknown media", req: req{Method: "DELETE", Path: "/api/v1/media/999999"}, status: 404},
 		{name: "unknown route", req: req{Method: "GET", Path: "/api/v1/nothing/here"}, status: 404},
 		{name: "wrong method on a list", req: req{Method: "PUT", Path: "/api/v1/posts", Raw: "{}"}, status: 405, allow: "GET, POST, HEAD"},
-		{name: "wrong method on an item", req: req{Method: "PUT", Path: "/api/v1/posts/1"}, status: 405, allow: "GET, DELETE, HEAD"},
+		{name: "wrong method on an item", req: req{Method: "PATCH", Path: "/api/v1/posts/1"}, status: 405, allow: "GET, PUT, DELETE, HEAD"},
 		{name: "wrong method on an action", req: req{Method: "GET", Path: "/api/v1/posts/1/approve"}, status: 405, allow: "POST"},
 		{name: "bad state filter", req: req{Method: "GET", Path: "/api/v1/posts?state=lost&limit=0&before=x"},
 			status: 400, fields: []field{{"state", "enum"}, {"limit", "range"}, {"before", "positive"}}},

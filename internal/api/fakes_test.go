@@ -66,6 +66,32 @@ func (f *fakeEngine) CreatePost(ctx context.Context, p *snsos.Post, approve bool
 	return f.st.CreatePost(ctx, p, nil)
 }
 
+// UpdatePost saves the edit through the store as the real engine does
+// (targets matched by account, the versions as read), without the
+// platform rules.
+func (f *fakeEngine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) error {
+	cur, err := f.st.FindPostByID(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	expect := map[int64]snsos.TargetVersion{}
+	byAccount := map[int64]*snsos.Target{}
+	for _, t := range cur.Targets {
+		expect[t.ID] = snsos.TargetVersion{State: t.State, UpdatedAt: t.UpdatedAt}
+		byAccount[t.AccountID] = t
+	}
+	for _, t := range p.Targets {
+		t.State = snsos.StateDraft
+		if approve {
+			t.State = snsos.StateApproved
+		}
+		if old := byAccount[t.AccountID]; old != nil {
+			t.ID = old.ID
+		}
+	}
+	return f.st.UpdatePost(ctx, p, expect, nil)
+}
+
 func (f *fakeEngine) eachTarget(ctx context.Context, postID int64, fn func(t *snsos.Target) error) (*snsos.Post, error) {
 	p, err := f.st.FindPostByID(ctx, postID)
 	if err != nil {

@@ -228,6 +228,9 @@ type targetInput struct {
 	AccountID int64          `json:"account_id"`
 	Body      string         `json:"body"`
 	Options   map[string]any `json:"options"`
+	// MediaIDs is the target's own media, in its order: absent (or null)
+	// for the post's media, [] for none, else a subset of the post's.
+	MediaIDs []int64 `json:"media_ids"`
 }
 
 type createPostRequest struct {
@@ -248,6 +251,49 @@ func (a *API) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, err)
 		return
 	}
+	p, err := req.post()
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	if err := a.engine.CreatePost(r.Context(), p, req.Approve); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/posts/"+strconv.FormatInt(p.ID, 10))
+	a.respondPost(w, r, http.StatusCreated, p.ID)
+}
+
+// handleUpdatePost saves an edited post: the same body as POST /posts,
+// which replaces the post's text, media, time and targets (matched to the
+// stored ones by account). Editing is refused (409) once a target has
+// started publishing; approve works as on create.
+func (a *API) handleUpdatePost(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "post")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var req createPostRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	p, err := req.post()
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	p.ID = id
+	if err := a.engine.UpdatePost(r.Context(), p, req.Approve); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	a.respondPost(w, r, http.StatusOK, id)
+}
+
+// post reads the post a create or update request describes.
+func (req *createPostRequest) post() (*snsos.Post, error) {
 	p := &snsos.Post{Body: req.Body, MediaIDs: req.MediaIDs}
 	var v snsos.ValidationErrors
 	for _, key := range slices.Sorted(maps.Keys(req.MediaAlt)) {
@@ -266,26 +312,19 @@ func (a *API) handleCreatePost(w http.ResponseWriter, r *http.Request) {
 		p.MediaAlt[id] = text
 	}
 	if err := v.Err(); err != nil {
-		a.error(w, r, err)
-		return
+		return nil, err
 	}
 	if req.ScheduledAt != "" {
 		at, err := parseTime("scheduled_at", req.ScheduledAt)
 		if err != nil {
-			a.error(w, r, err)
-			return
+			return nil, err
 		}
 		p.ScheduledAt = at
 	}
 	for _, t := range req.Targets {
-		p.Targets = append(p.Targets, &snsos.Target{AccountID: t.AccountID, Body: t.Body, Options: t.Options})
+		p.Targets = append(p.Targets, &snsos.Target{AccountID: t.AccountID, Body: t.Body, Options: t.Options, MediaIDs: t.MediaIDs})
 	}
-	if err := a.engine.CreatePost(r.Context(), p, req.Approve); err != nil {
-		a.error(w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/posts/"+strconv.FormatInt(p.ID, 10))
-	a.respondPost(w, r, http.StatusCreated, p.ID)
+	return p, nil
 }
 
 func (a *API) handleListPosts(w http.ResponseWriter, r *http.Request) {

@@ -61,13 +61,16 @@ type postJSON struct {
 }
 
 type targetJSON struct {
-	ID          int64             `json:"id"`
-	PostID      int64             `json:"post_id"`
-	AccountID   int64             `json:"account_id"`
-	Platform    snsos.Platform    `json:"platform"`
-	State       string            `json:"state"`
-	Body        string            `json:"body,omitempty"`
-	Options     map[string]any    `json:"options,omitempty"`
+	ID        int64          `json:"id"`
+	PostID    int64          `json:"post_id"`
+	AccountID int64          `json:"account_id"`
+	Platform  snsos.Platform `json:"platform"`
+	State     string         `json:"state"`
+	Body      string         `json:"body,omitempty"`
+	Options   map[string]any `json:"options,omitempty"`
+	// MediaIDs is the target's own media: absent for the post's media,
+	// [] for none (omitzero keeps the two apart).
+	MediaIDs    []int64           `json:"media_ids,omitzero"`
 	Progress    map[string]string `json:"progress,omitempty"`
 	RemoteID    string            `json:"remote_id"`
 	RemoteURL   string            `json:"remote_url"`
@@ -206,7 +209,7 @@ func (a *API) snapshotView(m *snsos.MetricSnapshot) snapshotJSON {
 func (a *API) targetView(p *snsos.Post, t *snsos.Target, attempts []*snsos.Attempt, withAttempts bool) targetJSON {
 	v := targetJSON{
 		ID: t.ID, PostID: t.PostID, AccountID: t.AccountID, Platform: t.Platform, State: string(t.State),
-		Body: t.Body, Options: t.Options, Progress: t.Progress, RemoteID: t.RemoteID, RemoteURL: t.RemoteURL,
+		Body: t.Body, Options: t.Options, MediaIDs: t.MediaIDs, Progress: t.Progress, RemoteID: t.RemoteID, RemoteURL: t.RemoteURL,
 		ScheduledAt: a.at(t.ScheduledAt), PublishedAt: a.at(t.PublishedAt), Error: t.Error,
 		Preflight: t.Preflight, PreflightAt: a.at(t.PreflightAt), UpdatedAt: a.at(t.UpdatedAt),
 		Partial: t.Partial, Parts: partsView(p, t),

@@ -52,6 +52,10 @@ const (
 	OutcomeCheckAgain
 	// OutcomeRetry: the operator retries a failed target now.
 	OutcomeRetry
+	// OutcomeQuotaExhausted: right before the call, the platform's
+	// publishing quota is used up; nothing was sent, the target waits
+	// (until RetryAt, else QuotaWait) without spending an attempt.
+	OutcomeQuotaExhausted
 )
 
 // Facts are what Decide needs to know of a target besides the outcome.
@@ -239,6 +243,17 @@ func (p Policy) decide(now time.Time, o Outcome, f Facts) (Decision, error) {
 			return refuse()
 		}
 		return Decision{To: snsos.StateScheduled, Next: NextPublish, At: dbTime(now)}, nil
+	case OutcomeQuotaExhausted:
+		if f.State != snsos.StateScheduled && f.State != snsos.StateRetryWait {
+			return refuse()
+		}
+		at := f.RetryAt
+		if !at.After(now) {
+			at = now.Add(QuotaWait)
+		}
+		at = dbTime(at)
+		return Decision{To: snsos.StateRetryWait, Next: NextPublish, At: at,
+			Reason: f.Why + " — trying again at " + at.Format(time.RFC3339)}, nil
 	}
 	return Decision{}, snsos.Errorf(snsos.EINTERNAL, "publish: unknown outcome %d", o)
 }

@@ -1,11 +1,15 @@
 package publish_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/platform"
 	"github.com/sns-os/snsos/internal/publish"
+	xsim "github.com/sns-os/snsos/internal/sim/x"
+	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
 func TestDecide(t *testing.T) {
@@ -53,6 +57,10 @@ func TestDecide(t *testing.T) {
 		{"retry failed", publish.OutcomeRetry, publish.Facts{State: snsos.StateFailed}, snsos.StateScheduled, false, publish.NextPublish, now, false},
 		{"late fails", publish.OutcomeLate, publish.Facts{State: snsos.StateScheduled}, snsos.StateFailed, false, publish.NextNone, time.Time{}, false},
 		{"transient outside publishing is refused", publish.OutcomeTransient, publish.Facts{State: snsos.StateScheduled}, "", false, 0, time.Time{}, true},
+		{"quota used up waits an hour", publish.OutcomeQuotaExhausted, publish.Facts{State: snsos.StateScheduled}, snsos.StateRetryWait, false, publish.NextPublish, now.Add(publish.QuotaWait), false},
+		{"quota used up waits for the known reset", publish.OutcomeQuotaExhausted, publish.Facts{State: snsos.StateRetryWait, RetryAt: now.Add(3 * time.Hour)}, snsos.StateRetryWait, false, publish.NextPublish, now.Add(3 * time.Hour), false},
+		{"quota used up does not spend the budget", publish.OutcomeQuotaExhausted, publish.Facts{State: snsos.StateScheduled, Attempts: 3}, snsos.StateRetryWait, false, publish.NextPublish, now.Add(publish.QuotaWait), false},
+		{"quota used up while publishing is refused", publish.OutcomeQuotaExhausted, publish.Facts{State: snsos.StatePublishing}, "", false, 0, time.Time{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,4 +85,45 @@ func TestDecide(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAttemptBudgetAcrossReconcile: a call that keeps ending ambiguous
+// while nothing goes live is retried within one attempt budget, across the
+// retry and reconcile paths, then fails.
+func TestAttemptBudgetAcrossReconcile(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		h := newHarness(t, env, func(c *publish.Config) { c.MaxAttempts = 3 })
+		h.sim.InjectFault(xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultStatus, Status: 503, Times: -1})
+		p := h.schedule(t, "never accepted", time.Now(), nil)
+		tg := h.waitState(t, p.Targets[0].ID, snsos.StateFailed)
+		if tg.Attempts != 3 || !strings.Contains(tg.Error, "gave up after 3 attempts") {
+			t.Fatalf("target after the budget: attempts %d, %q", tg.Attempts, tg.Error)
+		}
+	})
+}
+
+// TestPartialThreadRefused: a thread whose later part is refused for good
+// is published, marked partial, with the ids of the parts that went out.
+func TestPartialThreadRefused(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		var sim *xsim.Sim
+		h := newHarnessWith(t, env, harnessOptions{before: countPosts(func(n int) {
+			if n == 3 { // part 3 is refused: out of credits
+				sim.InjectFault(xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultCredits})
+			}
+		})}, nil)
+		sim = h.sim
+		p := h.schedule(t, "", time.Now(), map[string]any{"parts": []any{"partial one", "partial two", "partial three"}})
+		tg := h.waitState(t, p.Targets[0].ID, snsos.StatePublished)
+		if !tg.Partial || tg.RemoteID == "" || tg.RemoteID != tg.Progress[platform.PartIDKey(1)] || tg.Progress[platform.PartIDKey(2)] == "" ||
+			tg.Progress[platform.PartIDKey(3)] != "" || !strings.Contains(tg.Error, "only parts 1–2 of 3") {
+			t.Fatalf("partial thread: %+v", tg)
+		}
+		if h.livePosts("partial one") != 1 || h.livePosts("partial two") != 1 || h.livePosts("partial three") != 0 {
+			t.Fatal("platform state")
+		}
+		if h.checkpoint.Load() != 1 {
+			t.Fatalf("%d checkpoint schedules, want 1 (a partial thread is measured)", h.checkpoint.Load())
+		}
+	})
 }

@@ -22,6 +22,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -116,7 +117,24 @@ type Config struct {
 	// Backoff returns the wait before retry n (default exponential from
 	// 30 s, capped at 15 min).
 	Backoff func(n int) time.Duration
+
+	// AllowInsecureMediaLinks lets the media links of platforms that fetch
+	// media (platform.MediaPuller) be plain http or loopback addresses, as
+	// in the demo, whose simulators fetch from the same host. Otherwise a
+	// link must be a public https URL.
+	AllowInsecureMediaLinks bool
+	// MediaLinkClient checks that those links answer, in preflight and
+	// right before publishing (default: a client with a 10 s timeout).
+	MediaLinkClient *http.Client
 }
+
+// QuotaWait is how long a target waits when the platform's publishing
+// quota is used up right before its call (platform.QuotaReader), before it
+// is tried again.
+const QuotaWait = time.Hour
+
+// mediaLinkTimeout bounds one check of a media link.
+const mediaLinkTimeout = 10 * time.Second
 
 // DefaultQuotas are conservative rolling-24-hour publishing limits: the
 // lower of the documented figures where the platforms' docs disagree.
@@ -171,6 +189,9 @@ func New(cfg Config) *Engine {
 	}
 	if cfg.Backoff == nil {
 		cfg.Backoff = ExponentialBackoff(30 * time.Second)
+	}
+	if cfg.MediaLinkClient == nil {
+		cfg.MediaLinkClient = &http.Client{Timeout: mediaLinkTimeout}
 	}
 	return &Engine{cfg: cfg, log: cfg.Logger, inflight: map[int64]int{}}
 }

@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/jobs"
@@ -533,5 +535,103 @@ func TestLastAttemptIsNeverSilent(t *testing.T) {
 	}
 	if h.livePosts("never silent") != 0 {
 		t.Fatal("posted without a token")
+	}
+}
+
+// gate blocks POST /2/tweets until opened: a slow platform call.
+type gate struct {
+	mu      sync.Mutex
+	closed  bool
+	arrived chan struct{}
+	open    chan struct{}
+}
+
+func newGate() *gate {
+	return &gate{closed: true, arrived: make(chan struct{}, 16), open: make(chan struct{})}
+}
+
+func (g *gate) before(r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/2/tweets" {
+		return
+	}
+	g.mu.Lock()
+	closed := g.closed
+	g.mu.Unlock()
+	if !closed {
+		return
+	}
+	g.arrived <- struct{}{}
+	<-g.open
+}
+
+func (g *gate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		g.closed = false
+		close(g.open)
+	}
+}
+
+func (g *gate) waitArrival(t *testing.T) {
+	t.Helper()
+	select {
+	case <-g.arrived:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no call reached the platform")
+	}
+}
+
+// waitJob waits until job id has finished (completed, discarded or
+// cancelled) and returns it.
+func (h *harness) waitJob(t *testing.T, id int64) *rivertype.JobRow {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		j, err := h.jobs.JobGet(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch j.State {
+		case rivertype.JobStateCompleted, rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
+			return j
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %d is still %s", id, j.State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// postDirect posts text on the harness account through the X client, as
+// the operator would have by hand.
+func postDirect(t *testing.T, h *harness, text string) string {
+	t.Helper()
+	cred, err := h.env.Store.FindCredential(ctx, h.account.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.client.Publish(ctx, platform.Auth{UserID: h.user.ID, Handle: h.user.Username, AccessToken: cred.AccessToken},
+		&platform.PublishRequest{Parts: []platform.Part{{Text: text}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.RemoteID
+}
+
+// countPosts returns a request hook that calls at(n) when the n-th POST
+// /2/tweets arrives, before the simulator sees it (a fault injected there
+// applies to that very request).
+func countPosts(at func(n int)) func(r *http.Request) {
+	var mu sync.Mutex
+	n := 0
+	return func(r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/2/tweets" {
+			mu.Lock()
+			n++
+			k := n
+			mu.Unlock()
+			at(k)
+		}
 	}
 }

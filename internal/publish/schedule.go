@@ -87,7 +87,7 @@ func (e *Engine) validatePost(ctx context.Context, p *snsos.Post, approve bool, 
 	if err != nil {
 		return false, err
 	}
-	platforms := map[snsos.Platform]bool{}
+	platforms := map[snsos.Platform]map[int64]bool{} // the media each platform publishes
 	for i, t := range p.Targets {
 		if err := e.checkTarget(ctx, p, t, i, media, platforms, &v); err != nil {
 			return false, err
@@ -99,9 +99,16 @@ func (e *Engine) validatePost(ctx context.Context, p *snsos.Post, approve bool, 
 		}
 	}
 	// Alt texts belong to the post, not to a target: each broken rule is
-	// reported once, on media_alt[<id>], by the first platform that has it.
+	// reported once, on media_alt[<id>], by the first platform that
+	// publishes the item.
 	for _, pl := range slices.Sorted(maps.Keys(platforms)) {
-		for _, fe := range rules.CheckAltText(pl, media, p.MediaAlt) {
+		var used []snsos.MediaRef
+		for _, id := range p.MediaIDs {
+			if m, ok := media[id]; ok && platforms[pl][id] {
+				used = append(used, m)
+			}
+		}
+		for _, fe := range rules.CheckAltText(pl, used, p.MediaAlt) {
 			if !slices.ContainsFunc(v, func(o snsos.FieldError) bool { return o.Field == fe.Field }) {
 				v = append(v, fe)
 			}
@@ -150,6 +157,9 @@ func (e *Engine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) er
 	now := e.now()
 	postChanged := p.Body != cur.Body || !slices.Equal(p.MediaIDs, cur.MediaIDs) || !maps.Equal(p.MediaAlt, cur.MediaAlt) ||
 		!p.ScheduledAt.Equal(cur.ScheduledAt)
+	targetChanged := func(t, old *snsos.Target) bool {
+		return t.Body != old.Body || !sameOptions(t.Options, old.Options) || !sameMediaIDs(t.MediaIDs, old.MediaIDs)
+	}
 	anyApproved := false
 	var toSchedule []*snsos.Target
 	for _, t := range p.Targets {
@@ -160,7 +170,7 @@ func (e *Engine) UpdatePost(ctx context.Context, p *snsos.Post, approve bool) er
 			toSchedule = append(toSchedule, t)
 		case approve:
 			t.State, t.ScheduledAt = snsos.StateApproved, p.ScheduledAt
-		case old == nil || postChanged || t.Body != old.Body || !sameOptions(t.Options, old.Options):
+		case old == nil || postChanged || targetChanged(t, old):
 			t.State, t.ScheduledAt = snsos.StateDraft, p.ScheduledAt
 		default:
 			t.State, t.ScheduledAt = old.State, old.ScheduledAt
@@ -205,9 +215,14 @@ func sameOptions(a, b map[string]any) bool {
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
-// loadMedia finds the post's media, recording missing ids as field errors.
-func (e *Engine) loadMedia(ctx context.Context, ids []int64, v *snsos.ValidationErrors) ([]snsos.MediaRef, error) {
-	var out []snsos.MediaRef
+// sameMediaIDs compares two targets' own media lists, nil (the post's
+// media) apart from empty (none).
+func sameMediaIDs(a, b []int64) bool { return (a == nil) == (b == nil) && slices.Equal(a, b) }
+
+// loadMedia finds the post's media by id, recording missing ids as field
+// errors.
+func (e *Engine) loadMedia(ctx context.Context, ids []int64, v *snsos.ValidationErrors) (map[int64]snsos.MediaRef, error) {
+	out := make(map[int64]snsos.MediaRef, len(ids))
 	for i, id := range ids {
 		m, err := e.cfg.Store.FindMediaByID(ctx, id)
 		if snsos.IsCode(err, snsos.ENOTFOUND) {
@@ -217,14 +232,28 @@ func (e *Engine) loadMedia(ctx context.Context, ids []int64, v *snsos.Validation
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *m)
+		out[id] = *m
 	}
 	return out, nil
 }
 
-// checkTarget checks one target: its account and its platform's text and
-// media rules. It records the target's platform in platforms.
-func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target, i int, media []snsos.MediaRef, platforms map[snsos.Platform]bool, v *snsos.ValidationErrors) error {
+// targetMedia returns the media target t of post p publishes, in its
+// order, leaving out ids not in media (reported elsewhere).
+func targetMedia(p *snsos.Post, t *snsos.Target, media map[int64]snsos.MediaRef) []snsos.MediaRef {
+	var out []snsos.MediaRef
+	for _, id := range p.MediaFor(t) {
+		if m, ok := media[id]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// checkTarget checks one target: its account, its options, and its
+// platform's text and media rules for the target's own media. It records
+// the media each platform publishes in platforms.
+func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target, i int, media map[int64]snsos.MediaRef,
+	platforms map[snsos.Platform]map[int64]bool, v *snsos.ValidationErrors) error {
 	field := "targets[" + strconv.Itoa(i) + "]"
 	a, err := e.cfg.Store.FindAccountByID(ctx, t.AccountID)
 	if snsos.IsCode(err, snsos.ENOTFOUND) {
@@ -234,30 +263,77 @@ func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target
 	if err != nil {
 		return err
 	}
-	platforms[a.Platform] = true
+	if platforms[a.Platform] == nil {
+		platforms[a.Platform] = map[int64]bool{}
+	}
+	for _, id := range p.MediaFor(t) {
+		platforms[a.Platform][id] = true
+	}
 	if a.Status != snsos.AccountConnected {
 		v.Add(field+".account_id", "connected", "the %s account @%s needs to be connected again before it can post", a.Platform.DisplayName(), a.Handle)
 	}
+	t.Options = normalizeOptions(a.Platform, t.Options)
+	refs := targetMedia(p, t, media)
+	for _, fe := range checkRules(p, t, a.Platform, refs) {
+		v.Add(field+"."+fe.Field, fe.Rule, "%s", fe.Message)
+	}
+	return nil
+}
+
+// checkRules checks target t of post p against platform pl's rules with
+// the target's media refs: its options (media type included), the text of
+// each part and the media. Fields are relative to the target ("body",
+// "options.parts[1]", "media[0]" …).
+func checkRules(p *snsos.Post, t *snsos.Target, pl snsos.Platform, refs []snsos.MediaRef) []snsos.FieldError {
+	var v snsos.ValidationErrors
+	mediaType, typeErr := rules.MediaType(pl, t.Options, refs)
+	v = append(v, fieldErrors(typeErr)...)
+	v = append(v, rules.CheckOptions(pl, t.Options, mediaType)...)
 	parts, err := Parts(p, t)
 	if err != nil {
-		v.Add(field+".options.parts", "type", "%s", snsos.ErrorMessage(err))
-		return nil
+		v.Add("options.parts", "type", "%s", snsos.ErrorMessage(err))
 	}
-	opts := rules.Options{HasMedia: len(media) > 0}
 	for n, text := range parts {
-		res := rules.Check(a.Platform, text, rules.Options{HasMedia: n == 0 && len(media) > 0})
-		for _, fe := range res.Errors {
-			f := field + ".body"
+		for _, fe := range rules.Check(pl, text, rules.Options{HasMedia: n == 0 && len(refs) > 0}).Errors {
+			f := "body"
 			if len(parts) > 1 {
-				f = field + ".options.parts[" + strconv.Itoa(n) + "]"
+				f = "options.parts[" + strconv.Itoa(n) + "]"
 			}
 			v.Add(f, fe.Rule, "%s", fe.Message)
 		}
 	}
-	for _, fe := range rules.CheckMedia(a.Platform, media, opts) {
-		v.Add(field+"."+fe.Field, fe.Rule, "%s", fe.Message)
+	// When the media type is wrong, its error says so once: the files are
+	// still checked (as any post of the platform), missing media is not
+	// reported again.
+	if typeErr == nil || len(refs) > 0 {
+		v = append(v, rules.CheckMedia(pl, refs, rules.Options{HasMedia: len(refs) > 0}.WithMediaType(pl, mediaType))...)
 	}
-	return nil
+	return v
+}
+
+// fieldErrors returns the field errors err wraps (none for nil).
+func fieldErrors(err error) snsos.ValidationErrors {
+	var v snsos.ValidationErrors
+	errors.As(err, &v)
+	return v
+}
+
+// normalizeOptions returns opts with an explicit media_type written as the
+// platform spells it (upper case; an empty one removed), so that it is
+// stored that way. An inferred media type is never stored: the engine
+// resolves it when it builds the request.
+func normalizeOptions(pl snsos.Platform, opts map[string]any) map[string]any {
+	s, ok := opts[rules.OptMediaType].(string)
+	if !ok || len(rules.MediaTypes(pl)) == 0 {
+		return opts
+	}
+	out := maps.Clone(opts)
+	if s = strings.ToUpper(strings.TrimSpace(s)); s == "" {
+		delete(out, rules.OptMediaType)
+	} else {
+		out[rules.OptMediaType] = s
+	}
+	return out
 }
 
 // checkQuota refuses a schedule that would take the account over its
@@ -328,6 +404,9 @@ func (e *Engine) Approve(ctx context.Context, postID int64) (*snsos.Post, error)
 		return nil, (&snsos.ValidationErrors{{Field: "scheduled_at", Rule: "future",
 			Message: fmt.Sprintf("the post's time %s has passed; give it a new time and approve it again", p.ScheduledAt.Format(time.RFC3339))}}).Err()
 	}
+	if err := e.checkDrafts(ctx, p); err != nil {
+		return nil, err
+	}
 	for _, t := range p.Targets {
 		if t.State != snsos.StateDraft {
 			continue
@@ -343,6 +422,26 @@ func (e *Engine) Approve(ctx context.Context, postID int64) (*snsos.Post, error)
 		return e.Schedule(ctx, postID, p.ScheduledAt)
 	}
 	return e.cfg.Store.FindPostByID(ctx, postID)
+}
+
+// checkDrafts checks the draft targets of stored post p against their
+// platforms' rules (options, text, media) before they are approved: a
+// draft saved before a rule existed is not approved into a refusal.
+func (e *Engine) checkDrafts(ctx context.Context, p *snsos.Post) error {
+	var v snsos.ValidationErrors
+	media, err := e.loadMedia(ctx, p.MediaIDs, &v)
+	if err != nil {
+		return err
+	}
+	for i, t := range p.Targets {
+		if t.State != snsos.StateDraft {
+			continue
+		}
+		for _, fe := range checkRules(p, t, t.Platform, targetMedia(p, t, media)) {
+			v.Add("targets["+strconv.Itoa(i)+"]."+fe.Field, fe.Rule, "%s", fe.Message)
+		}
+	}
+	return v.Err()
 }
 
 // Schedule schedules a post's approved (or already scheduled) targets at at,

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 type publishWorker struct {
@@ -168,6 +170,13 @@ func (e *Engine) publish(ctx context.Context, jobID int64, t *snsos.Target) erro
 		}
 		return refuse(OutcomeRejected, snsos.ErrorMessage(err))
 	}
+	// A platform that fetches the media must find every link answering;
+	// nothing is sent otherwise.
+	if problem, err := e.checkMediaLinks(ctx, client, req.Parts); err != nil {
+		return err
+	} else if problem != "" {
+		return refuse(OutcomeRejected, problem)
+	}
 	cred, err := e.cfg.Tokens.Credential(ctx, acct.ID)
 	if err != nil {
 		if errors.Is(err, platform.ErrAuth) || snsos.IsCode(err, snsos.ENOTFOUND) {
@@ -183,20 +192,34 @@ func (e *Engine) publish(ctx context.Context, jobID int64, t *snsos.Target) erro
 		}
 		return err // transient: River retries the job; the target stays as it is
 	}
+	auth := platform.Auth{UserID: acct.RemoteID, Handle: acct.Handle, AccessToken: cred.AccessToken}
+	if why := e.quotaUsedUp(ctx, client, acct, auth); why != "" {
+		// Over the platform's cap: wait for the window instead of a
+		// refusal; nothing is sent and no attempt is spent.
+		facts.Why = why
+		return ignoreConflict(e.decideAndApply(ctx, t, OutcomeQuotaExhausted, facts, change{detail: "publishing quota used up"}))
+	}
+	return e.start(ctx, jobID, t, acct, client, req, cred.AccessToken)
+}
 
-	// The point of no return is the platform call. Before it, the move to
-	// publishing, the attempt row and its ownership (with a lease on the
-	// database's clock) are committed together. This process notes the
-	// target as its own first, so its other jobs never mistake the running
-	// attempt for an interrupted one. The move is refused when the target
-	// changed at all since it was read (an approved edit keeps it
-	// scheduled): the request was built from what was read.
+// start moves target t (scheduled or retry_wait, as read) to publishing
+// under a new attempt and makes the platform call.
+//
+// The point of no return is the platform call. Before it, the move to
+// publishing, the attempt row and its ownership (with a lease on the
+// database's clock) are committed together. This process notes the target
+// as its own first, so its other jobs never mistake the running attempt for
+// an interrupted one. The move is refused when the target changed at all
+// since it was read (an approved edit keeps it scheduled): the request was
+// built from what was read.
+func (e *Engine) start(ctx context.Context, jobID int64, t *snsos.Target, acct *snsos.Account,
+	client platform.Platform, req *platform.PublishRequest, token snsos.Secret) error {
 	e.claim(t.ID)
 	defer e.release(t.ID)
 	read := t
 	changed := false
 	attempt := &snsos.Attempt{Detail: fmt.Sprintf("publish %d part(s) to %s", len(req.Parts), t.Platform.DisplayName())}
-	t, err = e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: t.State, To: snsos.StatePublishing,
+	t, err := e.cfg.Store.TransitionTarget(ctx, snsos.TargetTransition{TargetID: t.ID, From: t.State, To: snsos.StatePublishing,
 		Attempt: attempt, Lease: e.lease(), Job: jobID, Mutate: func(cur *snsos.Target) {
 			changed = !cur.UpdatedAt.Equal(read.UpdatedAt) || !cur.ScheduledAt.Equal(read.ScheduledAt) || cur.JobSeq != read.JobSeq
 			cur.Error = ""
@@ -213,7 +236,7 @@ func (e *Engine) publish(ctx context.Context, jobID int64, t *snsos.Target) erro
 	if err != nil {
 		return err
 	}
-	return e.call(ctx, jobID, t, attempt, acct, client, req, cred.AccessToken)
+	return e.call(ctx, jobID, t, attempt, acct, client, req, token)
 }
 
 // resume continues an attempt whose long step was parked under job jobID.
@@ -311,33 +334,82 @@ func (e *Engine) call(ctx context.Context, jobID int64, t *snsos.Target, a *snso
 	return ignoreConflict(nil, err)
 }
 
-// request builds the platform request for target t of post p.
+// request builds the platform request for target t of post p: the text of
+// each part, the target's own media (Post.MediaFor) on the first part, and
+// its options with, on platforms that have one, the media type resolved
+// (rules.MediaType: the operator's choice, else the one the media make) in
+// Options["media_type"], so the client never guesses. The resolved type is
+// the first part's; later parts of a thread carry no media.
 func (e *Engine) request(ctx context.Context, p *snsos.Post, t *snsos.Target) (*platform.PublishRequest, error) {
 	parts, err := Parts(p, t)
 	if err != nil {
 		return nil, err
 	}
-	req := &platform.PublishRequest{Options: t.Options}
+	media, err := e.platformMedia(ctx, p, t)
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]snsos.MediaRef, len(media))
+	for i, m := range media {
+		refs[i] = snsos.MediaRef{Mime: m.MIME, Size: m.Size}
+	}
+	mediaType, err := rules.MediaType(t.Platform, t.Options, refs)
+	if err != nil {
+		return nil, snsos.Errorf(snsos.EINVALID, "%s", joinMessages(err))
+	}
+	req := &platform.PublishRequest{Options: maps.Clone(t.Options)}
+	if mediaType != "" {
+		if req.Options == nil {
+			req.Options = map[string]any{}
+		}
+		req.Options[rules.OptMediaType] = mediaType
+	}
 	for i, text := range parts {
 		req.Parts = append(req.Parts, platform.Part{Text: text})
-		if i == 0 && len(p.MediaIDs) > 0 {
-			if e.cfg.Media == nil {
-				return nil, snsos.Errorf(snsos.EINVALID, "this sns-os has no media store configured")
-			}
-			for _, id := range p.MediaIDs {
-				m, err := e.cfg.Media.PlatformMedia(ctx, id)
-				if err != nil {
-					if snsos.IsCode(err, snsos.ENOTFOUND) {
-						return nil, snsos.Errorf(snsos.EINVALID, "media %d is missing from the media store", id)
-					}
-					return nil, err
-				}
-				m.AltText = p.MediaAlt[id] // the client sends it where the platform takes it
-				req.Parts[0].Media = append(req.Parts[0].Media, m)
-			}
+		if i == 0 {
+			req.Parts[0].Media = media
 		}
 	}
 	return req, nil
+}
+
+// platformMedia returns the media target t of post p publishes, in its
+// order, with their alt texts.
+func (e *Engine) platformMedia(ctx context.Context, p *snsos.Post, t *snsos.Target) ([]platform.Media, error) {
+	ids := p.MediaFor(t)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if e.cfg.Media == nil {
+		return nil, snsos.Errorf(snsos.EINVALID, "this sns-os has no media store configured")
+	}
+	out := make([]platform.Media, 0, len(ids))
+	for _, id := range ids {
+		m, err := e.cfg.Media.PlatformMedia(ctx, id)
+		if err != nil {
+			if snsos.IsCode(err, snsos.ENOTFOUND) {
+				return nil, snsos.Errorf(snsos.EINVALID, "media %d is missing from the media store", id)
+			}
+			return nil, err
+		}
+		m.AltText = p.MediaAlt[id] // the client sends it where the platform takes it
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// joinMessages returns the messages of the field errors err wraps, joined,
+// else its message.
+func joinMessages(err error) string {
+	v := fieldErrors(err)
+	if len(v) == 0 {
+		return snsos.ErrorMessage(err)
+	}
+	msgs := make([]string, len(v))
+	for i, fe := range v {
+		msgs[i] = fe.Message
+	}
+	return strings.Join(msgs, " ")
 }
 
 // giveUp runs after a publish or reconcile job returned err. When that was

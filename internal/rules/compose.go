@@ -65,10 +65,29 @@ type Options struct {
 	// (tiktok-x.md §1.3 "Media specs"). Used by CheckMedia.
 	TikTokMaxVideoSeconds int `json:"tiktok_max_video_seconds,omitempty"`
 
-	// InstagramMediaType is the Graph API media_type of an Instagram post:
-	// "" or "IMAGE" for the feed, "REELS", "CAROUSEL" or "STORIES". Stories
-	// have their own media rules. Used by CheckMedia.
+	// InstagramMediaType is the Graph API media_type of an Instagram post
+	// (see MediaType): "IMAGE" (one image), "REELS" (one video),
+	// "CAROUSEL" (2–10 items) or "STORIES" (one item, with their own file
+	// rules); "" checks the files of any feed post or carousel. Used by
+	// CheckMedia.
 	InstagramMediaType string `json:"instagram_media_type,omitempty"`
+
+	// ThreadsMediaType is the media_type of a Threads post (see
+	// MediaType): "TEXT" (no media), "IMAGE", "VIDEO" (one item) or
+	// "CAROUSEL" (2–20 items); "" checks any post. Used by CheckMedia.
+	ThreadsMediaType string `json:"threads_media_type,omitempty"`
+}
+
+// WithMediaType returns opts with the media type of a post on p set where
+// CheckMedia reads it (InstagramMediaType or ThreadsMediaType).
+func (opts Options) WithMediaType(p snsos.Platform, mediaType string) Options {
+	switch p {
+	case snsos.PlatformInstagram:
+		opts.InstagramMediaType = mediaType
+	case snsos.PlatformThreads:
+		opts.ThreadsMediaType = mediaType
+	}
+	return opts
 }
 
 // Result is the verdict on one text for one platform. Its JSON form is the

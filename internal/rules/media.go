@@ -17,6 +17,9 @@ import (
 // documents none.
 type MediaRules struct {
 	Platform snsos.Platform `json:"platform"`
+	// MediaType is the media_type these rules are for (Instagram,
+	// Threads); "" for any post of the platform.
+	MediaType string `json:"media_type,omitempty"`
 	// Required reports that a post must carry media (Instagram, TikTok).
 	Required bool `json:"required"`
 	// MaxItems is the most media items in one post; MinItems the fewest when
@@ -118,7 +121,7 @@ func mediaRules(p snsos.Platform, opts Options) MediaRules {
 				MinFrameRate: 23, MaxFrameRate: 60,
 			},
 		}
-		if strings.EqualFold(opts.InstagramMediaType, "STORIES") {
+		if r.narrow(opts.InstagramMediaType) == MediaStories {
 			// Stories: one image or video; image JPEG ≤ 8 MB (9:16
 			// recommended, not required); video 3–60 s, ≤ 100 MB, aspect
 			// 0.1:1–10:1.
@@ -132,7 +135,7 @@ func mediaRules(p snsos.Platform, opts Options) MediaRules {
 		// aspect ≤ 10:1, width 320–1440 (taken as scaled, like
 		// Instagram's, so not refused); video MOV/MP4, 23–60 fps, ≤ 1920 px
 		// wide, aspect 0.01:1–10:1, ≤ 300 s, ≤ 1 GB; carousel 2–20 items.
-		return MediaRules{
+		r := MediaRules{
 			Platform: p, MaxItems: 20, MinItems: 2, MaxVideos: 20, Mixed: true,
 			Image: FileRules{MIMETypes: []string{"image/jpeg", "image/png"}, MaxBytes: 8 * mib, MinAspect: 0.1, MaxAspect: 10},
 			Video: FileRules{
@@ -142,6 +145,8 @@ func mediaRules(p snsos.Platform, opts Options) MediaRules {
 				MinFrameRate: 23, MaxFrameRate: 60,
 			},
 		}
+		r.narrow(opts.ThreadsMediaType)
+		return r
 	case snsos.PlatformTikTok:
 		// tiktok-x.md §1.3 "Media specs" and §1.3(e): video MP4/WebM/MOV,
 		// 23–60 fps, 360–4096 px on each side, ≤ 4 GB, ≤ 10 min or the
@@ -164,6 +169,25 @@ func mediaRules(p snsos.Platform, opts Options) MediaRules {
 		}
 	}
 	return MediaRules{Platform: p}
+}
+
+// narrow restricts r to the post of one media type (MediaType's values, in
+// any case) and returns the type as the platform spells it: no media for
+// TEXT, one image for IMAGE, one video for REELS and VIDEO. Other types
+// (CAROUSEL, STORIES, "") keep r's counts.
+func (r *MediaRules) narrow(mediaType string) string {
+	r.MediaType = strings.ToUpper(mediaType)
+	switch r.MediaType {
+	case MediaText:
+		r.MaxItems, r.MinItems, r.MaxVideos = 0, 0, 0
+	case MediaImage:
+		r.MaxItems, r.MinItems, r.MaxVideos = 1, 0, 0
+		r.Video.MIMETypes = nil
+	case MediaReels, MediaVideo:
+		r.MaxItems, r.MinItems, r.MaxVideos = 1, 0, 1
+		r.Image.MIMETypes = nil
+	}
+	return r.MediaType
 }
 
 // XMaxAltText is the most characters of one image's alt text on X.
@@ -237,6 +261,8 @@ func CheckMedia(p snsos.Platform, media []snsos.MediaRef, opts Options) []snsos.
 		}
 	}
 	switch {
+	case len(media) > rules.MaxItems && rules.MediaType != "" && rules.MaxItems <= 1:
+		v.Add("media", RuleMediaCount, "%s %s posts take %s; this has %d.", name, rules.MediaType, shapes[rules.MediaType].takes, len(media))
 	case len(media) > rules.MaxItems:
 		v.Add("media", RuleMediaCount, "%s posts can have at most %d media items; this has %d.", name, rules.MaxItems, len(media))
 	case len(media) > 1 && len(media) < rules.MinItems:
@@ -244,7 +270,7 @@ func CheckMedia(p snsos.Platform, media []snsos.MediaRef, opts Options) []snsos.
 	}
 	if !rules.Mixed && images+gifs > 0 && videos > 0 {
 		v.Add("media", RuleMediaMixed, "%s posts can't mix images and videos; this has %s and %s.", name, plural(images+gifs, "image"), plural(videos, "video"))
-	} else if videos > rules.MaxVideos {
+	} else if videos > rules.MaxVideos && len(rules.Video.MIMETypes) > 0 { // else each video is refused below
 		v.Add("media", RuleMediaCount, "%s posts can have %s; this has %d.", name, plural(rules.MaxVideos, "video"), videos)
 	}
 	if rules.GIFAlone && gifs > 0 && len(media) > 1 {

@@ -84,27 +84,62 @@ func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, p *snsos.Post, t *
 	if err != nil {
 		return err
 	}
+	media, err := mediaIDsColumn(t.MediaIDs)
+	if err != nil {
+		return err
+	}
 	t.PostID, t.Platform, t.UpdatedAt = p.ID, platform, now
 	t.JobSeq = 0
 	if t.State == snsos.StateScheduled {
 		t.JobSeq = 1 // the caller's hook queues publish job 1
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO targets (post_id, account_id, platform, state, body, options, scheduled_at, updated_at, job_seq)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		p.ID, t.AccountID, platform, t.State, t.Body, opts, dbTime(t.ScheduledAt), now, t.JobSeq).Scan(&t.ID)
+	err = tx.QueryRowContext(ctx, `INSERT INTO targets (post_id, account_id, platform, state, body, options, scheduled_at, updated_at, job_seq, media_ids)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		p.ID, t.AccountID, platform, t.State, t.Body, opts, dbTime(t.ScheduledAt), now, t.JobSeq, media).Scan(&t.ID)
 	return mapErr(err)
 }
 
+// mediaIDsColumn encodes a target's own media list for targets.media_ids:
+// NULL for nil (the post's media), a JSON list otherwise ("[]": none).
+func mediaIDsColumn(ids []int64) (sql.NullString, error) {
+	if ids == nil {
+		return sql.NullString{}, nil
+	}
+	s, err := toJSON(ids)
+	if err != nil {
+		return sql.NullString{}, err
+	}
+	return sql.NullString{String: s, Valid: true}, nil
+}
+
+// mediaIDsFromColumn decodes targets.media_ids: nil for NULL, a non-nil
+// list (possibly empty) otherwise.
+func mediaIDsFromColumn(c sql.NullString) ([]int64, error) {
+	if !c.Valid {
+		return nil, nil
+	}
+	ids := []int64{}
+	if err := fromJSON(c.String, &ids); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
 const targetCols = `id, post_id, account_id, platform, state, body, options, progress, remote_id, remote_url, published_at, error, attempts, scheduled_at, updated_at, preflight, preflight_at,
-	owner_attempt, owner_job, lease_until, job_seq, settle_after, duplicate_at, ambiguous_since, reconcile_tries, partial, attempt_base, due_at`
+	owner_attempt, owner_job, lease_until, job_seq, settle_after, duplicate_at, ambiguous_since, reconcile_tries, partial, attempt_base, due_at, media_ids`
 
 func scanTarget(r scanner) (*snsos.Target, error) {
 	var t snsos.Target
 	var opts, progress string
+	var media sql.NullString
 	var published, scheduled, preflightAt, lease, settle, dup, ambiguous, due sql.NullTime
 	if err := r.Scan(&t.ID, &t.PostID, &t.AccountID, &t.Platform, &t.State, &t.Body, &opts, &progress,
 		&t.RemoteID, &t.RemoteURL, &published, &t.Error, &t.Attempts, &scheduled, &t.UpdatedAt, &t.Preflight, &preflightAt,
-		&t.OwnerAttempt, &t.OwnerJob, &lease, &t.JobSeq, &settle, &dup, &ambiguous, &t.ReconcileTries, &t.Partial, &t.AttemptBase, &due); err != nil {
+		&t.OwnerAttempt, &t.OwnerJob, &lease, &t.JobSeq, &settle, &dup, &ambiguous, &t.ReconcileTries, &t.Partial, &t.AttemptBase, &due, &media); err != nil {
+		return nil, err
+	}
+	var err error
+	if t.MediaIDs, err = mediaIDsFromColumn(media); err != nil {
 		return nil, err
 	}
 	t.PublishedAt, t.ScheduledAt, t.UpdatedAt = fromNull(published), fromNull(scheduled), t.UpdatedAt.UTC()
@@ -461,15 +496,19 @@ func (s *Store) TransitionTarget(ctx context.Context, tr Transition) (*snsos.Tar
 		if err != nil {
 			return err
 		}
+		media, err := mediaIDsColumn(t.MediaIDs)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE targets SET state = $1, body = $2, options = $3, progress = $4, remote_id = $5, remote_url = $6,
 			published_at = $7, error = $8, attempts = $9, scheduled_at = $10, updated_at = $11,
 			owner_attempt = $12, owner_job = $13, lease_until = $14, job_seq = $15, settle_after = $16, duplicate_at = $17,
-			ambiguous_since = $18, reconcile_tries = $19, partial = $20, attempt_base = $21, due_at = $22
-			WHERE id = $23 AND state = $24 AND updated_at = $25`,
+			ambiguous_since = $18, reconcile_tries = $19, partial = $20, attempt_base = $21, due_at = $22, media_ids = $23
+			WHERE id = $24 AND state = $25 AND updated_at = $26`,
 			t.State, t.Body, opts, progress, t.RemoteID, t.RemoteURL, dbTime(t.PublishedAt), t.Error, t.Attempts,
 			dbTime(t.ScheduledAt), t.UpdatedAt,
 			t.OwnerAttempt, t.OwnerJob, dbTime(t.LeaseUntil), t.JobSeq, dbTime(t.SettleAfter), dbTime(t.DuplicateAt),
-			dbTime(t.AmbiguousSince), t.ReconcileTries, t.Partial, t.AttemptBase, dbTime(t.DueAt),
+			dbTime(t.AmbiguousSince), t.ReconcileTries, t.Partial, t.AttemptBase, dbTime(t.DueAt), media,
 			t.ID, tr.From, read)
 		if err != nil {
 			return mapErr(err)

@@ -26,10 +26,9 @@ func editable(s snsos.TargetState) bool {
 
 // UpdatePost saves an edited post in one transaction with an audit row: its
 // body, scheduled and approval times, media (in order, with their alt
-// texts) and targets. p.Targets
-// is the whole new list: a target with an ID is updated (body, options,
-// state, scheduled time), one without is added, and a stored target the list
-// lacks is deleted.
+// texts) and targets. p.Targets is the whole new list: a target with an ID
+// is updated (body, options, own media list, state, scheduled time), one
+// without is added, and a stored target the list lacks is deleted.
 //
 // It is a compare-and-set: every stored target must be as expect gives it
 // (state and updated_at, the version the caller read), and every state before and after must be an editable one
@@ -104,6 +103,10 @@ func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]
 			if err != nil {
 				return err
 			}
+			media, err := mediaIDsColumn(t.MediaIDs)
+			if err != nil {
+				return err
+			}
 			seq := old.JobSeq
 			if t.State == snsos.StateScheduled {
 				seq++ // a new publish job; any earlier one is stale
@@ -112,8 +115,9 @@ func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]
 			if !ts.After(old.UpdatedAt) {
 				ts = old.UpdatedAt.Add(time.Microsecond)
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE targets SET body = $1, options = $2, state = $3, scheduled_at = $4, error = '', preflight = '', updated_at = $5, job_seq = $6
-				WHERE id = $7 AND state = $8 AND updated_at = $9`, t.Body, opts, t.State, dbTime(t.ScheduledAt), ts, seq, t.ID, old.State, old.UpdatedAt)
+			res, err := tx.ExecContext(ctx, `UPDATE targets SET body = $1, options = $2, state = $3, scheduled_at = $4, error = '', preflight = '', updated_at = $5, job_seq = $6,
+				media_ids = $7
+				WHERE id = $8 AND state = $9 AND updated_at = $10`, t.Body, opts, t.State, dbTime(t.ScheduledAt), ts, seq, media, t.ID, old.State, old.UpdatedAt)
 			if err != nil {
 				return mapErr(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -217,7 +218,7 @@ func TestProfile(t *testing.T) {
 	}
 	want := platform.Profile{RemoteID: "2244994945", Handle: "XDevelopers", DisplayName: "X Developers",
 		AvatarURL: "https://pbs.twimg.com/profile_images/1/x_normal.jpg"}
-	if *p != want {
+	if !reflect.DeepEqual(*p, want) {
 		t.Errorf("profile %+v", p)
 	}
 	_, err = c.Profile(context.Background(), "expired-token-value")
