@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -16,7 +15,6 @@ import (
 	"github.com/sns-os/snsos/internal/auth"
 	"github.com/sns-os/snsos/internal/collect"
 	"github.com/sns-os/snsos/internal/config"
-	xsim "github.com/sns-os/snsos/internal/sim/x"
 )
 
 // demoCheckpoints returns the accelerated metric checkpoints of the demo:
@@ -83,27 +81,37 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sim := xsim.New(xsim.Options{ClientID: "snsos-demo-x", ClientSecret: "snsos-demo-x-secret", AutoApprove: *connect, DemoUsername: "snsos_demo"})
-	defer sim.Close()
+	sims := newDemoSims(*connect, cps[0].After/2)
+	defer sims.close()
 	return serve(ctx, e, cfg, &serveExtras{
 		wire: func(publicURL string, o *wireOptions) {
-			// The simulator serves its users' profile pictures itself, so
-			// connecting fetches them from this listener, not from X.
-			sim.SetBaseURL(publicURL + "/sim/x")
 			pcs := map[snsos.Platform]*config.PlatformConfig{}
 			for p, pc := range cfg.Platforms {
 				pcs[p] = pc
 			}
-			pcs[snsos.PlatformX] = &config.PlatformConfig{ClientID: "snsos-demo-x", ClientSecret: "snsos-demo-x-secret", BaseURL: publicURL + "/sim/x"}
+			for _, s := range sims {
+				// The simulators serve their users' profile pictures
+				// themselves, so connecting fetches them from this
+				// listener, not from the platforms.
+				base := publicURL + "/sim/" + string(s.platform)
+				s.setBaseURL(base)
+				pcs[s.platform] = &config.PlatformConfig{ClientID: s.clientID, ClientSecret: snsos.Secret(s.clientID + "-secret"), BaseURL: base}
+			}
 			o.platforms = pcs
 			o.checkpoints = cps
 			o.avatarLoopback = true
+			// The simulated Instagram and Threads fetch media from the
+			// demo's own plain-http loopback address.
+			o.insecureMediaLinks = true
 		},
 		mount: func(mux *http.ServeMux) {
-			mux.Handle("/sim/x/", http.StripPrefix("/sim/x", sim))
+			for _, s := range sims {
+				prefix := "/sim/" + string(s.platform)
+				mux.Handle(prefix+"/", http.StripPrefix(prefix, s.handler))
+			}
 		},
 		onReady: func(ctx context.Context, publicURL string, svc *services) error {
-			return demoSetUp(ctx, e, cfg, publicURL, svc, cps, *connect)
+			return demoSetUp(ctx, e, cfg, publicURL, svc, cps, sims, *connect)
 		},
 	})
 }
@@ -111,8 +119,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 // demoSetUp sets the operator password, makes an API token when none is
 // configured, connects the demo accounts through the simulators' OAuth
 // flows, and says how to use it all.
-func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string, svc *services, cps []collect.Checkpoint, connect bool) error {
-	st := svc.tokens
+func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string, svc *services, cps []collect.Checkpoint, sims demoSims, connect bool) error {
 	pw, err := auth.GeneratePassword()
 	if err != nil {
 		return err
@@ -137,30 +144,17 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 		fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
 		return nil
 	}
-	// Connect the X demo account exactly as a browser would: open the
-	// authorize URL, consent (the simulator approves at once), follow the
-	// redirect to our callback.
-	authURL, err := st.StartConnect(ctx, snsos.PlatformX, "")
-	if err != nil {
-		return fmt.Errorf("demo: connect X: %w", err)
-	}
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, authURL, nil)
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("demo: connect X: %w", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("demo: connect X: the OAuth callback answered %s", resp.Status)
+	for _, sim := range sims {
+		if err := demoConnect(ctx, svc, sim.platform); err != nil {
+			return err
+		}
 	}
 	accts, err := svc.store().ListAccounts(ctx)
 	if err != nil {
 		return err
 	}
-	if len(accts) == 0 {
-		return errors.New("demo: the X account did not connect")
+	if len(accts) != len(sims) {
+		return fmt.Errorf("demo: %d of %d demo accounts connected", len(accts), len(sims))
 	}
 	fmt.Fprintf(out, "sns-os demo is running at %s (data in %s)\n", publicURL, cfg.DataDir)
 	fmt.Fprintf(out, "operator password: %s\n", pw)
@@ -169,13 +163,38 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	for _, a := range accts {
 		fmt.Fprintf(out, "connected %s account @%s (id %d) through the simulator's OAuth flow\n", a.Platform.DisplayName(), a.Handle, a.ID)
 	}
-	fmt.Fprintf(out, "simulated X API: %s/sim/x (what it published: %s/sim/x/__sim/posts)\n", publicURL, publicURL)
+	for _, sim := range sims {
+		base := publicURL + "/sim/" + string(sim.platform)
+		fmt.Fprintf(out, "simulated %s API: %s (what it published: %s/__sim/posts)\n", sim.platform.DisplayName(), base, base)
+	}
 	fmt.Fprintf(out, "metric checkpoints are accelerated: +1h after %s, +24h after %s, +7d after %s\n", cps[0].After, cps[1].After, cps[2].After)
 	fmt.Fprintf(out, "try (publishes one minute from when you run it):\n")
 	fmt.Fprintf(out, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", token)
 	fmt.Fprintf(out, "    -d '{\"body\":\"Hello from sns-os\",\"targets\":[{\"account_id\":%d}],\"approve\":true,\"scheduled_at\":\"'$(date -u -d '+1 minute' +%%Y-%%m-%%dT%%H:%%M:%%SZ)'\"}' \\\n", accts[0].ID)
 	fmt.Fprintf(out, "    %s/api/v1/posts\n", publicURL)
 	fmt.Fprintf(out, "  then: curl -H 'Authorization: Bearer %s' %s/api/v1/posts\n", token, publicURL)
-	fmt.Fprintf(out, "Instagram, Threads and TikTok simulators arrive in later releases. Press Ctrl-C to stop.\n")
+	fmt.Fprintf(out, "Instagram needs media: add \"media_ids\" from POST /api/v1/media. A TikTok simulator arrives in a later release. Press Ctrl-C to stop.\n")
+	return nil
+}
+
+// demoConnect connects the demo account of platform p exactly as a browser
+// would: open the authorize URL, consent (the simulator approves at once),
+// follow the redirect to sns-os's callback.
+func demoConnect(ctx context.Context, svc *services, p snsos.Platform) error {
+	authURL, err := svc.tokens.StartConnect(ctx, p, "")
+	if err != nil {
+		return fmt.Errorf("demo: connect %s: %w", p.DisplayName(), err)
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, authURL, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("demo: connect %s: %w", p.DisplayName(), err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("demo: connect %s: the OAuth callback answered %s", p.DisplayName(), resp.Status)
+	}
 	return nil
 }

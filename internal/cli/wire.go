@@ -21,6 +21,8 @@ import (
 	"github.com/sns-os/snsos/internal/media"
 	"github.com/sns-os/snsos/internal/oauth"
 	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/platform/instagram"
+	"github.com/sns-os/snsos/internal/platform/threads"
 	"github.com/sns-os/snsos/internal/platform/x"
 	"github.com/sns-os/snsos/internal/publish"
 	"github.com/sns-os/snsos/internal/rules"
@@ -68,6 +70,9 @@ type wireOptions struct {
 	// avatarLoopback lets profile pictures come from loopback: the demo's
 	// simulator serves them on this listener.
 	avatarLoopback bool
+	// insecureMediaLinks lets platforms that pull media fetch it from a
+	// plain-http loopback address (the demo's simulators).
+	insecureMediaLinks bool
 }
 
 // buildPlatforms returns a client for every platform that has a client id.
@@ -79,7 +84,17 @@ func buildPlatforms(cfg *config.Config, publicURL string, pcs map[snsos.Platform
 		out[snsos.PlatformX] = x.New(x.Config{ClientID: pc.ClientID, ClientSecret: pc.ClientSecret.Reveal(),
 			RedirectURL: publicURL + "/oauth/x/callback", BaseURL: pc.BaseURL, HTTP: httpc})
 	}
-	for _, p := range []snsos.Platform{snsos.PlatformInstagram, snsos.PlatformThreads, snsos.PlatformTikTok} {
+	if pc := pcs[snsos.PlatformInstagram]; pc != nil && pc.ClientID != "" {
+		a.red.Add(pc.ClientSecret.Reveal())
+		out[snsos.PlatformInstagram] = instagram.New(instagram.Config{ClientID: pc.ClientID, ClientSecret: pc.ClientSecret.Reveal(),
+			RedirectURL: publicURL + "/oauth/instagram/callback", BaseURL: pc.BaseURL, HTTP: httpc, FirstComment: pc.FirstComment})
+	}
+	if pc := pcs[snsos.PlatformThreads]; pc != nil && pc.ClientID != "" {
+		a.red.Add(pc.ClientSecret.Reveal())
+		out[snsos.PlatformThreads] = threads.New(threads.Config{ClientID: pc.ClientID, ClientSecret: pc.ClientSecret.Reveal(),
+			RedirectURL: publicURL + "/oauth/threads/callback", BaseURL: pc.BaseURL, HTTP: httpc})
+	}
+	for _, p := range []snsos.Platform{snsos.PlatformTikTok} {
 		if pc := pcs[p]; pc != nil && pc.ClientID != "" {
 			a.log.Warn("platform configured but not supported yet by this version; its posts cannot be published", "platform", string(p))
 		}
@@ -110,7 +125,8 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	s.collector = collect.New(collect.Config{Store: a.store, Platforms: s.platforms, Tokens: s.tokens, Checkpoints: cps, Jobs: lj, Logger: a.log})
 	s.engine = publish.New(publish.Config{Store: a.store, Jobs: lj, Platforms: s.platforms, Tokens: s.tokens, Media: s.media,
 		OnPublished: s.collector.ScheduleTx, Logger: a.log, ReconcileDelay: cfg.ReconcileDelay,
-		JobTimeout: cfg.JobTimeout, LandMargin: cfg.LandMargin, Backoff: publish.ExponentialBackoff(cfg.RetryBackoff)})
+		JobTimeout: cfg.JobTimeout, LandMargin: cfg.LandMargin, Backoff: publish.ExponentialBackoff(cfg.RetryBackoff),
+		AllowInsecureMediaLinks: o.insecureMediaLinks || pullersFaked(o.platforms)})
 	s.tokens.SetTargetFailer(s.engine)
 	workers := river.NewWorkers()
 	s.heartbeat = jobs.NewHeartbeat(nil)
@@ -148,6 +164,20 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		}
 	}
 	return s, nil
+}
+
+// pullersFaked reports whether every configured platform that fetches
+// media by link (Instagram, Threads) is a simulator or a test fake
+// (SNSOS_{INSTAGRAM,THREADS}_BASE_URL set): media links may then be plain
+// http, as such a fake runs beside sns-os. Real Meta is only ever given
+// https links.
+func pullersFaked(pcs map[snsos.Platform]*config.PlatformConfig) bool {
+	for _, p := range []snsos.Platform{snsos.PlatformInstagram, snsos.PlatformThreads} {
+		if pc := pcs[p]; pc != nil && pc.ClientID != "" && pc.BaseURL == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // connectable lists, in the usual order, the platforms that have a client

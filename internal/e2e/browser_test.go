@@ -23,7 +23,7 @@ import (
 // demoProcess is "sns-os demo" running with its X simulator.
 type demoProcess struct {
 	base, password string
-	stderr         *lockedBuf
+	stdout, stderr *lockedBuf
 }
 
 // startDemo runs the real binary's demo without connecting its account,
@@ -31,13 +31,20 @@ type demoProcess struct {
 // password.
 func startDemo(t *testing.T) *demoProcess {
 	t.Helper()
-	cmd := exec.Command(binary, "demo", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--connect=false",
-		"--checkpoint-delays", "2s,4s,6s")
+	return startDemoWith(t, []string{"--connect=false", "--checkpoint-delays", "2s,4s,6s"}, nil)
+}
+
+// startDemoWith runs the real binary's demo with more flags and
+// environment (KEY=value; any other SNSOS_ variable is dropped).
+func startDemoWith(t *testing.T, args, env []string) *demoProcess {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"demo", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...)...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "SNSOS_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
+	cmd.Env = append(cmd.Env, env...)
 	stdout, stderr := &lockedBuf{}, &lockedBuf{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
@@ -59,7 +66,7 @@ func startDemo(t *testing.T) *demoProcess {
 	for {
 		ready, pw := readyRE.FindStringSubmatch(stderr.String()), pwRE.FindStringSubmatch(stdout.String())
 		if ready != nil && pw != nil {
-			return &demoProcess{base: "http://" + ready[1], password: pw[1], stderr: stderr}
+			return &demoProcess{base: "http://" + ready[1], password: pw[1], stdout: stdout, stderr: stderr}
 		}
 		select {
 		case err := <-done:

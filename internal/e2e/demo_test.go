@@ -1,0 +1,185 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemoPublishesToThreePlatforms is the issue's "done when" in the
+// real binary: in sns-os demo, one approved post goes to X, to Instagram
+// as a carousel of two images and to Threads as text with one image, at
+// its time, exactly once each, with permalinks, and every checkpoint fills
+// with each platform's own metrics.
+func TestDemoPublishesToThreePlatforms(t *testing.T) {
+	d := startDemoWith(t, []string{"--checkpoint-delays", "3s,6s,9s"}, []string{"SNSOS_API_TOKEN=" + apiToken})
+	s := &server{base: d.base, stderr: d.stderr}
+	accounts := map[string]int64{}
+	var list struct {
+		Items []struct {
+			ID       int64  `json:"id"`
+			Platform string `json:"platform"`
+			Status   string `json:"status"`
+		} `json:"items"`
+	}
+	s.do(t, "GET", "/api/v1/accounts", nil, &list)
+	for _, a := range list.Items {
+		if a.Status != "connected" {
+			t.Fatalf("demo account %+v is not connected", a)
+		}
+		accounts[a.Platform] = a.ID
+	}
+	for _, p := range []string{"x", "instagram", "threads"} {
+		if accounts[p] == 0 {
+			t.Fatalf("no demo account for %s: %+v\n%s", p, list, d.stdout.String())
+		}
+	}
+	img1 := s.upload(t, testJPEG(t, 600, 600, color.RGBA{200, 40, 40, 255}), "one.jpg")
+	img2 := s.upload(t, testJPEG(t, 600, 750, color.RGBA{40, 40, 200, 255}), "two.jpg")
+	text := fmt.Sprintf("Three platforms, once each (%d)", time.Now().UnixNano())
+	var p struct {
+		ID      int64 `json:"id"`
+		Targets []struct {
+			ID        int64  `json:"id"`
+			Platform  string `json:"platform"`
+			State     string `json:"state"`
+			RemoteID  string `json:"remote_id"`
+			RemoteURL string `json:"remote_url"`
+			Error     string `json:"error"`
+			Metrics   []struct {
+				Checkpoint string           `json:"checkpoint"`
+				Status     string           `json:"status"`
+				Values     map[string]int64 `json:"values"`
+			} `json:"metrics"`
+		} `json:"targets"`
+	}
+	s.do(t, "POST", "/api/v1/posts", map[string]any{
+		"body": text, "media_ids": []int64{img1.ID, img2.ID}, "approve": true,
+		"scheduled_at": time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano),
+		"targets": []any{
+			map[string]any{"account_id": accounts["x"]},
+			map[string]any{"account_id": accounts["instagram"]},
+			map[string]any{"account_id": accounts["threads"], "media_ids": []int64{img1.ID}},
+		},
+	}, &p)
+
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		s.do(t, "GET", fmt.Sprintf("/api/v1/posts/%d", p.ID), nil, &p)
+		done := true
+		for _, tg := range p.Targets {
+			switch tg.State {
+			case "published":
+			case "failed", "canceled", "needs_operator":
+				t.Fatalf("%s target ended %s: %s\n%s", tg.Platform, tg.State, tg.Error, d.stderr.String())
+			default:
+				done = false
+			}
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not all published: %+v\n%s", p.Targets, d.stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, tg := range p.Targets {
+		if tg.RemoteID == "" || !strings.HasPrefix(tg.RemoteURL, "https://") {
+			t.Errorf("%s target published without id or permalink: %+v", tg.Platform, tg)
+		}
+	}
+	// Exactly once each, with the media each platform was given.
+	for platform, media := range map[string]int{"x": 2, "instagram": 2, "threads": 1} {
+		var got struct {
+			Items []struct {
+				ID         string `json:"id"`
+				Text       string `json:"text"`
+				MediaCount int    `json:"media_count"`
+			} `json:"items"`
+		}
+		getJSON(t, d.base+"/sim/"+platform+"/__sim/posts", &got)
+		n := 0
+		for _, it := range got.Items {
+			if it.Text == text {
+				n++
+				if it.MediaCount != media {
+					t.Errorf("%s post has %d media, want %d", platform, it.MediaCount, media)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s has %d posts with the text, want exactly 1: %+v", platform, n, got.Items)
+		}
+	}
+	// The three checkpoints fill with each platform's metrics.
+	want := map[string]string{"instagram": "reach", "threads": "reposts"}
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		s.do(t, "GET", fmt.Sprintf("/api/v1/posts/%d", p.ID), nil, &p)
+		filled := 0
+		for _, tg := range p.Targets {
+			ok := 0
+			for _, m := range tg.Metrics {
+				if m.Status != "ok" {
+					t.Fatalf("%s checkpoint %s is %s: %+v", tg.Platform, m.Checkpoint, m.Status, m)
+				}
+				if extra := want[tg.Platform]; extra != "" {
+					if _, has := m.Values[extra]; !has {
+						t.Fatalf("%s checkpoint %s lacks %s: %v", tg.Platform, m.Checkpoint, extra, m.Values)
+					}
+				}
+				ok++
+			}
+			if ok >= 3 {
+				filled++
+			}
+		}
+		if filled == len(p.Targets) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("checkpoints not filled: %+v\n%s", p.Targets, d.stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func testJPEG(t *testing.T, w, h int, c color.Color) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s = %s: %s", url, resp.Status, b)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("GET %s: %v: %s", url, err, b)
+	}
+}
