@@ -294,7 +294,11 @@ func checkRules(p *snsos.Post, t *snsos.Target, pl snsos.Platform, refs []snsos.
 		v.Add("options.parts", "type", "%s", snsos.ErrorMessage(err))
 	}
 	for n, text := range parts {
-		for _, fe := range rules.Check(pl, text, rules.Options{HasMedia: n == 0 && len(refs) > 0}).Errors {
+		ro := rules.Options{HasMedia: n == 0 && len(refs) > 0}
+		if la, ok := t.Options[rules.OptLinkAttachment].(string); ok && n == 0 {
+			ro.LinkAttachment = la
+		}
+		for _, fe := range rules.Check(pl, text, ro).Errors {
 			f := "body"
 			if len(parts) > 1 {
 				f = "options.parts[" + strconv.Itoa(n) + "]"

@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -64,6 +65,10 @@ type Options struct {
 	// for the account; 0 means the API's own limit of 10 minutes
 	// (tiktok-x.md §1.3 "Media specs"). Used by CheckMedia.
 	TikTokMaxVideoSeconds int `json:"tiktok_max_video_seconds,omitempty"`
+
+	// LinkAttachment is a Threads post's link_attachment option, which
+	// counts towards the 5 links with the links of the text.
+	LinkAttachment string `json:"link_attachment,omitempty"`
 
 	// InstagramMediaType is the Graph API media_type of an Instagram post
 	// (see MediaType): "IMAGE" (one image), "REELS" (one video),
@@ -208,7 +213,11 @@ func checkThreads(r *Result, text string, opts Options) {
 	if strings.TrimSpace(text) == "" && !opts.HasMedia {
 		r.add("text", RuleRequired, "Threads needs text or media; this post is empty.")
 	}
-	if links := distinctURLs(text); len(links) > ThreadsMaxLinks {
+	links := distinctURLs(text)
+	if l := strings.TrimSpace(opts.LinkAttachment); l != "" && !slices.ContainsFunc(links, func(u string) bool { return sameLink(u, l) }) {
+		links = append(links, l) // link_attachment counts with the text's links
+	}
+	if len(links) > ThreadsMaxLinks {
 		r.add("text", RuleMaxLinks, "Threads allows at most %d different links per post; this has %d.", ThreadsMaxLinks, len(links))
 	}
 	tags := hashtags(text)
@@ -295,6 +304,18 @@ func distinctURLs(text string) []string {
 		}
 	}
 	return out
+}
+
+// sameLink reports whether two links name the same page, leniently: the
+// scheme, a trailing slash and the case of the host do not count (Threads
+// does not say how it tells links apart).
+func sameLink(a, b string) bool {
+	norm := func(s string) string {
+		s = strings.ToLower(strings.TrimSpace(s))
+		s = strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
+		return strings.TrimSuffix(s, "/")
+	}
+	return norm(a) == norm(b)
 }
 
 // distinctFold drops repeats, ignoring case.

@@ -95,6 +95,8 @@ func TestCheck(t *testing.T) {
 		{"threads long topic", snsos.PlatformThreads, "#" + long("a", 51), Options{}, 52, 500, []string{RuleTopicTagLength}},
 		{"threads japanese topic", snsos.PlatformThreads, "＃日本語", Options{}, 4, 500, nil},
 		{"threads 6 links", snsos.PlatformThreads, "a.com b.com c.com d.com e.com f.com", Options{}, 35, 500, []string{RuleMaxLinks}},
+		{"threads 5 links and a sixth attached", snsos.PlatformThreads, "a.com b.com c.com d.com e.com", Options{LinkAttachment: "https://f.com/x"}, 29, 500, []string{RuleMaxLinks}},
+		{"threads 5 links, one of them attached again", snsos.PlatformThreads, "a.com b.com c.com d.com e.com", Options{LinkAttachment: "https://A.com/"}, 29, 500, nil},
 		{"threads 6 same links", snsos.PlatformThreads, long("a.com ", 6), Options{}, 36, 500, nil},
 		{"threads empty", snsos.PlatformThreads, " ", Options{}, 1, 500, []string{RuleRequired}},
 
