@@ -215,13 +215,19 @@ type policy struct {
 
 // policies is the refresh table. X access tokens live 2 hours and TikTok's
 // 24 hours, both with rotating refresh tokens; Meta's long-lived tokens
-// live 60 days and are refreshed with themselves.
+// live 60 days and are refreshed with themselves, any time after they are
+// 24 hours old: refreshing once 30 days are left leaves a month of daily
+// retries before a token that keeps failing to refresh expires.
 var policies = map[snsos.Platform]policy{
 	snsos.PlatformX:         {margin: 10 * time.Minute},
 	snsos.PlatformTikTok:    {margin: 10 * time.Minute},
-	snsos.PlatformInstagram: {margin: 7 * 24 * time.Hour, minAge: 24 * time.Hour},
-	snsos.PlatformThreads:   {margin: 7 * 24 * time.Hour, minAge: 24 * time.Hour},
+	snsos.PlatformInstagram: {margin: metaMargin, minAge: 24 * time.Hour},
+	snsos.PlatformThreads:   {margin: metaMargin, minAge: 24 * time.Hour},
 }
+
+// metaMargin is when a Meta long-lived token is refreshed: with 30 of its
+// 60 days left.
+const metaMargin = 30 * 24 * time.Hour
 
 var defaultPolicy = policy{margin: 10 * time.Minute}
 

@@ -588,9 +588,10 @@ func TestPolicy(t *testing.T) {
 		{"x expired", snsos.PlatformX, now.Add(-time.Minute), now.Add(-3 * time.Hour), true},
 		{"x no expiry", snsos.PlatformX, time.Time{}, now, false},
 		{"tiktok 5m left", snsos.PlatformTikTok, now.Add(5 * time.Minute), now.Add(-time.Hour), true},
-		{"instagram 8d left", snsos.PlatformInstagram, now.Add(8 * 24 * time.Hour), now.Add(-52 * 24 * time.Hour), false},
-		{"instagram 6d left", snsos.PlatformInstagram, now.Add(6 * 24 * time.Hour), now.Add(-54 * 24 * time.Hour), true},
+		{"instagram 31d left", snsos.PlatformInstagram, now.Add(31 * 24 * time.Hour), now.Add(-29 * 24 * time.Hour), false},
+		{"instagram 29d left", snsos.PlatformInstagram, now.Add(29 * 24 * time.Hour), now.Add(-31 * 24 * time.Hour), true},
 		{"threads 6d left but 2h old", snsos.PlatformThreads, now.Add(6 * 24 * time.Hour), now.Add(-2 * time.Hour), false},
+		{"threads 29d left and a day old", snsos.PlatformThreads, now.Add(29 * 24 * time.Hour), now.Add(-24 * time.Hour), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -599,7 +600,7 @@ func TestPolicy(t *testing.T) {
 			}
 		})
 	}
-	if maxMargin() != 7*24*time.Hour {
+	if maxMargin() != 30*24*time.Hour {
 		t.Errorf("maxMargin = %v", maxMargin())
 	}
 }

@@ -160,6 +160,11 @@ type RemotePost struct {
 	URL       string
 	CreatedAt time.Time
 	InReplyTo string
+	// Proven says the client found the post through the attempt's own
+	// records (a container it created now reports PUBLISHED), not by
+	// matching text: it is the target's own post even if the platform's
+	// clock puts its creation before the attempt began.
+	Proven bool
 }
 
 // PostRef names a published post whose metrics are wanted. PublishedAt lets

@@ -22,10 +22,12 @@ import (
 // fetch each item from its signed /m/ link on sns-os's public address at
 // the moment they create the container. A link they cannot reach fails the
 // post on their side, after sns-os has started it; so preflight (an hour
-// ahead) and the publish step (right before the call) check every link
+// ahead) and a fresh attempt (right before the call) check every link
 // first: it must be a public https URL (unless AllowInsecureMediaLinks) and
-// a HEAD request to it must answer 2xx. Messages never carry the link's
-// signature.
+// a HEAD request to it must answer 2xx. At publish time a failure is a
+// transient failure of the attempt (Engine.linksAnswer): retried with
+// backoff, the target failed with the reason once the attempt budget is
+// spent. Messages never carry the link's signature.
 
 // pullsMedia reports whether client fetches media by link.
 func pullsMedia(client platform.Platform) bool {

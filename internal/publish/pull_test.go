@@ -203,18 +203,24 @@ func TestPreflightMediaLinks(t *testing.T) {
 	}
 }
 
-// TestPublishRefusesUnreachableMediaLinks: right before the call, a link
-// that does not answer fails the target as refused before sending: the
-// platform is never called and no attempt is spent.
-func TestPublishRefusesUnreachableMediaLinks(t *testing.T) {
+// TestPublishRetriesUnreachableMediaLinks: right before the call, a link
+// that does not answer is a transient failure of the attempt: the platform
+// is never called, the target waits and tries again, and once the attempt
+// budget is spent it fails with the reason (never the link's signature).
+func TestPublishRetriesUnreachableMediaLinks(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
-		pe := newPullEnv(t, env, refusedURL(t), func(c *publish.Config) { c.AllowInsecureMediaLinks = true })
+		pe := newPullEnv(t, env, refusedURL(t), func(c *publish.Config) {
+			c.AllowInsecureMediaLinks = true
+			c.MaxAttempts = 2
+			c.Backoff = func(int) time.Duration { return 100 * time.Millisecond }
+		})
 		p := pe.draft(t, time.Now().Add(200*time.Millisecond))
 		tg := pe.waitState(t, p.Targets[0].ID, snsos.StateFailed)
-		if len(pe.ig.calls()) != 0 || tg.Attempts != 0 {
-			t.Fatalf("platform called %d times, %d attempts; want none", len(pe.ig.calls()), tg.Attempts)
+		if len(pe.ig.calls()) != 0 || tg.Attempts != 2 {
+			t.Fatalf("platform called %d times, %d attempts; want none and 2", len(pe.ig.calls()), tg.Attempts)
 		}
-		if !strings.Contains(tg.Error, "did not answer (connection refused)") || strings.Contains(tg.Error, linkSig) {
+		if !strings.Contains(tg.Error, "gave up after 2 attempts") || !strings.Contains(tg.Error, "did not answer (connection refused)") ||
+			strings.Contains(tg.Error, linkSig) {
 			t.Fatalf("error %q", tg.Error)
 		}
 	})

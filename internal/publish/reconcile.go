@@ -184,10 +184,11 @@ func (e *Engine) reconcile(ctx context.Context, t *snsos.Target) error {
 }
 
 // foreign says why a post found for target t is not t's own ("" when it
-// is): it was created before t's first attempt, or another target is
-// recorded under it.
+// is): it was created before t's first attempt (unless the client proved it
+// through the attempt's own container), or another target is recorded
+// under it.
 func (e *Engine) foreign(ctx context.Context, t *snsos.Target, found *platform.RemotePost, ours time.Time) string {
-	if !found.CreatedAt.IsZero() && found.CreatedAt.Before(ours) {
+	if !found.Proven && !found.CreatedAt.IsZero() && found.CreatedAt.Before(ours) {
 		return fmt.Sprintf("%s already has this text from %s (post %s), before this post was sent; it was not posted again",
 			t.Platform.DisplayName(), found.CreatedAt.UTC().Format(time.RFC3339), found.ID)
 	}

@@ -1,6 +1,8 @@
 package publish_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -196,4 +198,53 @@ func TestStaleReconciliationIsRefused(t *testing.T) {
 			t.Fatalf("%d posts after %d attempts, want 1 after 2", n, tg.Attempts)
 		}
 	})
+}
+
+// provingPlatform is an Instagram-like platform whose publish answer is
+// always lost and whose FindPost proves the post from the attempt's own
+// container, with the platform's timestamp ten seconds behind sns-os's
+// clock.
+type provingPlatform struct {
+	pullingPlatform
+	proven bool
+}
+
+func (p *provingPlatform) Publish(context.Context, platform.Auth, *platform.PublishRequest, *platform.Progress) (*platform.Published, error) {
+	return nil, &platform.Error{Kind: platform.KindOutcomeUnknown, Platform: snsos.PlatformInstagram, Op: "publish", Reason: "timeout"}
+}
+
+func (p *provingPlatform) FindPost(context.Context, platform.Auth, platform.PostQuery) (*platform.RemotePost, error) {
+	return &platform.RemotePost{ID: "17920000000000001", Text: "a picture", CreatedAt: time.Now().Add(-10 * time.Second), Proven: p.proven}, nil
+}
+
+// TestReconcileTrustsContainerProof: a post the client proves through the
+// attempt's own container is the target's own, even when the platform's
+// clock dates it before the attempt began; the same post found by text
+// alone with that date is someone else's, and is not published again.
+func TestReconcileTrustsContainerProof(t *testing.T) {
+	for _, proven := range []bool{true, false} {
+		t.Run(fmt.Sprintf("proven=%v", proven), func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+				srv, _ := mediaServer(t, http.StatusOK)
+				pp := &provingPlatform{pullingPlatform: pullingPlatform{name: snsos.PlatformInstagram}, proven: proven}
+				pe := newPullEnv(t, env, srv.URL, func(c *publish.Config) {
+					c.AllowInsecureMediaLinks = true
+					c.Platforms[snsos.PlatformInstagram] = pp
+					c.ReconcileDelay = 50 * time.Millisecond
+				})
+				p := pe.draft(t, time.Now().Add(200*time.Millisecond))
+				want := snsos.StatePublished
+				if !proven {
+					want = snsos.StateFailed
+				}
+				tg := pe.waitState(t, p.Targets[0].ID, want)
+				if proven && tg.RemoteID != "17920000000000001" {
+					t.Fatalf("published as %q", tg.RemoteID)
+				}
+				if !proven && !strings.Contains(tg.Error, "already has this text") {
+					t.Fatalf("error %q", tg.Error)
+				}
+			})
+		})
+	}
 }

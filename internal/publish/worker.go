@@ -170,13 +170,6 @@ func (e *Engine) publish(ctx context.Context, jobID int64, t *snsos.Target) erro
 		}
 		return refuse(OutcomeRejected, snsos.ErrorMessage(err))
 	}
-	// A platform that fetches the media must find every link answering;
-	// nothing is sent otherwise.
-	if problem, err := e.checkMediaLinks(ctx, client, req.Parts); err != nil {
-		return err
-	} else if problem != "" {
-		return refuse(OutcomeRejected, problem)
-	}
 	cred, err := e.cfg.Tokens.Credential(ctx, acct.ID)
 	if err != nil {
 		if errors.Is(err, platform.ErrAuth) || snsos.IsCode(err, snsos.ENOTFOUND) {
@@ -278,7 +271,10 @@ func (e *Engine) call(ctx context.Context, jobID int64, t *snsos.Target, a *snso
 		return e.cfg.Store.SetTargetProgress(context.WithoutCancel(ctx), t.ID, owner, key, value)
 	})
 	auth := platform.Auth{UserID: acct.RemoteID, Handle: acct.Handle, AccessToken: token}
-	res, perr := client.Publish(ctx, auth, req, progress)
+	res, perr := e.linksAnswer(ctx, client, t, req)
+	if perr == nil {
+		res, perr = client.Publish(ctx, auth, req, progress)
+	}
 	// Whatever happened, record it even if this job's context is over.
 	ctx = context.WithoutCancel(ctx)
 	if d, ok := platform.ContinueAfter(perr); ok {
@@ -507,4 +503,25 @@ func message(err error) string {
 	}
 	s := err.Error()
 	return strings.TrimPrefix(s, "platform: ")
+}
+
+// linksAnswer checks, for a platform that fetches the media, that every
+// link answers before a fresh attempt calls it (a resumed one has made its
+// containers already: their state, not the links, decides). A link that
+// does not answer is a transient failure of this attempt — nothing was
+// sent — so a brief outage of sns-os's public address is retried with
+// backoff, and an address that stays unreachable fails the target once the
+// attempt budget is spent, with the reason.
+func (e *Engine) linksAnswer(ctx context.Context, client platform.Platform, t *snsos.Target, req *platform.PublishRequest) (*platform.Published, error) {
+	if len(t.Progress) > 0 {
+		return nil, nil
+	}
+	problem, err := e.checkMediaLinks(ctx, client, req.Parts)
+	if err != nil { // the job is ending; nothing was sent
+		return nil, &platform.Error{Kind: platform.KindTransient, Platform: t.Platform, Op: "check media links", Reason: "stopped before the call", Err: err}
+	}
+	if problem != "" {
+		return nil, &platform.Error{Kind: platform.KindTransient, Platform: t.Platform, Op: "check media links", Reason: problem}
+	}
+	return nil, nil
 }
