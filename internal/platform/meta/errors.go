@@ -205,9 +205,14 @@ func kindOf(g *GraphError, mutating bool) (platform.Kind, time.Duration) {
 		return platform.KindRateLimited, NotReadyWait
 	case g.Code == 368: // temporarily blocked for policy reasons
 		return platform.KindRateLimited, QuotaWait
-	case retryableSubcodes[g.Subcode], g.Code == CodeFetchFailed:
+	case g.Subcode == 2207020 || g.Subcode == 2207006:
+		// the container expired or is gone: it cannot have been
+		// published by this call
 		return platform.KindTransient, 0
-	case g.IsTransient:
+	case retryableSubcodes[g.Subcode], g.Code == CodeFetchFailed, g.IsTransient:
+		// Retryable — but on a call that publishes, "server error" or
+		// "upload failed" does not prove nothing went live: reconcile
+		// (the container's status settles it) before any new attempt.
 		return ambiguousKind(mutating), 0
 	case g.Code == 1 || g.Code == 2 || g.Code == -1:
 		// "An unknown error occurred" / "Service temporarily unavailable":
