@@ -138,7 +138,7 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	if !connect {
 		fmt.Fprintf(out, "sns-os demo is running at %s (data in %s)\n", publicURL, cfg.DataDir)
 		fmt.Fprintf(out, "operator password: %s\n", pw)
-		fmt.Fprintf(out, "sign in at %s/signin with that password, then connect X on %s/accounts\n", publicURL, publicURL)
+		fmt.Fprintf(out, "sign in at %s/signin with that password, then connect X, Instagram and Threads on %s/accounts\n", publicURL, publicURL)
 		fmt.Fprintf(out, "api token: %s\n", token)
 		fmt.Fprintf(out, "metric checkpoints are accelerated: +1h after %s, +24h after %s, +7d after %s\n", cps[0].After, cps[1].After, cps[2].After)
 		fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
