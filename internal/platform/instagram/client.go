@@ -21,7 +21,7 @@
 //	g{G}.item{i}.created     its creation time, Unix seconds
 //	g{G}.container           the post's container id (image, carousel, reel or story)
 //	g{G}.created             its creation time, Unix seconds
-//	g{G}.publish_sent        "1", saved just before media_publish is sent
+//	g{G}.publish_sent        when media_publish was first sent (RFC 3339), saved just before it
 //	part1.post_id            the published media id (platform.PartIDKey(1))
 //	comment.sent             "1", saved just before the first comment is sent
 //	comment.id               the first comment's id
@@ -38,6 +38,7 @@ package instagram
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -228,6 +229,33 @@ func atoi(s string) int {
 		return 0
 	}
 	return n
+}
+
+// reasonOf returns the plain-words reason of err (its Reason when it is a
+// *platform.Error).
+func reasonOf(err error) string {
+	var pe *platform.Error
+	if errors.As(err, &pe) && pe.Reason != "" {
+		return pe.Reason
+	}
+	return err.Error()
+}
+
+// linkSecrets returns what of the media links must never reach an error
+// or a log line: each link, and its signature (the sig query value), which
+// Meta may echo in a refusal that the operator's screens and alerts show.
+func linkSecrets(links ...string) []string {
+	var out []string
+	for _, l := range links {
+		if l == "" {
+			continue
+		}
+		out = append(out, l)
+		if u, err := url.Parse(l); err == nil {
+			out = append(out, u.Query()["sig"]...)
+		}
+	}
+	return out
 }
 
 // isNoObject reports Meta's "object does not exist" (code 100, subcode 33).

@@ -61,6 +61,38 @@ func createdAt(v string) time.Time {
 	return time.Unix(n, 0)
 }
 
+// sentAt reads a publish_sent value: the time of the publish call, or
+// zero when absent or not a time (an earlier version saved "1", which
+// still says a call was sent).
+func sentAt(v string) time.Time {
+	t, _ := time.Parse(time.RFC3339, v)
+	return t
+}
+
+// liveSince returns the earliest time the post of generation g's container
+// can carry, from progress read through get: its publish call less the
+// clock skew, and never before the container existed (less createdSkew:
+// the time is ours, the post's is Instagram's). Zero when progress records
+// neither time.
+func liveSince(get func(string) string, g gen) time.Time {
+	var lower time.Time
+	if made := createdAt(get(g.created())); !made.IsZero() {
+		lower = made.Add(-createdSkew)
+	}
+	if sent := sentAt(get(g.sent())); !sent.IsZero() && sent.Add(-clockSkew).After(lower) {
+		lower = sent.Add(-clockSkew)
+	}
+	return lower
+}
+
+// progressLookup adapts a *platform.Progress to a lookup.
+func progressLookup(pr *platform.Progress) func(string) string {
+	return func(k string) string {
+		v, _ := pr.Get(k)
+		return v
+	}
+}
+
 // renewal asks for a new generation of containers: the recorded ones
 // expired, are gone, or failed with an error Meta calls retryable.
 type renewal struct{ reason string }
@@ -224,10 +256,12 @@ func itemParams(m platform.Media) url.Values {
 
 // create creates a container (POST /{user-id}/media, never /me/media) and
 // saves its id under key and its creation time under createdKey before
-// anything else. Not mutating: an unpublished container is invisible.
+// anything else. Not mutating: an unpublished container is invisible. The
+// media link and its signature are redacted from a refusal that echoes
+// them.
 func (r *run) create(ctx context.Context, op string, params url.Values, key, createdKey string) (string, error) {
 	resp, err := r.c.send(ctx, r.c.graph, meta.Call{Op: op, Method: http.MethodPost, Path: "/" + r.acct.UserID + "/media",
-		Params: params, Token: r.acct.AccessToken})
+		Params: params, Token: r.acct.AccessToken, Redact: linkSecrets(params.Get("image_url"), params.Get("video_url"))})
 	if err != nil {
 		return "", err
 	}
@@ -245,10 +279,12 @@ func (r *run) create(ctx context.Context, op string, params url.Values, key, cre
 }
 
 // publish publishes container id (POST /{user-id}/media_publish), saving
-// publish_sent before and the media id right after.
+// when it was first sent before and the media id right after.
 func (r *run) publish(ctx context.Context, g gen, id string) (string, error) {
-	if err := r.pr.Set(ctx, g.sent(), "1"); err != nil {
-		return "", err
+	if v, _ := r.pr.Get(g.sent()); v == "" {
+		if err := r.pr.Set(ctx, g.sent(), r.c.now().UTC().Format(time.RFC3339)); err != nil {
+			return "", err
+		}
 	}
 	resp, err := r.c.send(ctx, r.c.graph, meta.Call{Op: "publish", Method: http.MethodPost, Path: "/" + r.acct.UserID + "/media_publish",
 		Params: url.Values{"creation_id": {id}}, Token: r.acct.AccessToken, Mutating: true})
@@ -267,12 +303,14 @@ func (r *run) publish(ctx context.Context, g gen, id string) (string, error) {
 
 // published handles a container Instagram reports as PUBLISHED: the post
 // is live and must never be published again; its media id is looked up
-// among the account's recent media.
+// among the account's recent media (or stories) since the publish call.
+// When the lookup fails or cannot tell, the outcome is unknown: the engine
+// reconciles instead of calling Publish again.
 func (r *run) published(ctx context.Context, g gen, id string) (string, error) {
-	created, _ := r.pr.Get(g.created())
-	m, err := r.c.findLive(ctx, r.acct, r.p.kind, r.p.caption, createdAt(created))
+	m, err := r.c.findLive(ctx, r.acct, r.p.kind, r.p.caption, liveSince(progressLookup(r.pr), g))
 	if err != nil {
-		return "", err
+		return "", fail(platform.KindOutcomeUnknown, "find published post",
+			"Instagram reports container "+id+" as published, but looking its post up failed: "+reasonOf(err))
 	}
 	if m == nil {
 		return "", fail(platform.KindOutcomeUnknown, "find published post", notListed(id))
@@ -348,6 +386,9 @@ func (r *run) await(ctx context.Context, g gen, step string, ws []watched) (*dec
 // a publish call was sent for it: then the outcome is unknown.
 func (r *run) state(ctx context.Context, g gen, w watched) (*meta.Container, error) {
 	ct, err := r.c.status(ctx, r.acct, w.id)
+	if ct != nil {
+		ct.Reason = platform.Redact(ct.Reason, r.p.links()...)
+	}
 	if isNoObject(err) {
 		if _, sent := r.pr.Get(g.sent()); sent && w.post {
 			return nil, fail(platform.KindOutcomeUnknown, "check container",

@@ -315,6 +315,7 @@ func (f *fake) readMedia(w http.ResponseWriter, id string) {
 	writeJSON(w, 400, fixture(f.t, "error_no_object.json"))
 }
 
+// list answers the account's media or stories, newest first.
 func (f *fake) list(w http.ResponseWriter, stories bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -324,6 +325,7 @@ func (f *fake) list(w http.ResponseWriter, stories bool) {
 			data = append(data, f.media[i])
 		}
 	}
+	slices.SortStableFunc(data, func(a, b *fakeMedia) int { return strings.Compare(b.Timestamp, a.Timestamp) })
 	b, _ := json.Marshal(map[string]any{"data": data})
 	writeJSON(w, 200, b)
 }

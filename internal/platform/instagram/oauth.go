@@ -143,6 +143,8 @@ func decodeToken(resp *platform.Response) (*meta.Token, error) {
 }
 
 // credential builds the stored credential from a long-lived token answer.
+// Instagram refreshes a token with itself, so what refreshes it expires
+// with it: RefreshExpiresAt is ExpiresAt, and sns-os warns before it.
 func (c *Client) credential(t *meta.Token, scopes []string, accountID int64) *snsos.Credential {
 	now := c.now()
 	life := LongLivedLifetime
@@ -154,13 +156,14 @@ func (c *Client) credential(t *meta.Token, scopes []string, accountID int64) *sn
 		typ = "bearer"
 	}
 	return &snsos.Credential{
-		AccountID:   accountID,
-		AccessToken: snsos.Secret(t.AccessToken),
-		TokenType:   typ,
-		Scopes:      append([]string(nil), scopes...),
-		ExpiresAt:   now.Add(life),
-		IssuedAt:    now,
-		UpdatedAt:   now,
+		AccountID:        accountID,
+		AccessToken:      snsos.Secret(t.AccessToken),
+		TokenType:        typ,
+		Scopes:           append([]string(nil), scopes...),
+		ExpiresAt:        now.Add(life),
+		RefreshExpiresAt: now.Add(life),
+		IssuedAt:         now,
+		UpdatedAt:        now,
 	}
 }
 

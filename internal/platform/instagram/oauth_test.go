@@ -105,7 +105,7 @@ func TestExchange(t *testing.T) {
 				t.Errorf("long-lived exchange %v", long)
 			}
 			if cred.AccessToken != "IGAAlong-SeCrEt-0002" || cred.TokenType != "bearer" || !slices.Equal(cred.Scopes, tt.scopes) ||
-				!cred.ExpiresAt.Equal(testNow.Add(5183944*time.Second)) || !cred.IssuedAt.Equal(testNow) {
+				!cred.ExpiresAt.Equal(testNow.Add(5183944*time.Second)) || !cred.RefreshExpiresAt.Equal(cred.ExpiresAt) || !cred.IssuedAt.Equal(testNow) {
 				t.Errorf("credential %+v", cred.Meta())
 			}
 			e.assertNoSecrets(t, nil, testCode, "IGAAshort-SeCrEt-0001", "IGAAlong-SeCrEt-0002")
@@ -172,7 +172,7 @@ func TestRefresh(t *testing.T) {
 	}
 	now := testNow.Add(time.Hour)
 	if cred.AccessToken != "IGAAlong-SeCrEt-0003" || cred.AccountID != 7 || !slices.Equal(cred.Scopes, old.Scopes) ||
-		!cred.IssuedAt.Equal(now) || !cred.ExpiresAt.Equal(now.Add(5183944*time.Second)) {
+		!cred.IssuedAt.Equal(now) || !cred.ExpiresAt.Equal(now.Add(5183944*time.Second)) || !cred.RefreshExpiresAt.Equal(cred.ExpiresAt) {
 		t.Errorf("refreshed %+v", cred.Meta())
 	}
 	if raws := e.f.rawPaths(); raws[len(raws)-1] != "/refresh_access_token" {

@@ -2,7 +2,6 @@ package instagram
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -68,6 +67,15 @@ func (c *Client) Publish(ctx context.Context, acct platform.Auth, req *platform.
 		return nil, err
 	}
 	return c.finish(ctx, acct, pr, p, id), nil
+}
+
+// links returns the secrets of the post's media links (linkSecrets).
+func (p *post) links() []string {
+	var urls []string
+	for _, m := range p.media {
+		urls = append(urls, m.URL)
+	}
+	return linkSecrets(urls...)
 }
 
 // plan checks req and acct before anything is sent.
@@ -270,11 +278,7 @@ func (c *Client) firstComment(ctx context.Context, acct platform.Auth, pr *platf
 
 // commentFailure says in plain words why the first comment is missing.
 func commentFailure(err error) string {
-	reason := err.Error()
-	var pe *platform.Error
-	if errors.As(err, &pe) && pe.Reason != "" {
-		reason = pe.Reason
-	}
+	reason := reasonOf(err)
 	code, _ := graphCode(err)
 	switch {
 	case platform.KindOf(err) == platform.KindOutcomeUnknown:

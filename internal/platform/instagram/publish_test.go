@@ -76,7 +76,7 @@ func TestPublishImage(t *testing.T) {
 		t.Errorf("publish params %v", p)
 	}
 	wantSaves := []string{"media_type=IMAGE", "g1.container=17889455560051501", fmt.Sprintf("g1.created=%d", testNow.Unix()),
-		"g1.publish_sent=1", "part1.post_id=17920000000000001"}
+		"g1.publish_sent=2026-11-28T12:00:00Z", "part1.post_id=17920000000000001"}
 	if got := s.list(); strings.Join(got, "|") != strings.Join(wantSaves, "|") {
 		t.Errorf("saves %v, want %v", got, wantSaves)
 	}
@@ -428,6 +428,45 @@ func TestPublishCallErrors(t *testing.T) {
 			if tt.check != nil {
 				tt.check(t, err)
 			}
+		})
+	}
+}
+
+// Meta may echo a media link in its refusal, and the reason is shown on
+// the operator's screens and in alerts: neither the link nor its
+// signature may appear in the error or the logs.
+func TestPublishRefusalEchoesMediaLink(t *testing.T) {
+	t.Parallel()
+	const link = "https://snsos.example/m/7?exp=1900000000&sig=SiGnAtUrE-0042"
+	tests := []struct {
+		name string
+		key  string // the call whose answer echoes the link
+		echo http.HandlerFunc
+		want error
+		says string
+	}{
+		{name: "container refused", key: "POST /" + testUser + "/media", want: platform.ErrTransient, says: "could not be fetched",
+			echo: func(w http.ResponseWriter, r *http.Request) {
+				u := r.Form.Get("image_url")
+				writeJSON(w, 400, fmt.Appendf(nil, `{"error":{"message":"Media could not be fetched from this URI: %s","type":"IGApiException",`+
+					`"code":9004,"error_subcode":2207052,"error_user_title":"Media download has failed.","error_user_msg":"The media could not be fetched from %s"}}`, u, u))
+			}},
+		{name: "container status", key: "GET /17889455560051501", want: platform.ErrRejected, says: "video format is not supported",
+			echo: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 200, []byte(`{"status_code":"ERROR","status":"Error: Media upload has failed with error code 2207026: `+
+					link+`","id":"17889455560051501"}`))
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.f.handle(tt.key, tt.echo)
+			_, err := e.c.Publish(context.Background(), testAuth(), request("IMAGE", "x", jpeg(link, "")), platform.NewProgress(nil, nil))
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("err = %v (kind %v), want %v saying %q", err, platform.KindOf(err), tt.want, tt.says)
+			}
+			e.assertNoSecrets(t, err, "SiGnAtUrE-0042", link)
 		})
 	}
 }

@@ -21,11 +21,12 @@ func (f *fake) addMedia(m *fakeMedia) {
 	f.media = append(f.media, m)
 }
 
-// earlier is the progress an earlier attempt left for container id.
+// earlier is the progress an earlier attempt left for container id, made
+// at created and, when sent, sent for publishing 5 seconds later.
 func earlier(id string, created time.Time, sent bool) map[string]string {
 	p := map[string]string{"media_type": "IMAGE", ContainerKey(1): id, "g1.created": fmt.Sprint(created.Unix())}
 	if sent {
-		p["g1.publish_sent"] = "1"
+		p["g1.publish_sent"] = created.Add(5 * time.Second).UTC().Format(time.RFC3339)
 	}
 	return p
 }
@@ -81,7 +82,10 @@ func TestResume(t *testing.T) {
 				c.published = tt.published
 			}
 			if tt.published {
+				// Two earlier posts with the same caption, one of them
+				// minutes before this attempt's container: neither is ours.
 				e.f.addMedia(&fakeMedia{ID: "17920000000000041", Caption: "Resume me", Timestamp: testNow.Add(-time.Hour).Format(meta.TimeLayout)})
+				e.f.addMedia(&fakeMedia{ID: "17920000000000040", Caption: "Resume me", Timestamp: created.Add(-2 * time.Minute).Format(meta.TimeLayout)})
 				e.f.addMedia(&fakeMedia{ID: "17920000000000042", Caption: "Resume  me", Timestamp: testNow.Add(-9 * time.Minute).Format(meta.TimeLayout),
 					Permalink: "https://www.instagram.com/p/RES42/"})
 				e.f.addMedia(&fakeMedia{ID: "17920000000000043", Caption: "Other", Timestamp: testNow.Add(-8 * time.Minute).Format(meta.TimeLayout)})
@@ -183,7 +187,7 @@ func TestResumeLostPublish(t *testing.T) {
 		t.Fatalf("err = %v, want outcome unknown", err)
 	}
 	v := pr.Values()
-	if v["g1.publish_sent"] != "1" || v["part1.post_id"] != "" {
+	if v["g1.publish_sent"] != testNow.Format(time.RFC3339) || v["part1.post_id"] != "" {
 		t.Errorf("progress %v", v)
 	}
 	posts := e.f.posts()
@@ -245,5 +249,32 @@ func TestProgressNotSaved(t *testing.T) {
 	}
 	if calls := e.f.callList(); len(calls) != 1 {
 		t.Errorf("calls after a failed save: %v", calls)
+	}
+}
+
+// TestResumePublishedFirstComment: a post whose publish answer was lost
+// and that a resumed Publish finds through its PUBLISHED container gets
+// its first comment, as on the normal path, and only once.
+func TestResumePublishedFirstComment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *Config) { c.FirstComment = true })
+	created := testNow.Add(-10 * time.Minute)
+	e.f.addContainer(fixtureContainer, imageParams("Resume me"), created, "").published = true
+	e.f.addMedia(&fakeMedia{ID: "17920000000000042", Caption: "Resume me", Timestamp: testNow.Add(-9 * time.Minute).Format(meta.TimeLayout),
+		Permalink: "https://www.instagram.com/p/RES42/"})
+	req := withOption(request("IMAGE", "Resume me", jpeg("https://m/1.jpg", "")), "first_comment", "#late #but #there")
+	pr := platform.NewProgress(earlier(fixtureContainer, created, true), nil)
+	for range 2 {
+		pub, err := e.c.Publish(context.Background(), testAuth(), req, pr)
+		if err != nil || pub.RemoteID != "17920000000000042" {
+			t.Fatalf("published %+v, %v", pub, err)
+		}
+	}
+	calls := e.f.paramsOf("POST /17920000000000042/comments")
+	if len(calls) != 1 || calls[0].Get("message") != "#late #but #there" {
+		t.Errorf("comment calls %v", calls)
+	}
+	if v := pr.Values(); v[KeyCommentSent] != "1" || v[KeyCommentID] != "17870913679156914" || e.f.count("POST /"+testUser+"/media_publish") != 0 {
+		t.Errorf("progress %v", v)
 	}
 }

@@ -260,6 +260,72 @@ func TestSimLostPublish(t *testing.T) {
 	}
 }
 
+// TestSimLostPublishSameCaption: two posts with the same caption a minute
+// apart, the second one's publish answer lost: FindPost returns the second
+// post, proven through its container, not the earlier one.
+func TestSimLostPublishSameCaption(t *testing.T) {
+	t.Parallel()
+	e := newSimEnv(t, 300*time.Millisecond)
+	ctx := context.Background()
+	first, err := e.c.Publish(ctx, e.auth, request("IMAGE", "Good morning", e.photo()), platform.NewProgress(nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Minute)
+	e.sim.InjectFault(igsim.Fault{Match: "POST /{id}/media_publish", Kind: igsim.FaultHangAfterCommit})
+	pr := platform.NewProgress(nil, nil)
+	if _, err := e.c.Publish(ctx, e.auth, request("IMAGE", "Good morning", e.photo()), pr); !errors.Is(err, platform.ErrOutcomeUnknown) {
+		t.Fatalf("lost publish: %v", err)
+	}
+	posts := e.sim.Posts()
+	if len(posts) != 2 || posts[0].ID != first.RemoteID {
+		t.Fatalf("posts %+v", posts)
+	}
+	found, err := e.c.FindPost(ctx, e.auth, platform.PostQuery{Text: "Good morning", Part: 1, Since: e.sim.Now().Add(-30 * time.Second),
+		Progress: pr.Values()})
+	if err != nil || found.ID != posts[1].ID || !found.Proven {
+		t.Fatalf("FindPost %+v, %v; want %s (the earlier post is %s)", found, err, posts[1].ID, first.RemoteID)
+	}
+	pub, err := e.c.Publish(ctx, e.auth, request("IMAGE", "Good morning", e.photo()), platform.NewProgress(pr.Values(), nil))
+	if err != nil || pub.RemoteID != posts[1].ID || len(e.sim.Posts()) != 2 {
+		t.Fatalf("resumed %+v, %v", pub, err)
+	}
+}
+
+// TestSimLostStoryContainerGone: a story whose publish answer was lost and
+// whose container Instagram then no longer knows is found among the
+// account's stories (it never appears among the recent media), and a
+// story that is live is never reported absent.
+func TestSimLostStoryContainerGone(t *testing.T) {
+	t.Parallel()
+	e := newSimEnv(t, 300*time.Millisecond)
+	ctx := context.Background()
+	e.sim.InjectFault(igsim.Fault{Match: "POST /{id}/media_publish", Kind: igsim.FaultHangAfterCommit})
+	pr := platform.NewProgress(nil, nil)
+	if _, err := e.c.Publish(ctx, e.auth, request("STORIES", "", e.photo()), pr); !errors.Is(err, platform.ErrOutcomeUnknown) {
+		t.Fatalf("lost publish: %v", err)
+	}
+	posts := e.sim.Posts()
+	if len(posts) != 1 || posts[0].ProductType != "STORY" {
+		t.Fatalf("posts %+v", posts)
+	}
+	e.sim.InjectFault(igsim.Fault{Match: "GET /{id}", Kind: igsim.FaultContainerNotFound, Times: -1})
+	q := platform.PostQuery{Part: 1, Since: e.sim.Now().Add(-time.Minute), Progress: pr.Values()}
+	found, err := e.c.FindPost(ctx, e.auth, q)
+	if err != nil || found.ID != posts[0].ID || found.Proven {
+		t.Fatalf("FindPost %+v, %v; want story %s, not proven", found, err, posts[0].ID)
+	}
+	// A second story since then: either could be this post's.
+	e.sim.ClearFaults()
+	if _, err := e.c.Publish(ctx, e.auth, request("STORIES", "", e.photo()), platform.NewProgress(nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.InjectFault(igsim.Fault{Match: "GET /{id}", Kind: igsim.FaultContainerNotFound, Times: -1})
+	if _, err := e.c.FindPost(ctx, e.auth, q); !errors.Is(err, platform.ErrTransient) {
+		t.Fatalf("two stories since the publish call: %v, want a transient error", err)
+	}
+}
+
 // TestSimFaults checks each injected fault against the expected class and
 // the simulator's state.
 func TestSimFaults(t *testing.T) {
@@ -283,6 +349,10 @@ func TestSimFaults(t *testing.T) {
 			want: platform.ErrOutcomeUnknown, posts: 1},
 		{name: "5xx on a status read", fault: igsim.Fault{Match: "GET /{id}", Kind: igsim.FaultStatus, Status: 503},
 			want: platform.ErrTransient},
+		{name: "server error after commit on publish", fault: igsim.Fault{Match: "POST /{id}/media_publish", Kind: igsim.FaultStatusAfterCommit,
+			Status: 500, ContentType: "application/json", Body: `{"error":{"message":"An unexpected error has occurred. Please retry your request later.",` +
+				`"type":"IGApiException","code":-1,"error_subcode":2207001,"is_transient":true,"fbtrace_id":"A1"}}`},
+			want: platform.ErrOutcomeUnknown, posts: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,17 +16,21 @@
 // m carousel items from 1):
 //
 //	part{n}.container            container id of the part
+//	part{n}.created              when the part's container was made (RFC 3339)
 //	part{n}.item{m}.container    container id of carousel item m
+//	part{n}.item{m}.created      when item m's container was made (RFC 3339)
 //	part{n}.publish_sent         when the publish call was sent (RFC 3339)
 //	part{n}.gen                  generation of the part's containers, when above 1
 //	part{n}.gen{g}.…             the keys above for generation g ≥ 2
 //	part{n}.post_id              published media id (platform.PartIDKey)
 //
-// A container that expired or failed to download its media is replaced by
-// a new generation, so ids already saved are never overwritten. A resumed
-// Publish skips every part with a post_id, reads the status of each
-// recorded container before doing anything else (a PUBLISHED container is
-// never published twice), and replies to the last posted part.
+// A container that expired (or is still IN_PROGRESS 24 hours after it was
+// made, and was never sent for publishing) or failed to download its media
+// is replaced by a new generation, so ids already saved are never
+// overwritten. A resumed Publish skips every part with a post_id, reads the
+// status of each recorded container before doing anything else (a
+// PUBLISHED container is never published twice), and replies to the last
+// posted part.
 package threads
 
 import (
@@ -55,17 +59,21 @@ const (
 
 // The permissions sns-os asks for.
 const (
-	ScopeBasic    = "threads_basic"
-	ScopePublish  = "threads_content_publish"
-	ScopeInsights = "threads_manage_insights"
+	ScopeBasic       = "threads_basic"
+	ScopePublish     = "threads_content_publish"
+	ScopeInsights    = "threads_manage_insights"
+	ScopeReadReplies = "threads_read_replies"
 )
 
 // Scopes returns the permissions sns-os asks a Threads account for, in one
 // place the privacy page can read: the profile (threads_basic), publishing
-// posts and the operator's own reply chains (threads_content_publish), and
-// the posts' insights (threads_manage_insights). It asks for no reply
-// management or reply reading permission.
-func Scopes() []string { return []string{ScopeBasic, ScopePublish, ScopeInsights} }
+// posts and the operator's own reply chains (threads_content_publish), the
+// posts' insights (threads_manage_insights), and reading the account's
+// own replies (threads_read_replies), which Meta requires for every reply
+// endpoint: when the answer to publishing a later part of a reply chain is
+// lost, sns-os finds that part among the account's replies instead of
+// posting it again. It asks for no reply management permission.
+func Scopes() []string { return []string{ScopeBasic, ScopePublish, ScopeInsights, ScopeReadReplies} }
 
 // requiredScopes are the permissions without which the account is useless
 // to sns-os.
@@ -176,6 +184,23 @@ func (c *Client) PullsMedia() bool { return true }
 func (c *Client) do(ctx context.Context, call meta.Call, v any) error {
 	call.Redact = append(call.Redact, c.cfg.ClientSecret)
 	return c.graph.Do(ctx, call, v)
+}
+
+// linkSecrets returns what of the media links must never reach an error
+// or a log line: each link, and its signature (the sig query value), which
+// Meta may echo in a refusal that the operator's screens and alerts show.
+func linkSecrets(links ...string) []string {
+	var out []string
+	for _, l := range links {
+		if l == "" {
+			continue
+		}
+		out = append(out, l)
+		if u, err := url.Parse(l); err == nil {
+			out = append(out, u.Query()["sig"]...)
+		}
+	}
+	return out
 }
 
 // send is do without decoding: the caller inspects the answer.

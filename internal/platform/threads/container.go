@@ -17,6 +17,12 @@ import (
 // platform's clock may run behind ours.
 const clockSkew = 2 * time.Minute
 
+// createdSkew is how far before a container's recorded creation its post
+// is looked for: a post is never older than its container, but the
+// creation time is ours and the post's Threads', and a text post may be
+// published a second after its container was made.
+const createdSkew = 10 * time.Second
+
 // newGeneration asks publishPart for new containers: the current ones
 // expired, vanished before any publish call, or failed to fetch media.
 type newGeneration struct {
@@ -67,11 +73,13 @@ func (c *Client) publishGeneration(ctx context.Context, acct platform.Auth, pr *
 			return "", err
 		}
 	}
-	ct, err := c.wait(ctx, acct, s, id)
-	if err != nil {
-		if isGone(err) {
-			return "", c.gone(pr, s, k, id)
-		}
+	ct, err := c.wait(ctx, acct, pr, s, k, id)
+	switch {
+	case isGone(err):
+		return "", c.gone(pr, s, k, id)
+	case errors.Is(err, errStale):
+		return "", c.stale(pr, s, k, id)
+	case err != nil:
 		return "", err
 	}
 	switch ct.Status {
@@ -102,8 +110,14 @@ func (c *Client) createPart(ctx context.Context, acct platform.Auth, pr *platfor
 	if err := c.save(ctx, pr, k.container(), id, op, false); err != nil {
 		return "", err
 	}
+	if err := c.save(ctx, pr, k.created(), c.stamp(), op, false); err != nil {
+		return "", err
+	}
 	return id, nil
 }
+
+// stamp is the current time as progress records it.
+func (c *Client) stamp() string { return c.now().UTC().Format(time.RFC3339) }
 
 // partParams are the parameters of the part's own container.
 func partParams(s *spec) url.Values {
@@ -160,6 +174,9 @@ func (c *Client) createItems(ctx context.Context, acct platform.Auth, pr *platfo
 		if err := c.save(ctx, pr, k.item(m+1), id, op, false); err != nil {
 			return nil, err
 		}
+		if err := c.save(ctx, pr, k.itemCreated(m+1), c.stamp(), op, false); err != nil {
+			return nil, err
+		}
 		ids[m] = id
 	}
 	pending := map[int]bool{}
@@ -167,8 +184,9 @@ func (c *Client) createItems(ctx context.Context, acct platform.Auth, pr *platfo
 		pending[m] = true
 	}
 	step := s.op("wait for the carousel items")
+	get := progressLookup(pr)
 	ct, err := c.poll.Wait(ctx, step, func(ctx context.Context) (*meta.Container, error) {
-		return c.itemsStatus(ctx, acct, s, ids, pending)
+		return c.itemsStatus(ctx, acct, s, ids, pending, func(m int) bool { return outlived(get, k.itemCreated(m+1), c.now()) })
 	})
 	switch {
 	case isGone(err):
@@ -183,8 +201,9 @@ func (c *Client) createItems(ctx context.Context, acct platform.Auth, pr *platfo
 
 // itemsStatus reads the status of every pending carousel item: FINISHED
 // when all are, an item's ERROR or EXPIRED when one has it (its ID is then
-// the item's number), IN_PROGRESS otherwise.
-func (c *Client) itemsStatus(ctx context.Context, acct platform.Auth, s *spec, ids []string, pending map[int]bool) (*meta.Container, error) {
+// the item's number), IN_PROGRESS otherwise. An item still IN_PROGRESS 24
+// hours after it was made (aged) counts as EXPIRED.
+func (c *Client) itemsStatus(ctx context.Context, acct platform.Auth, s *spec, ids []string, pending map[int]bool, aged func(int) bool) (*meta.Container, error) {
 	for m, id := range ids {
 		if !pending[m] {
 			continue
@@ -198,6 +217,10 @@ func (c *Client) itemsStatus(ctx context.Context, acct platform.Auth, s *spec, i
 			delete(pending, m)
 		case meta.Failed, meta.Expired:
 			return &meta.Container{ID: strconv.Itoa(m + 1), Status: ct.Status, Reason: ct.Reason, Code: ct.Code}, nil
+		case meta.InProgress:
+			if aged(m) {
+				return &meta.Container{ID: strconv.Itoa(m + 1), Status: meta.Expired}, nil
+			}
 		}
 	}
 	if len(pending) > 0 {
@@ -207,10 +230,12 @@ func (c *Client) itemsStatus(ctx context.Context, acct platform.Auth, s *spec, i
 }
 
 // create sends POST /{user}/threads. Creating a container is not mutating:
-// an unpublished container is invisible and expires.
+// an unpublished container is invisible and expires. The media link and
+// its signature are redacted from a refusal that echoes them.
 func (c *Client) create(ctx context.Context, acct platform.Auth, op string, params url.Values) (string, error) {
 	user, _ := userPath(acct)
-	resp, err := c.send(ctx, meta.Call{Op: op, Method: "POST", Path: user + "/threads", Params: params, Token: acct.AccessToken})
+	resp, err := c.send(ctx, meta.Call{Op: op, Method: "POST", Path: user + "/threads", Params: params, Token: acct.AccessToken,
+		Redact: linkSecrets(params.Get("image_url"), params.Get("video_url"))})
 	if err != nil {
 		return "", err
 	}
@@ -233,14 +258,28 @@ func (c *Client) status(ctx context.Context, acct platform.Auth, s *spec, id str
 	if err := c.graph.Decode(resp, nil); err != nil {
 		return nil, err
 	}
-	return decodeContainer(resp, id)
+	ct, err := decodeContainer(resp, id)
+	if err == nil {
+		ct.Reason = platform.Redact(ct.Reason, s.links()...)
+	}
+	return ct, err
 }
 
-// wait polls container id until it leaves IN_PROGRESS, or returns a
-// *platform.Continue when the polling budget is spent.
-func (c *Client) wait(ctx context.Context, acct platform.Auth, s *spec, id string) (*meta.Container, error) {
+// errStale is a container still IN_PROGRESS 24 hours after it was made:
+// it will never be published.
+var errStale = errors.New("the container is still processing 24 hours after it was made")
+
+// wait polls the part's container id (generation k) until it leaves
+// IN_PROGRESS, or returns a *platform.Continue when the polling budget is
+// spent, or errStale once the container is older than a container lives.
+func (c *Client) wait(ctx context.Context, acct platform.Auth, pr *platform.Progress, s *spec, k keys, id string) (*meta.Container, error) {
+	get := progressLookup(pr)
 	return c.poll.Wait(ctx, s.op("wait for Threads to process container "+id), func(ctx context.Context) (*meta.Container, error) {
-		return c.status(ctx, acct, s, id)
+		ct, err := c.status(ctx, acct, s, id)
+		if err == nil && ct.Status == meta.InProgress && outlived(get, k.created(), c.now()) {
+			return nil, errStale
+		}
+		return ct, err
 	})
 }
 
@@ -268,6 +307,17 @@ func (c *Client) gone(pr *platform.Progress, s *spec, k keys, id string) error {
 			"Threads no longer knows container %s, for which a publish call was sent; the post may be live", id))
 	}
 	return &newGeneration{why: "Threads no longer knows container " + id}
+}
+
+// stale handles the part's container still IN_PROGRESS 24 hours after it
+// was made: new containers when no publish call was ever sent for it,
+// else the outcome is unknown.
+func (c *Client) stale(pr *platform.Progress, s *spec, k keys, id string) error {
+	if v, _ := pr.Get(k.publishSent()); v != "" {
+		return failure(platform.KindOutcomeUnknown, s.op("publish"), fmt.Sprintf(
+			"Threads still reports container %s as processing 24 hours after it was made, and a publish call was sent for it; the post may be live", id))
+	}
+	return &newGeneration{why: "container " + id + " was still processing 24 hours after it was made"}
 }
 
 // save persists key=value; a failure stops publishing. After a publish

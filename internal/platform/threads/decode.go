@@ -129,7 +129,7 @@ type quotaConfig struct {
 
 // Quotas are the publishing allowances of an account: root posts, and
 // replies (nil when Threads did not report them: reading them may need a
-// reply permission sns-os does not ask for).
+// reply permission an account connected earlier lacks).
 type Quotas struct {
 	Posts   platform.Quota
 	Replies *platform.Quota

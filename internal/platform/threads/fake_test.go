@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -284,8 +285,10 @@ func (f *fake) list(w http.ResponseWriter, _ *http.Request, replies bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var items []string
-	for i := len(f.posts) - 1; i >= 0; i-- {
-		p := f.posts[i]
+	posts := slices.Clone(f.posts)
+	slices.Reverse(posts)
+	slices.SortStableFunc(posts, func(a, b fakePost) int { return b.at.Compare(a.at) })
+	for _, p := range posts {
 		if (p.replyTo != "") != replies {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/platform/meta"
 )
 
 // GenKey is the progress key of part n's current container generation
@@ -28,6 +29,12 @@ func (k keys) container() string { return k.prefix() + "container" }
 
 // item is the key of carousel item m's container id (m from 1).
 func (k keys) item(m int) string { return k.prefix() + "item" + strconv.Itoa(m) + ".container" }
+
+// created is the key of the time the part's container was made.
+func (k keys) created() string { return k.prefix() + "created" }
+
+// itemCreated is the key of the time carousel item m's container was made.
+func (k keys) itemCreated(m int) string { return k.prefix() + "item" + strconv.Itoa(m) + ".created" }
 
 // publishSent is the key of the time the publish call was first sent.
 func (k keys) publishSent() string { return k.prefix() + "publish_sent" }
@@ -52,11 +59,33 @@ func generation(get func(string) string, n int) int {
 	return min(g, 1000)
 }
 
-// sentAt reads a publish_sent value; the zero time when absent or not a
-// time (a bare "1" still says a call was sent).
+// sentAt reads a publish_sent or created value; the zero time when absent
+// or not a time (a bare "1" still says a call was sent).
 func sentAt(v string) time.Time {
 	t, _ := time.Parse(time.RFC3339, v)
 	return t
+}
+
+// liveSince returns the earliest time the post of generation k's
+// container can carry: its publish call less the clock skew, and never
+// before the container was made (less createdSkew: the time is ours, the
+// post's is Threads'). Zero when progress records neither.
+func liveSince(get func(string) string, k keys) time.Time {
+	var lower time.Time
+	if made := sentAt(get(k.created())); !made.IsZero() {
+		lower = made.Add(-createdSkew)
+	}
+	if sent := sentAt(get(k.publishSent())); !sent.IsZero() && sent.Add(-clockSkew).After(lower) {
+		lower = sent.Add(-clockSkew)
+	}
+	return lower
+}
+
+// outlived reports whether a container made at the time recorded under key
+// is older than a container lives (24 hours).
+func outlived(get func(string) string, key string, now time.Time) bool {
+	born := sentAt(get(key))
+	return !born.IsZero() && now.Sub(born) >= meta.ContainerTTL
 }
 
 // progressLookup adapts a *platform.Progress to a lookup.

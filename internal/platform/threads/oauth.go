@@ -88,8 +88,12 @@ func (c *Client) Refresh(ctx context.Context, cred *snsos.Credential) (*snsos.Cr
 	return c.credential(t, cred.Scopes, cred), nil
 }
 
-// token sends a token endpoint call and reads its answer. Any refusal
-// other than throttling means the grant is no good: auth.
+// token sends a token endpoint call and reads its answer. A genuine
+// refusal (an invalid or expired token, 190; a spent or unknown code, 400
+// "Matching code was not found…"; any other final refusal) means the grant
+// is no good: auth, and only connecting again helps. Throttling, Meta's
+// transient answers (code 1 or 2, is_transient) and server errors keep
+// their kind: a refresh blip must not cost the account its connection.
 func (c *Client) token(ctx context.Context, call meta.Call) (*meta.Token, error) {
 	resp, err := c.send(ctx, call)
 	if err != nil {
@@ -98,7 +102,7 @@ func (c *Client) token(ctx context.Context, call meta.Call) (*meta.Token, error)
 	secrets := append(call.Redact, c.cfg.ClientSecret)
 	if err := c.graph.Decode(resp, nil); err != nil {
 		var pe *platform.Error
-		if errors.As(err, &pe) && !resp.OK() && resp.StatusCode < 500 && pe.Kind != platform.KindRateLimited {
+		if errors.As(err, &pe) && (pe.Kind == platform.KindRejected || pe.Kind == platform.KindAuth) {
 			pe.Kind = platform.KindAuth
 			pe.Reason = platform.Redact("Threads refused the grant ("+pe.Reason+"); connect the account again", secrets...)
 		}
@@ -123,8 +127,11 @@ func (c *Client) credential(t *meta.Token, scopes []string, prev *snsos.Credenti
 		TokenType:   firstNonEmpty(t.TokenType, "bearer"),
 		Scopes:      append([]string(nil), scopes...),
 		ExpiresAt:   now.Add(life),
-		IssuedAt:    now,
-		UpdatedAt:   now,
+		// Threads refreshes a token with itself: what refreshes it
+		// expires with it, and sns-os warns before that.
+		RefreshExpiresAt: now.Add(life),
+		IssuedAt:         now,
+		UpdatedAt:        now,
 	}
 	if prev != nil {
 		cred.AccountID = prev.AccountID

@@ -18,7 +18,7 @@ import (
 
 func TestScopes(t *testing.T) {
 	t.Parallel()
-	want := []string{"threads_basic", "threads_content_publish", "threads_manage_insights"}
+	want := []string{"threads_basic", "threads_content_publish", "threads_manage_insights", "threads_read_replies"}
 	if got := Scopes(); !slices.Equal(got, want) {
 		t.Fatalf("Scopes() = %v", got)
 	}
@@ -54,7 +54,7 @@ func TestAuthCodeURL(t *testing.T) {
 			}
 			q := u.Query()
 			want := map[string]string{"client_id": "threads-app-id", "redirect_uri": testRedirect, "response_type": "code",
-				"scope": "threads_basic,threads_content_publish,threads_manage_insights", "state": "st4te"}
+				"scope": "threads_basic,threads_content_publish,threads_manage_insights,threads_read_replies", "state": "st4te"}
 			for k, w := range want {
 				if q.Get(k) != w {
 					t.Errorf("%s = %q, want %q", k, q.Get(k), w)
@@ -69,7 +69,10 @@ func TestAuthCodeURL(t *testing.T) {
 
 func TestExchange(t *testing.T) {
 	t.Parallel()
-	for _, answer := range []string{"token_short.json", "token_short_wrapped.json"} {
+	for answer, scopes := range map[string][]string{
+		"token_short.json":         Scopes(), // permissions not reported: the ones asked for
+		"token_short_wrapped.json": {ScopeBasic, ScopePublish, ScopeInsights},
+	} {
 		t.Run(answer, func(t *testing.T) {
 			t.Parallel()
 			f, srv := newFake(t)
@@ -86,7 +89,8 @@ func TestExchange(t *testing.T) {
 				t.Fatal(err)
 			}
 			if cred.AccessToken != "THlongSeCrEt0001" || cred.TokenType != "bearer" || !cred.IssuedAt.Equal(testNow) ||
-				!cred.ExpiresAt.Equal(testNow.Add(5183944*time.Second)) || !slices.Equal(cred.Scopes, Scopes()) {
+				!cred.ExpiresAt.Equal(testNow.Add(5183944*time.Second)) || !cred.RefreshExpiresAt.Equal(cred.ExpiresAt) ||
+				!slices.Equal(cred.Scopes, scopes) {
 				t.Errorf("credential %+v", cred.Meta())
 			}
 			if f.count("GET /access_token") != 1 {
@@ -177,7 +181,8 @@ func TestRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	if next.AccessToken != "THlongSeCrEt0002" || next.AccountID != 7 || !next.IssuedAt.Equal(testNow) ||
-		!next.ExpiresAt.Equal(testNow.Add(5183944*time.Second)) || !slices.Equal(next.Scopes, Scopes()) {
+		!next.ExpiresAt.Equal(testNow.Add(5183944*time.Second)) || !next.RefreshExpiresAt.Equal(next.ExpiresAt) ||
+		!slices.Equal(next.Scopes, Scopes()) {
 		t.Errorf("refreshed %+v", next.Meta())
 	}
 	if _, err := c.Refresh(context.Background(), &snsos.Credential{}); platform.KindOf(err) != platform.KindAuth {
@@ -227,5 +232,68 @@ func TestProfile(t *testing.T) {
 	if _, err := c.Profile(context.Background(), "expired-token-SeCrEt"); !errors.Is(err, platform.ErrAuth) ||
 		strings.Contains(err.Error(), "expired-token-SeCrEt") {
 		t.Errorf("expired token: %v", err)
+	}
+}
+
+// Only a genuine refusal of a token endpoint asks for connecting again:
+// Meta's transient answers, server errors and throttling keep their kind,
+// so a refresh blip does not cost the account its connection.
+func TestTokenRefusalKinds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		key    string
+		status int
+		body   string
+		want   platform.Kind
+	}{
+		{"refresh: transient envelope under 400", "GET /refresh_access_token", 400, "error_unknown.json", platform.KindTransient},
+		{"refresh: code 2 is_transient", "GET /refresh_access_token", 400,
+			`{"error":{"message":"Service temporarily unavailable","type":"OAuthException","code":2,"is_transient":true}}`, platform.KindTransient},
+		{"refresh: server error", "GET /refresh_access_token", 500, "error_unknown.json", platform.KindTransient},
+		{"refresh: HTML outage", "GET /refresh_access_token", 502, "error_bad_gateway.html", platform.KindTransient},
+		{"refresh: throttled", "GET /refresh_access_token", 400, "error_throttled.json", platform.KindRateLimited},
+		{"refresh: invalid token", "GET /refresh_access_token", 400, "error_token_invalid.json", platform.KindAuth},
+		{"long-lived exchange: transient", "GET /access_token", 400, "error_unknown.json", platform.KindTransient},
+		{"code exchange: spent code", "POST /oauth/access_token", 400, "error_code_used.json", platform.KindAuth},
+		{"code exchange: transient answer may have spent the code", "POST /oauth/access_token", 400, "error_unknown.json",
+			platform.KindOutcomeUnknown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, srv := newFake(t)
+			f.override[tc.key] = func(w http.ResponseWriter, r *http.Request) {
+				body := []byte(tc.body)
+				if strings.HasSuffix(tc.body, ".json") || strings.HasSuffix(tc.body, ".html") {
+					body = fixture(t, tc.body)
+				}
+				if strings.HasSuffix(tc.body, ".html") {
+					w.Header().Set("Content-Type", "text/html")
+					w.WriteHeader(tc.status)
+					w.Write(body)
+					return
+				}
+				writeJSON(w, tc.status, body)
+			}
+			c, _ := newClient(t, srv.URL)
+			var err error
+			if strings.Contains(tc.key, "refresh") {
+				_, err = c.Refresh(context.Background(), &snsos.Credential{AccessToken: testToken})
+			} else {
+				_, err = c.Exchange(context.Background(), "CODE", "")
+			}
+			if platform.KindOf(err) != tc.want {
+				t.Fatalf("err %v (kind %v), want %v", err, platform.KindOf(err), tc.want)
+			}
+			if tc.want == platform.KindAuth && !strings.Contains(err.Error(), "connect the account again") {
+				t.Errorf("an auth refusal should say what to do: %v", err)
+			}
+			for _, secret := range []string{testToken, testSecret, "THQVJshortSeCrEt0001"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("%q leaked: %v", secret, err)
+				}
+			}
+		})
 	}
 }

@@ -46,6 +46,15 @@ type spec struct {
 	topicTag, link string
 }
 
+// links returns the secrets of the part's media links (linkSecrets).
+func (s *spec) links() []string {
+	var urls []string
+	for _, m := range s.media {
+		urls = append(urls, m.URL)
+	}
+	return linkSecrets(urls...)
+}
+
 // op names a step of this part in errors: "publish", or "publish (part 2
 // of 3)" in a chain.
 func (s *spec) op(step string) string {
@@ -218,7 +227,7 @@ func (c *Client) publish(ctx context.Context, acct platform.Auth, pr *platform.P
 	user, _ := userPath(acct)
 	for try := 1; ; try++ {
 		if v, _ := pr.Get(k.publishSent()); v == "" {
-			if err := c.save(ctx, pr, k.publishSent(), c.now().UTC().Format(time.RFC3339), op, false); err != nil {
+			if err := c.save(ctx, pr, k.publishSent(), c.stamp(), op, false); err != nil {
 				return "", err
 			}
 		}
@@ -231,10 +240,12 @@ func (c *Client) publish(ctx context.Context, acct platform.Auth, pr *platform.P
 			if g := meta.ParseError(resp.Body); g == nil || g.Code != codeNotFound {
 				return "", plainWords(err, g)
 			}
-			ct, waited, err := c.afterTooEarly(ctx, acct, s, id)
+			ct, waited, err := c.afterTooEarly(ctx, acct, pr, s, k, id)
 			switch {
 			case isGone(err):
 				return "", c.gone(pr, s, k, id)
+			case errors.Is(err, errStale):
+				return "", c.stale(pr, s, k, id)
 			case err != nil:
 				return "", err
 			case ct.Status == meta.Published:
@@ -261,31 +272,33 @@ func (c *Client) publish(ctx context.Context, acct platform.Auth, pr *platform.P
 
 // afterTooEarly reads the status of a container whose publish came too
 // early, waiting while it is IN_PROGRESS (waited then reports it did).
-func (c *Client) afterTooEarly(ctx context.Context, acct platform.Auth, s *spec, id string) (*meta.Container, bool, error) {
+func (c *Client) afterTooEarly(ctx context.Context, acct platform.Auth, pr *platform.Progress, s *spec, k keys, id string) (*meta.Container, bool, error) {
 	ct, err := c.status(ctx, acct, s, id)
 	if err != nil || ct.Status != meta.InProgress {
 		return ct, false, err
 	}
-	ct, err = c.wait(ctx, acct, s, id)
+	ct, err = c.wait(ctx, acct, pr, s, k, id)
 	return ct, true, err
 }
 
 // adopt finds the id of a part whose container Threads reports PUBLISHED
-// but whose id was never recorded (the publish answer was lost), among the
-// account's posts since the publish call, and records it. When Threads
+// but whose id was never recorded (the publish answer was lost): the
+// earliest of the account's posts with its text since the publish call
+// (and not before the container was made), and records it. When Threads
 // does not list it (yet), the outcome is unknown: the engine reconciles
 // instead of publishing again.
 func (c *Client) adopt(ctx context.Context, acct platform.Auth, pr *platform.Progress, s *spec, k keys) (string, error) {
 	op := s.op("publish")
-	v, _ := pr.Get(k.publishSent())
-	sent := sentAt(v)
+	since := liveSince(progressLookup(pr), k)
 	unknown := func(why string) error {
 		return failure(platform.KindOutcomeUnknown, op, "the post is live (its container is published) but "+why)
 	}
-	if sent.IsZero() {
+	if since.IsZero() {
 		return "", unknown("sns-os did not record when it was published, so it cannot look it up safely")
 	}
-	p, err := c.search(ctx, acct, s.query(sent.Add(-clockSkew)))
+	want := s.query(since)
+	want.earliest = true
+	p, err := c.search(ctx, acct, want)
 	switch {
 	case errors.Is(err, platform.ErrNotFound):
 		return "", unknown("Threads does not list it yet")

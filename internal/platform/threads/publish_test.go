@@ -3,6 +3,8 @@ package threads
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -46,7 +48,7 @@ func TestPublishText(t *testing.T) {
 		pub.URL != "https://www.threads.net/@operator/post/P0002" || !pub.PublishedAt.Equal(testNow) {
 		t.Errorf("published %+v", pub)
 	}
-	want := []string{"part1.container", "part1.publish_sent", "part1.post_id"}
+	want := []string{"part1.container", "part1.created", "part1.publish_sent", "part1.post_id"}
 	if !slices.Equal(rec.keys(), want) {
 		t.Errorf("saved %v, want %v", rec.saved, want)
 	}
@@ -202,6 +204,7 @@ func TestPublishResumePublishedContainer(t *testing.T) {
 	f.addContainer("17000000000000001", "status_published.json")
 	f.addPost(fakePost{id: "18050000000000077", text: "Hello  Threads", at: testNow.Add(-time.Minute)})
 	f.addPost(fakePost{id: "18050000000000078", text: "Another post", at: testNow})
+	f.addPost(fakePost{id: "18050000000000079", text: "Hello Threads", at: testNow}) // a later post with the same text
 	c, _ := newClient(t, srv.URL)
 	rec := &recorder{}
 	pr := platform.NewProgress(map[string]string{"part1.container": "17000000000000001",
@@ -623,5 +626,113 @@ func TestPublishPermalinkFailure(t *testing.T) {
 	}
 	if n := f.count("POST /" + testUserID + "/threads_publish"); n != 1 {
 		t.Errorf("%d publish calls", n)
+	}
+}
+
+// A container still IN_PROGRESS 24 hours after it was made will never be
+// published: new containers when no publish call was sent for it, else
+// the outcome is unknown.
+func TestPublishResumeStaleContainer(t *testing.T) {
+	t.Parallel()
+	dayAgo := testNow.Add(-25 * time.Hour).Format(time.RFC3339)
+	carousel := &platform.PublishRequest{Parts: []platform.Part{{Text: "two", Media: []platform.Media{image("1"), image("2")}}},
+		Options: map[string]any{OptionMediaType: MediaCarousel}}
+	tests := []struct {
+		name      string
+		req       *platform.PublishRequest
+		saved     map[string]string
+		scripts   map[string]string // container id → status fixture
+		wantKind  platform.Kind
+		created   int // new containers
+		published int
+	}{
+		{name: "never sent: a new generation", req: textReq("Hello"),
+			saved:   map[string]string{"part1.container": "17000000000000001", "part1.created": dayAgo},
+			scripts: map[string]string{"17000000000000001": "status_in_progress.json"}, created: 1, published: 1},
+		{name: "a publish call was sent: unknown", req: textReq("Hello"),
+			saved:    map[string]string{"part1.container": "17000000000000001", "part1.created": dayAgo, "part1.publish_sent": dayAgo},
+			scripts:  map[string]string{"17000000000000001": "status_in_progress.json"},
+			wantKind: platform.KindOutcomeUnknown},
+		{name: "a carousel item: a new generation", req: carousel,
+			saved: map[string]string{"part1.item1.container": "17000000000000001", "part1.item1.created": dayAgo,
+				"part1.item2.container": "17000000000000002", "part1.item2.created": dayAgo},
+			scripts: map[string]string{"17000000000000001": "status_finished.json", "17000000000000002": "status_in_progress.json"},
+			created: 3, published: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, srv := newFake(t)
+			for id, st := range tc.scripts {
+				f.addContainer(id, st)
+			}
+			c, _ := newClient(t, srv.URL)
+			pr := platform.NewProgress(tc.saved, nil)
+			_, err := c.Publish(context.Background(), testAuth(), tc.req, pr)
+			if tc.wantKind == 0 && err != nil || tc.wantKind != 0 && platform.KindOf(err) != tc.wantKind {
+				t.Fatalf("err %v (kind %v), want %v", err, platform.KindOf(err), tc.wantKind)
+			}
+			if n := f.count("POST /" + testUserID + "/threads"); n != tc.created {
+				t.Errorf("%d containers made, want %d", n, tc.created)
+			}
+			if n := f.count("POST /" + testUserID + "/threads_publish"); n != tc.published {
+				t.Errorf("%d publish calls, want %d", n, tc.published)
+			}
+			v := pr.Values()
+			if tc.created > 0 && (v[GenKey(1)] != "2" || v[ContainerKey(1, 2)] == "" || v["part1.gen2.created"] != testNow.Format(time.RFC3339)) {
+				t.Errorf("progress %v", v)
+			}
+			for k, old := range tc.saved {
+				if v[k] != old {
+					t.Errorf("%s overwritten: %v", k, v)
+				}
+			}
+		})
+	}
+}
+
+// Meta may echo a media link in its refusal, and the reason is shown on
+// the operator's screens and in alerts: neither the link nor its
+// signature may appear in the error or the logs.
+func TestPublishRefusalEchoesMediaLink(t *testing.T) {
+	t.Parallel()
+	const link = "https://snsos.example/m/7?exp=1900000000&sig=SiGnAtUrE-0042"
+	tests := []struct {
+		name string
+		key  string
+		echo http.HandlerFunc
+		want platform.Kind
+	}{
+		{"container refused", "POST /" + testUserID + "/threads", func(w http.ResponseWriter, r *http.Request) {
+			u := r.PostForm.Get("image_url")
+			writeJSON(w, 400, fmt.Appendf(nil, `{"error":{"message":"The media could not be fetched from %s","type":"THApiException","code":100,`+
+				`"error_user_title":"Media download failed","error_user_msg":"Could not fetch %s"}}`, u, u))
+		}, platform.KindRejected},
+		{"container status", "GET /18000000000000001", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 200, []byte(`{"id":"18000000000000001","status":"ERROR","error_message":"could not read `+link+`"}`))
+		}, platform.KindRejected},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, srv := newFake(t)
+			f.override[tc.key] = tc.echo
+			logs := &logBuffer{}
+			c, _ := newClient(t, srv.URL, func(cfg *Config) {
+				cfg.HTTP = platform.NewHTTPClient(platform.HTTPOptions{Now: func() time.Time { return testNow },
+					Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			})
+			req := &platform.PublishRequest{Parts: []platform.Part{{Text: "x", Media: []platform.Media{{MIME: "image/jpeg", URL: link}}}},
+				Options: map[string]any{OptionMediaType: MediaImage}}
+			_, err := c.Publish(context.Background(), testAuth(), req, platform.NewProgress(nil, nil))
+			if platform.KindOf(err) != tc.want {
+				t.Fatalf("err %v (kind %v), want %v", err, platform.KindOf(err), tc.want)
+			}
+			for _, secret := range []string{"SiGnAtUrE-0042", link, testToken, testSecret} {
+				if strings.Contains(err.Error(), secret) || strings.Contains(logs.String(), secret) {
+					t.Errorf("%q leaked: %v\n%s", secret, err, logs)
+				}
+			}
+		})
 	}
 }

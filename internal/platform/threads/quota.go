@@ -28,8 +28,9 @@ func (c *Client) PublishQuota(ctx context.Context, acct platform.Auth) (*platfor
 
 // Quotas reads GET /{user}/threads_publishing_limit for posts and replies.
 // Threads may refuse the reply fields to a token without a reply
-// permission (sns-os asks for none); Quotas then asks for the posts'
-// fields alone and leaves Replies nil.
+// permission (an account connected before sns-os asked for
+// threads_read_replies); Quotas then asks for the posts' fields alone and
+// leaves Replies nil.
 func (c *Client) Quotas(ctx context.Context, acct platform.Auth) (*Quotas, error) {
 	const op = "read publishing quota"
 	user, ok := userPath(acct)

@@ -107,8 +107,8 @@ func TestPublishQuota(t *testing.T) {
 	}
 }
 
-// Reading the reply fields may need a reply permission sns-os does not ask
-// for: the posts' quota is read alone then.
+// Reading the reply fields may need a reply permission an account
+// connected earlier lacks: the posts' quota is read alone then.
 func TestPublishQuotaWithoutReplyPermission(t *testing.T) {
 	t.Parallel()
 	f, srv := newFake(t)

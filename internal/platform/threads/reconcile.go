@@ -40,18 +40,27 @@ type lookFor struct {
 	// root, belong to root).
 	reply           bool
 	inReplyTo, root string
+	// earliest takes the oldest match in the window instead of the
+	// newest: the part of a container known to be published went live
+	// soon after its publish call, and later posts may repeat its text.
+	earliest bool
 }
 
 // FindPost settles a part whose outcome is unknown. It decides from the
 // saved progress first: a recorded post id is read back; a recorded
-// container that Threads reports PUBLISHED is live (its id is looked up
-// among the account's posts since its publish call); containers that are
-// all in another state, or that vanished before any publish call, prove
-// the part is not live (platform.ErrNotFound). Only when the attempt
-// recorded nothing for the part, or a container vanished after a publish
-// call, does it search the account's posts (part 1) or replies (later
-// parts) since q.Since by text. A search that ran out of pages before
-// covering the window is a transient error, never ErrNotFound.
+// container that Threads reports PUBLISHED is live, and its post is the
+// earliest with the part's text among the account's posts (replies, for
+// later parts) since its publish call, and not before the container was
+// made (beyond a few seconds of clock difference); both are returned
+// Proven. Containers that are all in another
+// state, or that vanished before any publish call, prove the part is not
+// live (platform.ErrNotFound), and so does a part for which no container
+// was ever recorded (its id is saved before any publish call). Only a
+// container that vanished after a publish call (or is still processing 24
+// hours after it was made, with a publish call sent) leads to a search of
+// the account's posts or replies since q.Since by text. A search that ran
+// out of pages before covering the window is a transient error, never
+// ErrNotFound.
 func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.PostQuery) (*platform.RemotePost, error) {
 	const op = "find post"
 	if _, ok := userPath(acct); !ok {
@@ -59,19 +68,25 @@ func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.Po
 	}
 	n := max(q.Part, 1)
 	if id := q.Progress[platform.PartIDKey(n)]; validID(id) {
-		return c.readPost(ctx, acct, id, "id,text,timestamp,permalink")
+		p, err := c.readPost(ctx, acct, id, "id,text,timestamp,permalink")
+		if err != nil {
+			return nil, err
+		}
+		p.Proven = true // the attempt recorded this id
+		return p, nil
+	}
+	if !attempted(q.Progress, n) {
+		return nil, platform.ErrNotFound
 	}
 	want := lookFor{text: q.Text, prefix: q.Prefix, since: q.Since, reply: n > 1, inReplyTo: q.InReplyTo,
 		root: q.Progress[platform.PartIDKey(1)]}
-	if attempted(q.Progress, n) {
-		found, searchFrom, err := c.fromContainers(ctx, acct, q.Progress, n, want)
-		if err != nil || found != nil {
-			return found, err
-		}
-		want.since = searchFrom
+	found, searchFrom, err := c.fromContainers(ctx, acct, q.Progress, n, want)
+	if err != nil || found != nil {
+		return found, err
 	}
+	want.since = searchFrom
 	if strings.TrimSpace(want.text) == "" {
-		return nil, failure(platform.KindTransient, op, "the post has no text to look for and no recorded container")
+		return nil, failure(platform.KindTransient, op, "the part's container is gone after a publish call and the part has no text to look for")
 	}
 	p, err := c.search(ctx, acct, want)
 	if err != nil {
@@ -81,9 +96,10 @@ func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.Po
 }
 
 // fromContainers decides part n from its recorded containers. It returns
-// the live post, or ErrNotFound when every container proves the part is
-// not live, or (nil, since, nil) when a container vanished after a publish
-// call and only a search from since can tell.
+// the live post (Proven), or ErrNotFound when every container proves the
+// part is not live, or (nil, since, nil) when a container vanished (or
+// outlived a container's life still processing) after a publish call and
+// only a search from since can tell.
 func (c *Client) fromContainers(ctx context.Context, acct platform.Auth, progress map[string]string, n int, want lookFor) (*platform.RemotePost, time.Time, error) {
 	get := mapLookup(progress)
 	s := &spec{n: n, parts: n}
@@ -104,23 +120,17 @@ func (c *Client) fromContainers(ctx context.Context, acct platform.Auth, progres
 			continue
 		case err != nil:
 			return nil, time.Time{}, err
+		case ct.Status == meta.InProgress && sent != "" && outlived(get, k.created(), c.now()):
+			vanished = append(vanished, sentAt(sent))
+			continue
 		case ct.Status != meta.Published:
 			continue
 		}
-		from := want.since
-		if t := sentAt(sent); !t.IsZero() {
-			from = t.Add(-clockSkew)
-		}
-		want.since = from
-		p, err := c.search(ctx, acct, want)
-		if errors.Is(err, platform.ErrNotFound) {
-			return nil, time.Time{}, failure(platform.KindTransient, s.op("find post"),
-				"the post is live (its container is published) but Threads does not list it yet")
-		}
+		p, err := c.published(ctx, acct, s, want, liveSince(get, k))
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		return p.remote(), time.Time{}, nil
+		return p, time.Time{}, nil
 	}
 	if len(vanished) == 0 {
 		return nil, time.Time{}, platform.ErrNotFound
@@ -132,6 +142,28 @@ func (c *Client) fromContainers(ctx context.Context, acct platform.Auth, progres
 		}
 	}
 	return nil, from, nil
+}
+
+// published looks up the post of a container Threads reports PUBLISHED:
+// the earliest match since live (liveSince; the attempt's start when
+// progress recorded no time). It is the part's own, proven by the
+// container.
+func (c *Client) published(ctx context.Context, acct platform.Auth, s *spec, want lookFor, live time.Time) (*platform.RemotePost, error) {
+	if !live.IsZero() {
+		want.since = live
+	}
+	want.earliest = true
+	p, err := c.search(ctx, acct, want)
+	if errors.Is(err, platform.ErrNotFound) {
+		return nil, failure(platform.KindTransient, s.op("find post"),
+			"the post is live (its container is published) but Threads does not list it yet")
+	}
+	if err != nil {
+		return nil, err
+	}
+	r := p.remote()
+	r.Proven = true
+	return r, nil
 }
 
 // search looks for want among the account's posts or replies, newest
@@ -151,33 +183,57 @@ func (c *Client) search(ctx context.Context, acct platform.Auth, want lookFor) (
 	if !want.since.IsZero() && want.since.Unix() > minSince {
 		params.Set("since", strconv.FormatInt(want.since.Unix(), 10))
 	}
+	var best *post
 	for page := 1; ; page++ {
 		resp, err := c.send(ctx, get(op, path, acct.AccessToken, params))
 		if err != nil {
 			return nil, err
 		}
 		if err := c.graph.Decode(resp, nil); err != nil {
-			return nil, err
+			return nil, replyPermission(err, want.reply)
 		}
 		l, err := decodePosts(resp)
 		if err != nil {
 			return nil, err
 		}
 		p, older := want.match(l.Data)
-		if p != nil {
+		switch {
+		case p != nil && !want.earliest:
 			return p, nil
+		case p != nil:
+			best = p
 		}
 		after, more := l.Paging.More()
-		if older || !more {
+		switch {
+		case (older || !more) && best != nil:
+			return best, nil
+		case older || !more:
 			return nil, platform.ErrNotFound
-		}
-		if page >= searchPages {
-			return nil, failure(platform.KindTransient, op, fmt.Sprintf(
-				"the search did not reach back to %s within %d pages of %d posts; the post may still exist",
-				reach(want.since), searchPages, searchPageSize))
+		case page >= searchPages:
+			still := "the post may still exist"
+			if best != nil {
+				still = "an earlier post with the same text may be the one"
+			}
+			return nil, failure(platform.KindTransient, op, fmt.Sprintf("the search did not reach back to %s within %d pages of %d posts; %s",
+				reach(want.since), searchPages, searchPageSize, still))
 		}
 		params.Set("after", after)
 	}
+}
+
+// replyPermission turns Threads' refusal to list the account's replies
+// for want of threads_read_replies (accounts connected before sns-os asked
+// for it) into an auth error that says to connect the account again.
+func replyPermission(err error, reply bool) error {
+	if !reply || !permissionRefused(err) {
+		return err
+	}
+	var pe *platform.Error
+	errors.As(err, &pe)
+	pe.Kind = platform.KindAuth
+	pe.Reason = "Threads refused to list the account's replies, which needs the " + ScopeReadReplies +
+		" permission; connect the account again to grant it (" + pe.Reason + ")"
+	return pe
 }
 
 func reach(since time.Time) string {
@@ -187,9 +243,11 @@ func reach(since time.Time) string {
 	return since.UTC().Format(time.RFC3339)
 }
 
-// match returns the first post of a page that is the one wanted, and
-// whether the page reached posts older than the window.
+// match returns the post of a page (newest first) that is the one wanted:
+// the first match, or the last when want.earliest; and whether the page
+// reached posts older than the window.
 func (want lookFor) match(page []post) (*post, bool) {
+	var found *post
 	older := false
 	for i := range page {
 		p := &page[i]
@@ -199,10 +257,13 @@ func (want lookFor) match(page []post) (*post, bool) {
 			continue
 		}
 		if want.sameText(p.Text) && want.sameParent(p) {
-			return p, older
+			if !want.earliest {
+				return p, older
+			}
+			found = p
 		}
 	}
-	return nil, older
+	return found, older
 }
 
 // sameText compares texts as meta.SameText does, or as a prefix.

@@ -177,6 +177,56 @@ func TestSimOAuth(t *testing.T) {
 	}
 }
 
+// TestSimRefreshBlip: Meta's transient answer to a refresh (code 2 under
+// HTTP 400) leaves the account connected: the refresh is tried again
+// later, the old token still works.
+func TestSimRefreshBlip(t *testing.T) {
+	t.Parallel()
+	e := newSimEnv(t, 0)
+	e.sim.InjectFault(threadssim.Fault{Match: "GET /refresh_access_token", Kind: threadssim.FaultStatus, Status: 400, Code: 2})
+	e.sim.Advance(25 * time.Hour)
+	cred := &snsos.Credential{AccessToken: e.auth.AccessToken}
+	if _, err := e.c.Refresh(context.Background(), cred); !errors.Is(err, platform.ErrTransient) {
+		t.Fatalf("a transient refusal: %v (kind %v), want transient", err, platform.KindOf(err))
+	}
+	if next, err := e.c.Refresh(context.Background(), cred); err != nil || next.AccessToken.IsZero() {
+		t.Fatalf("refresh after the blip: %v", err)
+	}
+}
+
+// TestSimLostReplyFound: with the permissions Scopes asks for (the
+// simulator, like Meta, requires threads_read_replies for every reply
+// endpoint), a later part of a reply chain whose publish answer was lost
+// is found among the account's replies through its published container.
+func TestSimLostReplyFound(t *testing.T) {
+	t.Parallel()
+	e := newSimEnv(t, 300*time.Millisecond)
+	ctx := context.Background()
+	cred, err := e.c.Exchange(ctx, e.consent(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := platform.Auth{UserID: e.user.ID, AccessToken: cred.AccessToken}
+	pr := platform.NewProgress(nil, nil)
+	if _, err := e.c.Publish(ctx, auth, textReq("root"), pr); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.InjectFault(threadssim.Fault{Match: "POST /{id}/threads_publish", Kind: threadssim.FaultHangAfterCommit})
+	if _, err := e.c.Publish(ctx, auth, textReq("root", "reply two"), pr); !errors.Is(err, platform.ErrOutcomeUnknown) {
+		t.Fatalf("lost publish: %v", err)
+	}
+	posts := e.sim.Posts()
+	if len(posts) != 2 || posts[1].ReplyTo != posts[0].ID {
+		t.Fatalf("posts %+v", posts)
+	}
+	v := pr.Values()
+	found, err := e.c.FindPost(ctx, auth, platform.PostQuery{Text: "reply two", Part: 2, InReplyTo: v[platform.PartIDKey(1)],
+		Since: e.sim.Now().Add(-time.Minute), Progress: v})
+	if err != nil || found.ID != posts[1].ID || !found.Proven || found.InReplyTo != posts[0].ID {
+		t.Fatalf("FindPost %+v, %v (kind %v); want reply %s", found, err, platform.KindOf(err), posts[1].ID)
+	}
+}
+
 func TestSimPublishEachType(t *testing.T) {
 	t.Parallel()
 	e := newSimEnv(t, 0)
@@ -235,9 +285,11 @@ func TestSimReplyChain(t *testing.T) {
 	if err != nil || quotas.Posts.Used != 1 || quotas.Replies == nil || quotas.Replies.Used != 2 || quotas.Posts.Total != 250 {
 		t.Errorf("quotas %+v %v", quotas, err)
 	}
-	// FindPost reads a recorded part back, and finds a reply by its parent.
+	// FindPost finds a reply by its parent when its container is gone
+	// after a publish call.
+	gone := map[string]string{ContainerKey(3, 1): "18000000000000404", PublishSentKey(3, 1): e.sim.Now().Format(time.RFC3339)}
 	got, err := e.c.FindPost(context.Background(), e.auth, platform.PostQuery{Text: "3/3 ends", Since: e.sim.Now().Add(-time.Hour),
-		Part: 3, InReplyTo: pub.PartIDs[1]})
+		Part: 3, InReplyTo: pub.PartIDs[1], Progress: gone})
 	if err != nil || got.ID != pub.PartIDs[2] {
 		t.Errorf("found %+v, %v", got, err)
 	}

@@ -59,8 +59,10 @@
 //   - Links are URLs starting with http://, https:// or www.; bare domains
 //     are not counted.
 //   - Scopes are enforced: publishing needs threads_content_publish,
-//     insights threads_manage_insights and reading a post's replies
-//     threads_read_replies (code 100, subcode 10 otherwise).
+//     insights threads_manage_insights and every reply endpoint (the
+//     account's own replies, a post's replies, a conversation)
+//     threads_read_replies, as Meta documents (code 100, subcode 10
+//     otherwise).
 //   - auto_publish_text=true on a TEXT container publishes at once and
 //     answers the media id.
 //

@@ -111,17 +111,20 @@ func (s *Sim) handleThreads(w http.ResponseWriter, r *http.Request) {
 	s.list(w, r, true, func(p *Post) bool { return p.OwnerID == u.ID && p.ReplyTo == "" })
 }
 
-// handleReplies serves GET /{id}/replies. For the caller's account ("me"
-// or its id) it lists the replies the account published, newest first.
-// For a post it lists the direct replies to it (threads_read_replies), in
-// reverse chronological order unless reverse=false.
+// handleReplies serves GET /{id}/replies, which needs threads_read_replies
+// as every reply endpoint does. For the caller's account ("me" or its id)
+// it lists the replies the account published, newest first. For a post it
+// lists the direct replies to it, in reverse chronological order unless
+// reverse=false.
 func (s *Sim) handleReplies(w http.ResponseWriter, r *http.Request) {
 	u, tok, ok := s.auth(w, r)
 	if !ok {
 		return
 	}
 	if id := r.PathValue("id"); id == "me" || id == u.ID {
-		s.list(w, r, true, func(p *Post) bool { return p.OwnerID == u.ID && p.ReplyTo != "" })
+		if need(w, tok, ScopeReadReplies) {
+			s.list(w, r, true, func(p *Post) bool { return p.OwnerID == u.ID && p.ReplyTo != "" })
+		}
 		return
 	}
 	if s.mediaEdge(w, r, tok) {

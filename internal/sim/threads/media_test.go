@@ -87,6 +87,15 @@ func TestListsAndReplies(t *testing.T) {
 		t.Fatalf("posts %+v", p)
 	}
 	e.expectErr(e.do(http.MethodGet, "/v1.0/"+o.ID+"/threads", tok, nil), 400, "100/33")
+	// Every reply endpoint needs threads_read_replies, the account's own
+	// replies included.
+	publisher := e.token("threads_basic,threads_content_publish", "talker")
+	for _, path := range []string{"/v1.0/" + u.ID + "/replies", "/v1.0/me/replies", "/v1.0/" + roots[0] + "/replies"} {
+		r := e.expectErr(e.do(http.MethodGet, path, publisher, nil), 400, "100/10")
+		if !strings.Contains(r.str("error", "message"), "threads_read_replies") {
+			t.Fatalf("%s without the scope: %s", path, r.raw)
+		}
+	}
 
 	r := e.expect(e.do(http.MethodGet, "/__sim/posts", "", nil), 200)
 	if r.str("items", "5", "reply_to_id") != r2 || r.str("items", "5", "root_id") != roots[0] || r.str("items", "5", "text") != "nested" ||
