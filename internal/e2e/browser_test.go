@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"image"
 	"image/color"
-	"image/png"
+	"image/jpeg"
 	"net/http"
 	"os"
 	"os/exec"
@@ -80,16 +80,16 @@ func startDemoWith(t *testing.T, args, env []string) *demoProcess {
 }
 
 // TestBrowserOperatorJourney is the operator's first day, in a real
-// browser against the real binary: sign in, connect X through the
-// simulator's consent screen, write a post with an image, meet a
-// validation error and fix it, approve and schedule it, watch it publish,
-// read its numbers in analytics after the accelerated checkpoints, and
-// switch to Japanese. No request may leave the origin.
+// browser against the real binary: sign in, connect X, Instagram and
+// Threads through the simulators' consent screens, write one post with two
+// JPEG images for all three, meet a validation error and fix it, approve
+// and schedule it, watch it publish once on each platform (an Instagram
+// carousel), read its numbers in analytics after the accelerated
+// checkpoints, Instagram's own among them, and switch to Japanese. No
+// request may leave the origin.
 func TestBrowserOperatorJourney(t *testing.T) {
 	d := startDemo(t)
-	b := browsertest.New(t, d.base, 3*time.Minute)
-	imgPath := filepath.Join(t.TempDir(), "harbour.png")
-	writePNG(t, imgPath, 320, 200)
+	b := browsertest.New(t, d.base, 4*time.Minute)
 
 	// Sign in.
 	b.Step("open", chromedp.Navigate(d.base+"/"), chromedp.WaitVisible(chromedp.ID("password")))
@@ -98,38 +98,80 @@ func TestBrowserOperatorJourney(t *testing.T) {
 	if body := b.Text("main"); !strings.Contains(body, "Connect your first account") {
 		t.Fatalf("a fresh dashboard should offer to connect an account:\n%s", body)
 	}
+	connectAll(t, b, d.base)
+	const text, altText = "Harbour lights at dusk, from sns-os", "Harbour lights reflected in dark water at dusk"
+	postPath := composeForAll(t, b, d.base, text, altText)
+	watchPublished(t, b, d.base, postPath, text, altText)
+	readAnalytics(t, b, d.base)
 
-	// Connect X: the accounts page, the platform's consent screen, back.
-	b.Step("accounts", chromedp.Navigate(d.base+"/accounts"), chromedp.WaitVisible(chromedp.ID("connect-h")))
-	b.Step("connect X", chromedp.Click(chromedp.CSS(`main form[action="/connect/x"] button`)), chromedp.WaitVisible(chromedp.ID("approve")))
-	if loc := b.Location(); !strings.HasPrefix(loc, "/sim/x/i/oauth2/authorize?") {
-		t.Fatalf("connect went to %s, want the simulator's consent screen", loc)
+	// Japanese.
+	b.Step("Japanese", chromedp.Click(chromedp.CSS(`a[hreflang="ja"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="ja"] #an-posts`)))
+	if h := b.Text("h1"); h != "分析" {
+		t.Fatalf("Japanese analytics heading %q", h)
 	}
-	b.Step("consent", chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("flash")))
-	if loc := b.Location(); loc != "/accounts?flash=connected" {
-		t.Fatalf("after consent at %s", loc)
+	if body := b.Text("#an-posts"); !strings.Contains(body, "リーチ（Instagram）") {
+		t.Fatalf("Japanese analytics lacks Instagram's reach:\n%s", body)
 	}
-	if body := b.Text("main"); !strings.Contains(body, "@snsos_demo") || !strings.Contains(body, "Connected") {
-		t.Fatalf("accounts page after connecting:\n%s", body)
+	b.Step("Japanese post page", chromedp.Navigate(d.base+postPath), chromedp.WaitVisible(chromedp.ID("targets-h")))
+	if body := b.Text("main"); !strings.Contains(body, "投稿済み") || !strings.Contains(body, "Instagramで開く") {
+		t.Fatalf("Japanese post page:\n%s", body)
 	}
-	// Its profile picture: fetched by the server from the simulator when it
-	// connected, and served by sns-os itself (48×48).
+
+	if foreign := b.Foreign(); len(foreign) > 0 {
+		t.Fatalf("requests left the origin: %v", foreign)
+	}
+}
+
+// connectAll connects X, Instagram and Threads from the accounts page
+// through each simulator's consent screen, and checks the page shows the
+// three with their pictures and Meta's self-renewing sign-ins.
+func connectAll(t *testing.T, b *browsertest.Browser, base string) {
+	t.Helper()
+	for _, c := range []struct{ platform, name, consent string }{
+		{"x", "X", "/sim/x/i/oauth2/authorize?"},
+		{"instagram", "Instagram", "/sim/instagram/oauth/authorize?"},
+		{"threads", "Threads", "/sim/threads/oauth/authorize?"},
+	} {
+		connectPlatform(t, b, base, c.platform, c.name, c.consent)
+	}
+	// Their profile pictures: fetched by the server from the simulators
+	// when they connected, and served by sns-os itself.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		w := browsertest.Eval[float64](b, `(function () { var i = document.querySelector("main img.acct-avatar"); return i && i.complete ? i.naturalWidth : -1; })()`)
-		if w == 48 {
+		n := browsertest.Eval[float64](b, `[...document.querySelectorAll("main img.acct-avatar")].filter(i => i.complete && i.naturalWidth > 0).length`)
+		if n == 3 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("accounts page after connecting: avatar naturalWidth %v, want 48", w)
+			t.Fatalf("accounts page after connecting: %v avatars shown, want 3\n%s", n, b.Text("main"))
 		}
 	}
+	if body := b.Text("main"); strings.Count(body, "renewed automatically; valid until") != 2 {
+		t.Fatalf("the accounts page does not say Meta's sign-ins renew themselves:\n%s", body)
+	}
+}
 
-	// Compose with an image; an over-long text is caught before approval.
-	b.Step("compose", chromedp.Navigate(d.base+"/compose"), chromedp.WaitVisible(chromedp.ID("compose")))
-	b.Step("upload", chromedp.SetUploadFiles(chromedp.ID("files"), []string{imgPath}),
-		chromedp.WaitVisible(chromedp.CSS(`#tray .tray-item[data-media] img.thumb`)))
-	// Describe the image; the description survives the refusal below.
-	const altText = "Harbour lights reflected in dark water at dusk"
+// composeForAll writes one post with two JPEG images for the three
+// accounts, meets the X length error and fixes it, approves and schedules
+// it a few seconds ahead, and returns the post page's path.
+func composeForAll(t *testing.T, b *browsertest.Browser, base, text, altText string) string {
+	t.Helper()
+	dir := t.TempDir()
+	imgPaths := []string{filepath.Join(dir, "harbour.jpg"), filepath.Join(dir, "quay.jpg")}
+	writeJPEG(t, imgPaths[0], 600, 500, 0)  // 1.2:1
+	writeJPEG(t, imgPaths[1], 640, 400, 90) // 1.6:1, other pixels (media are stored by content)
+	b.Step("compose", chromedp.Navigate(base+"/compose"), chromedp.WaitVisible(chromedp.ID("compose")))
+	for _, pl := range []string{"x", "instagram", "threads"} {
+		sel := `#accounts input[name="account"][data-platform="` + pl + `"]`
+		if browsertest.Eval[int](b, `document.querySelectorAll('`+sel+`').length`) != 1 {
+			t.Fatalf("compose offers no chip for %s:\n%s", pl, b.Text("#accounts"))
+		}
+		if !browsertest.Eval[bool](b, `document.querySelector('`+sel+`').checked`) {
+			b.Step("choose "+pl, chromedp.Click(chromedp.CSS(sel)))
+		}
+	}
+	b.Step("upload", chromedp.SetUploadFiles(chromedp.ID("files"), imgPaths),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#tray .tray-item[data-media] img.thumb").length === 2`, chromedp.WithPollingTimeout(20*time.Second)))
+	// Describe the first image; the description survives the refusal below.
 	b.Step("alt text", chromedp.SendKeys(chromedp.CSS(`#tray .tray-item[data-media] textarea[data-alt]`), altText))
 	b.Step("too long", chromedp.Click(chromedp.ID("body")), chromedp.SendKeys(chromedp.ID("body"), strings.Repeat("Harbour lights. ", 20)),
 		chromedp.WaitVisible(chromedp.CSS(`#counters .counter.c-over`)))
@@ -143,9 +185,12 @@ func TestBrowserOperatorJourney(t *testing.T) {
 	if v := browsertest.Eval[string](b, `document.querySelector("#tray textarea[data-alt]").value`); v != altText {
 		t.Fatalf("the alt text was lost after the error: %q", v)
 	}
-	const text = "Harbour lights at dusk, from sns-os"
+	if n := browsertest.Eval[int](b, `document.querySelectorAll('#accounts input[name="account"]:checked').length`); n != 3 {
+		t.Fatalf("%d accounts chosen after the error, want 3", n)
+	}
 	browsertest.Eval[bool](b, `(document.getElementById("body").value = "", true)`)
-	b.Step("fix", chromedp.SendKeys(chromedp.ID("body"), text), chromedp.WaitVisible(chromedp.CSS(`#counters .counter.c-ok`)))
+	b.Step("fix", chromedp.SendKeys(chromedp.ID("body"), text), chromedp.WaitVisible(chromedp.CSS(`#counters .counter.c-ok`)),
+		chromedp.Poll[chromedp.Void](`!document.querySelector("#counters .counter.c-over")`, chromedp.WithPollingTimeout(10*time.Second)))
 
 	// Approve and schedule a few seconds ahead, in the operator's zone.
 	zone := browsertest.Eval[string](b, `document.getElementById("zone").value`)
@@ -167,60 +212,116 @@ func TestBrowserOperatorJourney(t *testing.T) {
 	if !regexp.MustCompile(`^/posts/\d+\?flash=compose\.scheduled$`).MatchString(postPath) {
 		t.Fatalf("after approving at %s", postPath)
 	}
-	postPath = strings.Split(postPath, "?")[0]
+	return strings.Split(postPath, "?")[0]
+}
 
-	// Watch it publish: the post page shows the permalink.
-	waitPage(t, b, d.base+postPath, 60*time.Second, "the post to publish", func(body string) bool {
-		return strings.Contains(body, "Published") && browsertest.Eval[bool](b, `!!document.querySelector('main a[href*="/status/"]')`)
+// watchPublished waits until the post page shows the three targets
+// published, each with its permalink linking out, and checks each
+// simulator holds the post exactly once with both images (a carousel on
+// Instagram).
+func watchPublished(t *testing.T, b *browsertest.Browser, base, postPath, text, altText string) {
+	t.Helper()
+	waitPage(t, b, base+postPath, 90*time.Second, "the post to publish on X, Instagram and Threads", func(body string) bool {
+		return browsertest.Eval[int](b, `document.querySelectorAll("main .badge.s-published").length`) == 3
 	})
-	// Exactly once on the platform, with its image.
-	resp, err := http.Get(d.base + "/sim/x/__sim/posts")
-	if err != nil {
-		t.Fatal(err)
+	for _, href := range []string{`/status/`, `https://www.instagram.com/p/`, `https://www.threads.net/`} {
+		if !browsertest.Eval[bool](b, `(() => { const a = document.querySelector('main a.url[href*="`+href+`"]'); return !!a && a.relList.contains("noopener"); })()`) {
+			t.Fatalf("the post page has no permalink with %s (rel=noopener):\n%s", href, b.Text("main"))
+		}
 	}
-	var onX struct {
-		Items []struct {
-			Text       string `json:"text"`
-			MediaCount int    `json:"media_count"`
-			Media      []struct {
-				AltText string `json:"alt_text"`
-			} `json:"media"`
-		} `json:"items"`
+	onX := simPosts(t, base, "x")
+	if len(onX) != 1 || onX[0].Text != text || onX[0].MediaCount != 2 {
+		t.Fatalf("the X simulator holds %+v, want the post once with its two images", onX)
 	}
-	err = json.NewDecoder(resp.Body).Decode(&onX)
-	resp.Body.Close()
-	if err != nil || len(onX.Items) != 1 || onX.Items[0].Text != text || onX.Items[0].MediaCount != 1 {
-		t.Fatalf("the simulator holds %+v (%v), want the post once with its image", onX.Items, err)
+	if m := onX[0].Media; len(m) != 2 || m[0].AltText != altText {
+		t.Fatalf("the images on X have alt texts %+v, want %q first", m, altText)
 	}
-	if m := onX.Items[0].Media; len(m) != 1 || m[0].AltText != altText {
-		t.Fatalf("the image on X has alt text %+v, want %q", m, altText)
+	onIG := simPosts(t, base, "instagram")
+	if len(onIG) != 1 || onIG[0].Text != text || onIG[0].MediaCount != 2 || onIG[0].MediaType != "CAROUSEL_ALBUM" {
+		t.Fatalf("the Instagram simulator holds %+v, want the post once as a carousel of two", onIG)
 	}
+	onTh := simPosts(t, base, "threads")
+	if len(onTh) != 1 || onTh[0].Text != text || onTh[0].MediaCount != 2 {
+		t.Fatalf("the Threads simulator holds %+v, want the post once with its two images", onTh)
+	}
+}
 
-	// After the accelerated +1h, +24h and +7d checkpoints, analytics has
-	// the post's numbers side by side.
-	waitPage(t, b, d.base+"/analytics", 60*time.Second, "three checkpoints in analytics", func(string) bool {
-		return browsertest.Eval[int](b, `document.querySelectorAll("#an-posts tbody tr:first-child td.n").length`) >= 3
+// readAnalytics waits until analytics has every target's views at the
+// three accelerated checkpoints, and checks Instagram's reach column and
+// caveat.
+func readAnalytics(t *testing.T, b *browsertest.Browser, base string) {
+	t.Helper()
+	waitPage(t, b, base+"/analytics", 60*time.Second, "three checkpoints of three targets in analytics", func(string) bool {
+		return browsertest.Eval[bool](b, `(() => {
+			const rows = [...document.querySelectorAll("#an-posts tbody tr")];
+			return rows.length === 3 && rows.every(r => [...r.querySelectorAll("td")].slice(1, 4).every(c => c.classList.contains("n")));
+		})()`)
 	})
 	if row := b.Text("#an-posts tbody tr:first-child"); !strings.Contains(row, "Harbour lights at dusk") {
 		t.Fatalf("analytics row: %s", row)
 	}
+	reach := browsertest.Eval[int](b, `[...document.querySelectorAll("#an-posts th.an-group")].findIndex(h => h.textContent === "Reach (Instagram)")`)
+	if reach != 4 {
+		t.Fatalf("analytics has Instagram's reach at column group %d, want 4 (after the standard metrics)", reach)
+	}
+	// The cells after the publication time: 3 per metric, reach the 5th.
+	if !browsertest.Eval[bool](b, `[...document.querySelectorAll("#an-posts tbody tr")].some(r => r.querySelector("th").textContent.includes("Instagram") && r.querySelectorAll("td")[13].classList.contains("n"))`) {
+		t.Fatalf("the Instagram row has no reach at +1h:\n%s", b.Text("#an-posts"))
+	}
+	if body := b.Text("main"); !strings.Contains(body, "Instagram may report up to 48 h late.") {
+		t.Fatal("analytics shows Instagram posts without its caveat")
+	}
 	if !browsertest.Eval[bool](b, `!!document.querySelector("#an-chart canvas")`) {
 		t.Fatal("no chart drawn")
 	}
+}
 
-	// Japanese.
-	b.Step("Japanese", chromedp.Click(chromedp.CSS(`a[hreflang="ja"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="ja"] #an-posts`)))
-	if h := b.Text("h1"); h != "分析" {
-		t.Fatalf("Japanese analytics heading %q", h)
+// connectPlatform connects the demo account of platform (its display name
+// name) from the accounts page through the simulator's consent screen at
+// consent, and checks the accounts page shows it connected.
+func connectPlatform(t *testing.T, b *browsertest.Browser, base, platform, name, consent string) {
+	t.Helper()
+	b.Step("accounts", chromedp.Navigate(base+"/accounts"), chromedp.WaitVisible(chromedp.ID("connect-h")))
+	b.Step("connect "+name, chromedp.Click(chromedp.CSS(`main form[action="/connect/`+platform+`"] button`)), chromedp.WaitVisible(chromedp.ID("approve")))
+	if loc := b.Location(); !strings.HasPrefix(loc, consent) {
+		t.Fatalf("connect %s went to %s, want the simulator's consent screen", name, loc)
 	}
-	b.Step("Japanese post page", chromedp.Navigate(d.base+postPath), chromedp.WaitVisible(chromedp.ID("targets-h")))
-	if body := b.Text("main"); !strings.Contains(body, "投稿済み") {
-		t.Fatalf("Japanese post page:\n%s", body)
+	b.Step("consent "+name, chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("flash")))
+	// Meta appends "#_" to its redirect, and the browser keeps a fragment
+	// across the callback's redirect.
+	if loc := b.Location(); strings.TrimSuffix(loc, "#_") != "/accounts?flash=connected" {
+		t.Fatalf("after consenting on %s at %s", name, loc)
 	}
+	if !browsertest.Eval[bool](b, `[...document.querySelectorAll("main li.account")].some(c => c.textContent.includes("@snsos_demo") && c.textContent.includes("`+name+`") && c.querySelector(".badge.a-connected"))`) {
+		t.Fatalf("accounts page after connecting %s:\n%s", name, b.Text("main"))
+	}
+}
 
-	if foreign := b.Foreign(); len(foreign) > 0 {
-		t.Fatalf("requests left the origin: %v", foreign)
+// simPost is one published post as a simulator's __sim/posts lists it.
+type simPost struct {
+	Text       string `json:"text"`
+	MediaType  string `json:"media_type"`
+	MediaCount int    `json:"media_count"`
+	Media      []struct {
+		AltText string `json:"alt_text"`
+	} `json:"media"`
+}
+
+// simPosts reads what the demo's simulator of platform holds.
+func simPosts(t *testing.T, base, platform string) []simPost {
+	t.Helper()
+	resp, err := http.Get(base + "/sim/" + platform + "/__sim/posts")
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer resp.Body.Close()
+	var list struct {
+		Items []simPost `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatalf("%s simulator's posts: %v", platform, err)
+	}
+	return list.Items
 }
 
 // waitPage reloads url until ok says the page shows what the test waits
@@ -240,12 +341,13 @@ func waitPage(t *testing.T, b *browsertest.Browser, url string, limit time.Durat
 	}
 }
 
-func writePNG(t *testing.T, path string, w, h int) {
+// writeJPEG writes a w×h JPEG whose colours start at hue.
+func writeJPEG(t *testing.T, path string, w, h, hue int) {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			img.Set(x, y, color.RGBA{uint8(20 + x/3), uint8(60 + y/2), 140, 255})
+			img.Set(x, y, color.RGBA{uint8(20 + x/3 + hue), uint8(60 + y/2), uint8(140 + hue), 255})
 		}
 	}
 	f, err := os.Create(path)
@@ -253,7 +355,7 @@ func writePNG(t *testing.T, path string, w, h int) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := png.Encode(f, img); err != nil {
+	if err := jpeg.Encode(f, img, &jpeg.Options{Quality: 85}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -31,8 +31,12 @@ type accountCard struct {
 	Initial string
 	// HasAvatar selects the stored picture over the monogram.
 	HasAvatar bool
-	// Health is the token health, in words; never a token.
-	Health []string
+	// Health is the token health, in words; never a token. HealthClass
+	// colours it when it needs the operator ("warn": under 7 days left;
+	// "error": expired), and HealthIcon marks it for those who do not see
+	// the colour.
+	Health                  []string
+	HealthClass, HealthIcon string
 	// Reconnect is the link to connect the account again ("" when it is
 	// connected or its platform is not configured).
 	Reconnect string
@@ -216,9 +220,12 @@ func (h *Handler) handleAccounts(w http.ResponseWriter, r *http.Request) {
 		case err != nil:
 			h.serverError(w, r, "find credential", err)
 			return
+		case isMeta(a.Platform):
+			c.Health, c.HealthClass = h.metaTokenHealth(p, meta, now)
 		default:
 			c.Health = h.tokenHealth(p, meta, now)
 		}
+		c.HealthIcon = healthIcons[c.HealthClass]
 		d.Accounts = append(d.Accounts, c)
 	}
 	for _, pl := range snsos.Platforms {
@@ -238,14 +245,19 @@ type disconnectData struct {
 	Action                      string
 	Scheduled, Approved, Failed int
 	CanDisconnect               bool
+	// RemoveAt says where, on a platform without a revoke call (Instagram,
+	// Threads), the operator removes sns-os's app to end its access
+	// entirely ("" elsewhere: sns-os asks the platform itself).
+	RemoveAt string
 }
 
 // handleDisconnectConfirm names what disconnecting will do before the
-// operator confirms it. What it says follows tokens.Service.Revoke: the
-// grant is revoked at the platform (best effort), the stored tokens are
-// deleted, the account is marked revoked, and its targets waiting to be
-// published (scheduled or waiting to retry) are marked failed. Nothing the
-// operator wrote is deleted.
+// operator confirms it. What it says follows oauth.Service.Revoke: the
+// grant is revoked at the platform (best effort; Instagram and Threads
+// have no revoke call, so the page says where the operator removes the
+// app themselves), the stored tokens are deleted, the account is marked
+// revoked, and its targets waiting to be published (scheduled or waiting
+// to retry) are marked failed. Nothing the operator wrote is deleted.
 func (h *Handler) handleDisconnectConfirm(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r, "id")
 	if !ok {
@@ -273,6 +285,9 @@ func (h *Handler) handleDisconnectConfirm(w http.ResponseWriter, r *http.Request
 	p := h.newPage(r, "accounts.disconnect.title", true, d)
 	d.Account = accountCard{Platform: a.Platform.DisplayName(), Handle: a.Handle, DisplayName: a.DisplayName,
 		Status: p.T("account." + string(a.Status)), Class: "a-" + string(a.Status), Icon: accountIcons[a.Status]}
+	if isMeta(a.Platform) {
+		d.RemoveAt = p.T("accounts.disconnect.remove." + string(a.Platform))
+	}
 	h.render(w, http.StatusOK, "disconnect", p)
 }
 
@@ -325,6 +340,43 @@ func (h *Handler) tokenHealth(p *page, m *snsos.CredentialMeta, now time.Time) [
 		out = append(out, p.T("token.noexpiry"))
 	}
 	return out
+}
+
+// isMeta reports whether pl is one of Meta's platforms: long-lived tokens
+// renewed with themselves, and no revoke call.
+func isMeta(pl snsos.Platform) bool {
+	return pl == snsos.PlatformInstagram || pl == snsos.PlatformThreads
+}
+
+// metaTokenWarning is how close to its expiry a Meta token is shown in
+// amber: sns-os renews it once it is 24 hours old and has under 7 days
+// left (oauth's refresh policy), so one this close has not been renewed.
+const metaTokenWarning = 7 * 24 * time.Hour
+
+// healthIcons mark a token's health beside its colour.
+var healthIcons = map[string]string{"warn": "!", "error": "✕"}
+
+// metaTokenHealth describes an Instagram or Threads sign-in: a long-lived
+// token valid 60 days that sns-os renews itself (with the token, no
+// refresh token), so its expiry is what matters. The class is "warn"
+// under 7 days before it, "error" once it has passed.
+func (h *Handler) metaTokenHealth(p *page, m *snsos.CredentialMeta, now time.Time) ([]string, string) {
+	if m.ExpiresAt.IsZero() {
+		return []string{p.T("token.noexpiry")}, ""
+	}
+	loc := h.location()
+	date := longDate(p.lang, m.ExpiresAt.In(loc))
+	var out []string
+	if !m.UpdatedAt.IsZero() {
+		out = append(out, p.T("token.refreshed", "Time", shortTime(p.lang, m.UpdatedAt.In(loc), now.In(loc))))
+	}
+	switch left := m.ExpiresAt.Sub(now); {
+	case left <= 0:
+		return append(out, p.T("token.meta.expired", "Date", date)), "error"
+	case left < metaTokenWarning:
+		return append(out, p.T("token.meta.soon", "Date", date, "Dur", duration(p.lang, left))), "warn"
+	}
+	return append(out, p.T("token.meta.valid", "Date", date)), ""
 }
 
 // duration formats d coarsely: "3 d 4 h", "1 h 40 min", "5 min" /

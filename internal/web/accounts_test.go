@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/store"
 )
 
 // fakeAccounts records Revoke calls and marks the account revoked, as
@@ -135,5 +137,95 @@ func TestUSDNoFloatNoise(t *testing.T) {
 		if got := usd(c.v); got != c.want {
 			t.Errorf("usd(%v) = %q, want %q", c.v, got, c.want)
 		}
+	}
+}
+
+// addMetaAccounts adds an Instagram account whose sign-in is good for 50
+// days (with a stored picture), a Threads account with 3 days left and an
+// Instagram account whose sign-in expired a day ago; it returns them in
+// that order.
+func addMetaAccounts(t *testing.T, pe *pagesEnv) []*snsos.Account {
+	t.Helper()
+	ctx := context.Background()
+	now := pe.clock.Now()
+	accts := []*snsos.Account{
+		{Platform: snsos.PlatformInstagram, RemoteID: "17841400000000001", Handle: "shop_ig", DisplayName: "Shop IG"},
+		{Platform: snsos.PlatformThreads, RemoteID: "25000000000000001", Handle: "shop_th", DisplayName: "Shop Threads"},
+		{Platform: snsos.PlatformInstagram, RemoteID: "17841400000000002", Handle: "old_ig", DisplayName: "Old IG"},
+	}
+	left := []time.Duration{50 * 24 * time.Hour, 3*24*time.Hour + 2*time.Hour, -24 * time.Hour}
+	for i, a := range accts {
+		if err := pe.store.UpsertAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := pe.store.PutCredential(ctx, &snsos.Credential{AccountID: a.ID, AccessToken: snsos.Secret(testAccessToken + strconv.Itoa(i)),
+			TokenType: "bearer", ExpiresAt: now.Add(left[i]), IssuedAt: now.Add(left[i] - 60*24*time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pe.store.PutAccountAvatar(ctx, &store.Avatar{AccountID: accts[0].ID, ContentType: "image/png", Data: []byte("\x89PNG\r\n\x1a\nfake")}); err != nil {
+		t.Fatal(err)
+	}
+	return accts
+}
+
+// TestAccountsMeta: Instagram and Threads accounts with their pictures,
+// handles and sign-in health — renewed by sns-os, amber under 7 days,
+// red once expired — in both languages, and a connect button for each
+// configured platform.
+func TestAccountsMeta(t *testing.T) {
+	pe := newPagesEnv(t)
+	accts := addMetaAccounts(t, pe)
+	_, body := pe.get(t, "/accounts")
+	ig := strconv.FormatInt(accts[0].ID, 10)
+	wantAll(t, "accounts", body, `<img class="acct-avatar" src="/accounts/`+ig+`/avatar"`, "Shop IG", "@shop_ig", "Shop Threads", "@shop_th",
+		"<dd>Refreshed 29 Nov 12:00 · renewed automatically; valid until 2027-01-18</dd>",
+		`<dd class="health-warn"><span class="icon" aria-hidden="true">!</span> Refreshed 29 Nov 12:00 · valid until 2026-12-02, 3 d 2 h left, and not renewed yet`,
+		`<dd class="health-error"><span class="icon" aria-hidden="true">✕</span> Refreshed 29 Nov 12:00 · expired on 2026-11-28; reconnect the account</dd>`,
+		`action="/connect/instagram"><button class="button secondary" type="submit">Connect Instagram</button>`,
+		`action="/connect/threads"><button class="button secondary" type="submit">Connect Threads</button>`,
+		`href="/accounts/`+ig+`/disconnect">Disconnect<span class="vh"> Instagram @shop_ig</span>`)
+	if strings.Count(body, "Estimated X cost") != 1 {
+		t.Error("a Meta account shows X's cost")
+	}
+	setLang(t, pe, "ja")
+	_, body = pe.get(t, "/accounts")
+	wantAll(t, "ja accounts", body, "2027年1月18日まで有効（自動で更新）", "2026年12月2日まで有効（あと3日2時間）。まだ自動で更新できていません。",
+		"2026年11月28日に連携の有効期限が切れました。再連携してください", "Instagramと連携", "Threadsと連携")
+	jaCheckPage(t, "/accounts with Meta accounts", 200, body, append(jaSeeds, "Shop IG", "Shop Threads", "Old IG"))
+}
+
+// TestAccountsMetaDisconnect: disconnecting an Instagram or Threads
+// account says that sns-os only forgets the sign-in, and where the
+// operator removes the app to end its access entirely.
+func TestAccountsMetaDisconnect(t *testing.T) {
+	pe := newPagesEnv(t)
+	fa := &fakeAccounts{pe: pe}
+	reconfigure(t, pe, func(c *Config) { c.Accounts = fa })
+	accts := addMetaAccounts(t, pe)
+	for _, c := range []struct {
+		a     *snsos.Account
+		where string
+	}{
+		{accts[0], "in the Instagram app, open Settings, then Apps and websites (under Security or Website permissions), and remove it from the Active list"},
+		{accts[1], "in the Threads app, open Settings, then Account, then Apps and websites, and remove it"},
+	} {
+		path := "/accounts/" + strconv.FormatInt(c.a.ID, 10) + "/disconnect"
+		_, body := pe.get(t, path)
+		wantAll(t, c.a.Handle, body, c.a.Platform.DisplayName()+" has no way for sns-os to withdraw its own access, so sns-os only deletes the stored sign-in.",
+			c.where, "stays valid until it expires (60 days at most)", "No scheduled post uses this account.", `action="`+path+`"`)
+		if strings.Contains(body, "asks "+c.a.Platform.DisplayName()+" to revoke") {
+			t.Errorf("%s: the page claims the platform is asked to revoke", c.a.Handle)
+		}
+	}
+	// X still says sns-os asks the platform.
+	_, body := pe.get(t, "/accounts/"+strconv.FormatInt(pe.scheduled.Targets[0].AccountID, 10)+"/disconnect")
+	wantAll(t, "X", body, "sns-os asks X to revoke its access")
+	setLang(t, pe, "ja")
+	for _, a := range accts[:2] {
+		path := "/accounts/" + strconv.FormatInt(a.ID, 10) + "/disconnect"
+		resp, body := pe.get(t, path)
+		wantAll(t, "ja "+a.Handle, body, "外部から連携を解除する仕組みがないため", a.Platform.DisplayName()+"アプリでも解除してください", "最長60日")
+		jaCheckPage(t, path, resp.StatusCode, body, jaSeeds)
 	}
 }

@@ -40,26 +40,60 @@ var anCheckpoints = []snsos.Checkpoint{snsos.Checkpoint1h, snsos.Checkpoint24h, 
 
 var anMetrics = []string{snsos.MetricViews, snsos.MetricLikes, snsos.MetricComments, snsos.MetricShares}
 
+// anColumn is a metric of the per-post table and the CSV: a standard one
+// (Platform "") or a platform's own (platformExtras), which only that
+// platform's rows can have.
+type anColumn struct {
+	Platform snsos.Platform
+	Metric   string
+}
+
+// anColumns are the standard metrics, then the own metrics of each
+// platform that has a target among targets (in snsos.Platforms order).
+func anColumns(targets []*store.DatedTarget) []anColumn {
+	cols := make([]anColumn, 0, len(anMetrics)+6)
+	for _, m := range anMetrics {
+		cols = append(cols, anColumn{Metric: m})
+	}
+	has := map[snsos.Platform]bool{}
+	for _, t := range targets {
+		has[t.Platform] = true
+	}
+	for _, pl := range snsos.Platforms {
+		if !has[pl] {
+			continue
+		}
+		for _, m := range platformExtras[pl] {
+			cols = append(cols, anColumn{Platform: pl, Metric: m})
+		}
+	}
+	return cols
+}
+
 type anOption struct {
 	Value, Label string
 	Current      bool
 }
 
 type anData struct {
-	Range, Platform  string
-	RangeLabel       string
-	Ranges           []anOption
-	Platforms        []anOption
-	CSVHref          string
-	Cards            []anCard
-	Totals           []anTotal
-	Posts            []anPostRow
-	Metrics          []string // column group headings
-	Checkpoints      []string // sub-headings
-	Chart            anChart
-	ChartRows        []anChartRow
-	Best             anBest
-	ShowTotalsCaveat bool
+	Range, Platform string
+	RangeLabel      string
+	Ranges          []anOption
+	Platforms       []anOption
+	CSVHref         string
+	Cards           []anCard
+	Totals          []anTotal
+	Posts           []anPostRow
+	Metrics         []string // column group headings
+	Checkpoints     []string // sub-headings
+	Chart           anChart
+	ChartRows       []anChartRow
+	Best            anBest
+	// columns are the per-post table's metrics (anColumns).
+	columns []anColumn
+	// CaveatInstagram and CaveatTikTok show those platforms' caveats,
+	// where their posts are shown.
+	CaveatInstagram, CaveatTikTok bool
 }
 
 type anCard struct{ Label, Value, Hint string }
@@ -235,6 +269,7 @@ func (h *Handler) buildAnalytics(ctx context.Context, p *page, d *anData, histor
 		targets = anSince(history, h.anFrom(days))
 	}
 	now := h.now().In(h.location())
+	d.columns = anColumns(targets)
 	anFilterOptions(p, d, platform)
 	// Per post, newest first in the table; oldest first in the chart.
 	idx := make([]anPostMetrics, len(targets))
@@ -243,10 +278,13 @@ func (h *Handler) buildAnalytics(ctx context.Context, p *page, d *anData, histor
 	}
 	d.Chart, d.ChartRows = h.anChartOf(p, idx, now)
 	for i := len(idx) - 1; i >= 0; i-- {
-		d.Posts = append(d.Posts, h.anPostRow(p, idx[i], handles, now))
+		d.Posts = append(d.Posts, h.anPostRow(p, idx[i], d.columns, handles, now))
 	}
 	anSummary(p, d, idx)
-	d.ShowTotalsCaveat = platform == "" || platform == snsos.PlatformInstagram || platform == snsos.PlatformTikTok
+	for _, t := range targets {
+		d.CaveatInstagram = d.CaveatInstagram || t.Platform == snsos.PlatformInstagram
+		d.CaveatTikTok = d.CaveatTikTok || t.Platform == snsos.PlatformTikTok
+	}
 	d.Best = h.anBestHours(ctx, p, history, now)
 }
 
@@ -263,8 +301,12 @@ func anFilterOptions(p *page, d *anData, platform snsos.Platform) {
 	for _, pl := range snsos.Platforms {
 		d.Platforms = append(d.Platforms, anOption{Value: string(pl), Label: pl.DisplayName(), Current: pl == platform})
 	}
-	for _, m := range anMetrics {
-		d.Metrics = append(d.Metrics, p.T("metrics."+m))
+	for _, c := range d.columns {
+		if c.Platform == "" {
+			d.Metrics = append(d.Metrics, p.T("metrics."+c.Metric))
+			continue
+		}
+		d.Metrics = append(d.Metrics, p.T("an.col.platform", "Metric", p.T("metrics."+c.Metric), "Platform", c.Platform.DisplayName()))
 	}
 	for _, cp := range anCheckpoints {
 		d.Checkpoints = append(d.Checkpoints, p.T("an.cp."+string(cp))) // +1h / 1時間後
@@ -301,7 +343,7 @@ func (h *Handler) anChartOf(p *page, idx []anPostMetrics, now time.Time) (anChar
 }
 
 // anPostRow is one post of the per-post table.
-func (h *Handler) anPostRow(p *page, pm anPostMetrics, handles map[int64]string, now time.Time) anPostRow {
+func (h *Handler) anPostRow(p *page, pm anPostMetrics, cols []anColumn, handles map[int64]string, now time.Time) anPostRow {
 	loc := h.location()
 	t := pm.t
 	body := t.Body
@@ -313,9 +355,14 @@ func (h *Handler) anPostRow(p *page, pm anPostMetrics, handles map[int64]string,
 	if row.Excerpt == "" {
 		row.Excerpt = p.T("post.notext")
 	}
-	for _, metric := range anMetrics {
+	for _, col := range cols {
 		for _, cp := range anCheckpoints {
-			row.Cells = append(row.Cells, h.anCell(p, pm, cp, metric, now))
+			if col.Platform != "" && col.Platform != t.Platform {
+				row.Cells = append(row.Cells, anCell{Text: p.T("an.cell.na"),
+					Title: p.T("an.cell.other", "Platform", col.Platform.DisplayName()), Sort: -1})
+				continue
+			}
+			row.Cells = append(row.Cells, h.anCell(p, pm, cp, col.Metric, now))
 		}
 	}
 	return row
@@ -532,8 +579,16 @@ func anCompact(lang string, n int64) string {
 
 // CSV export.
 
-var anCSVHeader = []string{"post_id", "target_id", "platform", "account", "published_at_utc", "published_at_local",
-	"checkpoint", "fetched_at_utc", "views", "likes", "comments", "shares", "status", "reason"}
+// anCSVHeader is the CSV's header: the row's identity, one column per
+// metric of cols (the standard ones, then the platforms' own), its
+// status and the reason when the platform gave no numbers.
+func anCSVHeader(cols []anColumn) []string {
+	h := []string{"post_id", "target_id", "platform", "account", "published_at_utc", "published_at_local", "checkpoint", "fetched_at_utc"}
+	for _, c := range cols {
+		h = append(h, c.Metric)
+	}
+	return append(h, "status", "reason")
+}
 
 // anCSVCell guards a cell against formula injection in spreadsheets: a
 // value starting with = + - @ (or a tab or carriage return, which some
@@ -561,14 +616,16 @@ func (h *Handler) handleAnalyticsCSV(w http.ResponseWriter, r *http.Request) {
 	buf.WriteString("\ufeff") // a BOM, so spreadsheets read UTF-8
 	cw := csv.NewWriter(&buf)
 	cw.UseCRLF = true
-	cw.Write(anCSVHeader)
+	cols := anColumns(targets)
+	cw.Write(anCSVHeader(cols))
 	for _, t := range targets {
 		for _, m := range t.Metrics {
 			rec := []string{strconv.FormatInt(t.PostID, 10), strconv.FormatInt(t.ID, 10), string(t.Platform), handles[t.AccountID],
 				t.At.UTC().Format(time.RFC3339), t.At.In(loc).Format(time.RFC3339), string(m.Checkpoint), m.FetchedAt.UTC().Format(time.RFC3339)}
-			for _, k := range anMetrics {
-				v, ok := m.Values[k]
-				if m.Status != snsos.SnapshotOK || !ok {
+			for _, c := range cols {
+				// Empty, never 0, when the platform did not report it.
+				v, ok := m.Values[c.Metric]
+				if m.Status != snsos.SnapshotOK || !ok || c.Platform != "" && c.Platform != t.Platform {
 					rec = append(rec, "")
 					continue
 				}

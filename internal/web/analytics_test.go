@@ -291,3 +291,149 @@ func TestAnSince(t *testing.T) {
 		t.Fatalf("anSince(nil) = %#v", got)
 	}
 }
+
+// anMetaEnv holds an X post, an Instagram post and a Threads post, each
+// published in February 2027 with numbers: Instagram's and Threads' own
+// among them.
+func anMetaEnv(t *testing.T) (ce *calEnv, x, ig, th *snsos.Post) {
+	t.Helper()
+	ce = newCalEnv(t, nil)
+	ctx := context.Background()
+	xAcct := ce.acct
+	on := func(pl snsos.Platform, handle, body string, published time.Time) *snsos.Post {
+		a := &snsos.Account{Platform: pl, RemoteID: "178414" + handle, Handle: handle, DisplayName: handle}
+		if err := ce.store.UpsertAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		ce.acct = a
+		defer func() { ce.acct = xAcct }()
+		return ce.post(t, body, published.Add(-time.Hour), published)
+	}
+	x = ce.post(t, "X post", time.Date(2027, 2, 8, 11, 0, 0, 0, time.UTC), time.Date(2027, 2, 8, 12, 0, 0, 0, time.UTC))
+	ce.anSnap(t, x.Targets[0].ID, snsos.Checkpoint1h, time.Date(2027, 2, 8, 13, 0, 0, 0, time.UTC), snsos.SnapshotOK, anViews(500))
+	ig = on(snsos.PlatformInstagram, "shop_ig", "Instagram carousel", time.Date(2027, 2, 5, 3, 0, 0, 0, time.UTC))
+	igVals := anViews(2000)
+	igVals["reach"], igVals["saved"], igVals["total_interactions"] = 900, 12, 260
+	ce.anSnap(t, ig.Targets[0].ID, snsos.Checkpoint1h, time.Date(2027, 2, 5, 4, 0, 0, 0, time.UTC), snsos.SnapshotOK, igVals)
+	ig24 := anViews(3000)
+	ig24["reach"], ig24["total_interactions"] = 1500, 400 // saved not reported
+	ce.anSnap(t, ig.Targets[0].ID, snsos.Checkpoint24h, time.Date(2027, 2, 6, 3, 0, 0, 0, time.UTC), snsos.SnapshotOK, ig24)
+	th = on(snsos.PlatformThreads, "shop_th", "Threads text", time.Date(2027, 2, 6, 3, 0, 0, 0, time.UTC))
+	thVals := anViews(700)
+	thVals["replies"], thVals["reposts"], thVals["quotes"] = 4, 3, 2
+	ce.anSnap(t, th.Targets[0].ID, snsos.Checkpoint1h, time.Date(2027, 2, 6, 4, 0, 0, 0, time.UTC), snsos.SnapshotOK, thVals)
+	return ce, x, ig, th
+}
+
+// TestAnalyticsMetaColumns: Instagram's reach, saves and interactions and
+// Threads' replies, reposts and quotes are columns when those platforms'
+// posts are in the table; "—" is not collected yet, "n/a" not reported
+// (never 0); the totals include both platforms, and Instagram's caveat
+// shows where its posts do.
+func TestAnalyticsMetaColumns(t *testing.T) {
+	ce, _, _, _ := anMetaEnv(t)
+	_, body := ce.get(t, "/analytics?range=30d")
+	wantAll(t, "analytics", body, `class="an-group">Reach (Instagram)</th>`, `class="an-group">Saves (Instagram)</th>`,
+		`class="an-group">Interactions (Instagram)</th>`, `class="an-group">Replies (Threads)</th>`, `class="an-group">Reposts (Threads)</th>`,
+		`class="an-group">Quotes (Threads)</th>`, `<small>Instagram may report up to 48 h late.</small>`)
+	col := func(row []string, metric, cp int) string { return row[1+metric*3+cp] }
+	ig := anCells(anRow(body, "an-posts", "Instagram carousel"))
+	if len(ig) != 31 {
+		t.Fatalf("Instagram row has %d cells: %q", len(ig), ig)
+	}
+	for _, c := range []struct {
+		metric, cp int
+		want       string
+	}{{0, 0, "2,000"}, {0, 1, "3,000"}, {0, 2, "—"}, {4, 0, "900"}, {4, 1, "1,500"}, {5, 0, "12"}, {5, 1, "n/a"}, {6, 1, "400"}, {7, 0, "n/a"}, {9, 2, "n/a"}} {
+		if got := col(ig, c.metric, c.cp); got != c.want {
+			t.Errorf("Instagram row metric %d checkpoint %d = %q, want %q", c.metric, c.cp, got, c.want)
+		}
+	}
+	if r := anRow(body, "an-posts", "Instagram carousel"); !strings.Contains(r, `title="Only Threads reports this"`) || !strings.Contains(r, `title="Not reported by this platform"`) {
+		t.Errorf("Instagram row titles: %s", r)
+	}
+	thr := anCells(anRow(body, "an-posts", "Threads text"))
+	if len(thr) != 31 || col(thr, 7, 0) != "4" || col(thr, 8, 0) != "3" || col(thr, 9, 0) != "2" || col(thr, 9, 1) != "—" || col(thr, 4, 0) != "n/a" {
+		t.Errorf("Threads row %q", thr)
+	}
+	xr := anCells(anRow(body, "an-posts", "X post"))
+	if len(xr) != 31 || col(xr, 0, 0) != "500" || col(xr, 4, 0) != "n/a" || col(xr, 7, 0) != "n/a" {
+		t.Errorf("X row %q", xr)
+	}
+	if strings.Contains(strings.Join(xr[13:], ""), "0") {
+		t.Errorf("the X row shows a number under another platform's metric: %q", xr)
+	}
+	for _, pl := range []string{">Instagram</th>", ">Threads</th>", ">X</th>"} {
+		if r := anCells(anRow(body, "an-totals", pl)); len(r) != 4 || r[0] != "1" {
+			t.Errorf("totals %s: %q", pl, r)
+		}
+	}
+	// Threads alone: its columns only, and no Instagram caveat.
+	_, body = ce.get(t, "/analytics?range=30d&platform=threads")
+	if strings.Contains(body, "(Instagram)") || strings.Contains(body, "48 h late") || !strings.Contains(body, "Quotes (Threads)") {
+		t.Errorf("the Threads page shows Instagram's columns or caveat, or lacks its own")
+	}
+	// X alone: the four standard metrics.
+	_, body = ce.get(t, "/analytics?range=30d&platform=x")
+	if strings.Contains(body, "(Threads)") || strings.Contains(body, "(Instagram)") || len(anCells(anRow(body, "an-posts", "X post"))) != 13 {
+		t.Errorf("the X page shows other platforms' columns")
+	}
+	setLangCal(t, ce, "ja")
+	resp, body := ce.get(t, "/analytics?range=30d")
+	wantAll(t, "ja analytics", body, ">リーチ（Instagram）</th>", ">保存（Instagram）</th>", ">インタラクション（Instagram）</th>",
+		">返信（Threads）</th>", ">リポスト（Threads）</th>", ">引用（Threads）</th>", "Instagramの数値は最大48時間遅れて反映されることがあります。",
+		`title="Threadsのみの数値"`)
+	jaCheckPage(t, "/analytics with Meta posts", resp.StatusCode, body, append(jaSeeds, "X post", "Instagram carousel", "Threads text", "shop_ig", "shop_th"))
+}
+
+// TestAnalyticsCSVMeta: the CSV has a column for each platform's own
+// metric when its posts are exported, empty (never 0) where a platform
+// did not report it, with the BOM and the formula guard.
+func TestAnalyticsCSVMeta(t *testing.T) {
+	ce, x, ig, th := anMetaEnv(t)
+	_, body := ce.get(t, "/analytics.csv?range=30d")
+	if !strings.HasPrefix(body, "\ufeff") {
+		t.Fatal("no BOM")
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHead := "post_id,target_id,platform,account,published_at_utc,published_at_local,checkpoint,fetched_at_utc," +
+		"views,likes,comments,shares,reach,saved,total_interactions,replies,reposts,quotes,status,reason"
+	if strings.Join(recs[0], ",") != wantHead {
+		t.Fatalf("header %q", recs[0])
+	}
+	rows := map[string][]string{}
+	for _, r := range recs[1:] {
+		rows[r[0]+"/"+r[6]] = r
+	}
+	if len(recs) != 5 {
+		t.Fatalf("%d records, want a header and 4 snapshots:\n%s", len(recs), body)
+	}
+	cell := func(p *snsos.Post, cp string, from int) string {
+		r := rows[itoa(p.ID)+"/"+cp]
+		if r == nil {
+			t.Fatalf("no %s row for post %d", cp, p.ID)
+		}
+		return strings.Join(r[from:from+6], "|")
+	}
+	for _, c := range []struct {
+		p        *snsos.Post
+		cp, want string
+	}{
+		{ig, "1h", "900|12|260|||"}, {ig, "24h", "1500||400|||"}, {th, "1h", "|||4|3|2"}, {x, "1h", "|||||"},
+	} {
+		if got := cell(c.p, c.cp, 12); got != c.want {
+			t.Errorf("post %d at %s: extras %q, want %q", c.p.ID, c.cp, got, c.want)
+		}
+	}
+	if r := rows[itoa(ig.ID)+"/1h"]; r[2] != "instagram" || r[8] != "2000" || r[18] != "ok" {
+		t.Errorf("Instagram row %q", r)
+	}
+	// Only X: the standard columns.
+	_, body = ce.get(t, "/analytics.csv?range=30d&platform=x")
+	if !strings.Contains(body, "views,likes,comments,shares,status,reason\r\n") {
+		t.Errorf("the X export has other platforms' columns:\n%s", body)
+	}
+}

@@ -34,7 +34,9 @@ const a11yPageSettled = `(() => {
 // violation of impact serious or critical. Lesser findings are logged.
 func TestBrowserAccessibility(t *testing.T) {
 	pe := newPagesEnv(t)
-	b := browsertest.New(t, pe.srv.URL, 4*time.Minute)
+	mp := newMetaPosts(t, pe) // Instagram and Threads on their way, and their metrics
+	addMetaAccounts(t, pe)    // their sign-ins' health, amber and red among them
+	b := browsertest.New(t, pe.srv.URL, 5*time.Minute)
 	start := time.Now()
 
 	// Findings, each rule and element once, with where it was seen.
@@ -85,6 +87,8 @@ func TestBrowserAccessibility(t *testing.T) {
 	pages := []string{"/", "/compose", "/posts/" + strconv.FormatInt(pe.scheduled.ID, 10) + "/edit",
 		"/calendar?view=month", "/calendar?view=week", "/posts", "/posts?state=attention",
 		"/posts/" + strconv.FormatInt(pe.failed.ID, 10), "/posts/" + strconv.FormatInt(pe.published.ID, 10),
+		"/posts/" + strconv.FormatInt(mp.commented.ID, 10), "/posts/" + strconv.FormatInt(mp.chain.ID, 10),
+		"/accounts/" + strconv.FormatInt(mp.commented.Targets[0].AccountID, 10) + "/disconnect",
 		"/analytics", "/accounts", "/settings", "/no/such/page"}
 	for _, lang := range []string{"en", "ja"} {
 		b.Step("language "+lang, chromedp.Navigate(pe.srv.URL+"/lang/"+lang+"?next=%2F"), chromedp.WaitVisible(chromedp.CSS(`html[lang="`+lang+`"] main`)))

@@ -17,10 +17,13 @@ import (
 // results with their +24h numbers, and the account strip.
 type homeData struct {
 	Attention []attentionRow
-	Next      []nextRow
-	Cost      string // this week's estimated X cost, in words ("" when nothing is scheduled on X)
-	Recent    []recentRow
-	Accounts  []accountRow
+	// Publishing lists the targets being published or waiting to be
+	// tried again, each with where it stands in words.
+	Publishing []progressRow
+	Next       []nextRow
+	Cost       string // this week's estimated X cost, in words ("" when nothing is scheduled on X)
+	Recent     []recentRow
+	Accounts   []accountRow
 	// NoAccounts and NoPosts select the empty states.
 	NoAccounts, NoPosts bool
 }
@@ -48,6 +51,13 @@ type attentionRow struct {
 	Subject            string // names the row for screen readers ("X @main")
 }
 
+// progressRow is a target on its way to the platform.
+type progressRow struct {
+	Platform, Handle, State, Class, Icon string
+	Excerpt, Href                        string
+	Progress, Detail                     string
+}
+
 type nextRow struct {
 	Time, TimeISO, Countdown string
 	Platform, Handle         string
@@ -59,14 +69,17 @@ type recentRow struct {
 	Platform, Handle               string
 	Excerpt, Href, Permalink       string
 	Views, Likes, Comments, Shares string
+	// Note says more about the publication (Instagram's first comment).
+	Note string
 	// Pending is set (to the words) when the +24h numbers are not in yet.
 	Pending string
 }
 
 // Dashboard sizes.
 const (
-	homeNext   = 5
-	homeRecent = 5
+	homeNext       = 5
+	homeRecent     = 5
+	homePublishing = 10
 )
 
 // stateIcons are the badge icons of ui-guide §4 (the word is always shown
@@ -124,6 +137,9 @@ func (h *Handler) buildHome(ctx context.Context, p *page, d *homeData) error {
 		d.Attention = append(d.Attention, h.attentionRow(p, it, now))
 	}
 
+	if d.Publishing, err = h.homePublishing(ctx, p, handles, now); err != nil {
+		return err
+	}
 	if err := h.homeNext(ctx, p, d, handles, now); err != nil {
 		return err
 	}
@@ -138,6 +154,33 @@ func (h *Handler) buildHome(ctx context.Context, p *page, d *homeData) error {
 		d.NoPosts = len(some) == 0
 	}
 	return nil
+}
+
+// homePublishing lists the targets being published or waiting to be
+// tried again (oldest time first), with where each stands.
+func (h *Handler) homePublishing(ctx context.Context, p *page, handles map[int64]string, now time.Time) ([]progressRow, error) {
+	targets, err := h.store.ListTargetsInRange(ctx, store.TargetRange{
+		States: []snsos.TargetState{snsos.StatePublishing, snsos.StateRetryWait}, Limit: homePublishing})
+	if err != nil {
+		return nil, failed("list publishing", err)
+	}
+	nowLocal := now.In(h.location())
+	posts := map[int64]*snsos.Post{}
+	var rows []progressRow
+	for _, t := range targets {
+		ps, ok := posts[t.PostID]
+		if !ok {
+			if ps, err = h.store.FindPostByID(ctx, t.PostID); err != nil {
+				return nil, failed("find post", err)
+			}
+			posts[t.PostID] = ps
+		}
+		note := publishProgress(p.translator, h.progressFacts(ctx, p, ps, t.Target, nowLocal))
+		rows = append(rows, progressRow{Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID],
+			State: h.stateWord(p, t.Target, nowLocal), Class: "s-" + string(t.State), Icon: stateIcons[t.State],
+			Excerpt: h.excerptOr(p, ps.TextFor(t.Target)), Href: postHref(t.PostID), Progress: note.Text, Detail: note.Detail})
+	}
+	return rows, nil
 }
 
 // homeNext fills Next up, and this week's X cost: what is scheduled up to
@@ -219,6 +262,7 @@ func (h *Handler) homeRecent(ctx context.Context, p *page, handles map[int64]str
 		}
 		row := recentRow{Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID], Href: postHref(t.PostID),
 			Permalink: safeURL(t.RemoteURL), Excerpt: h.excerptOr(p, ps.TextFor(t))}
+		row.Note = publishProgress(p.translator, h.progressFacts(ctx, p, ps, t, nowLocal)).Text
 		if !t.PublishedAt.IsZero() {
 			row.Time, row.TimeISO = shortTime(p.lang, t.PublishedAt.In(loc), nowLocal), t.PublishedAt.UTC().Format(time.RFC3339)
 		}

@@ -12,7 +12,10 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/platform"
+	"github.com/sns-os/snsos/internal/platform/instagram"
+	"github.com/sns-os/snsos/internal/platform/threads"
 	"github.com/sns-os/snsos/internal/publish"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 // Engine carries out what the pages ask of posts. *publish.Engine
@@ -91,11 +94,18 @@ type targetCard struct {
 	// them (needs_operator); ResolveURL and ResolveError are the link they
 	// typed and what is wrong with it, when the form comes back.
 	ResolveAction, ResolveURL, ResolveError string
+	// Progress says where the publication stands in plain words (see
+	// publishProgress); ProgressDetail is the platform's own words behind
+	// it (English).
+	Progress, ProgressDetail string
 	// Parts lists the parts of a thread that is published, or may be
 	// (empty for a target of one part).
 	Parts    []partRow
 	Attempts []attemptRow
-	Metrics  []metricRow
+	// ExtraHeads name the platform's own metrics (Instagram's reach, …),
+	// the columns after the standard four.
+	ExtraHeads []string
+	Metrics    []metricRow
 }
 
 // partRow is one part of a thread on the post page: its link (or id) when
@@ -116,7 +126,20 @@ type attemptRow struct {
 type metricRow struct {
 	Checkpoint, Fetched, FetchedISO string
 	Views, Likes, Comments, Shares  string
+	Extras                          []labelled // the platform's own metrics, as ExtraHeads names them
 	Unavailable                     string
+	Span                            int // the columns the Unavailable words span
+}
+
+// labelled is a table cell with its column's name (the label of a stacked
+// row on a phone).
+type labelled struct{ Label, Text string }
+
+// platformExtras are the metrics a platform reports beyond the standard
+// four, in column order (snapshot keys).
+var platformExtras = map[snsos.Platform][]string{
+	snsos.PlatformInstagram: {"reach", "saved", "total_interactions"},
+	snsos.PlatformThreads:   {"replies", "reposts", "quotes"},
 }
 
 // flashes are the messages an action may leave for the post page, by the
@@ -295,6 +318,8 @@ func (h *Handler) targetCard(ctx context.Context, p *page, d *postData, post *sn
 		c.PreflightTime = shortTime(p.lang, t.PreflightAt.In(h.location()), now)
 	}
 	targetProblem(p, d, &c, post, t, rf)
+	note := publishProgress(p.translator, h.progressFacts(ctx, p, post, t, now))
+	c.Progress, c.ProgressDetail = note.Text, note.Detail
 	c.Parts = partRows(post, t)
 	attempts, err := h.store.ListAttempts(ctx, t.ID)
 	if err != nil {
@@ -310,18 +335,75 @@ func (h *Handler) targetCard(ctx context.Context, p *page, d *postData, post *sn
 		}
 		c.Attempts = append(c.Attempts, row)
 	}
+	h.targetMetrics(p, &c, t, now)
+	return c, nil
+}
+
+// targetMetrics fills the card's metrics table: the standard four, then
+// the platform's own, by checkpoint.
+func (h *Handler) targetMetrics(p *page, c *targetCard, t *snsos.Target, now time.Time) {
+	extras := platformExtras[t.Platform]
+	for _, k := range extras {
+		c.ExtraHeads = append(c.ExtraHeads, p.T("metrics."+k))
+	}
 	for _, m := range t.Metrics {
 		row := metricRow{Checkpoint: checkpointName(p, m.Checkpoint), Fetched: shortTime(p.lang, m.FetchedAt.In(h.location()), now),
-			FetchedISO: m.FetchedAt.UTC().Format(time.RFC3339)}
+			FetchedISO: m.FetchedAt.UTC().Format(time.RFC3339), Span: 4 + len(extras)}
 		if m.Status == snsos.SnapshotUnavailable {
 			row.Unavailable = p.T("metrics.unavailable")
 		} else {
 			row.Views, row.Likes, row.Comments, row.Shares = metricValue(m, snsos.MetricViews), metricValue(m, snsos.MetricLikes),
 				metricValue(m, snsos.MetricComments), metricValue(m, snsos.MetricShares)
+			for _, k := range extras {
+				v := metricValue(m, k)
+				if v == "—" {
+					v = p.T("an.cell.na") // the snapshot is in: the platform did not report it
+				}
+				row.Extras = append(row.Extras, labelled{Label: p.T("metrics." + k), Text: v})
+			}
 		}
 		c.Metrics = append(c.Metrics, row)
 	}
-	return c, nil
+}
+
+// progressFacts gathers what publishProgress reads about target t of post:
+// its media type is only worked out while an Instagram or Threads target
+// publishes (it names the step).
+func (h *Handler) progressFacts(ctx context.Context, p *page, post *snsos.Post, t *snsos.Target, now time.Time) progressFacts {
+	f := progressFacts{Platform: t.Platform, State: t.State, Progress: t.Progress, Error: t.Error,
+		Items: len(post.MediaFor(t)), Parts: 1}
+	if texts, err := publish.Parts(post, t); err == nil && len(texts) > 0 {
+		f.Parts = len(texts)
+	}
+	if t.State == snsos.StateRetryWait && !t.DueAt.IsZero() {
+		f.Due = shortTime(p.lang, t.DueAt.In(h.location()), now)
+	}
+	if t.State == snsos.StatePublishing && isMeta(t.Platform) {
+		f.Kind = h.mediaKind(ctx, post, t)
+	}
+	return f
+}
+
+// mediaKind is the media type target t publishes (rules.MediaType on its
+// media), "" when the platform has none or a media item cannot be read.
+func (h *Handler) mediaKind(ctx context.Context, post *snsos.Post, t *snsos.Target) string {
+	ids := post.MediaFor(t)
+	refs := make([]snsos.MediaRef, 0, len(ids))
+	for _, id := range ids {
+		if h.cfg.Media == nil {
+			return ""
+		}
+		m, err := h.cfg.Media.Get(ctx, id)
+		if err != nil {
+			return ""
+		}
+		refs = append(refs, *m)
+	}
+	kind, err := rules.MediaType(t.Platform, t.Options, refs)
+	if err != nil {
+		return ""
+	}
+	return kind
 }
 
 // targetProblem sets what is wrong with target t and the actions that
@@ -344,7 +426,9 @@ func targetProblem(p *page, d *postData, c *targetCard, post *snsos.Post, t *sns
 		c.Problem = p.T("problem.unknown")
 		c.CheckAction = targetPath + "/check"
 	case snsos.StateRetryWait:
-		c.Problem = p.T("problem.retry_wait")
+		if !quotaUsedUp(t.Error) { // else the progress says why it waits
+			c.Problem = p.T("problem.retry_wait")
+		}
 	case snsos.StatePublished:
 		if t.Partial {
 			c.Problem = p.T("problem.partial", "Platform", c.Platform)
@@ -589,4 +673,176 @@ func (h *Handler) afterAction(w http.ResponseWriter, r *http.Request, postID int
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, postHref(postID)+"?flash="+flash, http.StatusSeeOther)
+}
+
+// progressFacts are what the words about a target's publication are made
+// of: all read from the target and its post, nothing from the platform.
+type progressFacts struct {
+	Platform snsos.Platform
+	State    snsos.TargetState
+	// Progress is the target's saved progress (see the keys documented in
+	// the instagram and threads packages).
+	Progress map[string]string
+	// Error is the target's last problem, as the engine wrote it.
+	Error string
+	// Kind is the media type the target publishes (IMAGE, CAROUSEL,
+	// REELS, STORIES, VIDEO, TEXT), "" when unknown.
+	Kind string
+	// Items is how many media items the target publishes; Parts how many
+	// parts its thread has (1 for a single post).
+	Items, Parts int
+	// Due is when a waiting target is tried again, in the page's words
+	// ("" when unknown).
+	Due string
+}
+
+// progressNote is a target's publication in plain words (Text), and the
+// platform's own words behind it (Detail, English), if any.
+type progressNote struct{ Text, Detail string }
+
+// publishProgress says where the publication of a target stands, for the
+// post page and the dashboard: a used-up publishing quota it waits for, the
+// step Instagram or Threads is at while it publishes, the parts of a
+// Threads chain already out, or what became of Instagram's first comment.
+// It is pure: the same facts and language give the same words; an empty
+// note when there is nothing to add to the state's badge.
+func publishProgress(tr *translator, f progressFacts) progressNote {
+	pl := f.Platform.DisplayName()
+	if f.State == snsos.StateRetryWait && quotaUsedUp(f.Error) {
+		if f.Due != "" {
+			return progressNote{Text: tr.T("progress.quota.at", "Platform", pl, "Time", f.Due)}
+		}
+		return progressNote{Text: tr.T("progress.quota", "Platform", pl)}
+	}
+	get := func(k string) string { return f.Progress[k] }
+	switch f.Platform {
+	case snsos.PlatformInstagram:
+		if f.State == snsos.StatePublished {
+			return igCommentNote(tr, get)
+		}
+		if f.State == snsos.StatePublishing {
+			return progressNote{Text: igStep(tr, f, get)}
+		}
+	case snsos.PlatformThreads:
+		return progressNote{Text: thStep(tr, f, get)}
+	}
+	return progressNote{}
+}
+
+// quotaMarkers are the words of a wait for a used-up 24-hour publishing
+// quota: the engine's ("…'s publishing limit for @h is used up") and
+// Meta's (Instagram's code 9/2207042, Threads' "… in the last 24 hours").
+var quotaMarkers = []string{"publishing limit", "2207042", "maximum number of posts", "in the last 24 hours"}
+
+// quotaUsedUp reports whether a target's problem is a used-up publishing
+// quota.
+func quotaUsedUp(errText string) bool {
+	low := strings.ToLower(errText)
+	for _, m := range quotaMarkers {
+		if strings.Contains(low, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// igStep is the step an Instagram publication is at: the publish call
+// sent, the post's container processing, the carousel's items arriving,
+// or nothing made yet.
+func igStep(tr *translator, f progressFacts, get func(string) string) string {
+	pl := f.Platform.DisplayName()
+	g := 1
+	if n, err := strconv.Atoi(get(instagram.KeyGeneration)); err == nil && n > 1 {
+		g = n
+	}
+	kind := f.Kind
+	if k := get("media_type"); k != "" {
+		kind = k
+	}
+	switch {
+	case get("g"+strconv.Itoa(g)+".publish_sent") != "":
+		return tr.T("progress.confirming", "Platform", pl)
+	case get(instagram.ContainerKey(g)) != "":
+		return tr.T(processingID(kind), "Platform", pl)
+	case kind == instagram.MediaCarousel && f.Items > 0:
+		done := 0
+		for i := 1; i <= f.Items; i++ {
+			if get(instagram.ItemKey(g, i)) != "" {
+				done++
+			}
+		}
+		return tr.T("progress.carousel", "Platform", pl, "Done", done, "Total", f.Items)
+	}
+	return tr.T("progress.sending", "Platform", pl)
+}
+
+// igCommentNote says what became of the first comment of a published
+// Instagram post ("" when it had none).
+func igCommentNote(tr *translator, get func(string) string) progressNote {
+	switch {
+	case get(instagram.KeyCommentError) != "":
+		return progressNote{Text: tr.T("progress.comment.failed"), Detail: get(instagram.KeyCommentError)}
+	case get(instagram.KeyCommentID) != "":
+		return progressNote{Text: tr.T("progress.comment.ok")}
+	case get(instagram.KeyCommentSent) != "":
+		return progressNote{Text: tr.T("progress.comment.unconfirmed")}
+	}
+	return progressNote{}
+}
+
+// thStep is where a Threads publication stands: the parts of a chain
+// already out, else the first part's step while it publishes.
+func thStep(tr *translator, f progressFacts, get func(string) string) string {
+	if f.State != snsos.StatePublishing && f.State != snsos.StateRetryWait {
+		return ""
+	}
+	done := 0
+	for done < f.Parts && get(platform.PartIDKey(done+1)) != "" {
+		done++
+	}
+	if done > 0 && done < f.Parts {
+		if f.State == snsos.StateRetryWait {
+			return tr.T("progress.parts.waiting", "Done", done, "Total", f.Parts)
+		}
+		return tr.T("progress.parts", "Done", done, "Total", f.Parts)
+	}
+	if f.State != snsos.StatePublishing || done > 0 {
+		return ""
+	}
+	pl := f.Platform.DisplayName()
+	g, err := strconv.Atoi(get(threads.GenKey(1)))
+	if err != nil || g < 1 {
+		g = 1
+	}
+	switch {
+	case get(threads.PublishSentKey(1, g)) != "":
+		return tr.T("progress.confirming", "Platform", pl)
+	case get(threads.ContainerKey(1, g)) != "":
+		return tr.T(processingID(f.Kind), "Platform", pl)
+	case f.Kind == threads.MediaCarousel && f.Items > 0:
+		n := 0
+		for m := 1; m <= f.Items; m++ {
+			if get(threads.ItemKey(1, g, m)) != "" {
+				n++
+			}
+		}
+		return tr.T("progress.carousel", "Platform", pl, "Done", n, "Total", f.Items)
+	}
+	return tr.T("progress.sending", "Platform", pl)
+}
+
+// processingID is the message saying the platform is processing a post of
+// media type kind.
+func processingID(kind string) string {
+	switch strings.ToUpper(kind) {
+	case "IMAGE":
+		return "progress.processing.image"
+	case "VIDEO", "REELS":
+		return "progress.processing.video"
+	case "CAROUSEL":
+		return "progress.processing.carousel"
+	case "STORIES":
+		return "progress.processing.story"
+	}
+	return "progress.processing.post"
 }
