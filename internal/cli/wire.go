@@ -116,8 +116,10 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		return nil, fmt.Errorf("SNSOS_PUBLIC_URL: %w", err)
 	}
 	s.media.SetSigner(s.links)
+	// The fragment replaces the "#_" Meta appends to its redirect, which
+	// the browser would otherwise carry to the accounts page.
 	s.tokens = oauth.New(oauth.Config{Store: a.store, Platforms: s.platforms, PublicURL: o.publicURL, Jobs: lj, Logger: a.log,
-		AfterConnect: "/accounts?flash=connected", AvatarLoopback: o.avatarLoopback})
+		AfterConnect: "/accounts?flash=connected#flash", AvatarLoopback: o.avatarLoopback})
 	cps := o.checkpoints
 	if cps == nil {
 		cps = collect.Checkpoints(cfg.Checkpoints)
