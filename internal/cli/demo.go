@@ -95,7 +95,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 				// listener, not from the platforms.
 				base := publicURL + "/sim/" + string(s.platform)
 				s.setBaseURL(base)
-				pcs[s.platform] = &config.PlatformConfig{ClientID: s.clientID, ClientSecret: snsos.Secret(s.clientID + "-secret"), BaseURL: base}
+				pcs[s.platform] = &config.PlatformConfig{ClientID: s.clientID, ClientSecret: snsos.Secret(s.clientID + "-secret"), BaseURL: base,
+					FirstComment: s.platform == snsos.PlatformInstagram} // the demo shows every option
 			}
 			o.platforms = pcs
 			o.checkpoints = cps

@@ -156,7 +156,8 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	}
 	s.web = web.New(web.Config{Store: a.store, Engine: s.engine, Media: s.media, PublicURL: o.publicURL, Location: cfg.Location(), Logger: a.log,
 		XPrices: rules.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL}, FeedKey: a.feedKey,
-		TrustedProxies: cfg.TrustedProxies, Alerts: alerts, Accounts: s.tokens, Platforms: connectable(s.platforms)})
+		TrustedProxies: cfg.TrustedProxies, Alerts: alerts, Accounts: s.tokens, Platforms: connectable(s.platforms),
+		InstagramFirstComment: firstComment(o.platforms)})
 	if err := s.web.LoadSettings(ctx); err != nil { // the time zone chosen in Settings
 		return nil, err
 	}
@@ -166,6 +167,13 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		}
 	}
 	return s, nil
+}
+
+// firstComment reports whether Instagram posts may carry a first comment
+// (SNSOS_INSTAGRAM_FIRST_COMMENT, with Instagram configured).
+func firstComment(pcs map[snsos.Platform]*config.PlatformConfig) bool {
+	pc := pcs[snsos.PlatformInstagram]
+	return pc != nil && pc.ClientID != "" && pc.FirstComment
 }
 
 // pullersFaked reports whether every configured platform that fetches

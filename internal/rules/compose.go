@@ -108,6 +108,12 @@ type Result struct {
 	Length    int  `json:"length"`
 	MaxLength int  `json:"max_length"`
 	Valid     bool `json:"valid"` // no errors
+	// Hashtags, Mentions and Links are the distinct hashtags and @mentions
+	// (Instagram) and links (Threads, a link_attachment included) counted
+	// against the platform's limits; 0 and left out of JSON elsewhere.
+	Hashtags int `json:"hashtags,omitempty"`
+	Mentions int `json:"mentions,omitempty"`
+	Links    int `json:"links,omitempty"`
 	// Errors lists every broken rule. Field is "text" (or "title" for a
 	// TikTok photo title); callers may rewrite it to their own field path.
 	Errors []snsos.FieldError `json:"errors"`
@@ -217,6 +223,7 @@ func checkThreads(r *Result, text string, opts Options) {
 	if l := strings.TrimSpace(opts.LinkAttachment); l != "" && !slices.ContainsFunc(links, func(u string) bool { return sameLink(u, l) }) {
 		links = append(links, l) // link_attachment counts with the text's links
 	}
+	r.Links = len(links)
 	if len(links) > ThreadsMaxLinks {
 		r.add("text", RuleMaxLinks, "Threads allows at most %d different links per post; this has %d.", ThreadsMaxLinks, len(links))
 	}
@@ -241,11 +248,12 @@ func checkThreads(r *Result, text string, opts Options) {
 func checkInstagram(r *Result, text string) {
 	r.Length, r.MaxLength = utf8.RuneCountInString(text), InstagramMaxLength
 	r.checkLength("text", "Instagram", r.Length, r.MaxLength)
-	if n := len(distinctFold(hashtags(text))); n > InstagramMaxHashtags {
-		r.add("text", RuleMaxHashtags, "Instagram captions can have at most %d hashtags; this has %d.", InstagramMaxHashtags, n)
+	r.Hashtags, r.Mentions = len(distinctFold(hashtags(text))), len(distinctFold(mentions(text)))
+	if r.Hashtags > InstagramMaxHashtags {
+		r.add("text", RuleMaxHashtags, "Instagram captions can have at most %d hashtags; this has %d.", InstagramMaxHashtags, r.Hashtags)
 	}
-	if n := len(distinctFold(mentions(text))); n > InstagramMaxMentions {
-		r.add("text", RuleMaxMentions, "Instagram captions can have at most %d @mentions; this has %d.", InstagramMaxMentions, n)
+	if r.Mentions > InstagramMaxMentions {
+		r.add("text", RuleMaxMentions, "Instagram captions can have at most %d @mentions; this has %d.", InstagramMaxMentions, r.Mentions)
 	}
 }
 

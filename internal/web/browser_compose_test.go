@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -358,5 +359,93 @@ func TestBrowserComposeSignInPlace(t *testing.T) {
 	}
 	if foreign := b.Foreign(); len(foreign) > 0 {
 		t.Fatalf("requests left the origin: %v", foreign)
+	}
+}
+
+// TestBrowserComposeMeta: with X, Instagram and Threads accounts selected,
+// the Instagram and Threads tabs appear; two JPEGs make Instagram's
+// Automatic a carousel of 2; Threads chooses one of them (the other is
+// "not used" there); the draft is saved with each target's media and
+// options, as the store reads them back.
+func TestBrowserComposeMeta(t *testing.T) {
+	ce := newComposeEnv(t)
+	ig, th := ce.metaAccounts(t)
+	dir := t.TempDir()
+	var paths []string
+	for i, name := range []string{"quay.jpg", "lighthouse.jpg"} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, testJPEG(t, 64, 64, i), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	b := browsertest.New(t, ce.srv.URL, 90*time.Second)
+	account := func(id int64) chromedp.Action[chromedp.Void] {
+		return chromedp.Click(chromedp.CSS(`input[name="account"][value="` + strconv.FormatInt(id, 10) + `"]`))
+	}
+	b.Step("open compose", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ce.srv.URL+"/compose"), chromedp.WaitVisible(chromedp.ID("password")))
+	b.Step("sign in", chromedp.SendKeys(chromedp.ID("password"), "pw"), chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("compose")))
+	if browsertest.Eval[bool](b, `!document.getElementById("tab-instagram").hidden || !document.getElementById("tab-threads").hidden`) {
+		t.Fatal("the Instagram and Threads tabs show before their accounts are chosen")
+	}
+	b.Step("choose accounts", account(ce.x.ID), account(ig.ID), account(th.ID),
+		chromedp.WaitVisible(chromedp.ID("tab-instagram")), chromedp.WaitVisible(chromedp.ID("tab-threads")))
+	b.Step("write", chromedp.Click(chromedp.ID("body")), chromedp.SendKeys(chromedp.ID("body"), "Morning at the harbour #boats"))
+	b.Step("upload", chromedp.SetUploadFiles(chromedp.ID("files"), paths),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#tray .tray-item[data-media] img.thumb").length === 2`))
+
+	// Instagram: Automatic resolves to a carousel of the two.
+	b.Step("Instagram tab", chromedp.Click(chromedp.ID("tab-instagram")), chromedp.WaitVisible(chromedp.ID("auto_instagram")),
+		chromedp.Poll[chromedp.Void](`document.getElementById("auto_instagram").textContent === "Automatic: carousel of 2"`))
+	if c := b.Text(`#counters [data-counter="instagram"]`); !strings.HasPrefix(c, "Instagram 29/2,200 · 2,171 left · hashtags 1/30") {
+		t.Fatalf("Instagram counter %q", c)
+	}
+	if browsertest.Eval[bool](b, `document.getElementById("share_to_feed_instagram").getClientRects().length > 0`) {
+		t.Error("Share to feed is offered for a carousel")
+	}
+	// Its preview: the first image in the frame, two carousel dots.
+	b.Step("Instagram preview", chromedp.WaitVisible(chromedp.CSS(`[data-preview="instagram"] .ig-frame img`)),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('[data-preview="instagram"] .ig-dot').length === 2`))
+
+	// Threads: choose, move the lighthouse up, keep only it.
+	ids := browsertest.Eval[[]string](b, `Array.prototype.map.call(document.querySelectorAll("#tray .tray-item[data-media]"), function (li) { return li.getAttribute("data-media"); })`)
+	order := `Array.prototype.map.call(document.querySelectorAll('[data-tmedia-list="threads"] input[name="tmedia_order_threads"]'), function (i) { return i.value; }).join(",")`
+	b.Step("Threads tab", chromedp.Click(chromedp.ID("tab-threads")),
+		chromedp.Click(chromedp.CSS(`input[name="tmedia_mode_threads"][value="choose"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-tmedia-list="threads"]`)))
+	if got := browsertest.Eval[string](b, order); got != ids[0]+","+ids[1] {
+		t.Fatalf("Threads list %s, want the post's order", got)
+	}
+	b.Step("move up", chromedp.Click(chromedp.CSS(`[data-tmedia-list="threads"] .tmedia-item[data-media="`+ids[1]+`"] button[data-tmove="-1"]`)),
+		chromedp.Poll[chromedp.Void](order+` === "`+ids[1]+","+ids[0]+`"`),
+		chromedp.Click(chromedp.CSS(`input[name="tmedia_threads"][value="`+ids[0]+`"]`)),
+		chromedp.Poll[chromedp.Void](`Array.prototype.some.call(document.querySelectorAll("#tray .mbadge"), function (b) { return b.textContent === "Threads — not used"; })`))
+	if n := b.Text(`[data-tmedia-list="threads"] .tmedia-item[data-media="` + ids[1] + `"] .num`); n != "1" {
+		t.Fatalf("the lighthouse is numbered %q", n)
+	}
+	b.Step("Threads preview", chromedp.Poll[chromedp.Void](`document.querySelectorAll('[data-preview="threads"] [data-pimages] img').length === 1`))
+	if txt := b.Text(`[data-preview="threads"] .ptext`); txt != "Morning at the harbour #boats" {
+		t.Fatalf("Threads preview text %q", txt)
+	}
+	b.Shot("compose-meta.png")
+
+	b.ClickAndLoad("save draft", "#save-draft", "#compose")
+	id := postIDFrom(t, b.Location())
+	p, err := ce.store.FindPostByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := parseIDs(ids[:1])[0], parseIDs(ids[1:])[0]
+	if !slices.Equal(p.MediaIDs, []int64{first, second}) {
+		t.Fatalf("post media %v", p.MediaIDs)
+	}
+	sameTargets(t, "stored", p.Targets, []*snsos.Target{{AccountID: ce.x.ID}, {AccountID: ig.ID}, {AccountID: th.ID, MediaIDs: []int64{second}}})
+	// The editor shows the choice again.
+	if !browsertest.Eval[bool](b, `document.querySelector('input[name="tmedia_mode_threads"][value="choose"]').checked`) {
+		t.Fatal("the editor lost Threads' choice")
+	}
+	for _, r := range b.Foreign() {
+		t.Errorf("request to another origin: %s", r)
 	}
 }

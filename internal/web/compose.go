@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/rules"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -38,13 +39,21 @@ type composePlatform struct {
 	Platform snsos.Platform
 	// Thread reports that a post may be a thread of parts (Options["parts"]).
 	Thread bool
+	// Fields are the target options the platform's tab has a field for,
+	// besides parts (form field <option>_<platform>). The tab carries its
+	// target's other options through the form as they are.
+	Fields []string
+	// Preview is how the platform shows a post: "x" (text, then up to
+	// four images), "threads" (text, then a row of media) or "instagram"
+	// (the media, then the folded caption).
+	Preview string
 }
 
 var composePlatforms = []composePlatform{
-	{Platform: snsos.PlatformX, Thread: true},
-	{Platform: snsos.PlatformThreads, Thread: true},
-	{Platform: snsos.PlatformInstagram},
-	{Platform: snsos.PlatformTikTok},
+	{Platform: snsos.PlatformX, Thread: true, Preview: "x"},
+	{Platform: snsos.PlatformThreads, Thread: true, Fields: []string{rules.OptTopicTag, rules.OptLinkAttachment}, Preview: "threads"},
+	{Platform: snsos.PlatformInstagram, Fields: []string{rules.OptMediaType, rules.OptShareToFeed, rules.OptFirstComment}, Preview: "instagram"},
+	{Platform: snsos.PlatformTikTok, Preview: "x"},
 }
 
 func composePlatformOf(p snsos.Platform) (composePlatform, bool) {
@@ -114,23 +123,27 @@ func (h *Handler) handleComposeDuplicate(w http.ResponseWriter, r *http.Request)
 	if !ok {
 		return
 	}
-	// A copy as a draft: same text, media (with alt texts), accounts and overrides; no time
-	// and no approval. TikTok settings are never copied (ui-guide §3).
-	p := &snsos.Post{Body: src.Body, MediaIDs: slices.Clone(src.MediaIDs), MediaAlt: maps.Clone(src.MediaAlt)}
-	for _, t := range src.Targets {
-		nt := &snsos.Target{AccountID: t.AccountID, Body: t.Body, State: snsos.StateDraft}
-		if t.Platform != snsos.PlatformTikTok && len(t.Options) > 0 {
-			nt.Options = map[string]any{}
-			for k, v := range t.Options {
-				nt.Options[k] = v
-			}
-		}
-		p.Targets = append(p.Targets, nt)
-	}
+	p := duplicatePost(src)
 	if err := h.store.CreatePost(ctx, p, nil); err != nil {
 		h.afterAction(w, r, src.ID, "action", err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, postHref(p.ID)+"/edit?flash=duplicated", http.StatusSeeOther)
+}
+
+// duplicatePost is the copy of src that Duplicate saves: a draft with the
+// same text, media (with alt texts), accounts, overrides, options and
+// media per target (nil and empty kept apart); no time and no approval.
+// TikTok settings are never copied (ui-guide §3).
+func duplicatePost(src *snsos.Post) *snsos.Post {
+	p := &snsos.Post{Body: src.Body, MediaIDs: slices.Clone(src.MediaIDs), MediaAlt: maps.Clone(src.MediaAlt)}
+	for _, t := range src.Targets {
+		nt := &snsos.Target{AccountID: t.AccountID, Body: t.Body, State: snsos.StateDraft, MediaIDs: slices.Clone(t.MediaIDs)}
+		if t.Platform != snsos.PlatformTikTok && len(t.Options) > 0 {
+			nt.Options = maps.Clone(t.Options)
+		}
+		p.Targets = append(p.Targets, nt)
+	}
+	return p
 }

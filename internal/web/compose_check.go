@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -31,6 +32,28 @@ type composeCheckResult struct {
 	MediaErrors []string            `json:"media_errors"`
 	// NextFree is the next free slot of the selected accounts, if any.
 	NextFree *composePick `json:"next_free"`
+	// Targets is what each selected platform's target publishes.
+	Targets []composeTargetCheck `json:"targets"`
+}
+
+// composeTargetCheck is one selected platform's target as the engine will
+// see it.
+type composeTargetCheck struct {
+	Platform snsos.Platform `json:"platform"`
+	// MediaIDs is the media it publishes, in its order.
+	MediaIDs []int64 `json:"media_ids"`
+	// MediaType is the media_type it is published as (given or inferred;
+	// "" when the platform has none or refuses the given one).
+	MediaType string `json:"media_type"`
+	// Auto says what "Automatic" makes of its media (Instagram):
+	// "Automatic: carousel of 3".
+	Auto string `json:"auto"`
+	// Errors are the problems of its options, by form field ("" for the
+	// page).
+	Errors map[string]string `json:"errors"`
+	// LinkNote says that a link attachment can't go with its media
+	// (Threads, when it has media).
+	LinkNote string `json:"link_note"`
 }
 
 type composeCheckCounter struct {
@@ -83,44 +106,11 @@ func selectedPlatforms(f *composeForm, accts map[int64]*snsos.Account) []snsos.P
 // check runs the platforms' own counting on the form, as the engine will.
 func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeForm, accts map[int64]*snsos.Account) *composeCheckResult {
 	res := &composeCheckResult{Counters: []composeCheckCounter{}, Quota: []string{}, Blocking: []string{}, TimeErr: map[string]string{},
-		Media: []composeMediaCheck{}, MediaErrors: []string{}}
-	for _, p := range selectedPlatforms(f, accts) {
-		texts := f.texts(p)
-		for i, text := range texts {
-			r := rules.Check(p, text, rules.Options{HasMedia: i == 0 && len(f.Media) > 0})
-			c := composeCheckCounter{Platform: p, Part: i, Parts: len(texts), Length: r.Length, MaxLength: r.MaxLength, Valid: r.Valid, FitEnd: -1, Problems: []string{}}
-			c.State = "ok"
-			if r.Length > r.MaxLength {
-				c.State = "over"
-			} else if r.MaxLength > 0 && r.Length*10 >= r.MaxLength*9 {
-				c.State = "warn"
-			}
-			if p == snsos.PlatformX && r.Length > r.MaxLength {
-				c.FitEnd = rules.ParseX(text).ValidRangeEnd + 1
-			} else if r.Length > r.MaxLength && p != snsos.PlatformX {
-				c.FitEnd = fitUnits(text, r.MaxLength)
-			}
-			name := p.DisplayName()
-			label := name
-			if len(texts) > 1 {
-				label = tr.T("compose.counter.part", "Platform", name, "Part", i+1, "Parts", len(texts))
-			}
-			if r.Length > r.MaxLength {
-				c.Line = tr.T("compose.counter.over", "Label", label, "Length", groupDigits(int64(r.Length)), "Max", groupDigits(int64(r.MaxLength)), "Over", groupDigits(int64(r.Length-r.MaxLength)))
-			} else {
-				c.Line = tr.T("compose.counter.left", "Label", label, "Length", groupDigits(int64(r.Length)), "Max", groupDigits(int64(r.MaxLength)), "Left", groupDigits(int64(r.MaxLength-r.Length)))
-			}
-			for _, fe := range r.Errors {
-				if fe.Rule == rules.RuleMaxLength {
-					res.Blocking = append(res.Blocking, c.Line)
-					continue
-				}
-				msg := ruleMessage(tr, p, fe)
-				c.Problems = append(c.Problems, msg)
-				res.Blocking = append(res.Blocking, tr.T("compose.blocking.item", "Label", label, "Reason", msg))
-			}
-			res.Counters = append(res.Counters, c)
-		}
+		Media: []composeMediaCheck{}, MediaErrors: []string{}, Targets: []composeTargetCheck{}}
+	platforms := selectedPlatforms(f, accts)
+	refs := h.composeMediaRefs(ctx, f.Media)
+	for _, p := range platforms {
+		composeCheckText(tr, f, p, len(mediaRefs(f.targetMedia(p), refs)) > 0, res)
 	}
 	// X's estimated cost: one post per part, per X account.
 	nx := 0
@@ -133,6 +123,76 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 		c := rules.EstimateXCost(f.texts(snsos.PlatformX), h.cfg.XPrices)
 		res.Cost = tr.T("compose.cost", "USD", usd(c.USD*float64(nx)), "Count", c.Posts*nx)
 	}
+	at, loc := h.composeCheckTime(tr, f, res)
+	h.composeCheckQuota(ctx, tr, f, accts, at, res)
+	types := composeCheckTargets(tr, f, platforms, refs, res)
+	h.composeCheckMedia(tr, f, platforms, types, refs, res)
+	if next, ok := h.composeNextFree(ctx, f); ok {
+		res.NextFree = composePickAt(tr, tr.T("compose.pick.next", "Time", shortTime(tr.lang, next.In(loc), h.now().In(loc))), next, loc)
+		res.NextFree.Next = true
+	}
+	return res
+}
+
+// composeCheckText adds the counters of the texts platform p publishes
+// (one per part of a thread) and their problems. hasMedia: the target
+// publishes media, so an empty text is allowed where p allows it.
+func composeCheckText(tr *translator, f *composeForm, p snsos.Platform, hasMedia bool, res *composeCheckResult) {
+	texts := f.texts(p)
+	for i, text := range texts {
+		opts := rules.Options{HasMedia: i == 0 && hasMedia}
+		if p == snsos.PlatformThreads && i == 0 {
+			opts.LinkAttachment = f.tab(p).opt(rules.OptLinkAttachment)
+		}
+		r := rules.Check(p, text, opts)
+		c := composeCheckCounter{Platform: p, Part: i, Parts: len(texts), Length: r.Length, MaxLength: r.MaxLength, Valid: r.Valid, FitEnd: -1, Problems: []string{}}
+		c.State = "ok"
+		if r.Length > r.MaxLength {
+			c.State = "over"
+		} else if r.MaxLength > 0 && r.Length*10 >= r.MaxLength*9 {
+			c.State = "warn"
+		}
+		if p == snsos.PlatformX && r.Length > r.MaxLength {
+			c.FitEnd = rules.ParseX(text).ValidRangeEnd + 1
+		} else if r.Length > r.MaxLength {
+			c.FitEnd = fitUnits(text, r.MaxLength)
+		}
+		label := p.DisplayName()
+		if len(texts) > 1 {
+			label = tr.T("compose.counter.part", "Platform", label, "Part", i+1, "Parts", len(texts))
+		}
+		c.Line = composeCounterLine(tr, label, r)
+		for _, e := range composeEntityCounts(p, text, opts) {
+			c.Line += tr.T("sep") + tr.T("compose.counter."+e.what, "N", e.n, "Max", e.max)
+			if e.n > e.max {
+				c.State = "over"
+			}
+		}
+		for _, fe := range r.Errors {
+			if fe.Rule == rules.RuleMaxLength {
+				res.Blocking = append(res.Blocking, c.Line)
+				continue
+			}
+			msg := ruleMessage(tr, p, fe)
+			c.Problems = append(c.Problems, msg)
+			res.Blocking = append(res.Blocking, tr.T("compose.blocking.item", "Label", label, "Reason", msg))
+		}
+		res.Counters = append(res.Counters, c)
+	}
+}
+
+// composeCounterLine is "X 152/280 · 128 left" or "X 300/280 · 20 over".
+func composeCounterLine(tr *translator, label string, r rules.Result) string {
+	length, limit := groupDigits(int64(r.Length)), groupDigits(int64(r.MaxLength))
+	if r.Length > r.MaxLength {
+		return tr.T("compose.counter.over", "Label", label, "Length", length, "Max", limit, "Over", groupDigits(int64(r.Length-r.MaxLength)))
+	}
+	return tr.T("compose.counter.left", "Label", label, "Length", length, "Max", limit, "Left", groupDigits(int64(r.MaxLength-r.Length)))
+}
+
+// composeCheckTime reads the schedule fields: the zone line, the UTC line
+// and their problems. It returns the time (zero: none) and the zone.
+func (h *Handler) composeCheckTime(tr *translator, f *composeForm, res *composeCheckResult) (time.Time, *time.Location) {
 	at, loc, terrs := parseComposeTime(f.Date, f.Time, f.Zone, h.location())
 	for k, id := range terrs {
 		res.TimeErr[k] = tr.T(id)
@@ -145,7 +205,12 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 			res.TimeErr["time"] = tr.T("compose.err.past")
 		}
 	}
-	// Quotas around the time (or now).
+	return at, loc
+}
+
+// composeCheckQuota warns of accounts near their platform's publishing
+// quota around the time (or now).
+func (h *Handler) composeCheckQuota(ctx context.Context, tr *translator, f *composeForm, accts map[int64]*snsos.Account, at time.Time, res *composeCheckResult) {
 	when := at
 	if when.IsZero() {
 		when = h.now()
@@ -168,77 +233,213 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 			res.Quota = append(res.Quota, tr.T("compose.quota", "Handle", a.Handle, "Platform", a.Platform.DisplayName(), "Count", n, "Limit", limit))
 		}
 	}
-	h.composeCheckMedia(ctx, tr, f, accts, res)
-	if next, ok := h.composeNextFree(ctx, f); ok {
-		res.NextFree = composePickAt(tr, tr.T("compose.pick.next", "Time", shortTime(tr.lang, next.In(loc), h.now().In(loc))), next, loc)
-		res.NextFree.Next = true
+}
+
+// composeMediaRefs returns the facts of the media items ids the library
+// still has (one gone is the engine's to report on save).
+func (h *Handler) composeMediaRefs(ctx context.Context, ids []int64) map[int64]snsos.MediaRef {
+	out := map[int64]snsos.MediaRef{}
+	if h.cfg.Media == nil {
+		return out
 	}
-	return res
+	for _, id := range ids {
+		if m, err := h.cfg.Media.Get(ctx, id); err == nil {
+			out[id] = *m
+		}
+	}
+	return out
+}
+
+// composeCheckTargets checks each selected platform's target as the engine
+// will: its media type (given or inferred from its own media), its
+// options, and its media as a set. It returns the media type of each
+// platform ("" where there is none or it is refused).
+func composeCheckTargets(tr *translator, f *composeForm, platforms []snsos.Platform, refs map[int64]snsos.MediaRef, res *composeCheckResult) map[snsos.Platform]string {
+	types := map[snsos.Platform]string{}
+	for _, p := range platforms {
+		ids := f.targetMedia(p)
+		tRefs := mediaRefs(ids, refs)
+		opts := composeTargetOptions(f, p, tRefs)
+		tc := composeTargetCheck{Platform: p, MediaIDs: ids, Errors: map[string]string{}}
+		if tc.MediaIDs == nil {
+			tc.MediaIDs = []int64{}
+		}
+		typ, typeErr := rules.MediaType(p, opts, tRefs)
+		var problems snsos.ValidationErrors
+		problems = append(problems, fieldErrors(typeErr)...)
+		problems = append(problems, rules.CheckOptions(p, opts, typ)...)
+		if typeErr == nil || len(tRefs) > 0 {
+			for _, fe := range rules.CheckMedia(p, tRefs, rules.Options{HasMedia: len(tRefs) > 0}.WithMediaType(p, typ)) {
+				if fe.Field == "media" {
+					problems = append(problems, fe)
+				}
+			}
+		}
+		for _, fe := range problems {
+			res.Blocking = append(res.Blocking, fe.Message)
+			if fe.Field == "media" {
+				res.MediaErrors = append(res.MediaErrors, fe.Message)
+				continue
+			}
+			key := optionErrorKey(p, strings.TrimPrefix(fe.Field, "options."))
+			tc.Errors[key] = strings.TrimSpace(tc.Errors[key] + " " + fe.Message)
+		}
+		tc.MediaType = typ
+		if p == snsos.PlatformInstagram {
+			tc.Auto = composeAutoLine(tr, p, tRefs)
+		}
+		if p == snsos.PlatformThreads && len(tRefs) > 0 {
+			tc.LinkNote = tr.T("compose.threads.link_media")
+		}
+		types[p] = typ
+		res.Targets = append(res.Targets, tc)
+	}
+	return types
+}
+
+// composeAutoLine says what "Automatic" makes of the media for platform p:
+// "Automatic: carousel of 3".
+func composeAutoLine(tr *translator, p snsos.Platform, refs []snsos.MediaRef) string {
+	typ, err := rules.MediaType(p, nil, refs)
+	switch {
+	case err != nil || typ == "":
+		return tr.T("compose.auto.none")
+	case typ == rules.MediaCarousel:
+		return tr.T("compose.auto.carousel", "N", len(refs))
+	}
+	return tr.T("compose.auto." + strings.ToLower(typ))
+}
+
+// fieldErrors returns the field errors err wraps (none for nil).
+func fieldErrors(err error) snsos.ValidationErrors {
+	var v snsos.ValidationErrors
+	errors.As(err, &v)
+	return v
 }
 
 // composeCheckMedia adds the media badges: each tray item checked on its
-// own for each selected platform, then the set's own problems (too many
-// items, mixed kinds, media required), which also block approval.
-func (h *Handler) composeCheckMedia(ctx context.Context, tr *translator, f *composeForm, accts map[int64]*snsos.Account, res *composeCheckResult) {
-	platforms := selectedPlatforms(f, accts)
+// own for each selected platform that publishes it, with the platform's
+// media type (types), and marked "not used" for the others; then its alt
+// text, for the platforms that publish it.
+func (h *Handler) composeCheckMedia(tr *translator, f *composeForm, platforms []snsos.Platform, types map[snsos.Platform]string,
+	refs map[int64]snsos.MediaRef, res *composeCheckResult) {
 	if h.cfg.Media == nil || len(platforms) == 0 {
 		return
 	}
-	var refs []snsos.MediaRef
-	for _, id := range f.Media {
-		m, err := h.cfg.Media.Get(ctx, id)
-		if err != nil {
-			continue // gone from the library: the engine says so on save
-		}
-		refs = append(refs, *m)
-	}
+	_, canConvert := h.cfg.Media.(mediaConverter)
 	alt := map[int64]string{}
 	for id, text := range f.Alt {
 		if strings.TrimSpace(text) != "" {
 			alt[id] = text
 		}
 	}
-	for i := range refs {
-		mc := composeMediaCheck{ID: refs[i].ID, Badges: []composeBadge{}, Alt: []string{}}
-		for _, p := range platforms {
-			for _, fe := range rules.CheckAltText(p, refs[i:i+1], alt) {
-				msg := fe.Message
-				switch fe.Rule {
-				case rules.RuleAltTextLength:
-					msg = tr.T("compose.alt.too_long", "Platform", p.DisplayName(), "Max", groupDigits(int64(rules.MediaRulesFor(p).AltTextMax)),
-						"Length", groupDigits(int64(utf8.RuneCountInString(alt[refs[i].ID]))))
-				case rules.RuleAltTextKind:
-					msg = tr.T("compose.alt.video", "Platform", p.DisplayName())
-				}
-				mc.Alt = append(mc.Alt, msg)
-				res.Blocking = append(res.Blocking, tr.T("compose.media.blocking", "Number", i+1, "Reason", msg))
-			}
+	n := 0
+	for _, id := range f.Media {
+		m, ok := refs[id]
+		if !ok {
+			continue // gone from the library: the engine says so on save
 		}
+		n++
+		mc := composeMediaCheck{ID: id, Badges: []composeBadge{}, Alt: []string{}}
 		for _, p := range platforms {
-			b := composeBadge{Platform: p, OK: true, Text: tr.T("compose.media.badge_ok", "Platform", p.DisplayName())}
-			var reasons []string
-			for _, fe := range rules.CheckMedia(p, refs[i:i+1], rules.Options{}) {
-				reasons = append(reasons, fe.Message)
+			if !slices.Contains(f.targetMedia(p), id) {
+				mc.Badges = append(mc.Badges, composeBadge{Platform: p, Unused: true, Text: tr.T("compose.media.badge_unused", "Platform", p.DisplayName())})
+				continue
 			}
-			if len(reasons) > 0 {
-				b.OK = false
-				b.Text = tr.T("compose.media.badge_bad", "Platform", p.DisplayName(), "Reason", strings.Join(reasons, " "))
-				for _, r := range reasons {
-					res.Blocking = append(res.Blocking, tr.T("compose.media.blocking", "Number", i+1, "Reason", r))
+			for _, msg := range composeAltProblems(tr, p, m, alt) {
+				mc.Alt = append(mc.Alt, msg)
+				res.Blocking = append(res.Blocking, tr.T("compose.media.blocking", "Number", n, "Reason", msg))
+			}
+			b := composeMediaBadge(tr, p, m, types[p], canConvert)
+			if !b.OK {
+				for _, r := range b.reasons {
+					res.Blocking = append(res.Blocking, tr.T("compose.media.blocking", "Number", n, "Reason", r))
 				}
 			}
 			mc.Badges = append(mc.Badges, b)
 		}
 		res.Media = append(res.Media, mc)
 	}
-	for _, p := range platforms {
-		for _, fe := range rules.CheckMedia(p, refs, rules.Options{}) {
-			if fe.Field == "media" {
-				res.MediaErrors = append(res.MediaErrors, fe.Message)
-				res.Blocking = append(res.Blocking, fe.Message)
-			}
+}
+
+// composeAltProblems says what platform p refuses in the alt text of m.
+func composeAltProblems(tr *translator, p snsos.Platform, m snsos.MediaRef, alt map[int64]string) []string {
+	var out []string
+	for _, fe := range rules.CheckAltText(p, []snsos.MediaRef{m}, alt) {
+		msg := fe.Message
+		switch fe.Rule {
+		case rules.RuleAltTextLength:
+			msg = tr.T("compose.alt.too_long", "Platform", p.DisplayName(), "Max", groupDigits(int64(rules.MediaRulesFor(p).AltTextMax)),
+				"Length", groupDigits(int64(utf8.RuneCountInString(alt[m.ID]))))
+		case rules.RuleAltTextKind:
+			msg = tr.T("compose.alt.video", "Platform", p.DisplayName())
 		}
+		out = append(out, msg)
 	}
+	return out
+}
+
+// composeMediaBadge checks one item for platform p's post of media type
+// typ: "Instagram ✓", or "Instagram ✗ PNG — JPEG only" with, for an image
+// Instagram refuses for its type only, the offer to convert it to JPEG.
+func composeMediaBadge(tr *translator, p snsos.Platform, m snsos.MediaRef, typ string, canConvert bool) composeBadge {
+	b := composeBadge{Platform: p, OK: true, Text: tr.T("compose.media.badge_ok", "Platform", p.DisplayName())}
+	for _, fe := range rules.CheckMedia(p, []snsos.MediaRef{m}, rules.Options{}.WithMediaType(p, typ)) {
+		short := ""
+		if fe.Rule == rules.RuleMediaType {
+			short = composeTypeReason(tr, p, m)
+			b.Convert = canConvert && p == snsos.PlatformInstagram && slices.Contains(composeConvertible, m.Mime)
+		}
+		if short == "" {
+			short = fe.Message
+		}
+		b.reasons = append(b.reasons, fe.Message)
+		b.short = append(b.short, short)
+	}
+	if len(b.reasons) > 0 {
+		b.OK = false
+		b.Text = tr.T("compose.media.badge_bad", "Platform", p.DisplayName(), "Reason", strings.Join(b.short, tr.Sp()))
+	}
+	return b
+}
+
+// composeTypeReason is the short reason platform p refuses the file type
+// of m: "PNG — JPEG only" ("" when p takes no file of m's kind here).
+func composeTypeReason(tr *translator, p snsos.Platform, m snsos.MediaRef) string {
+	mr := rules.MediaRulesFor(p)
+	allowed := mr.Video.MIMETypes
+	if m.IsImage() {
+		allowed = mr.Image.MIMETypes
+	}
+	if len(allowed) == 0 || slices.Contains(allowed, m.Mime) {
+		return ""
+	}
+	names := make([]string, len(allowed))
+	for i, t := range allowed {
+		names[i] = mimeShortName(t)
+	}
+	return tr.T("compose.media.reason_type", "Type", mimeShortName(m.Mime), "Allowed", strings.Join(names, tr.T("compose.list_sep")))
+}
+
+// mimeShortName is the name people use for a media type: "PNG".
+func mimeShortName(mime string) string {
+	switch mime {
+	case "image/jpeg":
+		return "JPEG"
+	case "image/png":
+		return "PNG"
+	case "image/gif":
+		return "GIF"
+	case "image/webp":
+		return "WebP"
+	case "video/mp4":
+		return "MP4"
+	case "video/quicktime":
+		return "MOV"
+	case "video/webm":
+		return "WebM"
+	}
+	return mime
 }
 
 // composeSlotGap is how far a free slot stays from the selected accounts'
@@ -349,7 +550,7 @@ func composeTextProblems(tr *translator, f *composeForm, chk *composeCheckResult
 			key = "override_" + string(c.Platform)
 		}
 		msgs := c.Problems
-		if c.State == "over" {
+		if c.Length > c.MaxLength {
 			msgs = append([]string{tr.T("compose.err.max_length", "Platform", c.Platform.DisplayName())}, msgs...)
 		}
 		for _, msg := range msgs {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,13 +61,41 @@ type composeForm struct {
 	// openTab is the platform tab compose.js opens on load (after Split
 	// into parts); set by the handler.
 	openTab string
+	// notice is what a form action did (a conversion to JPEG); set by the
+	// handler.
+	notice string
 }
 
+// composeTabInput is one platform tab as typed.
 type composeTabInput struct {
 	Customized bool
 	Override   string
 	Thread     bool
 	Parts      []string
+	// Options are the target's options other than parts: those the tab
+	// has a field for as typed, the others as the post had them (the
+	// hidden options_<platform> field carries them through the form).
+	Options map[string]any
+	// Media is the tab's "Media for <platform>" choice.
+	Media form.MediaChoice
+}
+
+// opt returns option key as text ("" when absent or not a text).
+func (t *composeTabInput) opt(key string) string {
+	s, _ := t.Options[key].(string)
+	return s
+}
+
+// setOpt sets option key, or removes it when v is nil.
+func (t *composeTabInput) setOpt(key string, v any) {
+	if v == nil {
+		delete(t.Options, key)
+		return
+	}
+	if t.Options == nil {
+		t.Options = map[string]any{}
+	}
+	t.Options[key] = v
 }
 
 func (f *composeForm) tab(p snsos.Platform) *composeTabInput {
@@ -92,6 +121,15 @@ func (f *composeForm) texts(p snsos.Platform) []string {
 		return []string{t.Override}
 	}
 	return []string{f.Body}
+}
+
+// targetMedia returns the media platform p's target publishes, in its
+// order (Post.MediaFor of the post the form makes).
+func (f *composeForm) targetMedia(p snsos.Platform) []int64 {
+	if ids := f.tab(p).Media.IDs(f.Media); ids != nil {
+		return ids
+	}
+	return f.Media
 }
 
 // composeMaxIDs bounds the accounts and the media items one form names:
@@ -138,8 +176,63 @@ func composeFormFrom(v url.Values) *composeForm {
 			t.Thread = v.Get("thread_"+k) == "1"
 			t.Parts = slices.Clone(v["part_"+k])
 		}
+		t.Options = parseOptionsJSON(v.Get("options_" + k))
+		for _, key := range cp.Fields {
+			if vals, ok := v[key+"_"+k]; ok && len(vals) > 0 {
+				readOptionField(t, key, vals)
+			}
+		}
+		t.Media = form.ParseMediaChoice(v.Get("tmedia_mode_"+k), parseIDs(v["tmedia_order_"+k]), parseIDs(v["tmedia_"+k]))
 	}
 	return f
+}
+
+// parseOptionsJSON reads the hidden options_<platform> field: a JSON object
+// of the target's options (parts aside, which have their own fields).
+// Anything else is no options.
+func parseOptionsJSON(s string) map[string]any {
+	var m map[string]any
+	if s == "" || json.Unmarshal([]byte(s), &m) != nil || len(m) == 0 {
+		return nil
+	}
+	delete(m, rules.OptParts)
+	return m
+}
+
+// readOptionField sets option key of tab t from its form field's values.
+// A blank text removes the option (media_type: "automatic"). share_to_feed
+// is a hidden "0" followed by the checkbox's "1": unchecked sets false;
+// checked removes a false (the platform's default is true) and keeps an
+// explicit true.
+func readOptionField(t *composeTabInput, key string, vals []string) {
+	last := vals[len(vals)-1]
+	switch key {
+	case rules.OptShareToFeed:
+		switch {
+		case last != "1":
+			t.setOpt(key, false)
+		case t.Options[key] == false:
+			t.setOpt(key, nil)
+		}
+	case rules.OptMediaType:
+		if s := strings.ToUpper(strings.TrimSpace(last)); s != "" {
+			t.setOpt(key, s)
+		} else {
+			t.setOpt(key, nil)
+		}
+	case rules.OptFirstComment:
+		if strings.TrimSpace(last) != "" {
+			t.setOpt(key, last)
+		} else {
+			t.setOpt(key, nil)
+		}
+	default:
+		if s := strings.TrimSpace(last); s != "" {
+			t.setOpt(key, s)
+		} else {
+			t.setOpt(key, nil)
+		}
+	}
 }
 
 // readComposeForm reads the form, urlencoded or multipart. A multipart
@@ -275,6 +368,8 @@ func zoneLabel(loc *time.Location, t time.Time) string {
 	return loc.String() + " (" + s + ")"
 }
 
+// composeFormOfPost is the form of a stored post: its text, media, and for
+// each target its override, parts, other options and own media.
 func composeFormOfPost(p *snsos.Post, loc *time.Location) *composeForm {
 	f := &composeForm{Body: p.Body, Media: slices.Clone(p.MediaIDs), Alt: maps.Clone(p.MediaAlt), Zone: loc.String()}
 	for _, t := range p.Targets {
@@ -283,9 +378,12 @@ func composeFormOfPost(p *snsos.Post, loc *time.Location) *composeForm {
 		if t.Body != "" {
 			tab.Customized, tab.Override = true, t.Body
 		}
-		if parts, err := publish.Parts(p, t); err == nil && t.Options["parts"] != nil {
+		if parts, err := publish.Parts(p, t); err == nil && t.Options[rules.OptParts] != nil {
 			tab.Thread, tab.Parts = true, parts
 		}
+		tab.Options = maps.Clone(t.Options)
+		delete(tab.Options, rules.OptParts)
+		tab.Media = form.MediaChoiceOf(t.MediaIDs, p.MediaIDs)
 	}
 	if !p.ScheduledAt.IsZero() {
 		l := p.ScheduledAt.In(loc)
@@ -294,8 +392,10 @@ func composeFormOfPost(p *snsos.Post, loc *time.Location) *composeForm {
 	return f
 }
 
-// composeBuildPost turns the form into the post the engine checks.
-func composeBuildPost(f *composeForm, accts map[int64]*snsos.Account, at time.Time) *snsos.Post {
+// composeBuildPost turns the form into the post the engine checks. media
+// holds the facts of the form's media (an Instagram reel's share_to_feed
+// depends on them).
+func composeBuildPost(f *composeForm, accts map[int64]*snsos.Account, media map[int64]snsos.MediaRef, at time.Time) *snsos.Post {
 	p := &snsos.Post{Body: f.Body, MediaIDs: slices.Clone(f.Media), ScheduledAt: at}
 	if p.MediaIDs == nil {
 		p.MediaIDs = []int64{}
@@ -322,21 +422,57 @@ func composeBuildPost(f *composeForm, accts map[int64]*snsos.Account, at time.Ti
 		if tab.Customized {
 			t.Body = tab.Override
 		}
-		if cp, _ := composePlatformOf(a.Platform); cp.Thread && tab.Thread {
-			parts := make([]any, len(tab.Parts))
-			for i, s := range tab.Parts {
-				parts[i] = s
-			}
-			t.Options = map[string]any{"parts": parts}
-		}
+		t.MediaIDs = tab.Media.IDs(p.MediaIDs)
+		t.Options = composeTargetOptions(f, a.Platform, mediaRefs(p.MediaFor(t), media))
 		p.Targets = append(p.Targets, t)
 	}
 	return p
 }
 
+// composeTargetOptions are the options of platform p's target: the tab's,
+// with its thread's parts. share_to_feed is kept for a reel only (the
+// checkbox means nothing for other posts, which the platform refuses it
+// on). refs is the target's media.
+func composeTargetOptions(f *composeForm, p snsos.Platform, refs []snsos.MediaRef) map[string]any {
+	tab := f.tab(p)
+	opts := maps.Clone(tab.Options)
+	if opts == nil {
+		opts = map[string]any{}
+	}
+	delete(opts, rules.OptParts)
+	if cp, _ := composePlatformOf(p); cp.Thread && tab.Thread {
+		parts := make([]any, len(tab.Parts))
+		for i, s := range tab.Parts {
+			parts[i] = s
+		}
+		opts[rules.OptParts] = parts
+	}
+	if _, ok := opts[rules.OptShareToFeed]; ok {
+		if typ, err := rules.MediaType(p, opts, refs); err != nil || typ != rules.MediaReels {
+			delete(opts, rules.OptShareToFeed)
+		}
+	}
+	if len(opts) == 0 {
+		return nil
+	}
+	return opts
+}
+
+// mediaRefs returns the facts of the media ids that media holds, in order.
+func mediaRefs(ids []int64, media map[int64]snsos.MediaRef) []snsos.MediaRef {
+	var out []snsos.MediaRef
+	for _, id := range ids {
+		if m, ok := media[id]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // mapComposeErrors puts the engine's field errors next to the form fields:
 // targets[i].body on the text that platform publishes, parts on their part,
-// scheduled_at on the time.
+// options on their field in the platform's tab, a target's media on the
+// tray, scheduled_at on the time.
 func mapComposeErrors(tr *translator, v snsos.ValidationErrors, p *snsos.Post, f *composeForm, out map[string]string) {
 	add := func(field, msg string) {
 		if out[field] == "" {
@@ -365,34 +501,9 @@ func mapComposeErrors(tr *translator, v snsos.ValidationErrors, p *snsos.Post, f
 			}
 		case field == "targets":
 			add("accounts", tr.T("compose.err.no_account"))
-		case target != nil && rest == "account_id":
-			if fe.Rule == "connected" {
-				add("accounts", tr.T("compose.err.connected", "Platform", target.Platform.DisplayName()))
-			} else {
-				add("accounts", fe.Message)
-			}
-		case target != nil && (rest == "body" || strings.HasPrefix(rest, "options.parts")):
-			key, msg := "body", fe.Message
-			pl := target.Platform
-			if fe.Rule == rules.RuleMaxLength {
-				msg = tr.T("compose.err.max_length", "Platform", pl.DisplayName())
-			} else if strings.HasPrefix(fe.Rule, "max_") || fe.Rule == rules.RuleRequired || fe.Rule == rules.RuleInvalidChars {
-				msg = ruleMessage(tr, pl, fe)
-			}
-			tab := f.tab(pl)
-			switch {
-			case strings.HasPrefix(rest, "options.parts["):
-				n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(rest, "options.parts["), "]"))
-				key = fmt.Sprintf("part_%s_%d", pl, n)
-			case strings.HasPrefix(rest, "options.parts"):
-				key = "part_" + string(pl)
-				msg = tr.T("compose.err.empty_part")
-			case tab.Customized:
-				key = "override_" + string(pl)
-			}
+		case target != nil:
+			key, msg := mapTargetError(tr, fe, target, rest, f)
 			add(key, msg)
-		case target != nil && rest == "scheduled_at":
-			add("time", fe.Message)
 		case field == "scheduled_at":
 			if fe.Rule == "future" {
 				add("time", tr.T("compose.err.past"))
@@ -402,10 +513,72 @@ func mapComposeErrors(tr *translator, v snsos.ValidationErrors, p *snsos.Post, f
 		case strings.HasPrefix(field, "media_alt[") && strings.HasSuffix(field, "]"):
 			// Alt text of one item: next to its field, alt_<media id>.
 			add("alt_"+strings.TrimSuffix(strings.TrimPrefix(field, "media_alt["), "]"), fe.Message)
-		case strings.HasPrefix(field, "media_ids") || (target != nil && strings.HasPrefix(rest, "media")):
+		case strings.HasPrefix(field, "media_ids"):
 			add("media", fe.Message)
 		default:
 			add("", fe.Message)
 		}
 	}
+}
+
+// mapTargetError returns the form field and the message of an error on one
+// target (rest is its field within the target: "body", "options.parts[1]",
+// "options.topic_tag", "media[0]" …).
+func mapTargetError(tr *translator, fe snsos.FieldError, target *snsos.Target, rest string, f *composeForm) (key, msg string) {
+	pl := target.Platform
+	switch {
+	case rest == "account_id":
+		if fe.Rule == "connected" {
+			return "accounts", tr.T("compose.err.connected", "Platform", pl.DisplayName())
+		}
+		return "accounts", fe.Message
+	case rest == "body" || strings.HasPrefix(rest, "options.parts"):
+		return mapTextError(tr, fe, pl, rest, f)
+	case rest == "scheduled_at":
+		return "time", fe.Message
+	case strings.HasPrefix(rest, "options."):
+		return optionErrorKey(pl, strings.TrimPrefix(rest, "options.")), fe.Message
+	case strings.HasPrefix(rest, "media_ids"):
+		return "tmedia_" + string(pl), fe.Message
+	case strings.HasPrefix(rest, "media"):
+		return "media", fe.Message
+	}
+	return "", fe.Message
+}
+
+// mapTextError places an error on the text of platform pl: its part, its
+// override or the base text.
+func mapTextError(tr *translator, fe snsos.FieldError, pl snsos.Platform, rest string, f *composeForm) (key, msg string) {
+	key, msg = "body", fe.Message
+	if fe.Rule == rules.RuleMaxLength {
+		msg = tr.T("compose.err.max_length", "Platform", pl.DisplayName())
+	} else if strings.HasPrefix(fe.Rule, "max_") || fe.Rule == rules.RuleRequired || fe.Rule == rules.RuleInvalidChars {
+		msg = ruleMessage(tr, pl, fe)
+	}
+	tab := f.tab(pl)
+	switch {
+	case strings.HasPrefix(rest, "options.parts["):
+		n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(rest, "options.parts["), "]"))
+		key = fmt.Sprintf("part_%s_%d", pl, n)
+	case strings.HasPrefix(rest, "options.parts"):
+		key = "part_" + string(pl)
+		msg = tr.T("compose.err.empty_part")
+	case tab.Customized:
+		key = "override_" + string(pl)
+	}
+	return key, msg
+}
+
+// optionErrorKey is the form field an error on option name of platform pl
+// goes next to: the option's own field in the tab, else the tab's media
+// choice for a media type (Threads has no field for it), else the page.
+func optionErrorKey(pl snsos.Platform, name string) string {
+	cp, _ := composePlatformOf(pl)
+	switch {
+	case slices.Contains(cp.Fields, name):
+		return name + "_" + string(pl)
+	case name == rules.OptMediaType:
+		return "tmedia_" + string(pl)
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,8 +12,12 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/rules"
 )
 
 type composeData struct {
@@ -38,6 +43,7 @@ type composeData struct {
 	Cost                      string
 	Quota                     []string
 	Previews                  []composePreview
+	PreviewNone               bool // no account chosen: nothing to preview
 	Blocking                  []string
 	Readonly                  bool
 	// HasTime: a date or time is filled in, so "Approve and schedule" is
@@ -53,6 +59,8 @@ type composeData struct {
 	Picks []composePick
 	// OpenTab is the platform tab to show first ("" for All platforms).
 	OpenTab string
+	// Notice says what a form action did ("Converted … to JPEG").
+	Notice string
 }
 
 // composePick is a quick pick under the schedule picker.
@@ -68,7 +76,15 @@ type composePick struct {
 type composeBadge struct {
 	Platform snsos.Platform `json:"platform"`
 	OK       bool           `json:"ok"`
-	Text     string         `json:"text"`
+	// Unused: the platform's tab chose other media ("X — not used").
+	Unused bool   `json:"unused"`
+	Text   string `json:"text"`
+	// Convert offers "Convert to JPEG" (Instagram refuses the image's
+	// type, and the library can convert it).
+	Convert bool `json:"convert"`
+	// reasons are the full messages of what is wrong, short what the
+	// badge says of each.
+	reasons, short []string
 }
 
 // composeMediaCheck is the badges of one tray item in /compose/check, and
@@ -100,6 +116,44 @@ type composeTab struct {
 	Parts          []composePart
 	CustomizeLabel string
 	OverrideError  string
+	// SplitHint explains Split into parts with the platform's limit.
+	SplitHint string
+	// OptionsJSON carries the target's options through the form (the
+	// hidden options_<platform> field).
+	OptionsJSON string
+	// Errors are the problems of the tab's fields, by field name
+	// (media_type_instagram, topic_tag_threads, tmedia_x …).
+	Errors map[string]string
+	// Media is the tab's "Media for <platform>" choice.
+	MediaLabel string
+	MediaMode  string
+	MediaItems []composeTabMedia
+	// Instagram: the type choice and what Automatic resolves to, Share
+	// to feed (reels), the first comment (when the server enables it).
+	Types           []composeChoice
+	Auto            string
+	Resolved        string // the media type given or inferred
+	ShareToFeed     bool
+	HasFirstComment bool
+	FirstComment    string
+	// Threads: the topic tag and link attachment, and the note that a
+	// link needs a post without media.
+	TopicTag, LinkAttachment string
+	LinkNote                 string
+}
+
+// composeChoice is one radio button.
+type composeChoice struct {
+	Value, Label string
+	Checked      bool
+}
+
+// composeTabMedia is one line of a tab's media choice.
+type composeTabMedia struct {
+	Index   int
+	Number  int // its place among the checked items (0: unchecked)
+	Checked bool
+	composeMedia
 }
 
 type composePart struct {
@@ -124,6 +178,8 @@ type composeMedia struct {
 	// Alt is the item's alt text as typed; AltError what is wrong with it
 	// (the engine's refusal); AltCheck what the live check says of it.
 	Alt, AltError, AltCheck string
+	// Width and Height are the probe's (0 when unknown).
+	Width, Height int
 }
 
 type composeZone struct {
@@ -133,17 +189,34 @@ type composeZone struct {
 
 type composePreview struct {
 	Key, Platform, Name, Handle, Initial string
+	// Selected: an account of the platform is chosen (else the preview
+	// is hidden until one is).
+	Selected bool
+	// Kind is the platform's way of showing a post (composePlatform.Preview).
+	Kind string
 	// AccountID is the previewed account; HasAvatar shows its stored
 	// picture instead of the Initial badge.
 	AccountID int64
 	HasAvatar bool
 	Parts     []previewPart
-	Images    []composeMedia
+	// Images are the target's images in order (up to four for X).
+	Images []composeMedia
+	// Instagram: the first item's frame ("portrait" 4:5 or "square"), a
+	// dot per carousel item, and the caption folded after about 125
+	// characters ("…more").
+	Frame  string
+	Dots   []int
+	Fold   int
+	Folded bool
 }
 
 type previewPart struct {
 	Fit, Over string
 }
+
+// instagramFold is where Instagram folds a caption ("…more"), in code
+// points (ui-guide §3: about 125 characters).
+const instagramFold = 125
 
 // composePickAt is a quick pick of time at, its fields in zone loc.
 func composePickAt(tr *translator, label string, at time.Time, loc *time.Location) *composePick {
@@ -208,8 +281,14 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 	avatars := h.avatarIDs(ctx)
 	composeAccountsData(d, tr, f, list, avatars)
 	selected := selectedPlatforms(f, accts)
-	composeTabsData(d, tr, f, list, selected)
 	check := h.composeCheck(ctx, tr, f, accts)
+	if !h.cfg.InstagramFirstComment {
+		// No field for it: its problem goes to the page.
+		composeMoveError(d.FieldErrors, rules.OptFirstComment+"_"+string(snsos.PlatformInstagram), "")
+	}
+	d.Notice = f.notice
+	h.composeMediaData(ctx, d, f, check)
+	h.composeTabsData(d, tr, f, list, selected, check)
 	for _, c := range check.Counters {
 		line := composeCounter{Platform: string(c.Platform), Line: c.Line, State: c.State, Problems: c.Problems}
 		d.Counters = append(d.Counters, line)
@@ -218,14 +297,7 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 	d.HasTime = f.Date != "" || f.Time != ""
 	d.OpenTab = f.openTab
 	if f.confirmNow {
-		var names []string
-		for _, id := range f.Accounts {
-			if a := accts[id]; a != nil {
-				names = append(names, a.Platform.DisplayName()+" @"+a.Handle)
-			}
-		}
-		d.ConfirmNow = true
-		d.ConfirmText = tr.T("compose.now.confirm", "Targets", strings.Join(names, tr.T("compose.list_sep")))
+		d.ConfirmNow, d.ConfirmText = true, composeConfirmText(tr, f, accts)
 	}
 	// Time.
 	_, loc, _ := parseComposeTime("", "", f.Zone, h.location())
@@ -237,19 +309,29 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 		}
 	}
 	h.composeZonesData(d)
-	h.composeMediaData(ctx, d, f, check)
 	// Quick picks: the next free slot, then the best hours from analytics
 	// (once there is enough history).
 	if check.NextFree != nil {
 		d.Picks = append(d.Picks, *check.NextFree)
 	}
 	d.Picks = append(d.Picks, h.composeBestHours(r, p, loc)...)
-	composePreviewsData(d, f, selected, accts, avatars, check)
+	composePreviewsData(d, f, selected, list, avatars, check)
 	composeErrorSummary(d, f, status)
 	if status == http.StatusConflict {
 		d.Readonly = true
 	}
 	h.render(w, status, "compose", p)
+}
+
+// composeConfirmText asks whether to post to the form's accounts now.
+func composeConfirmText(tr *translator, f *composeForm, accts map[int64]*snsos.Account) string {
+	var names []string
+	for _, id := range f.Accounts {
+		if a := accts[id]; a != nil {
+			names = append(names, a.Platform.DisplayName()+" @"+a.Handle)
+		}
+	}
+	return tr.T("compose.now.confirm", "Targets", strings.Join(names, tr.T("compose.list_sep")))
 }
 
 // composeAccountsData lists the accounts to choose, with why one cannot be.
@@ -266,8 +348,17 @@ func composeAccountsData(d *composeData, tr *translator, f *composeForm, list []
 	}
 }
 
-// composeTabsData builds one tab per platform that has an account.
-func composeTabsData(d *composeData, tr *translator, f *composeForm, list []*snsos.Account, selected []snsos.Platform) {
+// composeMoveError moves the error of field from to field to.
+func composeMoveError(errs map[string]string, from, to string) {
+	if msg := errs[from]; msg != "" {
+		delete(errs, from)
+		errs[to] = strings.TrimSpace(errs[to] + " " + msg)
+	}
+}
+
+// composeTabsData builds one tab per platform that has an account (d.Media
+// is built: the tabs list its items).
+func (h *Handler) composeTabsData(d *composeData, tr *translator, f *composeForm, list []*snsos.Account, selected []snsos.Platform, check *composeCheckResult) {
 	for _, cp := range composePlatforms {
 		has := false
 		for _, a := range list {
@@ -280,14 +371,77 @@ func composeTabsData(d *composeData, tr *translator, f *composeForm, list []*sns
 		key := string(cp.Platform)
 		tab := composeTab{Key: key, Name: cp.Platform.DisplayName(), Selected: slices.Contains(selected, cp.Platform),
 			Customized: in.Customized, Override: in.Override, ThreadCapable: cp.Thread, Thread: cp.Thread && in.Thread,
-			CustomizeLabel: tr.T("compose.customize", "Platform", cp.Platform.DisplayName()), OverrideError: d.FieldErrors["override_"+key]}
+			CustomizeLabel: tr.T("compose.customize", "Platform", cp.Platform.DisplayName()), OverrideError: d.FieldErrors["override_"+key],
+			Errors: map[string]string{}}
+		if cp.Thread {
+			tab.SplitHint = tr.T("compose.split.hint." + key)
+		}
 		if tab.Thread {
 			for i, s := range in.Parts {
 				tab.Parts = append(tab.Parts, composePart{Index: i, Label: fmt.Sprintf("%d/%d", i+1, len(in.Parts)), Text: s,
 					Error: d.FieldErrors[fmt.Sprintf("part_%s_%d", key, i)]})
 			}
 		}
+		composeTabOptions(&tab, tr, cp, in, h.cfg.InstagramFirstComment)
+		composeTabMediaData(&tab, tr, in, d.Media)
+		for _, name := range append(slices.Clone(cp.Fields), "tmedia") {
+			k := name + "_" + key
+			tab.Errors[k] = d.FieldErrors[k]
+		}
+		for _, tc := range check.Targets {
+			if tc.Platform != cp.Platform {
+				continue
+			}
+			tab.Auto, tab.LinkNote, tab.Resolved = tc.Auto, tc.LinkNote, tc.MediaType
+			for k, msg := range tc.Errors {
+				if k != "" && tab.Errors[k] == "" {
+					tab.Errors[k] = msg
+				}
+			}
+		}
 		d.Tabs = append(d.Tabs, tab)
+	}
+}
+
+// composeTabOptions fills the tab's option fields (Instagram's type, Share
+// to feed and first comment; Threads' topic tag and link) and the hidden
+// field with the target's options.
+func composeTabOptions(tab *composeTab, tr *translator, cp composePlatform, in *composeTabInput, firstComment bool) {
+	if b, err := json.Marshal(in.Options); err == nil && len(in.Options) > 0 {
+		tab.OptionsJSON = string(b)
+	}
+	if slices.Contains(cp.Fields, rules.OptMediaType) {
+		given := in.opt(rules.OptMediaType)
+		tab.Types = append(tab.Types, composeChoice{Value: "", Label: tr.T("compose.type.auto"), Checked: given == ""})
+		for _, t := range rules.MediaTypes(cp.Platform) {
+			tab.Types = append(tab.Types, composeChoice{Value: t, Label: tr.T("compose.type." + strings.ToLower(t)), Checked: given == t})
+		}
+	}
+	share, given := in.Options[rules.OptShareToFeed].(bool)
+	tab.ShareToFeed = share || !given
+	tab.HasFirstComment = firstComment && slices.Contains(cp.Fields, rules.OptFirstComment)
+	tab.FirstComment = in.opt(rules.OptFirstComment)
+	tab.TopicTag, tab.LinkAttachment = in.opt(rules.OptTopicTag), in.opt(rules.OptLinkAttachment)
+}
+
+// composeTabMediaData lists the tab's media choice: the post's items in
+// the tab's order, the checked ones numbered.
+func composeTabMediaData(tab *composeTab, tr *translator, in *composeTabInput, tray []composeMedia) {
+	tab.MediaLabel = tr.T("compose.tmedia.label", "Platform", tab.Name)
+	tab.MediaMode = in.Media.Mode
+	pool := make([]int64, len(tray))
+	byID := map[int64]composeMedia{}
+	for i, m := range tray {
+		pool[i], byID[m.ID] = m.ID, m
+	}
+	n := 0
+	for i, it := range in.Media.Items(pool) {
+		tm := composeTabMedia{Index: i, Checked: it.Chosen, composeMedia: byID[it.ID]}
+		if it.Chosen {
+			n++
+			tm.Number = n
+		}
+		tab.MediaItems = append(tab.MediaItems, tm)
 	}
 }
 
@@ -353,21 +507,30 @@ func (h *Handler) composeMediaData(ctx context.Context, d *composeData, f *compo
 	}
 }
 
-// composePreviewsData builds the previews, one per selected platform.
-func composePreviewsData(d *composeData, f *composeForm, selected []snsos.Platform, accts map[int64]*snsos.Account, avatars map[int64]bool, check *composeCheckResult) {
-	for _, pl := range selected {
-		pv := composePreview{Key: string(pl), Platform: pl.DisplayName()}
-		for _, id := range f.Accounts {
-			if a := accts[id]; a != nil && a.Platform == pl {
-				pv.Name, pv.Handle = a.DisplayName, a.Handle
-				pv.AccountID, pv.HasAvatar = a.ID, avatars[a.ID]
-				if pv.Name == "" {
-					pv.Name = a.Handle
-				}
-				break
+// composePreviewsData builds the previews: one per platform that has an
+// account, shown while the platform is selected (compose.js shows and
+// hides them as accounts are chosen). Each previews the first chosen
+// account of its platform, else the platform's first account.
+func composePreviewsData(d *composeData, f *composeForm, selected []snsos.Platform, list []*snsos.Account, avatars map[int64]bool, check *composeCheckResult) {
+	d.PreviewNone = len(selected) == 0
+	for _, tab := range d.Tabs {
+		pl := snsos.Platform(tab.Key)
+		pv := composePreview{Key: tab.Key, Platform: pl.DisplayName(), Selected: slices.Contains(selected, pl)}
+		var acct *snsos.Account
+		for _, a := range list {
+			if a.Platform == pl && (acct == nil || slices.Contains(f.Accounts, a.ID) && !slices.Contains(f.Accounts, acct.ID)) {
+				acct = a
+			}
+		}
+		if acct != nil {
+			pv.Name, pv.Handle, pv.AccountID, pv.HasAvatar = acct.DisplayName, acct.Handle, acct.ID, avatars[acct.ID]
+			if pv.Name == "" {
+				pv.Name = acct.Handle
 			}
 		}
 		pv.Initial = monogram(pv.Name)
+		cp, _ := composePlatformOf(pl)
+		pv.Kind = cp.Preview
 		texts := f.texts(pl)
 		for i, text := range texts {
 			part := previewPart{Fit: text}
@@ -378,13 +541,63 @@ func composePreviewsData(d *composeData, f *composeForm, selected []snsos.Platfo
 			}
 			pv.Parts = append(pv.Parts, part)
 		}
-		for _, m := range d.Media {
-			if m.IsImage && len(pv.Images) < 4 {
-				pv.Images = append(pv.Images, m)
-			}
-		}
+		composePreviewMedia(&pv, d.Media, f.targetMedia(pl))
 		d.Previews = append(d.Previews, pv)
 	}
+}
+
+// composePreviewMedia adds the images of the target's media ids to the
+// preview: up to four for X, all in a row for Threads; for Instagram the
+// first in its frame, a dot per item, and the caption folded.
+func composePreviewMedia(pv *composePreview, tray []composeMedia, ids []int64) {
+	byID := map[int64]composeMedia{}
+	for _, m := range tray {
+		byID[m.ID] = m
+	}
+	var items []composeMedia
+	for _, id := range ids {
+		if m, ok := byID[id]; ok {
+			items = append(items, m)
+		}
+	}
+	for _, m := range items {
+		if m.IsImage && (pv.Kind != "x" || len(pv.Images) < 4) {
+			pv.Images = append(pv.Images, m)
+		}
+	}
+	if pv.Kind != "instagram" {
+		return
+	}
+	pv.Frame, pv.Fold = "square", instagramFold
+	if len(items) > 0 && items[0].Height > items[0].Width {
+		pv.Frame = "portrait"
+	}
+	if len(items) > 1 {
+		for i := range items {
+			pv.Dots = append(pv.Dots, i)
+		}
+	}
+	if len(pv.Parts) > 0 {
+		caption := pv.Parts[0].Fit + pv.Parts[0].Over
+		if fit, rest := cutRunes(caption, instagramFold); rest != "" {
+			pv.Parts[0], pv.Folded = previewPart{Fit: fit}, true
+		}
+	}
+}
+
+// cutRunes cuts s after n code points, at a grapheme cluster boundary at
+// or before it.
+func cutRunes(s string, n int) (string, string) {
+	count, end := 0, 0
+	g := uniseg.NewGraphemes(s)
+	for g.Next() {
+		count += utf8.RuneCountInString(g.Str())
+		if count > n {
+			return s[:end], s[end:]
+		}
+		_, end = g.Positions()
+	}
+	return s, ""
 }
 
 // composeErrorSummary lists the problems in the form's order (none on a
@@ -395,6 +608,10 @@ func composeErrorSummary(d *composeData, f *composeForm, status int) {
 		order = append(order, "override_"+t.Key, "part_"+t.Key)
 		for _, pt := range t.Parts {
 			order = append(order, fmt.Sprintf("part_%s_%d", t.Key, pt.Index))
+		}
+		cp, _ := composePlatformOf(snsos.Platform(t.Key))
+		for _, name := range append(slices.Clone(cp.Fields), "tmedia") {
+			order = append(order, name+"_"+t.Key)
 		}
 	}
 	order = append(order, "media")
@@ -466,7 +683,7 @@ func composeMediaOf(m *snsos.MediaRef, n int) composeMedia {
 	if name == "" {
 		name = fmt.Sprintf("#%d", m.ID)
 	}
-	return composeMedia{ID: m.ID, Number: n, Filename: name, Mime: m.Mime, URL: mediaPath(m.ID), IsImage: m.IsImage()}
+	return composeMedia{ID: m.ID, Number: n, Filename: name, Mime: m.Mime, URL: mediaPath(m.ID), IsImage: m.IsImage(), Width: m.Width, Height: m.Height}
 }
 
 // splitUTF16 cuts s after n UTF-16 code units.

@@ -12,8 +12,8 @@ import (
 )
 
 // Split into parts (ui-guide §3 "Threads and multi-part posts"): a long
-// text is cut into thread parts that each fit X's 280 weighted characters,
-// as internal/rules counts them. Each part is as long as it can be; its
+// text is cut into thread parts that each fit the platform's limit as
+// internal/rules counts it (X's 280 weighted characters, Threads' 500). Each part is as long as it can be; its
 // end is chosen, in this order of preference, at a paragraph break, at a
 // line break or a sentence end, at a space, and only as a last resort
 // between two grapheme clusters (never inside a URL, an emoji sequence, a
@@ -28,14 +28,34 @@ const (
 	splitLevels
 )
 
+// splitterFor returns the splitter of platform p's threads (nil for a
+// platform without threads).
+func splitterFor(p snsos.Platform) func(string) []string {
+	switch p {
+	case snsos.PlatformX:
+		return splitX
+	case snsos.PlatformThreads:
+		return splitThreads
+	}
+	return nil
+}
+
 // splitX cuts text into X thread parts. An empty or blank text gives none.
 func splitX(text string) []string {
-	return splitText(text, func(s string) bool { return rules.XWeightedLength(s) <= rules.XMaxLength })
+	return splitText(text, func(s string) bool { return rules.XWeightedLength(s) <= rules.XMaxLength }, xFitBytes)
+}
+
+// splitThreads cuts text into Threads reply-chain parts of at most 500
+// characters as Threads counts them (rules.ThreadsLength: an emoji counts
+// its UTF-8 bytes).
+func splitThreads(text string) []string {
+	return splitText(text, func(s string) bool { return rules.ThreadsLength(s) <= rules.ThreadsMaxLength }, threadsFitBytes)
 }
 
 // splitText cuts text into parts for which fits is true, by the rules
-// above. fits must hold for every single grapheme cluster and URL.
-func splitText(text string, fits func(string) bool) []string {
+// above. fits must hold for every single grapheme cluster and URL; fitBytes
+// returns a byte offset of s past which no prefix of s fits.
+func splitText(text string, fits func(string) bool, fitBytes func(string) int) []string {
 	var parts []string
 	rest := strings.TrimSpace(text)
 	for rest != "" {
@@ -43,7 +63,7 @@ func splitText(text string, fits func(string) bool) []string {
 			parts = append(parts, rest)
 			break
 		}
-		cut, next := splitPoint(rest, fits)
+		cut, next := splitPoint(rest, fits, fitBytes(rest))
 		parts = append(parts, strings.TrimRightFunc(rest[:cut], unicode.IsSpace))
 		rest = strings.TrimLeftFunc(rest[next:], unicode.IsSpace)
 	}
@@ -51,9 +71,9 @@ func splitText(text string, fits func(string) bool) []string {
 }
 
 // splitPoint returns where the first part of s ends (cut) and where the
-// rest starts (next), for an s that does not fit as a whole.
-func splitPoint(s string, fits func(string) bool) (cut, next int) {
-	limit := xFitBytes(s)
+// rest starts (next), for an s that does not fit as a whole; no prefix
+// longer than limit bytes fits.
+func splitPoint(s string, fits func(string) bool, limit int) (cut, next int) {
 	cands := splitCandidates(s, limit)
 	for level := range splitLevels {
 		list := cands[level]
@@ -91,6 +111,20 @@ func xFitBytes(s string) int {
 		} else {
 			units++
 		}
+	}
+	return len(s)
+}
+
+// threadsFitBytes is the byte offset in s after 500 code points (or its
+// length): Threads counts every code point as at least one character, so
+// no longer prefix fits.
+func threadsFitBytes(s string) int {
+	n := 0
+	for i := range s {
+		if n == rules.ThreadsMaxLength+1 {
+			return i
+		}
+		n++
 	}
 	return len(s)
 }

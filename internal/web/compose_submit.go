@@ -43,6 +43,8 @@ var composePrefixActions = []struct {
 	{"addpart:", (*Handler).composeDoAddPart},
 	{"split:", (*Handler).composeDoSplit},
 	{"media:", (*Handler).composeDoMedia},
+	{"tmedia:", (*Handler).composeDoTargetMedia},
+	{"convert:", (*Handler).composeDoConvert},
 	{"pick:", (*Handler).composeDoPick},
 }
 
@@ -118,18 +120,18 @@ func (h *Handler) composeDoAddPart(s *composeSubmit, arg string) {
 }
 
 // composeDoSplit splits into parts: the platform's text becomes a thread of
-// parts that each fit (X only: its counting is the one the splitter knows).
+// parts that each fit, counted as the platform counts (X, Threads).
 func (h *Handler) composeDoSplit(s *composeSubmit, arg string) {
 	p := snsos.Platform(arg)
 	status := http.StatusOK
-	if p == snsos.PlatformX {
+	if split := splitterFor(p); split != nil {
 		t := s.f.tab(p)
 		// Splitting costs more than linear time: a text longer than any
 		// post may be is refused rather than cut.
 		if src := splitSource(t, s.f.Body); len(src) > snsos.MaxBodyBytes {
 			s.fieldErrs[splitSourceField(p, t)] = s.tr.T("compose.split.too_long", "Max", groupDigits(snsos.MaxBodyBytes))
 			status = http.StatusUnprocessableEntity
-		} else if parts := splitX(src); len(parts) > 0 {
+		} else if parts := split(src); len(parts) > 0 {
 			t.Thread, t.Parts = true, parts
 		}
 		s.f.openTab = string(p)
@@ -155,6 +157,24 @@ func (h *Handler) composeDoMedia(s *composeSubmit, arg string) {
 			case "remove":
 				f.Media = slices.Delete(f.Media, i, i+1)
 			}
+		}
+	}
+	h.composeRerender(s, http.StatusOK)
+}
+
+// composeDoTargetMedia moves an item of a tab's media choice:
+// <platform>:<index>:up|down. The tab then publishes its own choice.
+func (h *Handler) composeDoTargetMedia(s *composeSubmit, arg string) {
+	parts := strings.Split(arg, ":")
+	if len(parts) == 3 {
+		if _, ok := composePlatformOf(snsos.Platform(parts[0])); ok {
+			i, err := strconv.Atoi(parts[1])
+			delta := map[string]int{"up": -1, "down": 1}[parts[2]]
+			if err == nil && delta != 0 {
+				t := s.f.tab(snsos.Platform(parts[0]))
+				t.Media.Move(s.f.Media, i, delta)
+			}
+			s.f.openTab = parts[0]
 		}
 	}
 	h.composeRerender(s, http.StatusOK)
@@ -270,7 +290,7 @@ func (h *Handler) composeSavePost(s *composeSubmit) (post *snsos.Post, ok bool) 
 		h.composeRerender(s, http.StatusUnprocessableEntity)
 		return nil, false
 	}
-	post = composeBuildPost(s.f, accts, at)
+	post = composeBuildPost(s.f, accts, h.composeMediaRefs(ctx, s.f.Media), at)
 	approve := s.f.Do != "draft"
 	err = h.withEngine(func(e Engine) error {
 		if s.existing != nil {

@@ -61,6 +61,10 @@ type Config struct {
 	// XPrices prices X posts for the cost estimates (zero: compose's
 	// defaults).
 	XPrices rules.XPrices
+	// InstagramFirstComment shows the "First comment" field in compose's
+	// Instagram tab: the server posts it under the published post
+	// (SNSOS_INSTAGRAM_FIRST_COMMENT).
+	InstagramFirstComment bool
 	// FeedKey signs the secret iCal feed URL (store.DerivedKey("ical-feed"),
 	// which a master key rotation does not change); empty disables the feed.
 	FeedKey []byte

@@ -5,6 +5,10 @@
 // becomes one instant, or a reason it cannot — a value that is not a date
 // or a time, or a local time the zone skips (the DST gap) or has twice (the
 // DST overlap). Callers turn the reasons into their own words.
+//
+// MediaChoice is the compose form's "Media for <platform>": a mode (the
+// post's media, chosen items in an order, or none) that becomes a target's
+// media_ids, nil and empty kept apart, and back.
 package form
 
 import (

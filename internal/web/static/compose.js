@@ -1,8 +1,9 @@
-// compose.js enhances the compose form: platform tabs, live counters and
-// media badges from the server (/compose/check), media uploads with
-// progress, reordering, quick picks for the time, the "post now"
-// confirmation in place, keyboard shortcuts, a local copy of everything
-// typed, and one submit at a time. The form works without it.
+// compose.js enhances the compose form: platform tabs (with each tab's
+// options and media choice), live counters and media badges from the
+// server (/compose/check), media uploads with progress, reordering, quick
+// picks for the time, the "post now" confirmation in place, keyboard
+// shortcuts, a local copy of everything typed, and one submit at a time.
+// The form works without it.
 (function () {
   "use strict";
 
@@ -54,11 +55,18 @@
     return set;
   }
   function syncTabs() {
-    var sel = selectedPlatforms();
+    var sel = selectedPlatforms(), any = false;
     $$("[data-platform-tab]", form).forEach(function (t) {
       t.hidden = !sel[t.getAttribute("data-platform-tab")];
       if (t.hidden && t.getAttribute("aria-selected") === "true") selectTab(document.getElementById("tab-all"), false);
     });
+    // A preview per selected platform.
+    $$("[data-preview]", form).forEach(function (pv) {
+      pv.hidden = !sel[pv.getAttribute("data-preview")];
+      any = any || !pv.hidden;
+    });
+    var none = document.getElementById("preview-none");
+    if (none) none.hidden = any;
   }
   syncTabs();
   // After "Split into parts" the server asks for the platform's tab.
@@ -163,6 +171,107 @@
     });
   });
 
+  // ---- Each tab's media: same as the post, chosen (ordered), or none ----
+  function tmodeOf(k) {
+    var r = $('input[name="tmedia_mode_' + k + '"]:checked', form);
+    return r ? r.value : "same";
+  }
+  function renumberTmedia(list) {
+    var n = 0;
+    $$(".tmedia-item", list).forEach(function (li) {
+      var box = $('input[type="checkbox"]', li), num = $(".num", li);
+      if (box.checked) n++;
+      if (num) num.textContent = box.checked ? String(n) : "";
+    });
+  }
+  function syncTmode(k) {
+    var list = $('[data-tmedia-list="' + k + '"]', form);
+    if (list) list.hidden = tmodeOf(k) !== "choose";
+  }
+  function wireTmediaItem(li) {
+    $$("button[data-tmove]", li).forEach(function (b) {
+      b.type = "button";
+      b.addEventListener("click", function () {
+        var list = li.parentNode;
+        if (b.getAttribute("data-tmove") === "-1" && li.previousElementSibling) list.insertBefore(li, li.previousElementSibling);
+        else if (b.getAttribute("data-tmove") === "1" && li.nextElementSibling) list.insertBefore(li.nextElementSibling, li);
+        renumberTmedia(list); changed(); b.focus();
+      });
+    });
+    var box = $('input[type="checkbox"]', li);
+    if (box) box.addEventListener("change", function () { renumberTmedia(li.parentNode); });
+  }
+  // A tab's list follows the tray: items removed go, new ones come last
+  // (checked while the tab uses the post's media).
+  function syncTmediaLists() {
+    var tray = $$("#tray .tray-item[data-media]", form);
+    var ids = tray.map(function (li) { return li.getAttribute("data-media"); });
+    $$("[data-tmedia-list]", form).forEach(function (list) {
+      var k = list.getAttribute("data-tmedia-list");
+      $$(".tmedia-item", list).forEach(function (li) {
+        if (ids.indexOf(li.getAttribute("data-media")) < 0) li.remove();
+      });
+      var same = tmodeOf(k) === "same";
+      tray.forEach(function (t) {
+        var id = t.getAttribute("data-media");
+        var li = $('.tmedia-item[data-media="' + id + '"]', list);
+        if (!li) list.appendChild(tmediaItem(k, id, t, same));
+        else if (same) list.appendChild(li); // the post's order
+      });
+      renumberTmedia(list);
+      var empty = $("[data-tmedia-empty]", list.parentNode);
+      if (empty) empty.hidden = ids.length > 0;
+    });
+  }
+  function tmediaItem(k, id, trayItem, checked) {
+    var li = document.createElement("li");
+    li.className = "tmedia-item";
+    li.setAttribute("data-media", id);
+    var order = document.createElement("input");
+    order.type = "hidden"; order.name = "tmedia_order_" + k; order.value = id;
+    var num = document.createElement("span"); num.className = "num"; num.setAttribute("aria-hidden", "true");
+    var label = document.createElement("label"); label.className = "check";
+    var box = document.createElement("input");
+    box.type = "checkbox"; box.name = "tmedia_" + k; box.value = id; box.checked = checked;
+    label.appendChild(box);
+    var img = $("img.thumb", trayItem);
+    if (img) { var t = document.createElement("img"); t.src = img.src; t.alt = ""; t.className = "thumb small"; label.appendChild(t); }
+    var name = document.createElement("span"); name.className = "fname"; name.textContent = $(".fname", trayItem).textContent;
+    label.appendChild(name);
+    var actions = document.createElement("span"); actions.className = "tray-actions";
+    [["up", "-1"], ["down", "1"]].forEach(function (a) {
+      var b = trayButton(msg(a[0]), name.textContent, function () {});
+      b.setAttribute("data-tmove", a[1]);
+      actions.appendChild(b);
+    });
+    li.appendChild(order); li.appendChild(num); li.appendChild(label); li.appendChild(actions);
+    wireTmediaItem(li);
+    return li;
+  }
+  $$("[data-tmedia-list]", form).forEach(function (list) {
+    $$(".tmedia-item", list).forEach(wireTmediaItem);
+    syncTmode(list.getAttribute("data-tmedia-list"));
+  });
+  $$("[data-tmode]", form).forEach(function (r) {
+    r.addEventListener("change", function () { syncTmode(r.getAttribute("data-tmode")); });
+  });
+
+  // ---- Instagram: Share to feed is for reels ----
+  var resolvedTypes = {};
+  $$("[data-share]", form).forEach(function (box) {
+    resolvedTypes[box.getAttribute("data-share")] = box.getAttribute("data-resolved") || "";
+  });
+  function syncShare() {
+    $$("[data-share]", form).forEach(function (box) {
+      var k = box.getAttribute("data-share");
+      var r = $('input[name="media_type_' + k + '"]:checked', form);
+      var chosen = r ? r.value : "";
+      box.hidden = !(chosen === "REELS" || (chosen === "" && resolvedTypes[k] === "REELS"));
+    });
+  }
+  $$("[data-type]", form).forEach(function (r) { r.addEventListener("change", syncShare); });
+  syncShare();
+
   // ---- Live counters from the server ----
   var timer = null, inflight = null;
   function formParams() {
@@ -196,6 +305,7 @@
     var terr = res.time_errors || {};
     utc.textContent = terr.zone || terr.date || terr.time || res.utc || "";
     utc.classList.toggle("field-error", !!(terr.zone || terr.date || terr.time));
+    renderTargets(res.targets || []);
     renderMedia(res);
     renderNextFree(res.next_free);
     ["approve", "approve-schedule", "approve-now"].forEach(function (id) {
@@ -203,6 +313,17 @@
       if (b) b.setAttribute("aria-disabled", res.blocking.length ? "true" : "false");
     });
     renderPreviews(res);
+  }
+  function renderTargets(targets) {
+    targets.forEach(function (tc) {
+      var k = tc.platform;
+      resolvedTypes[k] = tc.media_type;
+      var auto = $('[data-auto="' + k + '"]', form);
+      if (auto) auto.textContent = tc.auto || "";
+      var note = $('[data-link-note="' + k + '"]', form);
+      if (note) { note.textContent = tc.link_note || ""; note.hidden = !tc.link_note; }
+    });
+    syncShare();
   }
   function badgeList(li) {
     var ul = $("[data-badges]", li);
@@ -223,9 +344,20 @@
       ul.textContent = "";
       (byId[li.getAttribute("data-media")] || []).forEach(function (b) {
         var item = document.createElement("li");
-        item.className = "mbadge " + (b.ok ? "ok" : "bad");
+        item.className = "mbadge " + (b.unused ? "unused" : b.ok ? "ok" : "bad");
         item.textContent = b.text;
         ul.appendChild(item);
+        if (b.convert) {
+          // A plain submit: the server converts and sends the form back.
+          var c = document.createElement("button");
+          c.type = "submit"; c.name = "do"; c.value = "convert:" + li.getAttribute("data-media");
+          c.className = "linkbutton convert"; c.setAttribute("data-convert", "");
+          c.textContent = msg("convert");
+          var cli = document.createElement("li");
+          cli.className = "mconvert";
+          cli.appendChild(c);
+          ul.appendChild(cli);
+        }
       });
     });
     $$("#tray .tray-item[data-media]", form).forEach(function (li) {
@@ -269,9 +401,64 @@
     return [body.value];
   }
   function cutUnits(s, n) { return [s.slice(0, n), s.slice(n)]; }
+  // The target's images, from the tray's thumbnails.
+  function previewImages(pv, ids) {
+    var urls = ids.map(function (id) {
+      var img = $('#tray .tray-item[data-media="' + id + '"] img.thumb', form);
+      return img ? img.src : null;
+    }).filter(Boolean);
+    var kind = pv.getAttribute("data-kind");
+    if (kind === "instagram") {
+      var frame = $("[data-frame]", pv), dots = $("[data-dots]", pv);
+      var first = $("img", frame);
+      if (urls.length && first) first.src = urls[0];
+      else if (urls.length) { frame.textContent = ""; var img = document.createElement("img"); img.src = urls[0]; img.alt = ""; frame.appendChild(img); }
+      if (dots) {
+        var vh = $(".vh", dots);
+        $$(".ig-dot", dots).forEach(function (d) { d.remove(); });
+        if (ids.length > 1) ids.forEach(function (id, i) {
+          var d = document.createElement("span"); d.className = "ig-dot" + (i === 0 ? " on" : ""); d.setAttribute("aria-hidden", "true"); d.textContent = "●";
+          dots.insertBefore(d, vh);
+        });
+        dots.hidden = ids.length < 2;
+      }
+      return;
+    }
+    var box = $("[data-pimages]", pv);
+    if (!box) {
+      box = document.createElement("div");
+      box.setAttribute("data-pimages", "");
+      pv.appendChild(box);
+    }
+    if (kind === "x") urls = urls.slice(0, 4);
+    box.className = "pimages n" + urls.length + (kind === "threads" ? " row" : "");
+    box.textContent = "";
+    urls.forEach(function (u) { var img = document.createElement("img"); img.src = u; img.alt = ""; box.appendChild(img); });
+    box.hidden = urls.length === 0;
+  }
+  // Instagram folds the caption after about 125 characters ("…more").
+  function renderCaption(pv, text) {
+    var box = $(".preview-parts", pv);
+    var fold = parseInt(box.getAttribute("data-fold"), 10) || 125;
+    var chars = Array.from(text);
+    box.textContent = "";
+    var p = document.createElement("p"); p.className = "ptext";
+    var who = document.createElement("strong"); who.className = "ig-handle"; who.textContent = box.getAttribute("data-handle");
+    p.appendChild(who);
+    p.appendChild(document.createTextNode(chars.length > fold ? chars.slice(0, fold).join("") : text));
+    if (chars.length > fold) {
+      var more = document.createElement("span"); more.className = "more"; more.textContent = box.getAttribute("data-more");
+      p.appendChild(more);
+    }
+    box.appendChild(p);
+  }
   function renderPreviews(res) {
+    var ids = {};
+    (res.targets || []).forEach(function (tc) { ids[tc.platform] = tc.media_ids; });
     $$("[data-preview]", document).forEach(function (pv) {
       var k = pv.getAttribute("data-preview");
+      if (ids[k]) previewImages(pv, ids[k]);
+      if (pv.getAttribute("data-kind") === "instagram") { renderCaption(pv, textsFor(k)[0] || ""); return; }
       var box = $(".preview-parts", pv);
       box.textContent = "";
       textsFor(k).forEach(function (text, i) {
@@ -350,10 +537,11 @@
   function restore(s) {
     var vals = {};
     s.fields.forEach(function (f) { (vals[f[0]] = vals[f[0]] || []).push(f[1]); });
-    $$('input[type="checkbox"]', form).forEach(function (c) {
-      if (c.name === "media") return;
+    $$('input[type="checkbox"], input[type="radio"]', form).forEach(function (c) {
+      if (c.name === "media" || !(c.name in vals) && c.type === "radio") return;
       c.checked = (vals[c.name] || []).indexOf(c.value) >= 0;
     });
+    $$("[data-restore]", form).forEach(function (el) { el.value = (vals[el.name] || [""])[0]; });
     ["body", "date", "time", "zone"].forEach(function (n) { if (vals[n]) form.elements[n].value = vals[n][0]; });
     $$("textarea[data-override-text]", form).forEach(function (a) { a.value = (vals[a.name] || [""])[0]; });
     $$("[data-parts]", form).forEach(function (list) {
@@ -367,6 +555,20 @@
     });
     $$("[data-customize]", form).forEach(syncCustom);
     $$("[data-thread-toggle]", form).forEach(function (b) { document.getElementById("part_" + b.getAttribute("data-thread-toggle")).hidden = !b.checked; });
+    syncTmediaLists();
+    $$("[data-tmedia-list]", form).forEach(function (list) {
+      var k = list.getAttribute("data-tmedia-list");
+      (vals["tmedia_order_" + k] || []).forEach(function (id) {
+        var li = $('.tmedia-item[data-media="' + id + '"]', list);
+        if (li) list.appendChild(li);
+      });
+      if ("tmedia_order_" + k in vals) $$('input[type="checkbox"]', list).forEach(function (c) {
+        c.checked = (vals[c.name] || []).indexOf(c.value) >= 0;
+      });
+      renumberTmedia(list);
+      syncTmode(k);
+    });
+    syncShare();
     syncTabs();
   }
   try {
@@ -400,6 +602,7 @@
   var tray = document.getElementById("tray");
   function renumber() {
     $$(".tray-item", tray).forEach(function (li, i) { var n = $(".num", li); if (n) n.textContent = String(i + 1); });
+    syncTmediaLists();
   }
   function trayButton(label, name, fn) {
     var b = document.createElement("button");
@@ -541,8 +744,8 @@
       h.type = "hidden"; h.name = by.name; h.value = by.value;
       form.appendChild(h);
     }
-    if (by && /^split:/.test(by.value)) {
-      // The server sends the form back split: the local copy would undo it.
+    if (by && /^(split|convert|tmedia):/.test(by.value)) {
+      // The server sends the form back changed: the local copy would undo it.
       try { localStorage.removeItem(key); } catch (e) { /* storage off */ }
     } else {
       save();
