@@ -372,6 +372,9 @@ func (h *Handler) targetMetrics(p *page, c *targetCard, t *snsos.Target, now tim
 func (h *Handler) progressFacts(ctx context.Context, p *page, post *snsos.Post, t *snsos.Target, now time.Time) progressFacts {
 	f := progressFacts{Platform: t.Platform, State: t.State, Progress: t.Progress, Error: t.Error,
 		Items: len(post.MediaFor(t)), Parts: 1}
+	if c, _ := t.Options["first_comment"].(string); strings.TrimSpace(c) != "" {
+		f.FirstComment = true
+	}
 	if texts, err := publish.Parts(post, t); err == nil && len(texts) > 0 {
 		f.Parts = len(texts)
 	}
@@ -694,6 +697,8 @@ type progressFacts struct {
 	// Due is when a waiting target is tried again, in the page's words
 	// ("" when unknown).
 	Due string
+	// FirstComment: the target asks for a first comment (Instagram).
+	FirstComment bool
 }
 
 // progressNote is a target's publication in plain words (Text), and the
@@ -718,7 +723,7 @@ func publishProgress(tr *translator, f progressFacts) progressNote {
 	switch f.Platform {
 	case snsos.PlatformInstagram:
 		if f.State == snsos.StatePublished {
-			return igCommentNote(tr, get)
+			return igCommentNote(tr, f.FirstComment, get)
 		}
 		if f.State == snsos.StatePublishing {
 			return progressNote{Text: igStep(tr, f, get)}
@@ -778,8 +783,12 @@ func igStep(tr *translator, f progressFacts, get func(string) string) string {
 
 // igCommentNote says what became of the first comment of a published
 // Instagram post ("" when it had none).
-func igCommentNote(tr *translator, get func(string) string) progressNote {
+func igCommentNote(tr *translator, asked bool, get func(string) string) progressNote {
 	switch {
+	case asked && get(instagram.KeyCommentSent) == "" && get(instagram.KeyCommentError) == "":
+		// The post was confirmed by reconciliation after its answer was
+		// lost: the comment step never ran.
+		return progressNote{Text: tr.T("progress.comment.missing")}
 	case get(instagram.KeyCommentError) != "":
 		return progressNote{Text: tr.T("progress.comment.failed"), Detail: get(instagram.KeyCommentError)}
 	case get(instagram.KeyCommentID) != "":
