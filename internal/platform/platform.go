@@ -130,6 +130,11 @@ type Published struct {
 	URL         string   // permalink of the root part
 	PartIDs     []string // ids of every part, in order
 	PublishedAt time.Time
+	// Inbox says the platform took the upload into the account's inbox
+	// (TikTok's inbox upload): the operator finishes the post in the
+	// platform's app, so RemoteID is the upload's id until a public post
+	// id appears, and there may never be one.
+	Inbox bool
 }
 
 // PostQuery selects a post during reconciliation.
