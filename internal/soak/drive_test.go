@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -94,10 +95,12 @@ func (s *soak) pendingStates() string {
 
 // killer SIGKILLs a process v.kills times between the first scheduled
 // times and end, and restarts it on the same data. A third of the kills
-// hit a process while one of its posts or timeline reads is in flight (a
-// call held by a hang fault, before or after X stored the post), a third
-// just after such a call arrived at X (sns-os is then recording its
-// outcome), the others a random process at a random moment.
+// hit a process while one of its calls of interest is in flight (a post or
+// timeline read on X; a container's creation or status read, a publish or
+// a search on Instagram and Threads; often a call held by a hang fault,
+// before or after the platform stored the post), a third just after such
+// a call arrived (sns-os is then recording its outcome), the others a
+// random process at a random moment.
 func (s *soak) killer(rng *rand.Rand, created, end time.Time) {
 	from := created.Add(s.v.lead / 2)
 	step := end.Sub(from) / time.Duration(s.v.kills)
@@ -107,7 +110,7 @@ func (s *soak) killer(rng *rand.Rand, created, end time.Time) {
 		slot, why := s.victim(rng)
 		if tag := s.c.tagOf(slot); tag != "" {
 			waited := time.Now()
-			for s.plat.rotating(tag) && time.Since(waited) < 2*time.Second {
+			for s.plat.x.rotating(tag) && time.Since(waited) < 2*time.Second {
 				time.Sleep(2 * time.Millisecond)
 			}
 			if d := time.Since(waited); d > 5*time.Millisecond {
@@ -173,8 +176,8 @@ func (s *soak) victim(rng *rand.Rand) (int, string) {
 }
 
 // actor reschedules and cancels posts at random moments while they are
-// being published, and revokes an account halfway when the variant says
-// so.
+// being published and, when the variant says so, revokes an X account
+// halfway and an Instagram or Threads account at three quarters.
 func (s *soak) actor(rng *rand.Rand, created, end time.Time) {
 	type event struct {
 		at   time.Time
@@ -191,24 +194,36 @@ func (s *soak) actor(rng *rand.Rand, created, end time.Time) {
 		events = append(events, event{created.Add(s.v.lead/2 + time.Duration(rng.Int64N(int64(span)))), kind})
 	}
 	if s.v.revoke {
-		events = append(events, event{created.Add(s.v.lead + s.v.window/2), "revoke"})
+		events = append(events, event{created.Add(s.v.lead + s.v.window/2), "revoke"},
+			event{created.Add(s.v.lead + 3*s.v.window/4), "revoke-meta"})
 	}
 	sort.Slice(events, func(i, j int) bool { return events[i].at.Before(events[j].at) })
 	latest := created.Add(s.v.lead + s.v.window)
 	for _, e := range events {
 		time.Sleep(time.Until(e.at))
-		if e.kind == "revoke" {
-			a := rng.IntN(len(s.users))
-			u := s.users[a]
-			s.plat.RevokeUser(u.ID)
-			s.mu.Lock()
-			s.revoked[u.ID] = fmt.Sprintf("@%s revoked on X by the soak at %s", u.Username, s.since(time.Now()))
-			s.mu.Unlock()
-			s.t.Logf("%s revoked @%s on X", s.since(time.Now()), u.Username)
-			continue
+		switch e.kind {
+		case "revoke":
+			s.revoke(s.accounts[rng.IntN(s.v.accounts)]) // an X account
+		case "revoke-meta":
+			s.revoke(s.accounts[s.v.accounts+rng.IntN(len(s.accounts)-s.v.accounts)]) // an Instagram or Threads account
+		default:
+			s.act(rng, e.kind, latest)
 		}
-		s.act(rng, e.kind, latest)
 	}
+}
+
+// revoke withdraws a's grant on its platform, as its owner would in the
+// platform's settings: its waiting targets may fail from then on.
+func (s *soak) revoke(a soakAccount) {
+	if m := s.plat.metaOf(a.platform); m != nil {
+		m.sim.RevokeUser(a.user)
+	} else {
+		s.plat.x.RevokeUser(a.user)
+	}
+	s.mu.Lock()
+	s.revoked[a.platform+":"+a.user] = fmt.Sprintf("%s @%s revoked by the soak at %s", a.platform, a.handle, s.since(time.Now()))
+	s.mu.Unlock()
+	s.t.Logf("%s revoked %s @%s", s.since(time.Now()), a.platform, a.handle)
 }
 
 // act sends one reschedule or cancellation of kind to a post that fits.
@@ -338,32 +353,40 @@ func (s *soak) verify() {
 	}
 	expect := map[int64]expectation{}
 	for id, tg := range s.byID {
-		expect[id] = expectation{parts: tg.parts, user: s.users[tg.account].ID, handle: s.users[tg.account].Username}
+		a := s.accounts[tg.account]
+		e := expectation{platform: tg.platform, parts: tg.parts, user: a.user, handle: a.handle}
+		for _, m := range tg.media {
+			e.media = append(e.media, strconv.FormatInt(s.images[m], 10))
+		}
+		expect[id] = e
 		if !found[id] {
-			targets = append(targets, apiTarget{ID: id, PostID: tg.post.id})
+			targets = append(targets, apiTarget{ID: id, PostID: tg.post.id, Platform: tg.platform})
 		}
 	}
 	kills := s.c.killList()
-	lostTo, replays := s.plat.lostGrants(kills)
+	lostTo, replays := s.plat.x.lostGrants(kills)
 	excused := map[string]string{}
 	s.mu.Lock()
 	for id, why := range s.revoked {
 		excused[id] = why
 	}
 	s.mu.Unlock()
-	for _, u := range s.users {
-		if why, ok := lostTo[u.Username]; ok {
-			excused[u.ID] = "@" + u.Username + ": " + why
+	for _, a := range s.accounts {
+		if why, ok := lostTo[a.handle]; ok && a.platform == "x" {
+			excused["x:"+a.user] = "@" + a.handle + ": " + why
 		}
 	}
-	v := judge(targets, expect, excused, s.plat.Posts())
+	v := judge(targets, expect, excused, s.plat.posts())
 	fmt.Println(v.line(s.db))
+	t.Log(v.breakdown(s.db))
 
 	t.Logf("%s done: %d kills, %d targets (%d canceled)", s.since(time.Now()), len(kills), v.targets, v.canceled)
 	for _, k := range kills {
 		t.Logf("  kill %s %s %s", s.since(k.at), k.tag, k.why)
 	}
-	t.Logf("  %s", s.plat.summary())
+	for _, line := range s.plat.summaries() {
+		t.Logf("  %s", line)
+	}
 	t.Logf("  actions: %s", s.actSummary())
 	s.mu.Lock()
 	for _, a := range s.acts {
@@ -381,7 +404,7 @@ func (s *soak) verify() {
 	if accts, err := s.c.accounts(time.Now().Add(10 * time.Second)); err == nil {
 		for _, a := range accts {
 			if a.Status != "connected" {
-				t.Logf("  account @%s is %s: %s", a.Handle, a.Status, a.StatusReason)
+				t.Logf("  %s account @%s is %s: %s", a.Platform, a.Handle, a.Status, a.StatusReason)
 			}
 		}
 	}
@@ -451,15 +474,12 @@ func (s *soak) explain(v verdict) {
 		if err != nil {
 			fmt.Fprintf(&b, "target %d: %v\n", id, err)
 		}
-		handle, shape := "?", "single post"
+		platform, handle, shape := d.Platform, "?", "?"
 		if tg != nil {
-			handle = s.users[tg.account].Username
-			if len(tg.parts) > 1 {
-				shape = fmt.Sprintf("thread of %d", len(tg.parts))
-			}
+			platform, handle, shape = tg.platform, s.accounts[tg.account].handle, tg.shape()
 		}
-		fmt.Fprintf(&b, "target %d (post %d, @%s, %s): state=%s attempts=%d error=%q remote_id=%q progress=%v\n",
-			id, d.PostID, handle, shape, d.State, d.AttemptCount, d.Error, d.RemoteID, d.Progress)
+		fmt.Fprintf(&b, "target %d (post %d, %s @%s, %s): state=%s attempts=%d error=%q remote_id=%q partial=%v parts=%v progress=%v\n",
+			id, d.PostID, platform, handle, shape, d.State, d.AttemptCount, d.Error, d.RemoteID, d.Partial, d.Parts, d.Progress)
 		for _, p := range byTarget[id] {
 			fmt.Fprintf(&b, "  %s: %s\n", p.kind, p.detail)
 		}
@@ -484,13 +504,8 @@ func (s *soak) explain(v verdict) {
 		}
 		if tg != nil {
 			var first, last time.Time
-			for _, c := range s.plat.callsFor(handle, tg.parts) {
-				part := slices.Index(tg.parts, c.text) + 1
-				fault := ""
-				if c.fault != "" {
-					fault = " [fault " + c.fault + "]"
-				}
-				fmt.Fprintf(&b, "  call %s %s part %d%s → %s\n", s.since(c.start), c.tag, part, fault, c.outcome)
+			for _, c := range s.callsOf(tg) {
+				fmt.Fprintf(&b, "  call %s %s %s\n", s.since(c.start), c.tag, s.describe(tg, c))
 				if first.IsZero() {
 					first = c.start
 				}
@@ -538,4 +553,33 @@ func (s *soak) logLines(id int64, max int) []string {
 		out = append(out[:max/2], append([]string{fmt.Sprintf("… %d lines …", len(out)-max)}, out[len(out)-max/2:]...)...)
 	}
 	return out
+}
+
+// callsOf returns the recorded calls of target tg: on X the posts that
+// carried one of its texts, on Instagram and Threads every call the front
+// attributed to it.
+func (s *soak) callsOf(tg *planTarget) []*call {
+	if m := s.plat.metaOf(tg.platform); m != nil {
+		return m.callsOf(tg.key)
+	}
+	return s.plat.x.callsFor(s.accounts[tg.account].handle, tg.parts)
+}
+
+// describe says what call c of target tg was and what came of it.
+func (s *soak) describe(tg *planTarget, c *call) string {
+	fault := ""
+	if c.fault != "" {
+		fault = " [fault " + c.fault + "]"
+	}
+	if c.platform == "" {
+		return fmt.Sprintf("part %d%s → %s", slices.Index(tg.parts, c.text)+1, fault, c.outcome)
+	}
+	what := c.route
+	if c.text != "" {
+		what += fmt.Sprintf(" part %d", slices.Index(tg.parts, c.text)+1)
+	}
+	if c.container != "" {
+		what += " container " + c.container
+	}
+	return what + fault + " → " + c.outcome
 }

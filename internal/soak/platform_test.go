@@ -31,10 +31,12 @@ const (
 	routeToken    = "POST /2/oauth2/token"
 )
 
-// maxTweetFaults is how many injected faults one target's POST /2/tweets
-// calls may get (calls cut by a kill count too): with sns-os's budget of
-// about six attempts, transient faults alone never exhaust it.
-const maxTweetFaults = 2
+// maxPostFaults is how many injected faults the calls of one target may
+// get (its POST /2/tweets on X; its containers' creation, status reads and
+// publish calls on Instagram and Threads; calls cut by a kill count too):
+// with sns-os's budget of about six attempts, transient faults alone never
+// exhaust it.
+const maxPostFaults = 2
 
 // platform is the X simulator behind a front that injects faults and
 // records calls. Each sns-os process reaches it under its own prefix
@@ -45,7 +47,7 @@ type platform struct {
 	URL   string
 	start time.Time
 
-	arrivals chan arrival // calls of interest as they arrive, for the killer
+	arrivals chan<- arrival // calls of interest as they arrive, for the killer
 
 	mu         sync.Mutex
 	rng        *rand.Rand
@@ -74,21 +76,28 @@ type platform struct {
 // An arrival is a call of interest reaching the simulator.
 type arrival struct{ route, tag string }
 
-// A call is one request to a watched route, as the front saw it.
+// A call is one request to a watched route, as a front saw it.
 type call struct {
 	route      string
 	tag        string // the sns-os incarnation, "" without prefix
 	start, end time.Time
-	text       string // POST /2/tweets: the text
-	user       string // POST /2/tweets and token: the username; GET timeline: the user id
+	text       string // POST /2/tweets, Meta container creation: the text
+	user       string // X: POST /2/tweets and token: the username, GET timeline: the user id; Meta: the user id of the path
 	grant      string // token: grant_type
 	refresh    string // token: the refresh token presented
 	fault      string // the fault this call queued ("" none)
 	status     int    // 0: no answer written
 	wrote, cl  int
-	created    []string // ids the simulator stored with this text during the call
+	mutating   bool     // the call publishes (POST /2/tweets, media_publish, threads_publish)
+	created    []string // ids of posts the simulator stored during the call (mutating calls)
 	cut        bool     // the calling process was killed while the call ran
 	outcome    string
+	// Meta calls only.
+	platform  string // instagram or threads
+	kind      string // metaCreate, metaPublish, …
+	target    string // the target key the call belongs to, "" when unknown
+	container string // the container created, read or published
+	match     string // "METHOD /path" without version: the literal Match of a fault on this very call
 }
 
 type rotation struct {
@@ -105,7 +114,7 @@ type replay struct {
 	at  time.Time
 }
 
-func newPlatform(t *testing.T, seed uint64, start time.Time) *platform {
+func newPlatform(t *testing.T, seed uint64, start time.Time, arrivals chan<- arrival) *platform {
 	p := &platform{
 		Sim: xsim.New(xsim.Options{
 			ClientID: clientID, ClientSecret: clientSecret,
@@ -117,7 +126,7 @@ func newPlatform(t *testing.T, seed uint64, start time.Time) *platform {
 			DemoUsername:   "soak_demo",
 		}),
 		start:      start,
-		arrivals:   make(chan arrival, 256),
+		arrivals:   arrivals,
 		rng:        rand.New(rand.NewPCG(seed, 0x5eed)),
 		pending:    map[string]int{},
 		textTarget: map[string]string{},
@@ -198,9 +207,9 @@ func (p *platform) killed(tag string) []string {
 	return cut
 }
 
-// runningTags returns the incarnations with a post or a timeline read in
-// flight (one waiting on a hang fault, usually), oldest call first.
-func (p *platform) runningTags() []string {
+// running returns the posts and timeline reads in flight (one waiting on
+// a hang fault, usually).
+func (p *platform) running() []*call {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var cs []*call
@@ -209,17 +218,12 @@ func (p *platform) runningTags() []string {
 			cs = append(cs, c)
 		}
 	}
-	slices.SortFunc(cs, func(a, b *call) int { return a.start.Compare(b.start) })
-	var tags []string
-	for _, c := range cs {
-		tags = append(tags, c.tag)
-	}
-	return tags
+	return cs
 }
 
-// tweetsInFlight reports the POST /2/tweets calls running and when the
+// publishesInFlight reports the POST /2/tweets calls running and when the
 // last one ended.
-func (p *platform) tweetsInFlight() (int, time.Time) {
+func (p *platform) publishesInFlight() (int, time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	n := 0
@@ -231,13 +235,42 @@ func (p *platform) tweetsInFlight() (int, time.Time) {
 	return n, p.lastTweet
 }
 
-func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	tag := ""
-	if rest, ok := strings.CutPrefix(r.URL.Path, "/p/"); ok {
-		tag, rest, _ = strings.Cut(rest, "/")
-		r = r.Clone(r.Context())
-		r.URL.Path, r.URL.RawPath = "/"+rest, ""
+// posts returns every post X stores, deleted ones included, as the judge
+// sees them.
+func (p *platform) posts() []livePost {
+	var out []livePost
+	for _, q := range p.Sim.Posts() {
+		out = append(out, livePost{platform: "x", id: q.ID, author: q.AuthorID, text: q.Text, replyTo: q.ReplyTo,
+			media: len(q.MediaIDs), createdAt: q.CreatedAt, deleted: q.Deleted})
 	}
+	return out
+}
+
+// users returns the X users' ids by username.
+func (p *platform) users() map[string]string {
+	out := map[string]string{}
+	for _, u := range p.Sim.Users() {
+		out[u.Username] = u.ID
+	}
+	return out
+}
+
+// stripTag removes the incarnation prefix /p/{tag} from r's path and
+// returns the tag ("" without prefix) and the request as the simulator
+// must see it.
+func stripTag(r *http.Request) (string, *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/p/")
+	if !ok {
+		return "", r
+	}
+	tag, rest, _ := strings.Cut(rest, "/")
+	r = r.Clone(r.Context())
+	r.URL.Path, r.URL.RawPath = "/"+rest, ""
+	return tag, r
+}
+
+func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	tag, r := stripTag(r)
 	c := &call{tag: tag, start: time.Now()}
 	if auth, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		p.mu.Lock()
@@ -247,7 +280,7 @@ func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/2/tweets":
-		c.route = routeTweet
+		c.route, c.mutating = routeTweet, true
 		body := readBody(r)
 		var req struct {
 			Text string `json:"text"`
@@ -293,7 +326,7 @@ func (p *platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	c.end = time.Now()
 	c.status, c.wrote = rw.status, rw.n
-	c.cl, _ = strconv.Atoi(rw.Header().Get("Content-Length"))
+	c.cl = contentLength(rw)
 	if c.route == routeTweet {
 		for id := range p.liveIDs(c.user, c.text) {
 			if !before[id] {
@@ -337,7 +370,7 @@ func (p *platform) inject(c *call) {
 	var menu []choice
 	switch c.route {
 	case routeTweet:
-		if p.disrupted[p.targetOf(c)] >= maxTweetFaults {
+		if p.disrupted[p.targetOf(c)] >= maxPostFaults {
 			return
 		}
 		rate = 0.15
@@ -394,11 +427,23 @@ func (p *platform) inject(c *call) {
 	p.injected[c.route+" "+string(pick.kind)] += pick.times
 }
 
-// faulted reports whether c's answer was spoiled (by an injected fault: the
-// simulator is otherwise unlimited and accepts duplicates).
+// faulted reports whether c's answer was spoiled, or may have been (the
+// simulators are otherwise unlimited and accept duplicates): no answer, a
+// 429 or 5xx, a truncated body, a fault queued for it (which a concurrent
+// call may have taken instead), and on Meta any refusal (Meta throttles
+// and loses containers with a 400).
 func faulted(c *call) bool {
-	return c.status == 0 || c.status == http.StatusTooManyRequests || c.status >= 500 ||
-		(c.cl > 0 && c.wrote < c.cl)
+	return c.fault != "" || c.status == 0 || c.status == http.StatusTooManyRequests || c.status >= 500 ||
+		truncated(c) || (c.platform != "" && c.status >= 400)
+}
+
+// truncated reports whether c's answer was shorter than it announced.
+func truncated(c *call) bool { return c.cl > 0 && c.wrote < c.cl }
+
+// contentLength returns the Content-Length an answer announced (0 for none).
+func contentLength(w http.ResponseWriter) int {
+	n, _ := strconv.Atoi(w.Header().Get("Content-Length"))
+	return n
 }
 
 func outcomeOf(c *call, r *http.Request) string {
@@ -408,12 +453,12 @@ func outcomeOf(c *call, r *http.Request) string {
 		s = fmt.Sprintf("no answer, caller gave up after %s", c.end.Sub(c.start).Round(time.Millisecond))
 	case c.status == 0:
 		s = "no answer"
-	case c.cl > 0 && c.wrote < c.cl:
+	case truncated(c):
 		s = fmt.Sprintf("%d truncated (%d of %d bytes)", c.status, c.wrote, c.cl)
 	default:
 		s = strconv.Itoa(c.status)
 	}
-	if c.route == routeTweet {
+	if c.mutating {
 		if len(c.created) > 0 {
 			s += ", stored " + strings.Join(c.created, ",")
 		} else {
@@ -524,18 +569,21 @@ func (p *platform) lostGrants(kills []kill) (excused map[string]string, faults [
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	excused = map[string]string{}
-	killedAt := map[string]time.Time{}
+	killedAs := map[string]kill{}
 	for _, k := range kills {
-		killedAt[k.tag] = k.at
+		killedAs[k.tag] = k
 	}
 	for _, rp := range p.replayed {
 		rot := rp.rot
-		k, ok := killedAt[rot.tag]
-		unusable := ok && !k.Before(rot.start) && k.Sub(rot.end) < 10*time.Second &&
+		k, ok := killedAs[rot.tag]
+		// The rotation reached X before the process was gone (a refresh
+		// sent between the killer's last look and the signal counts), and
+		// its answer came at most 10 s before the kill.
+		unusable := ok && rot.start.Before(k.dead) && k.at.Sub(rot.end) < 10*time.Second &&
 			!rot.used && !p.accessUsed[rot.access]
 		if unusable {
 			excused[rot.user] = fmt.Sprintf("X rotated its refresh token at +%s for %s, which was SIGKILLed at +%s before it could store the new pair (unavoidable with rotating refresh tokens)",
-				p.since(rot.end), rot.tag, p.since(k))
+				p.since(rot.end), rot.tag, p.since(k.at))
 			continue
 		}
 		faults = append(faults, fmt.Sprintf("@%s: a refresh token rotated at +%s (answer to %s) was presented again at +%s by %s",

@@ -11,6 +11,7 @@ import (
 	"io"
 	"maps"
 	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -41,7 +42,8 @@ type proc struct {
 
 // A kill is one SIGKILL the soak sent.
 type kill struct {
-	at   time.Time
+	at   time.Time // just before the signal
+	dead time.Time // when the process was seen gone
 	slot int
 	tag  string
 	why  string
@@ -53,7 +55,7 @@ type cluster struct {
 	t    *testing.T
 	db   string
 	bin  string
-	plat *platform
+	plat *fronts
 	dir  string
 	envs []map[string]string
 	http *http.Client
@@ -66,7 +68,7 @@ type cluster struct {
 	kills []kill
 }
 
-func newCluster(t *testing.T, db, bin, dir string, plat *platform, envs []map[string]string, seed uint64) *cluster {
+func newCluster(t *testing.T, db, bin, dir string, plat *fronts, envs []map[string]string, seed uint64) *cluster {
 	c := &cluster{t: t, db: db, bin: bin, plat: plat, dir: dir, envs: envs,
 		http:  &http.Client{Timeout: 20 * time.Second},
 		rng:   rand.New(rand.NewPCG(seed, 0xc1)),
@@ -129,9 +131,9 @@ func (c *cluster) start(slot int) (*proc, error) {
 	c.mu.Unlock()
 	tag := fmt.Sprintf("s%dg%d", slot, gen)
 	env := maps.Clone(c.envs[slot])
-	// Each incarnation reaches X under its own prefix, so the simulator's
-	// front knows who made every call.
-	env["SNSOS_X_BASE_URL"] = c.plat.URL + "/p/" + tag
+	// Each incarnation reaches every platform under its own prefix, so
+	// the simulators' fronts know who made every call.
+	maps.Copy(env, c.plat.baseURLs(tag))
 	logPath := filepath.Join(c.dir, "sns-os-"+tag+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
@@ -192,6 +194,7 @@ func (c *cluster) kill(slot int, why string) (kill, error) {
 	}
 	select {
 	case <-p.done:
+		k.dead = time.Now()
 	case <-time.After(10 * time.Second):
 		return k, fmt.Errorf("sns-os %s still running 10s after SIGKILL", p.tag)
 	}
@@ -315,6 +318,7 @@ type apiTarget struct {
 	ID           int64             `json:"id"`
 	PostID       int64             `json:"post_id"`
 	AccountID    int64             `json:"account_id"`
+	Platform     string            `json:"platform"`
 	State        string            `json:"state"`
 	RemoteID     string            `json:"remote_id"`
 	Error        string            `json:"error"`
@@ -323,6 +327,15 @@ type apiTarget struct {
 	AttemptCount int               `json:"attempt_count"`
 	Progress     map[string]string `json:"progress"`
 	Attempts     []apiAttempt      `json:"attempts"`
+	Partial      bool              `json:"partial"`
+	Parts        []apiPart         `json:"parts"`
+}
+
+// apiPart is one part of a thread or reply chain as the API lists it.
+type apiPart struct {
+	N        int    `json:"n"`
+	RemoteID string `json:"remote_id"`
+	State    string `json:"state"`
 }
 
 type apiPost struct {
@@ -385,17 +398,19 @@ var (
 	hiddenRE     = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 )
 
-// connect connects the X user username through the real OAuth flow: the
-// API gives the authorize URL, the simulator's consent form is filled in
-// and sent back as a browser would, and the redirect reaches sns-os's
-// callback.
-func (c *cluster) connect(username string) error {
+// connect connects the account username of platform through the real
+// OAuth flow: the API gives the authorize URL, the simulator's consent
+// form is filled in and sent back as a browser would, and the redirect
+// reaches sns-os's callback.
+func (c *cluster) connect(platform, username string) error {
 	deadline := time.Now().Add(30 * time.Second)
-	c.plat.setConnecting(username)
+	if platform == "x" {
+		c.plat.x.setConnecting(username)
+	}
 	var res struct {
 		AuthorizeURL string `json:"authorize_url"`
 	}
-	status, raw, err := c.call(deadline, "POST", "/api/v1/accounts/connect", func() any { return map[string]string{"platform": "x"} }, &res)
+	status, raw, err := c.call(deadline, "POST", "/api/v1/accounts/connect", func() any { return map[string]string{"platform": platform} }, &res)
 	if err != nil {
 		return err
 	}
@@ -406,7 +421,7 @@ func (c *cluster) connect(username string) error {
 	// Follow redirects up to sns-os's callback, not beyond: it sends a
 	// browser on to pages behind the operator's session.
 	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if strings.HasPrefix(via[len(via)-1].URL.Path, "/oauth/") {
+		if strings.HasPrefix(via[len(via)-1].URL.Path, "/oauth/"+platform+"/") { // not Meta's own /oauth/authorize
 			return http.ErrUseLastResponse
 		}
 		return nil
@@ -437,10 +452,49 @@ func (c *cluster) connect(username string) error {
 	}
 	done, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode >= 400 || !strings.HasPrefix(resp.Request.URL.Path, "/oauth/x/callback") {
+	if resp.StatusCode >= 400 || !strings.HasPrefix(resp.Request.URL.Path, "/oauth/"+platform+"/callback") {
 		return fmt.Errorf("after consent: %s at %s\n%s", resp.Status, resp.Request.URL.Path, done)
 	}
 	return nil
+}
+
+// upload stores data through POST /api/v1/media (multipart field file) on
+// a running process and returns the media id. No process is killed
+// meanwhile: a failure is a failure of the run.
+func (c *cluster) upload(data []byte, filename string) (int64, error) {
+	c.mu.Lock()
+	live := running(c.procs)
+	c.mu.Unlock()
+	if len(live) == 0 {
+		return 0, errNoProcess
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", filename)
+	if err != nil {
+		return 0, err
+	}
+	fw.Write(data)
+	mw.Close()
+	req, err := http.NewRequest("POST", live[0].base+"/api/v1/media", &body)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m struct {
+		ID int64 `json:"id"`
+	}
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &m) != nil || m.ID == 0 {
+		return 0, fmt.Errorf("POST /api/v1/media %s: %s %s", filename, resp.Status, raw)
+	}
+	return m.ID, nil
 }
 
 // postgresDB creates a fresh database on the server of
