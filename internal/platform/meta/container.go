@@ -90,7 +90,10 @@ func (p Polling) Wait(ctx context.Context, step string, poll func(context.Contex
 		if c.Status != InProgress && c.Status != "" {
 			return c, nil
 		}
-		if spent+pause > budget {
+		if spent+pause > budget || !before(ctx, pause+deadlineMargin) {
+			// Out of budget, or the job's own time would end first:
+			// hand the wait back to the engine rather than be cut off
+			// mid-step.
 			return nil, &platform.Continue{After: most, Step: step}
 		}
 		if err := sleep(ctx, pause); err != nil {
@@ -99,4 +102,15 @@ func (p Polling) Wait(ctx context.Context, step string, poll func(context.Contex
 		spent += pause
 		pause = min(pause*2, most)
 	}
+}
+
+// deadlineMargin is kept free before the caller's deadline for the calls
+// that follow a finished wait (the publish call and its recording).
+const deadlineMargin = 15 * time.Second
+
+// before reports whether ctx leaves at least d before its deadline (real
+// time: the deadline is the job's).
+func before(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) >= d
 }

@@ -164,3 +164,22 @@ func TestPollingWait(t *testing.T) {
 		t.Fatalf("slept %v beyond the budget", total)
 	}
 }
+
+// TestPollingStopsBeforeTheJobsDeadline: a wait that would outlast the
+// caller's deadline is handed back as a Continue instead of being cut off.
+func TestPollingStopsBeforeTheJobsDeadline(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var slept []time.Duration
+	p := Polling{First: 2 * time.Second, Max: 30 * time.Second, Budget: time.Hour,
+		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
+	_, err := p.Wait(ctx, "video", func(context.Context) (*Container, error) { return &Container{Status: InProgress}, nil })
+	if _, ok := platform.ContinueAfter(err); !ok {
+		t.Fatalf("Wait = %v, want a Continue", err)
+	}
+	// 2 s and 4 s fit before the deadline with the 15 s margin kept; 8 s
+	// would not.
+	if !slices.Equal(slept, []time.Duration{2 * time.Second, 4 * time.Second}) {
+		t.Fatalf("slept %v with 20 s to the deadline and a 15 s margin", slept)
+	}
+}
