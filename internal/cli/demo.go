@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -161,8 +162,18 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	fmt.Fprintf(out, "operator password: %s\n", pw)
 	fmt.Fprintf(out, "sign in at %s/signin with that password\n", publicURL)
 	fmt.Fprintf(out, "api token: %s\n", token)
+	byPlatform := map[snsos.Platform]*snsos.Account{}
 	for _, a := range accts {
-		fmt.Fprintf(out, "connected %s account @%s (id %d) through the simulator's OAuth flow\n", a.Platform.DisplayName(), a.Handle, a.ID)
+		byPlatform[a.Platform] = a
+	}
+	for _, sim := range sims { // in the usual order, X first
+		if a := byPlatform[sim.platform]; a != nil {
+			fmt.Fprintf(out, "connected %s account @%s (id %d) through the simulator's OAuth flow\n", a.Platform.DisplayName(), a.Handle, a.ID)
+		}
+	}
+	x := byPlatform[snsos.PlatformX]
+	if x == nil {
+		return errors.New("demo: the X account did not connect")
 	}
 	for _, sim := range sims {
 		base := publicURL + "/sim/" + string(sim.platform)
@@ -171,7 +182,7 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	fmt.Fprintf(out, "metric checkpoints are accelerated: +1h after %s, +24h after %s, +7d after %s\n", cps[0].After, cps[1].After, cps[2].After)
 	fmt.Fprintf(out, "try (publishes one minute from when you run it):\n")
 	fmt.Fprintf(out, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", token)
-	fmt.Fprintf(out, "    -d '{\"body\":\"Hello from sns-os\",\"targets\":[{\"account_id\":%d}],\"approve\":true,\"scheduled_at\":\"'$(date -u -d '+1 minute' +%%Y-%%m-%%dT%%H:%%M:%%SZ)'\"}' \\\n", accts[0].ID)
+	fmt.Fprintf(out, "    -d '{\"body\":\"Hello from sns-os\",\"targets\":[{\"account_id\":%d}],\"approve\":true,\"scheduled_at\":\"'$(date -u -d '+1 minute' +%%Y-%%m-%%dT%%H:%%M:%%SZ)'\"}' \\\n", x.ID)
 	fmt.Fprintf(out, "    %s/api/v1/posts\n", publicURL)
 	fmt.Fprintf(out, "  then: curl -H 'Authorization: Bearer %s' %s/api/v1/posts\n", token, publicURL)
 	fmt.Fprintf(out, "Instagram needs media: add \"media_ids\" from POST /api/v1/media. A TikTok simulator arrives in a later release. Press Ctrl-C to stop.\n")
