@@ -3,7 +3,17 @@
 // Graph APIs with the same conventions, described in
 // docs/platforms/meta-instagram-threads.md §5.
 //
-// The pieces are small and independent:
+// Core is the shared simulator: each Sim holds one, configured by a Config
+// that names the platform's few differences (token prefix, id ranges,
+// scopes, grant types, the code exchange's answer, the permission error,
+// error types, the fault defaults), and adds its own routes and state on
+// top. Core serves the OAuth endpoints and the consent page, the avatars
+// and the error for unknown paths; it records requests, applies injected
+// faults, keeps the clock, the base URL, the accounts (Account), the
+// tokens and the containers' ids, and authenticates callers (Auth,
+// AuthEdge, Need). Its lock also guards the simulator's own state.
+//
+// The other pieces are small and independent:
 //
 //   - Call and ParseCall: a request's parameters from the query string, a
 //     form or multipart body or a JSON body, its access token (access_token
@@ -22,15 +32,18 @@
 //   - Faults: queued misbehaviour, with the same design as
 //     internal/sim/x/fault.go.
 //   - Fetcher: the real HTTP GET with which the simulators fetch the media
-//     URLs they are given, Sniff and RedactURL.
+//     URLs they are given, its image checks (ImageRule), Sniff, RedactURL
+//     and File, the record of one fetched file.
 //   - Recorder and StatusWriter: every request, with secrets masked, and
 //     the status it got.
-//   - ParseFields, CheckFields, ParsePage, Paging: the fields parameter and
-//     cursor paging of list edges.
+//   - ParseFields, CheckFields, Pick, ParsePage, Paging, ListSpec and
+//     WritePage: the fields parameter, node objects and cursor paging of
+//     list edges; NodeRequest and InsightsAnswer: GET /{id} and insights.
 //   - AvatarJPEG, Grow, Part: generated profile pictures and deterministic
 //     engagement curves.
 //
 // Tokens, Rolling and Container do not lock; the simulators call them
-// under their own mutex. IDs, Faults, Fetcher and Recorder are safe for
-// concurrent use.
+// under the Core's lock. Core, IDs, Faults, Fetcher and Recorder are safe
+// for concurrent use. The simulators' tests share the helpers of
+// package graphtest.
 package graph

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -18,6 +20,9 @@ const (
 	DefaultMaxFetchBytes = 64 << 20
 )
 
+// MaxImageBytes is the largest image Instagram and Threads accept: 8 MiB.
+const MaxImageBytes = 8 << 20
+
 // Media formats Sniff recognizes.
 const (
 	FormatJPEG = "jpeg"
@@ -26,6 +31,9 @@ const (
 	FormatWebP = "webp"
 	FormatMP4  = "mp4"
 	FormatMOV  = "mov"
+	// FormatWebM is recognised for the TikTok simulator, which takes WebM
+	// videos; it is not a video for the Meta simulators (IsVideo).
+	FormatWebM = "webm"
 )
 
 // A Fetched is the outcome of fetching one media URL.
@@ -45,6 +53,79 @@ type Fetched struct {
 
 // OK reports whether a 2xx answer was read.
 func (f Fetched) OK() bool { return f.Err == "" }
+
+// IsVideo reports whether the file is an MP4 or MOV video.
+func (f Fetched) IsVideo() bool { return f.Format == FormatMP4 || f.Format == FormatMOV }
+
+// A File is one fetched media URL as a simulator records it, and as GET
+// /__sim/posts lists it. The simulators' MediaFile types have the same
+// fields, so each converts to the other.
+type File struct {
+	ID     string `json:"id,omitempty"` // a carousel child's media id
+	Kind   string `json:"kind"`         // IMAGE, VIDEO, COVER, …
+	URL    string `json:"url"`
+	Bytes  int64  `json:"bytes"`  // bytes read
+	Format string `json:"format"` // FormatJPEG, …
+}
+
+// File records f as a file of kind.
+func (f Fetched) File(kind string) File {
+	return File{Kind: kind, URL: f.URL, Bytes: f.Bytes, Format: f.Format}
+}
+
+// Files converts a simulator's MediaFile list into Files, never nil.
+func Files[F ~struct {
+	ID, Kind, URL string
+	Bytes         int64
+	Format        string
+}](in []F) []File {
+	out := make([]File, len(in))
+	for i, f := range in {
+		out[i] = File(f)
+	}
+	return out
+}
+
+// An ImageRule is what a simulator accepts as an image URL.
+type ImageRule struct {
+	// Type is the envelope type of the refusals.
+	Type string
+	// Formats are the accepted formats (FormatJPEG, …).
+	Formats []string
+	// FetchFailed is error.message when the image cannot be fetched.
+	FetchFailed string
+}
+
+// Image fetches an image URL (at most MaxImageBytes) and checks it: one
+// that cannot be fetched is refused with 9004/2207052, one over 8 MiB with
+// 36000/2207004 and one in another format with 36001/2207005.
+func (f *Fetcher) Image(ctx context.Context, rawURL string, rule ImageRule) (Fetched, *Error) {
+	got := f.Fetch(ctx, rawURL, MaxImageBytes)
+	e := Error{Type: rule.Type, Transient: Bool(false)}
+	switch {
+	case !got.OK():
+		e.Code, e.Subcode, e.Message, e.UserTitle = 9004, 2207052, rule.FetchFailed, "Media download has failed."
+		e.UserMsg = "The media could not be fetched from this URI: " + RedactURL(rawURL) + " (" + got.Err + "). Check that it is public and try again."
+	case got.TooLarge:
+		e.Code, e.Subcode, e.Message, e.UserTitle = 36000, 2207004, "The image size is too large.", "Image size too large"
+		e.UserMsg = "The image is larger than 8 MiB; send a smaller file."
+	case !slices.Contains(rule.Formats, got.Format):
+		format := got.Format
+		if format == "" {
+			format = "an unknown format"
+		}
+		e.Code, e.Subcode, e.Message, e.UserTitle = 36001, 2207005, "The image format is not supported.", "Image format not supported"
+		names := make([]string, len(rule.Formats))
+		for i, f := range rule.Formats {
+			names[i] = strings.ToUpper(f)
+		}
+		e.UserMsg = "Only " + strings.Join(names, " and ") + " images are supported; " +
+			RedactURL(rawURL) + " is " + strings.ToUpper(format) + "."
+	default:
+		return got, nil
+	}
+	return got, &e
+}
 
 // A Fetcher performs the real HTTP GETs of media URLs. Unlike Meta it may
 // reach loopback and plain http, so that tests and the demo can serve
@@ -166,6 +247,8 @@ func Sniff(b []byte) string {
 			return FormatMOV
 		}
 		return FormatMP4
+	case bytes.HasPrefix(b, []byte{0x1A, 0x45, 0xDF, 0xA3}): // EBML, as WebM files start
+		return FormatWebM
 	case len(b) >= 8 && (string(b[4:8]) == "moov" || string(b[4:8]) == "mdat" || string(b[4:8]) == "wide"):
 		return FormatMOV
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ParseFields splits a fields parameter on its top-level commas and
@@ -136,4 +137,70 @@ func Paging(r *http.Request, base string, ids []string, from, to int) map[string
 		out["previous"] = link("before", ids[from])
 	}
 	return out
+}
+
+// A ListSpec says how a simulator's media list edges check their
+// parameters.
+type ListSpec struct {
+	// Node and Fields name the listed node type and its fields.
+	Node   string
+	Fields []string
+	// PageType is the envelope type of paging errors. FieldType is that of
+	// unknown fields; "" keeps OAuthException.
+	PageType, FieldType string
+	// TimeError is the error for since or until not in Unix seconds.
+	TimeError Error
+}
+
+// A ListQuery is the parsed parameters of a media list edge.
+type ListQuery struct {
+	Fields []string
+	Page   PageRequest
+	// Since and Until bound the creation times; zero when absent.
+	Since, Until time.Time
+}
+
+// Parse reads fields (default id), limit (default 25, at most 100),
+// after/before cursors and since/until (Unix seconds).
+func (ls ListSpec) Parse(p url.Values) (ListQuery, *Error) {
+	q := ListQuery{Fields: ParseFields(p.Get("fields"))}
+	if len(q.Fields) == 0 {
+		q.Fields = []string{"id"}
+	}
+	pr, gerr := ParsePage(p, 25, 100, ls.PageType)
+	if gerr != nil {
+		return q, gerr
+	}
+	q.Page = pr
+	for name, dst := range map[string]*time.Time{"since": &q.Since, "until": &q.Until} {
+		if v := p.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				e := ls.TimeError
+				return q, &e
+			}
+			*dst = time.Unix(n, 0)
+		}
+	}
+	gerr = CheckFields(q.Fields, ls.Fields, ls.Node)
+	if gerr != nil && ls.FieldType != "" {
+		gerr.Type = ls.FieldType
+	}
+	return q, gerr
+}
+
+// Within reports whether t lies in [Since, Until).
+func (q ListQuery) Within(t time.Time) bool {
+	return !t.Before(q.Since) && (q.Until.IsZero() || t.Before(q.Until))
+}
+
+// WritePage writes the page of ids that pr asks for as
+// {"data":[…],"paging":{…}}, item(i) rendering ids[i].
+func WritePage(w http.ResponseWriter, r *http.Request, base string, pr PageRequest, ids []string, item func(i int) map[string]any) {
+	from, to := pr.Slice(ids)
+	data := make([]map[string]any, 0, to-from)
+	for i := from; i < to; i++ {
+		data = append(data, item(i))
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"data": data, "paging": Paging(r, base, ids, from, to)})
 }

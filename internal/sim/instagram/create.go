@@ -14,13 +14,12 @@ import (
 
 // Caption, alt text, carousel and image limits [DOC IG User Media].
 const (
-	maxCaption    = 2200
-	maxHashtags   = 30
-	maxMentions   = 20
-	maxAltText    = 1000
-	minChildren   = 2
-	maxChildren   = 10
-	maxImageBytes = 8 << 20
+	maxCaption  = 2200
+	maxHashtags = 30
+	maxMentions = 20
+	maxAltText  = 1000
+	minChildren = 2
+	maxChildren = 10
 )
 
 // Media types (as requested and as reported), product types and the kind
@@ -168,8 +167,8 @@ func checkCaption(caption string) *graph.Error {
 // handleCreate serves POST /{ig_user_id}/media: it checks the parameters,
 // fetches the media URLs (outside the lock) and stores a container.
 func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
-	u, tok, ok := s.auth(w, r)
-	if !ok || !userPath(w, r, u) || !need(w, tok, ScopeContentPublish) {
+	u, ok := s.core.AuthEdge(w, r, ScopeContentPublish)
+	if !ok {
 		return
 	}
 	cr, gerr := parseCreate(graph.CallFrom(r).Params)
@@ -194,10 +193,10 @@ func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkContainerLimit refuses a container past ContainerLimit per 24 h.
-func (s *Sim) checkContainerLimit(u *User) *graph.Error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.created.Used(u.UserID, s.now()) < s.opts.ContainerLimit {
+func (s *Sim) checkContainerLimit(u *graph.Account) *graph.Error {
+	s.core.Lock()
+	defer s.core.Unlock()
+	if s.created.Used(u.UserID, s.core.NowLocked()) < s.opts.ContainerLimit {
 		return nil
 	}
 	return errp(graph.Error{Code: 4, Type: graph.TypeIGAPI, Transient: graph.Bool(false),
@@ -205,10 +204,9 @@ func (s *Sim) checkContainerLimit(u *User) *graph.Error {
 		UserMsg: "This account created " + strconv.Itoa(s.opts.ContainerLimit) + " containers in the last 24 hours; wait before creating more."})
 }
 
-// store saves a new container of u. Callers hold s.mu.
-func (s *Sim) storeLocked(u *User, c *container, processing time.Duration) {
-	now := s.now()
-	c.Container = graph.NewContainer(s.containerIDs.Next(), u.UserID, now, processing)
+// storeLocked saves a new container of u. Callers hold the core's lock.
+func (s *Sim) storeLocked(u *graph.Account, c *container, processing time.Duration) {
+	c.Container = s.core.NewContainerLocked(u.UserID, processing)
 	s.containers[c.ID] = c
-	s.created.Add(u.UserID, now)
+	s.created.Add(u.UserID, c.Created)
 }

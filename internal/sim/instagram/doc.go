@@ -62,6 +62,11 @@
 //     instagram_business_manage_insights and comments
 //     instagram_business_manage_comments (code 10 otherwise).
 //
+// What every Meta simulator does (the OAuth endpoints and consent page,
+// request recording, fault injection, the clock, accounts and tokens) is
+// graph.Core's; this package adds Instagram's paths, parameters, validation,
+// error codes, ids, permalinks and insights.
+//
 // Every URL the simulator generates is built from Options.BaseURL, or from
 // the request when it is empty, so it works when mounted under a prefix:
 //

@@ -1,9 +1,7 @@
 package instagram
 
 import (
-	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/sns-os/snsos/internal/sim/graph"
 )
@@ -42,58 +40,23 @@ const DefaultMediaErrorCode = 2207026
 // InjectFault queues f. Faults are tried in the order they were queued and
 // the first one that matches a request fires. It panics on a malformed
 // Match or an unknown Kind, like http.ServeMux.Handle.
-func (s *Sim) InjectFault(f Fault) { s.faults.Inject(f) }
+func (s *Sim) InjectFault(f Fault) { s.core.InjectFault(f) }
 
 // ClearFaults drops every queued fault.
-func (s *Sim) ClearFaults() { s.faults.Clear() }
+func (s *Sim) ClearFaults() { s.core.ClearFaults() }
 
-// faultEnv describes r for a fault.
-func (s *Sim) faultEnv(r *http.Request) graph.FaultEnv {
-	c := graph.CallFrom(r)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	env := graph.FaultEnv{
-		Routes: s.mux, ErrorType: graph.TypeIGAPI, UsageType: "instagram", ThrottleCode: 80002,
-		Now: s.now(), FailContainer: s.failContainer, Fetcher: s.fetcher, Log: s.log,
+// mediaFailure is the status FaultMediaError gives a container.
+func mediaFailure(f Fault) string {
+	if f.Message != "" {
+		return f.Message
 	}
-	first, _, _ := strings.Cut(strings.TrimPrefix(c.Path, "/"), "/")
-	if t := s.tokens.Lookup(c.Token); t != nil {
-		env.Account = t.UserID
-	} else if u := s.byID[first]; u != nil {
-		env.Account = u.UserID
+	if f.Code != 0 {
+		return uploadFailed(f.Code)
 	}
-	switch id := c.Params.Get("creation_id"); {
-	case id != "":
-		env.Container = id
-	case s.containers[first] != nil:
-		env.Container = first
-	}
-	return env
-}
-
-// failContainer applies FaultMediaError to container id.
-func (s *Sim) failContainer(id string, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.containers[id]
-	if c == nil {
-		return
-	}
-	reason := f.Message
-	if reason == "" {
-		reason = uploadFailed(orDefault(f.Code, DefaultMediaErrorCode))
-	}
-	c.Fail(reason, s.now())
+	return uploadFailed(DefaultMediaErrorCode)
 }
 
 // uploadFailed is the status string of a container in ERROR.
 func uploadFailed(code int) string {
 	return "Error: Media upload has failed with error code " + strconv.Itoa(code)
-}
-
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }

@@ -1,15 +1,12 @@
 package instagram
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sns-os/snsos/internal/sim/graph/graphtest"
 )
 
 func TestPublishFaults(t *testing.T) {
@@ -41,20 +38,20 @@ func TestPublishFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, Options{})
-			u, tok := e.user("faulty")
-			c := e.create(u, tok, map[string]any{"image_url": e.mediaURL("photo.jpg")})
-			e.clock.Advance(DefaultImageProcessing)
+			u, tok := e.User("faulty")
+			c := e.Create(u, tok, map[string]any{"image_url": e.MediaURL("photo.jpg")})
+			e.Clock.Advance(DefaultImageProcessing)
 			tc.fault.Match = "POST /{id}/media_publish"
 			e.sim.InjectFault(tc.fault)
 
-			res, body, err := rawCall(e, http.MethodPost, "/v25.0/"+u.UserID+"/media_publish?creation_id="+c, tok)
-			checkTransport(t, tc.fault.Kind, tc.status, tc.ctype, res, body, err)
+			res, body, err := e.RawCall(http.MethodPost, "/v25.0/"+u.UserID+"/media_publish?creation_id="+c, tok)
+			graphtest.CheckTransport(t, tc.fault.Kind, tc.status, tc.ctype, res, body, err)
 			if tc.code != "" {
-				got := parse(body)
-				if got.errCode() != tc.code {
+				got := graphtest.Parse(body)
+				if got.ErrCode() != tc.code {
 					t.Fatalf("error %s, want %s", body, tc.code)
 				}
-				if tc.fault.Kind == FaultContainerNotFound && !strings.Contains(got.str("error", "message"), "'"+c+"'") {
+				if tc.fault.Kind == FaultContainerNotFound && !strings.Contains(got.Str("error", "message"), "'"+c+"'") {
 					t.Fatalf("container_not_found should name %s: %s", c, body)
 				}
 			}
@@ -71,7 +68,7 @@ func TestPublishFaults(t *testing.T) {
 			case tc.fault.Kind == FaultMediaError:
 				want = "ERROR"
 			}
-			if got := e.status(c, tok); got != want {
+			if got := e.Status(c, tok); got != want {
 				t.Fatalf("container after the fault: %s, want %s", got, want)
 			}
 			if tc.published && len(e.sim.Posts()) != 1 {
@@ -79,105 +76,55 @@ func TestPublishFaults(t *testing.T) {
 			}
 			// The fault fired once: a retry is served normally.
 			if want == "FINISHED" {
-				e.expect(e.publish(u, tok, c), 200)
+				e.Expect(e.Publish(u, tok, c), 200)
 			}
 		})
 	}
 }
 
-// rawCall sends a request that may never be answered, giving up after
-// 200 ms, and returns what arrived.
-func rawCall(e *env, method, path, tok string) (*http.Response, []byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, method, e.srv.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	res, err := e.http.Do(req)
-	var body []byte
-	if err == nil {
-		body, err = io.ReadAll(res.Body)
-		res.Body.Close()
-	}
-	return res, body, err
-}
-
-// checkTransport checks a faulty answer: a transport error when status
-// is 0 (an unexpected EOF for FaultTruncated, a deadline otherwise), else
-// the status and Content-Type prefix.
-func checkTransport(t *testing.T, kind FaultKind, status int, ctype string, res *http.Response, body []byte, err error) {
-	t.Helper()
-	switch {
-	case status == 0 && err == nil:
-		t.Fatalf("want a transport error, got %d %s", res.StatusCode, body)
-	case status == 0 && kind == FaultTruncated:
-		if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.HasPrefix(string(body), `{"id":`) {
-			t.Fatalf("truncated: %v %q", err, body)
-		}
-	case status == 0:
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("want deadline exceeded, got %v", err)
-		}
-	case err != nil:
-		t.Fatal(err)
-	case res.StatusCode != status:
-		t.Fatalf("status %d %s, want %d", res.StatusCode, body, status)
-	case ctype != "" && !strings.HasPrefix(res.Header.Get("Content-Type"), ctype):
-		t.Fatalf("Content-Type %q", res.Header.Get("Content-Type"))
-	}
-}
-
-// parse decodes a JSON answer body.
-func parse(b []byte) resp {
-	r := resp{raw: b}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	_ = dec.Decode(&r.body)
-	return r
-}
-
 func TestMediaErrorAndFetchFailFaults(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	u, tok := e.user("media_faults")
+	u, tok := e.User("media_faults")
 	// On a create request, the new container is the one that fails.
 	e.sim.InjectFault(Fault{Match: "POST /{id}/media", Kind: FaultMediaError, Code: 2207082})
-	c := e.create(u, tok, map[string]any{"image_url": e.mediaURL("photo.jpg")})
-	r := e.expect(e.do(http.MethodGet, "/v25.0/"+c+"?fields=status_code,status", tok, nil), 200)
-	if r.str("status_code") != "ERROR" || r.str("status") != "Error: Media upload has failed with error code 2207082" {
-		t.Fatalf("failed container %s", r.raw)
+	c := e.Create(u, tok, map[string]any{"image_url": e.MediaURL("photo.jpg")})
+	r := e.Expect(e.Do(http.MethodGet, "/v25.0/"+c+"?fields=status_code,status", tok, nil), 200)
+	if r.Str("status_code") != "ERROR" || r.Str("status") != "Error: Media upload has failed with error code 2207082" {
+		t.Fatalf("failed container %s", r.Raw)
 	}
 	// On a status poll, the container polled fails.
-	c2 := e.create(u, tok, map[string]any{"image_url": e.mediaURL("photo.jpg")})
+	c2 := e.Create(u, tok, map[string]any{"image_url": e.MediaURL("photo.jpg")})
 	e.sim.InjectFault(Fault{Match: "GET /{id}", Kind: FaultMediaError, Message: "Error: Media upload has failed with error code 2207001"})
-	r = e.expect(e.do(http.MethodGet, "/v25.0/"+c2+"?fields=status_code,status", tok, nil), 200)
-	if r.str("status") != "Error: Media upload has failed with error code 2207001" {
-		t.Fatalf("polled container %s", r.raw)
+	r = e.Expect(e.Do(http.MethodGet, "/v25.0/"+c2+"?fields=status_code,status", tok, nil), 200)
+	if r.Str("status") != "Error: Media upload has failed with error code 2207001" {
+		t.Fatalf("polled container %s", r.Raw)
 	}
 	// fetch_fail: the next media fetch fails without reaching the server.
-	before := e.fetches("/photo.jpg")
+	before := e.Fetches("/photo.jpg")
 	e.sim.InjectFault(Fault{Match: "POST /{id}/media", Kind: FaultFetchFail})
-	e.expectErr(e.do(http.MethodPost, "/v25.0/"+u.UserID+"/media", tok, map[string]any{"image_url": e.mediaURL("photo.jpg")}), 400, "9004/2207052")
-	if e.fetches("/photo.jpg") != before {
+	e.ExpectErr(e.Do(http.MethodPost, "/v25.0/"+u.UserID+"/media", tok, map[string]any{"image_url": e.MediaURL("photo.jpg")}), 400, "9004/2207052")
+	if e.Fetches("/photo.jpg") != before {
 		t.Fatal("fetch_fail still fetched")
 	}
-	e.create(u, tok, map[string]any{"image_url": e.mediaURL("photo.jpg")})
+	e.Create(u, tok, map[string]any{"image_url": e.MediaURL("photo.jpg")})
 }
 
 func TestFaultMatching(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	_, tok := e.user("matching")
+	_, tok := e.User("matching")
 	e.sim.InjectFault(Fault{Match: "GET /me", Kind: FaultStatus, Times: 2})
 	e.sim.InjectFault(Fault{Match: "* /{id}/content_publishing_limit", Kind: FaultStatus, Status: 500, Times: -1})
 	// Match paths have no version; requests may have one.
-	e.expect(e.do(http.MethodGet, "/v25.0/me", tok, nil), 503)
-	e.expect(e.do(http.MethodGet, "/me", tok, nil), 503)
-	e.expect(e.do(http.MethodGet, "/v25.0/me", tok, nil), 200)
+	e.Expect(e.Do(http.MethodGet, "/v25.0/me", tok, nil), 503)
+	e.Expect(e.Do(http.MethodGet, "/me", tok, nil), 503)
+	e.Expect(e.Do(http.MethodGet, "/v25.0/me", tok, nil), 200)
 	for range 3 {
-		e.expect(e.do(http.MethodGet, "/v24.0/me/content_publishing_limit", tok, nil), 500)
+		e.Expect(e.Do(http.MethodGet, "/v24.0/me/content_publishing_limit", tok, nil), 500)
 	}
 	e.sim.ClearFaults()
-	e.expect(e.do(http.MethodGet, "/me/content_publishing_limit", tok, nil), 200)
+	e.Expect(e.Do(http.MethodGet, "/me/content_publishing_limit", tok, nil), 200)
 	for _, bad := range []Fault{{Match: "GET /v25.0/me", Kind: FaultStatus}, {Match: "/me", Kind: FaultStatus}, {Match: "GET /me", Kind: "nope"}} {
 		func() {
 			defer func() {

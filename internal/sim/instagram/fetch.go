@@ -2,7 +2,6 @@ package instagram
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/sns-os/snsos/internal/sim/graph"
 )
@@ -21,7 +20,7 @@ import (
 //     that is not MP4 or MOV to ERROR with error code 2207026.
 
 // single builds the container of an image, reel, story or carousel item.
-func (s *Sim) single(r *http.Request, u *User, cr createReq) (*container, *graph.Error) {
+func (s *Sim) single(r *http.Request, u *graph.Account, cr createReq) (*container, *graph.Error) {
 	video := cr.mediaType == mediaReels || (cr.item && cr.mediaType == mediaVideo) ||
 		(cr.mediaType == mediaStories && cr.imageURL == "")
 	if cr.mediaType == mediaStories && cr.imageURL != "" && cr.videoURL != "" {
@@ -31,30 +30,30 @@ func (s *Sim) single(r *http.Request, u *User, cr createReq) (*container, *graph
 		altText: cr.altText, shareToFeed: cr.shareToFeed}
 	failure := ""
 	if video {
-		f := s.fetcher.Fetch(r.Context(), cr.videoURL, s.opts.MaxFetchBytes)
-		c.files = append(c.files, file(mediaVideo, f))
+		f := s.core.Fetcher().Fetch(r.Context(), cr.videoURL, s.opts.MaxFetchBytes)
+		c.files = append(c.files, MediaFile(f.File(mediaVideo)))
 		switch {
 		case !f.OK():
 			failure = uploadFailed(2207052)
-		case f.Format != graph.FormatMP4 && f.Format != graph.FormatMOV:
+		case !f.IsVideo():
 			failure = uploadFailed(2207026)
 		}
 		if cr.coverURL != "" {
-			cf, gerr := s.fetchImage(r, cr.coverURL)
+			cf, gerr := s.core.Fetcher().Image(r.Context(), cr.coverURL, imageRule)
 			if gerr != nil {
 				return nil, gerr
 			}
-			c.files = append(c.files, file(kindCover, cf))
+			c.files = append(c.files, MediaFile(cf.File(kindCover)))
 		}
 	} else {
-		f, gerr := s.fetchImage(r, cr.imageURL)
+		f, gerr := s.core.Fetcher().Image(r.Context(), cr.imageURL, imageRule)
 		if gerr != nil {
 			return nil, gerr
 		}
-		c.files = append(c.files, file(mediaImage, f))
+		c.files = append(c.files, MediaFile(f.File(mediaImage)))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.core.Lock()
+	defer s.core.Unlock()
 	processing := s.opts.ImageProcessing
 	if video {
 		processing = s.opts.VideoProcessing
@@ -66,40 +65,15 @@ func (s *Sim) single(r *http.Request, u *User, cr createReq) (*container, *graph
 	return c, nil
 }
 
-func file(kind string, f graph.Fetched) MediaFile {
-	return MediaFile{Kind: kind, URL: f.URL, Bytes: f.Bytes, Format: f.Format}
-}
-
-// fetchImage fetches an image URL and checks it is a JPEG of at most
-// 8 MiB.
-func (s *Sim) fetchImage(r *http.Request, url string) (graph.Fetched, *graph.Error) {
-	f := s.fetcher.Fetch(r.Context(), url, maxImageBytes)
-	switch {
-	case !f.OK():
-		return f, errp(graph.Error{Code: 9004, Subcode: 2207052, Type: graph.TypeIGAPI, Transient: graph.Bool(false),
-			Message: "Media could not be fetched from this URI", UserTitle: "Media download has failed.",
-			UserMsg: "The media could not be fetched from this URI: " + graph.RedactURL(url) + " (" + f.Err + "). Check that it is public and try again."})
-	case f.TooLarge:
-		return f, errp(graph.Error{Code: 36000, Subcode: 2207004, Type: graph.TypeIGAPI, Transient: graph.Bool(false),
-			Message: "The image size is too large.", UserTitle: "Image size too large",
-			UserMsg: "The image is larger than 8 MiB; send a smaller file."})
-	case f.Format != graph.FormatJPEG:
-		got := f.Format
-		if got == "" {
-			got = "an unknown format"
-		}
-		return f, errp(graph.Error{Code: 36001, Subcode: 2207005, Type: graph.TypeIGAPI, Transient: graph.Bool(false),
-			Message: "The image format is not supported.", UserTitle: "Image format not supported",
-			UserMsg: "Only JPEG images are supported; " + graph.RedactURL(url) + " is " + strings.ToUpper(got) + "."})
-	}
-	return f, nil
-}
+// imageRule is what Instagram accepts as an image: a JPEG.
+var imageRule = graph.ImageRule{Type: graph.TypeIGAPI, Formats: []string{graph.FormatJPEG},
+	FetchFailed: "Media could not be fetched from this URI"}
 
 // carousel builds a CAROUSEL container from finished items of u.
-func (s *Sim) carousel(u *User, cr createReq) (*container, *graph.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
+func (s *Sim) carousel(u *graph.Account, cr createReq) (*container, *graph.Error) {
+	s.core.Lock()
+	defer s.core.Unlock()
+	now := s.core.NowLocked()
 	c := &container{mediaType: mediaCarousel, caption: cr.caption, shareToFeed: cr.shareToFeed, children: cr.children}
 	for _, id := range cr.children {
 		ch := s.containers[id]

@@ -32,7 +32,7 @@ const minStoryViewers = 5
 // large ones) and every other counter is a fixed share of views or reach,
 // so views ≥ reach ≥ likes and nothing ever decreases. comments adds the
 // comments posted through the API; total_interactions is likes + comments
-// + saved + shares + replies. Callers hold s.mu.
+// + saved + shares + replies. Callers hold the core's lock.
 func (s *Sim) metricsLocked(p *Post, now time.Time) map[string]int64 {
 	seed := graph.Seed(p.ID)
 	peak, tau := int64(300+seed%5000), 6*time.Hour
@@ -74,20 +74,14 @@ func (s *Sim) metricsLocked(p *Post, now time.Time) map[string]int64 {
 // for stories older than 24 hours, data is empty. A story seen by fewer
 // than 5 accounts gets code 10 "Not enough viewers".
 func (s *Sim) handleInsights(w http.ResponseWriter, r *http.Request) {
-	u, tok, ok := s.auth(w, r)
-	if !ok || !need(w, tok, ScopeManageInsights) {
+	u, names, ok := s.core.InsightsRequest(w, r, ScopeManageInsights)
+	if !ok {
 		return
 	}
 	id := r.PathValue("id")
-	raw := graph.CallFrom(r).Params.Get("metric")
-	if raw == "" {
-		graph.WriteError(w, graph.MissingParam(graph.TypeOAuth, "metric"))
-		return
-	}
-	names := strings.Split(raw, ",")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
+	s.core.Lock()
+	defer s.core.Unlock()
+	now := s.core.NowLocked()
 	p := s.postsByID[id]
 	switch {
 	case s.children[id] != nil && s.children[id].OwnerID == u.UserID:
@@ -112,16 +106,9 @@ func (s *Sim) handleInsights(w http.ResponseWriter, r *http.Request) {
 		graph.WriteError(w, graph.Error{Code: 10, Message: "(#10) Not enough viewers for the media to show insights"})
 		return
 	}
-	data := make([]map[string]any, 0, len(names))
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		data = append(data, map[string]any{
-			"name": n, "period": "lifetime", "values": []map[string]int64{{"value": m[n]}},
-			"title": metricTitle(n), "description": "Simulated lifetime " + strings.ReplaceAll(n, "_", " ") + " of the media.",
-			"id": p.ID + "/insights/" + n + "/lifetime",
-		})
-	}
-	graph.WriteJSON(w, http.StatusOK, map[string]any{"data": data})
+	graph.WriteJSON(w, http.StatusOK, graph.InsightsAnswer(p.ID, names, m, metricTitle, func(n string) string {
+		return "Simulated lifetime " + strings.ReplaceAll(n, "_", " ") + " of the media."
+	}))
 }
 
 func (s *Sim) storyViewers(p *Post, m map[string]int64) int {

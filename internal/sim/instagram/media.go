@@ -3,7 +3,6 @@ package instagram
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -15,13 +14,8 @@ var mediaFields = []string{"id", "caption", "comments_count", "like_count", "med
 	"media_url", "permalink", "shortcode", "thumbnail_url", "timestamp", "username", "owner",
 	"is_comment_enabled", "alt_text", "children"}
 
-// stampLayout is how Graph writes timestamps.
-const stampLayout = "2006-01-02T15:04:05-0700"
-
-func stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
-
 // mediaObject renders a published media. like_count and comments_count
-// follow the same curves as the insights. Callers hold s.mu.
+// follow the same curves as the insights. Callers hold the core's lock.
 func (s *Sim) mediaObject(p *Post, fields []string, now time.Time) (map[string]any, *graph.Error) {
 	if e := graph.CheckFields(fields, mediaFields, "IGMedia"); e != nil {
 		return nil, e
@@ -29,7 +23,7 @@ func (s *Sim) mediaObject(p *Post, fields []string, now time.Time) (map[string]a
 	m := s.metricsLocked(p, now)
 	all := map[string]any{
 		"id": p.ID, "caption": p.Caption, "media_type": p.MediaType, "media_product_type": p.ProductType,
-		"permalink": p.Permalink, "shortcode": p.Shortcode, "timestamp": stamp(p.CreatedAt),
+		"permalink": p.Permalink, "shortcode": p.Shortcode, "timestamp": graph.Stamp(p.CreatedAt),
 		"username": p.Username, "owner": map[string]string{"id": p.OwnerID}, "is_comment_enabled": p.ProductType != productStory,
 		"like_count": m["likes"], "comments_count": m["comments"],
 	}
@@ -52,19 +46,19 @@ func (s *Sim) mediaObject(p *Post, fields []string, now time.Time) (map[string]a
 		all["children"] = map[string]any{"data": kids}
 		all["media_url"] = p.Media[0].URL
 	}
-	return pick(fields, all), nil
+	return graph.Pick(fields, all), nil
 }
 
 // childObject renders a carousel child; it has no permalink, caption or
-// counts. Callers hold s.mu.
+// counts. Callers hold the core's lock.
 func (s *Sim) childObject(p *Post, id string, fields []string) (map[string]any, *graph.Error) {
 	if e := graph.CheckFields(fields, mediaFields, "IGMedia"); e != nil {
 		return nil, e
 	}
 	for _, f := range p.Media {
 		if f.ID == id {
-			return pick(fields, map[string]any{"id": id, "media_type": f.Kind, "media_url": f.URL,
-				"timestamp": stamp(p.CreatedAt), "username": p.Username, "owner": map[string]string{"id": p.OwnerID}}), nil
+			return graph.Pick(fields, map[string]any{"id": id, "media_type": f.Kind, "media_url": f.URL,
+				"timestamp": graph.Stamp(p.CreatedAt), "username": p.Username, "owner": map[string]string{"id": p.OwnerID}}), nil
 		}
 	}
 	return nil, errp(graph.NotFound(http.MethodGet, id))
@@ -86,75 +80,49 @@ func (s *Sim) handleStories(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// mediaList is how GET /{ig_user_id}/media and /stories check their
+// parameters.
+var mediaList = graph.ListSpec{Node: "IGMedia", Fields: mediaFields, PageType: graph.TypeIGAPI,
+	TimeError: graph.InvalidParam(graph.TypeIGAPI, "since and until must be Unix timestamps")}
+
 func (s *Sim) list(w http.ResponseWriter, r *http.Request, keep func(*Post, time.Time) bool) {
-	u, _, ok := s.auth(w, r)
-	if !ok || !userPath(w, r, u) {
+	u, ok := s.core.AuthEdge(w, r, "")
+	if !ok {
 		return
 	}
-	params := graph.CallFrom(r).Params
-	fields := graph.ParseFields(params.Get("fields"))
-	if len(fields) == 0 {
-		fields = []string{"id"}
-	}
-	pr, gerr := graph.ParsePage(params, 25, 100, graph.TypeIGAPI)
-	since, until, terr := timeRange(params.Get("since"), params.Get("until"))
-	if gerr == nil {
-		gerr = terr
-	}
-	if gerr == nil {
-		gerr = graph.CheckFields(fields, mediaFields, "IGMedia")
-	}
+	q, gerr := mediaList.Parse(graph.CallFrom(r).Params)
 	if gerr != nil {
 		graph.WriteError(w, *gerr)
 		return
 	}
-	base := s.base(r)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
+	base := s.core.Base(r)
+	s.core.Lock()
+	defer s.core.Unlock()
+	now := s.core.NowLocked()
 	var ids []string
 	var posts []*Post
 	for _, p := range slices.Backward(s.posts) {
-		if p.OwnerID == u.UserID && keep(p, now) && !p.CreatedAt.Before(since) && (until.IsZero() || p.CreatedAt.Before(until)) {
+		if p.OwnerID == u.UserID && keep(p, now) && q.Within(p.CreatedAt) {
 			ids, posts = append(ids, p.ID), append(posts, p)
 		}
 	}
-	from, to := pr.Slice(ids)
-	data := make([]map[string]any, 0, to-from)
-	for _, p := range posts[from:to] {
-		obj, _ := s.mediaObject(p, fields, now)
-		data = append(data, obj)
-	}
-	graph.WriteJSON(w, http.StatusOK, map[string]any{"data": data, "paging": graph.Paging(r, base, ids, from, to)})
-}
-
-// timeRange parses since and until (Unix seconds, either may be empty).
-func timeRange(since, until string) (time.Time, time.Time, *graph.Error) {
-	var out [2]time.Time
-	for i, v := range []string{since, until} {
-		if v == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return out[0], out[1], errp(graph.InvalidParam(graph.TypeIGAPI, "since and until must be Unix timestamps"))
-		}
-		out[i] = time.Unix(n, 0)
-	}
-	return out[0], out[1], nil
+	graph.WritePage(w, r, base, q.Page, ids, func(i int) map[string]any {
+		obj, _ := s.mediaObject(posts[i], q.Fields, now)
+		return obj
+	})
 }
 
 // handleComment serves POST /{media_id}/comments?message=: a comment by
 // the caller on one of its posts (not a story).
 func (s *Sim) handleComment(w http.ResponseWriter, r *http.Request) {
-	u, tok, ok := s.auth(w, r)
-	if !ok || !need(w, tok, ScopeManageComments) {
+	u, tok, ok := s.core.Auth(w, r)
+	if !ok || !s.core.Need(w, tok, ScopeManageComments) {
 		return
 	}
 	id := r.PathValue("id")
 	msg := graph.CallFrom(r).Params.Get("message")
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.core.Lock()
+	defer s.core.Unlock()
 	p := s.postsByID[id]
 	switch {
 	case p == nil || p.OwnerID != u.UserID:
@@ -166,7 +134,7 @@ func (s *Sim) handleComment(w http.ResponseWriter, r *http.Request) {
 	case utf8.RuneCountInString(msg) > maxCaption:
 		graph.WriteError(w, graph.InvalidParam(graph.TypeIGAPI, "message must be at most 2200 characters"))
 	default:
-		c := Comment{ID: s.commentIDs.Next(), UserID: u.UserID, Text: msg, CreatedAt: s.now()}
+		c := Comment{ID: s.commentIDs.Next(), UserID: u.UserID, Text: msg, CreatedAt: s.core.NowLocked()}
 		p.Comments = append(p.Comments, c)
 		s.comments[c.ID] = p
 		graph.WriteJSON(w, http.StatusOK, map[string]string{"id": c.ID})
@@ -176,7 +144,7 @@ func (s *Sim) handleComment(w http.ResponseWriter, r *http.Request) {
 // handleComments serves GET /{media_id}/comments: the comments posted
 // through the API, newest first.
 func (s *Sim) handleComments(w http.ResponseWriter, r *http.Request) {
-	u, _, ok := s.auth(w, r)
+	u, _, ok := s.core.Auth(w, r)
 	if !ok {
 		return
 	}
@@ -194,9 +162,9 @@ func (s *Sim) handleComments(w http.ResponseWriter, r *http.Request) {
 		graph.WriteError(w, *gerr)
 		return
 	}
-	base := s.base(r)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	base := s.core.Base(r)
+	s.core.Lock()
+	defer s.core.Unlock()
 	p := s.postsByID[id]
 	if p == nil || p.OwnerID != u.UserID {
 		graph.WriteError(w, graph.NotFound(r.Method, id))
@@ -206,10 +174,7 @@ func (s *Sim) handleComments(w http.ResponseWriter, r *http.Request) {
 	for _, c := range slices.Backward(p.Comments) {
 		ids = append(ids, c.ID)
 	}
-	from, to := pr.Slice(ids)
-	data := make([]map[string]any, 0, to-from)
-	for i := from; i < to; i++ {
-		data = append(data, pick(fields, s.commentValues(p.Comments[len(p.Comments)-1-i])))
-	}
-	graph.WriteJSON(w, http.StatusOK, map[string]any{"data": data, "paging": graph.Paging(r, base, ids, from, to)})
+	graph.WritePage(w, r, base, pr, ids, func(i int) map[string]any {
+		return graph.Pick(fields, s.commentValues(p.Comments[len(p.Comments)-1-i]))
+	})
 }

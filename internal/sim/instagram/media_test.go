@@ -16,35 +16,35 @@ import (
 func TestMe(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	u, tok := e.user("profile")
+	u, tok := e.User("profile")
 	e.post(u, tok, "one")
 	fields := "user_id,username,name,account_type,profile_picture_url,followers_count,follows_count,media_count"
-	r := e.expect(e.do(http.MethodGet, "/v25.0/me?fields="+fields, tok, nil), 200)
-	if r.str("id") != u.ID || r.str("user_id") != u.UserID || r.str("username") != "profile" || r.str("name") != "PROFILE" ||
-		r.str("account_type") != "BUSINESS" || r.str("media_count") != "1" || r.str("followers_count") == "" {
-		t.Fatalf("/me %s", r.raw)
+	r := e.Expect(e.Do(http.MethodGet, "/v25.0/me?fields="+fields, tok, nil), 200)
+	if r.Str("id") != u.ID || r.Str("user_id") != u.UserID || r.Str("username") != "profile" || r.Str("name") != "PROFILE" ||
+		r.Str("account_type") != "BUSINESS" || r.Str("media_count") != "1" || r.Str("followers_count") == "" {
+		t.Fatalf("/me %s", r.Raw)
 	}
 	if u.ID == u.UserID || len(u.ID) != 17 || len(u.UserID) != 17 {
 		t.Fatalf("ids %q %q", u.ID, u.UserID)
 	}
 	// Only what was asked for (plus id); user_id is a string here.
-	r = e.expect(e.do(http.MethodGet, "/me?fields=username", tok, nil), 200)
-	if len(r.body) != 2 || r.str("username") != "profile" || !bytes.Contains(r.raw, []byte(`"id":"`+u.ID+`"`)) {
-		t.Fatalf("/me?fields=username %s", r.raw)
+	r = e.Expect(e.Do(http.MethodGet, "/me?fields=username", tok, nil), 200)
+	if len(r.Body) != 2 || r.Str("username") != "profile" || !bytes.Contains(r.Raw, []byte(`"id":"`+u.ID+`"`)) {
+		t.Fatalf("/me?fields=username %s", r.Raw)
 	}
-	e.expectErr(e.do(http.MethodGet, "/me?fields=username,nope", tok, nil), 400, "100/")
+	e.ExpectErr(e.Do(http.MethodGet, "/me?fields=username,nope", tok, nil), 400, "100/")
 }
 
 func TestAvatars(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	u, tok := e.user("avatar")
-	r := e.expect(e.do(http.MethodGet, "/me?fields=profile_picture_url", tok, nil), 200)
-	want := e.srv.URL + "/__sim/avatars/" + u.ID + ".jpg"
-	if got := r.str("profile_picture_url"); got != want {
+	u, tok := e.User("avatar")
+	r := e.Expect(e.Do(http.MethodGet, "/me?fields=profile_picture_url", tok, nil), 200)
+	want := e.Srv.URL + "/__sim/avatars/" + u.ID + ".jpg"
+	if got := r.Str("profile_picture_url"); got != want {
 		t.Fatalf("profile_picture_url = %q, want %q", got, want)
 	}
-	res, err := e.http.Get(want)
+	res, err := e.HTTP.Get(want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,13 +56,13 @@ func TestAvatars(t *testing.T) {
 	if bytes.Equal(AvatarJPEG(u.ID), AvatarJPEG(u.UserID)) {
 		t.Fatal("avatars do not depend on the id")
 	}
-	e.expect(e.do(http.MethodGet, "/__sim/avatars/12345.jpg", "", nil), 404)
-	e.expect(e.do(http.MethodGet, "/__sim/avatars/"+u.ID+".png", "", nil), 404)
+	e.Expect(e.Do(http.MethodGet, "/__sim/avatars/12345.jpg", "", nil), 404)
+	e.Expect(e.Do(http.MethodGet, "/__sim/avatars/"+u.ID+".png", "", nil), 404)
 
 	e.sim.SetBaseURL("https://demo.example/sim/instagram/")
-	r = e.expect(e.do(http.MethodGet, "/me?fields=profile_picture_url", tok, nil), 200)
-	if r.str("profile_picture_url") != "https://demo.example/sim/instagram/__sim/avatars/"+u.ID+".jpg" {
-		t.Fatalf("with base URL: %s", r.raw)
+	r = e.Expect(e.Do(http.MethodGet, "/me?fields=profile_picture_url", tok, nil), 200)
+	if r.Str("profile_picture_url") != "https://demo.example/sim/instagram/__sim/avatars/"+u.ID+".jpg" {
+		t.Fatalf("with base URL: %s", r.Raw)
 	}
 }
 
@@ -95,65 +95,65 @@ func TestMountedUnderPrefix(t *testing.T) {
 func TestMediaObjectAndList(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	u, tok := e.user("lister")
+	u, tok := e.User("lister")
 	var ids []string
 	for i := range 5 {
 		ids = append(ids, e.post(u, tok, "post "+string(rune('a'+i))))
-		e.clock.Advance(time.Minute)
+		e.Clock.Advance(time.Minute)
 	}
-	story := e.create(u, tok, map[string]any{"media_type": "STORIES", "image_url": e.mediaURL("photo.jpg")})
-	e.clock.Advance(DefaultImageProcessing)
-	storyID := e.expect(e.publish(u, tok, story), 200).str("id")
+	story := e.Create(u, tok, map[string]any{"media_type": "STORIES", "image_url": e.MediaURL("photo.jpg")})
+	e.Clock.Advance(DefaultImageProcessing)
+	storyID := e.Expect(e.Publish(u, tok, story), 200).Str("id")
 
 	fields := "id,permalink,shortcode,media_type,media_product_type,timestamp,caption,like_count,comments_count,username"
-	m := e.expect(e.do(http.MethodGet, "/v25.0/"+ids[0]+"?fields="+fields, tok, nil), 200)
-	sc := m.str("shortcode")
-	if m.str("permalink") != "https://www.instagram.com/p/"+sc+"/" || len(sc) != 11 || m.str("media_type") != "IMAGE" ||
-		m.str("media_product_type") != "FEED" || m.str("timestamp") != "2026-11-20T09:00:02+0000" ||
-		m.str("caption") != "post a" || m.str("username") != "lister" || m.str("like_count") == "" {
-		t.Fatalf("media %s", m.raw)
+	m := e.Expect(e.Do(http.MethodGet, "/v25.0/"+ids[0]+"?fields="+fields, tok, nil), 200)
+	sc := m.Str("shortcode")
+	if m.Str("permalink") != "https://www.instagram.com/p/"+sc+"/" || len(sc) != 11 || m.Str("media_type") != "IMAGE" ||
+		m.Str("media_product_type") != "FEED" || m.Str("timestamp") != "2026-11-20T09:00:02+0000" ||
+		m.Str("caption") != "post a" || m.Str("username") != "lister" || m.Str("like_count") == "" {
+		t.Fatalf("media %s", m.Raw)
 	}
-	e.expectErr(e.do(http.MethodGet, "/"+ids[0]+"?fields=impressions", tok, nil), 400, "100/")
+	e.ExpectErr(e.Do(http.MethodGet, "/"+ids[0]+"?fields=impressions", tok, nil), 400, "100/")
 
 	// Newest first, two per page, stories excluded.
 	var seen []string
 	next := "/v25.0/" + u.UserID + "/media?fields=id,caption&limit=2"
 	for page := 0; next != ""; page++ {
-		r := e.expect(e.do(http.MethodGet, strings.TrimPrefix(next, e.srv.URL), tok, nil), 200)
-		for i := 0; r.str("data", string(rune('0'+i)), "id") != ""; i++ {
-			seen = append(seen, r.str("data", string(rune('0'+i)), "id"))
+		r := e.Expect(e.Do(http.MethodGet, strings.TrimPrefix(next, e.Srv.URL), tok, nil), 200)
+		for i := 0; r.Str("data", string(rune('0'+i)), "id") != ""; i++ {
+			seen = append(seen, r.Str("data", string(rune('0'+i)), "id"))
 		}
-		next = r.str("paging", "next")
-		if r.str("paging", "cursors", "after") == "" || page > 3 {
-			t.Fatalf("page %d: %s", page, r.raw)
+		next = r.Str("paging", "next")
+		if r.Str("paging", "cursors", "after") == "" || page > 3 {
+			t.Fatalf("page %d: %s", page, r.Raw)
 		}
 	}
 	want := []string{ids[4], ids[3], ids[2], ids[1], ids[0]}
 	if strings.Join(seen, ",") != strings.Join(want, ",") {
 		t.Fatalf("listed %v, want %v", seen, want)
 	}
-	st := e.expect(e.do(http.MethodGet, "/me/stories?fields=id,media_product_type", tok, nil), 200)
-	if st.str("data", "0", "id") != storyID || st.str("data", "0", "media_product_type") != "STORY" || st.str("data", "1") != "" {
-		t.Fatalf("stories %s", st.raw)
+	st := e.Expect(e.Do(http.MethodGet, "/me/stories?fields=id,media_product_type", tok, nil), 200)
+	if st.Str("data", "0", "id") != storyID || st.Str("data", "0", "media_product_type") != "STORY" || st.Str("data", "1") != "" {
+		t.Fatalf("stories %s", st.Raw)
 	}
-	e.clock.Advance(24 * time.Hour)
-	if st := e.expect(e.do(http.MethodGet, "/me/stories", tok, nil), 200); st.str("data", "0") != "" {
-		t.Fatalf("stories after 24h %s", st.raw)
+	e.Clock.Advance(24 * time.Hour)
+	if st := e.Expect(e.Do(http.MethodGet, "/me/stories", tok, nil), 200); st.Str("data", "0") != "" {
+		t.Fatalf("stories after 24h %s", st.Raw)
 	}
 }
 
 func TestPagingKeepsQueryToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	u, tok := e.user("pager")
+	u, tok := e.User("pager")
 	e.post(u, tok, "1")
 	e.post(u, tok, "2")
-	r := e.expect(e.do(http.MethodGet, "/v25.0/"+u.UserID+"/media?limit=1&access_token="+tok, "", nil), 200)
-	next := r.str("paging", "next")
-	if !strings.HasPrefix(next, e.srv.URL+"/v25.0/"+u.UserID+"/media?") || !strings.Contains(next, "access_token=") {
+	r := e.Expect(e.Do(http.MethodGet, "/v25.0/"+u.UserID+"/media?limit=1&access_token="+tok, "", nil), 200)
+	next := r.Str("paging", "next")
+	if !strings.HasPrefix(next, e.Srv.URL+"/v25.0/"+u.UserID+"/media?") || !strings.Contains(next, "access_token=") {
 		t.Fatalf("next %q", next)
 	}
-	res, err := e.http.Get(next)
+	res, err := e.HTTP.Get(next)
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("next page: %v %v", err, res)
 	}
@@ -167,22 +167,22 @@ func TestPagingKeepsQueryToken(t *testing.T) {
 func TestComments(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	u, tok := e.user("commenter")
+	u, tok := e.User("commenter")
 	media := e.post(u, tok, "first comment test")
-	r := e.expect(e.do(http.MethodPost, "/v25.0/"+media+"/comments?message=hello+there", tok, nil), 200)
-	cid := r.str("id")
+	r := e.Expect(e.Do(http.MethodPost, "/v25.0/"+media+"/comments?message=hello+there", tok, nil), 200)
+	cid := r.Str("id")
 	if len(cid) != 17 {
-		t.Fatalf("comment id %s", r.raw)
+		t.Fatalf("comment id %s", r.Raw)
 	}
-	e.expectErr(e.do(http.MethodPost, "/v25.0/"+media+"/comments", tok, nil), 400, "100/")
-	e.expectErr(e.do(http.MethodPost, "/v25.0/17999999999999999/comments?message=x", tok, nil), 400, "100/33")
-	list := e.expect(e.do(http.MethodGet, "/"+media+"/comments?fields=id,text,username", tok, nil), 200)
-	if list.str("data", "0", "id") != cid || list.str("data", "0", "text") != "hello there" || list.str("data", "0", "username") != "commenter" {
-		t.Fatalf("comments %s", list.raw)
+	e.ExpectErr(e.Do(http.MethodPost, "/v25.0/"+media+"/comments", tok, nil), 400, "100/")
+	e.ExpectErr(e.Do(http.MethodPost, "/v25.0/17999999999999999/comments?message=x", tok, nil), 400, "100/33")
+	list := e.Expect(e.Do(http.MethodGet, "/"+media+"/comments?fields=id,text,username", tok, nil), 200)
+	if list.Str("data", "0", "id") != cid || list.Str("data", "0", "text") != "hello there" || list.Str("data", "0", "username") != "commenter" {
+		t.Fatalf("comments %s", list.Raw)
 	}
-	one := e.expect(e.do(http.MethodGet, "/"+cid+"?fields=text,timestamp", tok, nil), 200)
-	if one.str("text") != "hello there" {
-		t.Fatalf("comment %s", one.raw)
+	one := e.Expect(e.Do(http.MethodGet, "/"+cid+"?fields=text,timestamp", tok, nil), 200)
+	if one.Str("text") != "hello there" {
+		t.Fatalf("comment %s", one.Raw)
 	}
 	p := e.sim.Posts()[0]
 	if len(p.Comments) != 1 || p.Comments[0].ID != cid || p.Comments[0].Text != "hello there" {
@@ -193,16 +193,16 @@ func TestComments(t *testing.T) {
 func TestSimPosts(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	u, tok := e.user("simposts")
+	u, tok := e.User("simposts")
 	e.post(u, tok, "dup")
 	media := e.post(u, tok, "dup")
-	e.expect(e.do(http.MethodPost, "/"+media+"/comments?message=hi", tok, nil), 200)
-	r := e.expect(e.do(http.MethodGet, "/__sim/posts", "", nil), 200)
-	if strings.Count(string(r.raw), `"caption":"dup"`) != 2 || r.str("items", "1", "id") != media ||
-		r.str("items", "1", "account") != "simposts" || r.str("items", "1", "author_id") != u.UserID ||
-		r.str("items", "1", "media", "0", "format") != "jpeg" || r.str("items", "1", "media_count") != "1" ||
-		r.str("items", "1", "comments", "0", "text") != "hi" {
-		t.Fatalf("__sim/posts %s", r.raw)
+	e.Expect(e.Do(http.MethodPost, "/"+media+"/comments?message=hi", tok, nil), 200)
+	r := e.Expect(e.Do(http.MethodGet, "/__sim/posts", "", nil), 200)
+	if strings.Count(string(r.Raw), `"caption":"dup"`) != 2 || r.Str("items", "1", "id") != media ||
+		r.Str("items", "1", "account") != "simposts" || r.Str("items", "1", "author_id") != u.UserID ||
+		r.Str("items", "1", "media", "0", "format") != "jpeg" || r.Str("items", "1", "media_count") != "1" ||
+		r.Str("items", "1", "comments", "0", "text") != "hi" {
+		t.Fatalf("__sim/posts %s", r.Raw)
 	}
 	for _, req := range e.sim.Requests() {
 		if strings.HasPrefix(req.Path, "/__sim/") {
@@ -214,19 +214,19 @@ func TestSimPosts(t *testing.T) {
 func TestAdvanceAndTimeFilters(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	u, tok := e.user("timer")
-	c := e.create(u, tok, map[string]any{"image_url": e.mediaURL("photo.jpg"), "caption": "old"})
+	u, tok := e.User("timer")
+	c := e.Create(u, tok, map[string]any{"image_url": e.MediaURL("photo.jpg"), "caption": "old"})
 	e.sim.Advance(DefaultImageProcessing) // the simulator's own clock offset works like the injected clock
-	old := e.expect(e.publish(u, tok, c), 200).str("id")
+	old := e.Expect(e.Publish(u, tok, c), 200).Str("id")
 	e.sim.Advance(2 * time.Hour)
 	cut := e.sim.Now().Unix()
 	fresh := e.post(u, tok, "new")
-	if !e.sim.Now().After(e.clock.Now()) {
+	if !e.sim.Now().After(e.Clock.Now()) {
 		t.Fatal("Advance did not move Now")
 	}
 	list := func(q string) string {
-		r := e.expect(e.do(http.MethodGet, "/v25.0/me/media?"+q, tok, nil), 200)
-		return r.str("data", "0", "id") + "," + r.str("data", "1", "id")
+		r := e.Expect(e.Do(http.MethodGet, "/v25.0/me/media?"+q, tok, nil), 200)
+		return r.Str("data", "0", "id") + "," + r.Str("data", "1", "id")
 	}
 	if got := list("since=" + strconv.FormatInt(cut, 10)); got != fresh+"," {
 		t.Fatalf("since: %s", got)
@@ -234,5 +234,5 @@ func TestAdvanceAndTimeFilters(t *testing.T) {
 	if got := list("until=" + strconv.FormatInt(cut, 10)); got != old+"," {
 		t.Fatalf("until: %s", got)
 	}
-	e.expectErr(e.do(http.MethodGet, "/v25.0/me/media?since=yesterday", tok, nil), 400, "100/")
+	e.ExpectErr(e.Do(http.MethodGet, "/v25.0/me/media?since=yesterday", tok, nil), 400, "100/")
 }

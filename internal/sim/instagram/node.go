@@ -2,7 +2,6 @@ package instagram
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/sns-os/snsos/internal/sim/graph"
@@ -20,60 +19,29 @@ var (
 // UserID), one of its containers, media, carousel children or comments.
 // Anything else is the 100/33 error.
 func (s *Sim) handleNode(w http.ResponseWriter, r *http.Request) {
-	u, _, ok := s.auth(w, r)
-	if !ok {
-		return
-	}
-	id := r.PathValue("id")
-	fields := graph.ParseFields(graph.CallFrom(r).Params.Get("fields"))
-	if len(fields) == 0 {
-		fields = []string{"id"}
-	}
-	base := s.base(r)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	var obj map[string]any
-	var gerr *graph.Error
+	s.core.ServeNode(w, r, s.nodeLocked)
+}
+
+// nodeLocked resolves a GET /{id}. Callers hold the core's lock.
+func (s *Sim) nodeLocked(q graph.NodeRequest) (map[string]any, *graph.Error) {
+	u, id := q.Caller, q.ID
 	switch {
 	case id == "me" || id == u.ID || id == u.UserID:
-		obj, gerr = s.userObject(u, fields, base)
+		return s.userObject(u, q.Fields, q.Base)
 	case s.containers[id] != nil && s.containers[id].OwnerID == u.UserID:
-		obj, gerr = s.containerObject(s.containers[id], fields, now)
+		return containerObject(s.containers[id], q.Fields, q.Now)
 	case s.postsByID[id] != nil && s.postsByID[id].OwnerID == u.UserID:
-		obj, gerr = s.mediaObject(s.postsByID[id], fields, now)
+		return s.mediaObject(s.postsByID[id], q.Fields, q.Now)
 	case s.children[id] != nil && s.children[id].OwnerID == u.UserID:
-		obj, gerr = s.childObject(s.children[id], id, fields)
+		return s.childObject(s.children[id], id, q.Fields)
 	case s.comments[id] != nil && s.comments[id].OwnerID == u.UserID:
-		obj, gerr = s.commentObject(s.comments[id], id, fields)
-	default:
-		e := graph.NotFound(r.Method, id)
-		gerr = &e
+		return s.commentObject(s.comments[id], id, q.Fields)
 	}
-	if gerr != nil {
-		graph.WriteError(w, *gerr)
-		return
-	}
-	graph.WriteJSON(w, http.StatusOK, obj)
+	return nil, nil
 }
 
-// pick returns the requested fields of all (which lists each field's
-// value; a missing key leaves the field out) and, as Graph does, the id.
-func pick(fields []string, all map[string]any) map[string]any {
-	out := make(map[string]any, len(fields)+1)
-	if id, ok := all["id"]; ok {
-		out["id"] = id
-	}
-	for _, f := range fields {
-		if v, ok := all[f]; ok {
-			out[f] = v
-		}
-	}
-	return out
-}
-
-// userObject renders an account. Callers hold s.mu.
-func (s *Sim) userObject(u *User, fields []string, base string) (map[string]any, *graph.Error) {
+// userObject renders an account. Callers hold the core's lock.
+func (s *Sim) userObject(u *graph.Account, fields []string, base string) (map[string]any, *graph.Error) {
 	if e := graph.CheckFields(fields, userFields, "IGUser"); e != nil {
 		return nil, e
 	}
@@ -84,7 +52,7 @@ func (s *Sim) userObject(u *User, fields []string, base string) (map[string]any,
 			media++
 		}
 	}
-	return pick(fields, map[string]any{
+	return graph.Pick(fields, map[string]any{
 		"id": u.ID, "user_id": u.UserID, "username": u.Username, "name": u.Name,
 		"account_type": "BUSINESS", "profile_picture_url": base + "/__sim/avatars/" + u.ID + ".jpg",
 		"followers_count": 100 + seed%9900, "follows_count": seed % 500, "media_count": media,
@@ -94,8 +62,8 @@ func (s *Sim) userObject(u *User, fields []string, base string) (map[string]any,
 
 // containerObject renders a container: status_code and, as Meta does, a
 // human status string ("Error: Media upload has failed with error code
-// NNNN" in ERROR). Callers hold s.mu.
-func (s *Sim) containerObject(c *container, fields []string, now time.Time) (map[string]any, *graph.Error) {
+// NNNN" in ERROR).
+func containerObject(c *container, fields []string, now time.Time) (map[string]any, *graph.Error) {
 	if e := graph.CheckFields(fields, containerFields, "ShadowIGMediaBuilder"); e != nil {
 		return nil, e
 	}
@@ -107,46 +75,31 @@ func (s *Sim) containerObject(c *container, fields []string, now time.Time) (map
 		graph.StatusPublished:  "Published: Media has been successfully published.",
 		graph.StatusError:      c.Failure,
 	}[st]
-	return pick(fields, map[string]any{"id": c.ID, "status_code": string(st), "status": status}), nil
+	return graph.Pick(fields, map[string]any{"id": c.ID, "status_code": string(st), "status": status}), nil
 }
 
-// commentObject renders a comment. Callers hold s.mu.
+// commentObject renders a comment. Callers hold the core's lock.
 func (s *Sim) commentObject(p *Post, id string, fields []string) (map[string]any, *graph.Error) {
 	if e := graph.CheckFields(fields, commentFields, "IGComment"); e != nil {
 		return nil, e
 	}
 	for _, c := range p.Comments {
 		if c.ID == id {
-			return pick(fields, s.commentValues(c)), nil
+			return graph.Pick(fields, s.commentValues(c)), nil
 		}
 	}
-	e := graph.NotFound(http.MethodGet, id)
-	return nil, &e
+	return nil, errp(graph.NotFound(http.MethodGet, id))
 }
 
+// commentValues lists every field of a comment. Callers hold the core's
+// lock.
 func (s *Sim) commentValues(c Comment) map[string]any {
 	username := ""
-	if u := s.byID[c.UserID]; u != nil {
+	if u := s.core.AccountLocked(c.UserID); u != nil {
 		username = u.Username
 	}
-	return map[string]any{"id": c.ID, "text": c.Text, "timestamp": stamp(c.CreatedAt),
+	return map[string]any{"id": c.ID, "text": c.Text, "timestamp": graph.Stamp(c.CreatedAt),
 		"username": username, "like_count": 0, "hidden": false}
-}
-
-// handleAvatar serves GET /__sim/avatars/{id}.jpg: a small JPEG in a
-// colour derived from the account's ID (its UserID works too).
-func (s *Sim) handleAvatar(w http.ResponseWriter, r *http.Request) {
-	id, ok := strings.CutSuffix(r.PathValue("file"), ".jpg")
-	s.mu.Lock()
-	u := s.byID[id]
-	s.mu.Unlock()
-	if !ok || u == nil {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	_, _ = w.Write(AvatarJPEG(u.ID))
 }
 
 // AvatarJPEG returns the profile picture the simulator serves for the
@@ -157,7 +110,7 @@ func AvatarJPEG(id string) []byte { return graph.AvatarJPEG(id) }
 // error itself. GET accepts "me", the ID and the UserID; POST only the
 // UserID: "me" gets code 100 "Unsupported request - method type: post"
 // as on graph.instagram.com, the app-scoped ID the 100/33 error.
-func userPath(w http.ResponseWriter, r *http.Request, u *User) bool {
+func userPath(w http.ResponseWriter, r *http.Request, u *graph.Account) bool {
 	id := r.PathValue("id")
 	switch {
 	case r.Method == http.MethodPost && id == "me":

@@ -7,15 +7,6 @@ import (
 	"github.com/sns-os/snsos/internal/sim/graph"
 )
 
-// simMedia is one fetched file in GET /__sim/posts.
-type simMedia struct {
-	ID     string `json:"id,omitempty"`
-	Kind   string `json:"kind"`
-	URL    string `json:"url"`
-	Bytes  int64  `json:"bytes"`
-	Format string `json:"format"`
-}
-
 // simComment is one API comment in GET /__sim/posts.
 type simComment struct {
 	ID   string `json:"id"`
@@ -35,7 +26,7 @@ type simPost struct {
 	ProductType string       `json:"media_product_type"`
 	Permalink   string       `json:"permalink"`
 	MediaCount  int          `json:"media_count"`
-	Media       []simMedia   `json:"media"`
+	Media       []graph.File `json:"media"`
 	Comments    []simComment `json:"comments"`
 	CreatedAt   string       `json:"created_at"`
 }
@@ -43,15 +34,14 @@ type simPost struct {
 // handleSimPosts serves GET /__sim/posts: {"items":[…]}, every published
 // post, reel, carousel and story, oldest first (not part of Instagram).
 func (s *Sim) handleSimPosts(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
+	s.core.Lock()
 	items := make([]simPost, 0, len(s.posts))
 	for _, p := range s.posts {
 		it := simPost{ID: p.ID, ContainerID: p.ContainerID, Account: p.Username, AuthorID: p.OwnerID,
 			Caption: p.Caption, Text: p.Caption, AltText: p.AltText, MediaType: p.MediaType, ProductType: p.ProductType,
-			Permalink: p.Permalink, Media: []simMedia{}, Comments: []simComment{},
+			Permalink: p.Permalink, Media: graph.Files(p.Media), Comments: []simComment{},
 			CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339)}
 		for _, f := range p.Media {
-			it.Media = append(it.Media, simMedia{ID: f.ID, Kind: f.Kind, URL: f.URL, Bytes: f.Bytes, Format: f.Format})
 			if f.Kind != kindCover {
 				it.MediaCount++
 			}
@@ -61,6 +51,6 @@ func (s *Sim) handleSimPosts(w http.ResponseWriter, r *http.Request) {
 		}
 		items = append(items, it)
 	}
-	s.mu.Unlock()
+	s.core.Unlock()
 	graph.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 }

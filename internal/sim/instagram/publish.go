@@ -16,8 +16,8 @@ import (
 // media); quota reached → 9/2207042; unknown container → 24/2207006.
 // Identical captions are not refused: two containers publish twice.
 func (s *Sim) handlePublish(w http.ResponseWriter, r *http.Request) {
-	u, tok, ok := s.auth(w, r)
-	if !ok || !userPath(w, r, u) || !need(w, tok, ScopeContentPublish) {
+	u, ok := s.core.AuthEdge(w, r, ScopeContentPublish)
+	if !ok {
 		return
 	}
 	cid := graph.CallFrom(r).Params.Get("creation_id")
@@ -25,9 +25,9 @@ func (s *Sim) handlePublish(w http.ResponseWriter, r *http.Request) {
 		graph.WriteError(w, graph.MissingParam(graph.TypeIGAPI, "creation_id"))
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
+	s.core.Lock()
+	defer s.core.Unlock()
+	now := s.core.NowLocked()
 	c := s.containers[cid]
 	if gerr := s.publishable(u, c, cid, now); gerr != nil {
 		graph.WriteError(w, *gerr)
@@ -38,8 +38,8 @@ func (s *Sim) handlePublish(w http.ResponseWriter, r *http.Request) {
 }
 
 // publishable returns why c cannot be published now, or nil. Callers
-// hold s.mu.
-func (s *Sim) publishable(u *User, c *container, cid string, now time.Time) *graph.Error {
+// hold the core's lock.
+func (s *Sim) publishable(u *graph.Account, c *container, cid string, now time.Time) *graph.Error {
 	if c == nil || c.OwnerID != u.UserID {
 		return errp(graph.Error{Code: 24, Subcode: 2207006, Type: graph.TypeIGAPI, Transient: graph.Bool(false),
 			Message: "The requested resource does not exist", UserTitle: "Media not found",
@@ -66,8 +66,8 @@ func (s *Sim) publishable(u *User, c *container, cid string, now time.Time) *gra
 	return nil
 }
 
-// publishLocked turns c into a Post. Callers hold s.mu.
-func (s *Sim) publishLocked(u *User, c *container, now time.Time) *Post {
+// publishLocked turns c into a Post. Callers hold the core's lock.
+func (s *Sim) publishLocked(u *graph.Account, c *container, now time.Time) *Post {
 	p := &Post{ID: s.mediaIDs.Next(), ContainerID: c.ID, OwnerID: u.UserID, Username: u.Username,
 		Caption: c.caption, AltText: c.altText, ShareToFeed: c.shareToFeed, CreatedAt: now,
 		Media: slices.Clone(c.files)}
@@ -110,8 +110,8 @@ func (s *Sim) publishLocked(u *User, c *container, now time.Time) *Post {
 // fields quota_usage (the default) and config, and an optional since
 // (Unix seconds) that narrows the count.
 func (s *Sim) handleLimit(w http.ResponseWriter, r *http.Request) {
-	u, _, ok := s.auth(w, r)
-	if !ok || !userPath(w, r, u) {
+	u, ok := s.core.AuthEdge(w, r, "")
+	if !ok {
 		return
 	}
 	p := graph.CallFrom(r).Params
@@ -123,9 +123,9 @@ func (s *Sim) handleLimit(w http.ResponseWriter, r *http.Request) {
 		graph.WriteError(w, *e)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
+	s.core.Lock()
+	defer s.core.Unlock()
+	now := s.core.NowLocked()
 	used := s.published.Used(u.UserID, now)
 	if v := p.Get("since"); v != "" {
 		sec, err := strconv.ParseInt(v, 10, 64)
@@ -135,7 +135,7 @@ func (s *Sim) handleLimit(w http.ResponseWriter, r *http.Request) {
 		}
 		used = s.published.UsedSince(u.UserID, time.Unix(sec, 0), now)
 	}
-	row := pick(fields, map[string]any{"quota_usage": used, "config": map[string]int{
+	row := graph.Pick(fields, map[string]any{"quota_usage": used, "config": map[string]int{
 		"quota_total": s.opts.QuotaTotal, "quota_duration": int(graph.QuotaWindow.Seconds())}})
 	graph.WriteJSON(w, http.StatusOK, map[string]any{"data": []any{row}})
 }

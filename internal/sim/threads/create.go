@@ -13,15 +13,14 @@ import (
 
 // Limits and names of POST /{user_id}/threads [DOC §2.4].
 const (
-	maxAltText    = 1000
-	maxTopicTag   = 50
-	minChildren   = 2
-	maxChildren   = 20
-	maxImageBytes = 8 << 20
-	typeText      = "TEXT"
-	typeImage     = "IMAGE"
-	typeVideo     = "VIDEO"
-	typeCarousel  = "CAROUSEL"
+	maxAltText   = 1000
+	maxTopicTag  = 50
+	minChildren  = 2
+	maxChildren  = 20
+	typeText     = "TEXT"
+	typeImage    = "IMAGE"
+	typeVideo    = "VIDEO"
+	typeCarousel = "CAROUSEL"
 )
 
 var replyControls = []string{"everyone", "accounts_you_follow", "mentioned_only", "parent_post_author_only", "followers_only"}
@@ -137,8 +136,8 @@ func checkContent(cr createReq) *graph.Error {
 // container. With auto_publish_text=true a TEXT post is published at once
 // and the answer's id is the media id.
 func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
-	u, tok, ok := s.auth(w, r)
-	if !ok || !userPath(w, r, u) || !need(w, tok, ScopeContentPublish) {
+	u, ok := s.core.AuthEdge(w, r, ScopeContentPublish)
+	if !ok {
 		return
 	}
 	cr, gerr := parseCreate(graph.CallFrom(r).Params)
@@ -172,8 +171,8 @@ func (s *Sim) handleCreate(w http.ResponseWriter, r *http.Request) {
 // checkRefs checks that reply_to_id and quote_post_id name published
 // media.
 func (s *Sim) checkRefs(cr createReq) *graph.Error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.core.Lock()
+	defer s.core.Unlock()
 	if cr.replyTo != "" && s.postsByID[cr.replyTo] == nil {
 		return bad("Param reply_to_id must be the id of a published post or reply; " + cr.replyTo + " is not")
 	}
@@ -185,18 +184,18 @@ func (s *Sim) checkRefs(cr createReq) *graph.Error {
 
 // text stores a TEXT container, publishing it at once with
 // auto_publish_text.
-func (s *Sim) text(u *User, cr createReq) (*container, *graph.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Sim) text(u *graph.Account, cr createReq) (*container, *graph.Error) {
+	s.core.Lock()
+	defer s.core.Unlock()
 	c := &container{createReq: cr}
 	if cr.autoPublish {
-		if gerr := s.quotaLocked(u, cr.replyTo != "", s.now()); gerr != nil {
+		if gerr := s.quotaLocked(u, cr.replyTo != "", s.core.NowLocked()); gerr != nil {
 			return nil, gerr
 		}
 	}
 	s.storeLocked(u, c, s.opts.ImageProcessing)
 	if cr.autoPublish {
-		s.publishLocked(u, c, s.now())
+		s.publishLocked(u, c, s.core.NowLocked())
 	}
 	return c, nil
 }

@@ -66,6 +66,11 @@
 //   - auto_publish_text=true on a TEXT container publishes at once and
 //     answers the media id.
 //
+// What every Meta simulator does (the OAuth endpoints and consent page,
+// request recording, fault injection, the clock, accounts and tokens) is
+// graph.Core's; this package adds Threads' paths, parameters, validation,
+// error codes, ids, permalinks and insights.
+//
 // Every URL the simulator generates is built from Options.BaseURL, or from
 // the request when it is empty, so it works when mounted under a prefix:
 //

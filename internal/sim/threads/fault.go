@@ -1,8 +1,7 @@
 package threads
 
 import (
-	"net/http"
-	"strings"
+	"cmp"
 
 	"github.com/sns-os/snsos/internal/sim/graph"
 )
@@ -40,46 +39,10 @@ const DefaultMediaError = "FAILED_DOWNLOADING_VIDEO"
 // InjectFault queues f. Faults are tried in the order they were queued and
 // the first one that matches a request fires. It panics on a malformed
 // Match or an unknown Kind, like http.ServeMux.Handle.
-func (s *Sim) InjectFault(f Fault) { s.faults.Inject(f) }
+func (s *Sim) InjectFault(f Fault) { s.core.InjectFault(f) }
 
 // ClearFaults drops every queued fault.
-func (s *Sim) ClearFaults() { s.faults.Clear() }
+func (s *Sim) ClearFaults() { s.core.ClearFaults() }
 
-// faultEnv describes r for a fault.
-func (s *Sim) faultEnv(r *http.Request) graph.FaultEnv {
-	c := graph.CallFrom(r)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	env := graph.FaultEnv{
-		Routes: s.mux, ErrorType: graph.TypeThreads, UsageType: "threads", ThrottleCode: 4,
-		Now: s.now(), FailContainer: s.failContainer, Fetcher: s.fetcher, Log: s.log,
-	}
-	first, _, _ := strings.Cut(strings.TrimPrefix(c.Path, "/"), "/")
-	if t := s.tokens.Lookup(c.Token); t != nil {
-		env.Account = t.UserID
-	} else if u := s.byID[first]; u != nil {
-		env.Account = u.ID
-	}
-	switch id := c.Params.Get("creation_id"); {
-	case id != "":
-		env.Container = id
-	case s.containers[first] != nil:
-		env.Container = first
-	}
-	return env
-}
-
-// failContainer applies FaultMediaError to container id.
-func (s *Sim) failContainer(id string, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.containers[id]
-	if c == nil {
-		return
-	}
-	reason := f.Message
-	if reason == "" {
-		reason = DefaultMediaError
-	}
-	c.Fail(reason, s.now())
-}
+// mediaFailure is the error_message FaultMediaError gives a container.
+func mediaFailure(f Fault) string { return cmp.Or(f.Message, DefaultMediaError) }

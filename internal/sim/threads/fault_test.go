@@ -1,15 +1,11 @@
 package threads
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/sns-os/snsos/internal/sim/graph/graphtest"
 )
 
 func TestPublishFaults(t *testing.T) {
@@ -38,14 +34,14 @@ func TestPublishFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, Options{})
-			u, tok := e.user("faulty")
-			c := e.create(u, tok, map[string]any{"media_type": "TEXT", "text": "fault"})
-			e.clock.Advance(DefaultImageProcessing)
+			u, tok := e.User("faulty")
+			c := e.Create(u, tok, map[string]any{"media_type": "TEXT", "text": "fault"})
+			e.Clock.Advance(DefaultImageProcessing)
 			tc.fault.Match = "POST /{id}/threads_publish"
 			e.sim.InjectFault(tc.fault)
-			res, body, err := rawCall(e, http.MethodPost, "/v1.0/me/threads_publish?creation_id="+c, tok)
-			checkTransport(t, tc.fault.Kind, tc.status, "", res, body, err)
-			if got := parse(body); tc.code != "" && got.errCode() != tc.code {
+			res, body, err := e.RawCall(http.MethodPost, "/v1.0/me/threads_publish?creation_id="+c, tok)
+			graphtest.CheckTransport(t, tc.fault.Kind, tc.status, "", res, body, err)
+			if got := graphtest.Parse(body); tc.code != "" && got.ErrCode() != tc.code {
 				t.Fatalf("error %s, want %s", body, tc.code)
 			}
 			if tc.header != "" {
@@ -56,17 +52,17 @@ func TestPublishFaults(t *testing.T) {
 			}
 			want := map[bool]string{true: "PUBLISHED", false: "FINISHED"}[tc.published]
 			if tc.fault.Kind == FaultMediaError {
-				r := e.expect(e.do(http.MethodGet, "/v1.0/"+c+"?fields=status,error_message", tok, nil), 200)
-				if r.str("error_message") != "FAILED_PROCESSING_AUDIO" {
-					t.Fatalf("media error %s", r.raw)
+				r := e.Expect(e.Do(http.MethodGet, "/v1.0/"+c+"?fields=status,error_message", tok, nil), 200)
+				if r.Str("error_message") != "FAILED_PROCESSING_AUDIO" {
+					t.Fatalf("media error %s", r.Raw)
 				}
 				want = "ERROR"
 			}
-			if got := e.status(c, tok); got != want || (len(e.sim.Posts()) == 1) != tc.published {
+			if got := e.Status(c, tok); got != want || (len(e.sim.Posts()) == 1) != tc.published {
 				t.Fatalf("container %s (want %s), %d posts", got, want, len(e.sim.Posts()))
 			}
 			if want == "FINISHED" {
-				e.expect(e.publish(u, tok, c), 200)
+				e.Expect(e.Publish(u, tok, c), 200)
 			}
 		})
 	}
@@ -75,74 +71,24 @@ func TestPublishFaults(t *testing.T) {
 func TestCreateFaults(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
-	_, tok := e.user("creator")
+	_, tok := e.User("creator")
 	e.sim.InjectFault(Fault{Match: "POST /{id}/threads", Kind: FaultFetchFail})
-	e.expectErr(e.do(http.MethodPost, "/v1.0/me/threads", tok, map[string]any{"media_type": "IMAGE", "image_url": e.mediaURL("photo.jpg")}), 400, "9004/2207052")
-	if e.fetches("/photo.jpg") != 0 {
+	e.ExpectErr(e.Do(http.MethodPost, "/v1.0/me/threads", tok, map[string]any{"media_type": "IMAGE", "image_url": e.MediaURL("photo.jpg")}), 400, "9004/2207052")
+	if e.Fetches("/photo.jpg") != 0 {
 		t.Fatal("fetch_fail still fetched")
 	}
 	e.sim.InjectFault(Fault{Match: "POST /{id}/threads", Kind: FaultMediaError})
-	c := e.expect(e.do(http.MethodPost, "/v1.0/me/threads", tok, map[string]any{"media_type": "IMAGE", "image_url": e.mediaURL("photo.jpg")}), 200).str("id")
-	r := e.expect(e.do(http.MethodGet, "/v1.0/"+c+"?fields=status,error_message", tok, nil), 200)
-	if r.str("status") != "ERROR" || r.str("error_message") != DefaultMediaError {
-		t.Fatalf("failed container %s", r.raw)
+	c := e.Expect(e.Do(http.MethodPost, "/v1.0/me/threads", tok, map[string]any{"media_type": "IMAGE", "image_url": e.MediaURL("photo.jpg")}), 200).Str("id")
+	r := e.Expect(e.Do(http.MethodGet, "/v1.0/"+c+"?fields=status,error_message", tok, nil), 200)
+	if r.Str("status") != "ERROR" || r.Str("error_message") != DefaultMediaError {
+		t.Fatalf("failed container %s", r.Raw)
 	}
 	e.sim.InjectFault(Fault{Match: "GET /{id}", Kind: FaultContainerNotFound})
-	e.expectErr(e.do(http.MethodGet, "/v1.0/"+c+"?fields=status", tok, nil), 400, "100/33")
-	e.expect(e.do(http.MethodGet, "/v1.0/"+c+"?fields=status", tok, nil), 200)
+	e.ExpectErr(e.Do(http.MethodGet, "/v1.0/"+c+"?fields=status", tok, nil), 400, "100/33")
+	e.Expect(e.Do(http.MethodGet, "/v1.0/"+c+"?fields=status", tok, nil), 200)
 	e.sim.InjectFault(Fault{Match: "GET /me", Kind: FaultStatus, Times: -1})
-	e.expect(e.do(http.MethodGet, "/v1.0/me", tok, nil), 503)
-	e.expect(e.do(http.MethodGet, "/me", tok, nil), 503)
+	e.Expect(e.Do(http.MethodGet, "/v1.0/me", tok, nil), 503)
+	e.Expect(e.Do(http.MethodGet, "/me", tok, nil), 503)
 	e.sim.ClearFaults()
-	e.expect(e.do(http.MethodGet, "/v1.0/me", tok, nil), 200)
-}
-
-// rawCall sends a request that may never be answered, giving up after
-// 200 ms, and returns what arrived.
-func rawCall(e *env, method, path, tok string) (*http.Response, []byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, method, e.srv.URL+path, nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	res, err := e.http.Do(req)
-	var body []byte
-	if err == nil {
-		body, err = io.ReadAll(res.Body)
-		res.Body.Close()
-	}
-	return res, body, err
-}
-
-// checkTransport checks a faulty answer: a transport error when status
-// is 0 (an unexpected EOF for FaultTruncated, a deadline otherwise), else
-// the status and Content-Type prefix.
-func checkTransport(t *testing.T, kind FaultKind, status int, ctype string, res *http.Response, body []byte, err error) {
-	t.Helper()
-	switch {
-	case status == 0 && err == nil:
-		t.Fatalf("want a transport error, got %d %s", res.StatusCode, body)
-	case status == 0 && kind == FaultTruncated:
-		if !errors.Is(err, io.ErrUnexpectedEOF) || !strings.HasPrefix(string(body), `{"id":`) {
-			t.Fatalf("truncated: %v %q", err, body)
-		}
-	case status == 0:
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("want deadline exceeded, got %v", err)
-		}
-	case err != nil:
-		t.Fatal(err)
-	case res.StatusCode != status:
-		t.Fatalf("status %d %s, want %d", res.StatusCode, body, status)
-	case ctype != "" && !strings.HasPrefix(res.Header.Get("Content-Type"), ctype):
-		t.Fatalf("Content-Type %q", res.Header.Get("Content-Type"))
-	}
-}
-
-// parse decodes a JSON answer body.
-func parse(b []byte) resp {
-	r := resp{raw: b}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	_ = dec.Decode(&r.body)
-	return r
+	e.Expect(e.Do(http.MethodGet, "/v1.0/me", tok, nil), 200)
 }

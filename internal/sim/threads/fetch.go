@@ -2,7 +2,6 @@ package threads
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/sns-os/snsos/internal/sim/graph"
@@ -22,28 +21,28 @@ import (
 //     ERROR with FAILED_PROCESSING_VIDEO.
 
 // single builds the container of an IMAGE or VIDEO post or carousel item.
-func (s *Sim) single(r *http.Request, u *User, cr createReq) (*container, *graph.Error) {
+func (s *Sim) single(r *http.Request, u *graph.Account, cr createReq) (*container, *graph.Error) {
 	c := &container{createReq: cr}
 	failure, processing := "", s.opts.ImageProcessing
 	if cr.mediaType == typeVideo {
 		processing = s.opts.VideoProcessing
-		f := s.fetcher.Fetch(r.Context(), cr.videoURL, s.opts.MaxFetchBytes)
-		c.files = append(c.files, file(typeVideo, f))
+		f := s.core.Fetcher().Fetch(r.Context(), cr.videoURL, s.opts.MaxFetchBytes)
+		c.files = append(c.files, MediaFile(f.File(typeVideo)))
 		switch {
 		case !f.OK():
 			failure = "FAILED_DOWNLOADING_VIDEO"
-		case f.Format != graph.FormatMP4 && f.Format != graph.FormatMOV:
+		case !f.IsVideo():
 			failure = "FAILED_PROCESSING_VIDEO"
 		}
 	} else {
-		f, gerr := s.fetchImage(r, cr.imageURL)
+		f, gerr := s.core.Fetcher().Image(r.Context(), cr.imageURL, imageRule)
 		if gerr != nil {
 			return nil, gerr
 		}
-		c.files = append(c.files, file(typeImage, f))
+		c.files = append(c.files, MediaFile(f.File(typeImage)))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.core.Lock()
+	defer s.core.Unlock()
 	s.storeLocked(u, c, processing)
 	if failure != "" {
 		c.Fail(failure, c.ReadyAt)
@@ -51,40 +50,15 @@ func (s *Sim) single(r *http.Request, u *User, cr createReq) (*container, *graph
 	return c, nil
 }
 
-func file(kind string, f graph.Fetched) MediaFile {
-	return MediaFile{Kind: kind, URL: f.URL, Bytes: f.Bytes, Format: f.Format}
-}
-
-// fetchImage fetches an image URL and checks it is a JPEG or PNG of at
-// most 8 MiB.
-func (s *Sim) fetchImage(r *http.Request, url string) (graph.Fetched, *graph.Error) {
-	f := s.fetcher.Fetch(r.Context(), url, maxImageBytes)
-	switch {
-	case !f.OK():
-		return f, &graph.Error{Code: 9004, Subcode: 2207052, Type: graph.TypeThreads, Transient: graph.Bool(false),
-			Message: "The media could not be fetched from this URI", UserTitle: "Media download has failed.",
-			UserMsg: "The media could not be fetched from this URI: " + graph.RedactURL(url) + " (" + f.Err + "). Check that it is public and try again."}
-	case f.TooLarge:
-		return f, &graph.Error{Code: 36000, Subcode: 2207004, Type: graph.TypeThreads, Transient: graph.Bool(false),
-			Message: "The image size is too large.", UserTitle: "Image size too large",
-			UserMsg: "The image is larger than 8 MiB; send a smaller file."}
-	case f.Format != graph.FormatJPEG && f.Format != graph.FormatPNG:
-		got := f.Format
-		if got == "" {
-			got = "an unknown format"
-		}
-		return f, &graph.Error{Code: 36001, Subcode: 2207005, Type: graph.TypeThreads, Transient: graph.Bool(false),
-			Message: "The image format is not supported.", UserTitle: "Image format not supported",
-			UserMsg: "Only JPEG and PNG images are supported; " + graph.RedactURL(url) + " is " + strings.ToUpper(got) + "."}
-	}
-	return f, nil
-}
+// imageRule is what Threads accepts as an image: a JPEG or a PNG.
+var imageRule = graph.ImageRule{Type: graph.TypeThreads, Formats: []string{graph.FormatJPEG, graph.FormatPNG},
+	FetchFailed: "The media could not be fetched from this URI"}
 
 // carousel builds a CAROUSEL container from finished items of u.
-func (s *Sim) carousel(u *User, cr createReq) (*container, *graph.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
+func (s *Sim) carousel(u *graph.Account, cr createReq) (*container, *graph.Error) {
+	s.core.Lock()
+	defer s.core.Unlock()
+	now := s.core.NowLocked()
 	c := &container{createReq: cr}
 	for _, id := range cr.children {
 		ch := s.containers[id]
@@ -102,9 +76,9 @@ func (s *Sim) carousel(u *User, cr createReq) (*container, *graph.Error) {
 	return c, nil
 }
 
-// storeLocked saves a new container of u. Callers hold s.mu.
-func (s *Sim) storeLocked(u *User, c *container, processing time.Duration) {
-	c.Container = graph.NewContainer(s.containerIDs.Next(), u.ID, s.now(), processing)
+// storeLocked saves a new container of u. Callers hold the core's lock.
+func (s *Sim) storeLocked(u *graph.Account, c *container, processing time.Duration) {
+	c.Container = s.core.NewContainerLocked(u.ID, processing)
 	s.containers[c.ID] = c
 }
 

@@ -17,7 +17,7 @@ var mediaMetrics = []string{"views", "likes", "replies", "reposts", "quotes", "s
 // views grow on a saturating curve and the others are fixed shares of
 // views, so nothing ever decreases. replies adds the replies published
 // through the API (the whole tree for a top-level post, the direct
-// replies for a reply) and quotes the quote posts. Callers hold s.mu.
+// replies for a reply) and quotes the quote posts. Callers hold the core's lock.
 func (s *Sim) metricsLocked(p *Post, now time.Time) map[string]int64 {
 	seed := graph.Seed(p.ID)
 	views := graph.Grow(int64(100+seed%3000), 6*time.Hour, now.Sub(p.CreatedAt))
@@ -44,27 +44,20 @@ func (s *Sim) metricsLocked(p *Post, now time.Time) map[string]int64 {
 // metric fails the whole request with code 100; before InsightsDelay after
 // publishing data is empty.
 func (s *Sim) handleInsights(w http.ResponseWriter, r *http.Request) {
-	_, tok, ok := s.auth(w, r)
-	if !ok || !need(w, tok, ScopeManageInsights) {
+	_, names, ok := s.core.InsightsRequest(w, r, ScopeManageInsights)
+	if !ok {
 		return
 	}
 	id := r.PathValue("id")
-	raw := graph.CallFrom(r).Params.Get("metric")
-	if raw == "" {
-		graph.WriteError(w, graph.MissingParam(graph.TypeThreads, "metric"))
-		return
-	}
-	names := strings.Split(raw, ",")
 	for i, n := range names {
-		names[i] = strings.TrimSpace(n)
-		if !slices.Contains(mediaMetrics, names[i]) {
+		if !slices.Contains(mediaMetrics, n) {
 			graph.WriteError(w, *bad("metric[" + strconv.Itoa(i) + "] must be one of the following values: " + strings.Join(mediaMetrics, ", ")))
 			return
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
+	s.core.Lock()
+	defer s.core.Unlock()
+	now := s.core.NowLocked()
 	p := s.postsByID[id]
 	if p == nil {
 		graph.WriteError(w, graph.NotFound(r.Method, id))
@@ -74,14 +67,7 @@ func (s *Sim) handleInsights(w http.ResponseWriter, r *http.Request) {
 		graph.WriteJSON(w, http.StatusOK, map[string]any{"data": []any{}})
 		return
 	}
-	m := s.metricsLocked(p, now)
-	data := make([]map[string]any, 0, len(names))
-	for _, n := range names {
-		data = append(data, map[string]any{
-			"name": n, "period": "lifetime", "values": []map[string]int64{{"value": m[n]}},
-			"title": strings.ToUpper(n[:1]) + n[1:], "description": "The number of " + n + " of your post (simulated).",
-			"id": p.ID + "/insights/" + n + "/lifetime",
-		})
-	}
-	graph.WriteJSON(w, http.StatusOK, map[string]any{"data": data})
+	graph.WriteJSON(w, http.StatusOK, graph.InsightsAnswer(p.ID, names, s.metricsLocked(p, now), func(n string) string {
+		return strings.ToUpper(n[:1]) + n[1:]
+	}, func(n string) string { return "The number of " + n + " of your post (simulated)." }))
 }

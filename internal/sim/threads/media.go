@@ -3,9 +3,7 @@ package threads
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/sns-os/snsos/internal/sim/graph"
 )
@@ -15,22 +13,16 @@ var mediaFields = []string{"id", "media_product_type", "media_type", "media_url"
 	"text", "timestamp", "shortcode", "thumbnail_url", "children", "is_quote_post", "quoted_post", "has_replies",
 	"is_reply", "root_post", "replied_to", "hide_status", "reply_audience", "alt_text", "link_attachment_url", "topic_tag"}
 
-// stampLayout is how Graph writes timestamps.
-const stampLayout = "2006-01-02T15:04:05-0700"
-
-func stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
-
 func idObj(id string) map[string]string { return map[string]string{"id": id} }
 
-// mediaObject renders a published post. Callers hold s.mu.
+// mediaObject renders a published post. Callers hold the core's lock.
 func (s *Sim) mediaObject(p *Post, fields []string) (map[string]any, *graph.Error) {
-	if e := graph.CheckFields(fields, mediaFields, "ThreadsMedia"); e != nil {
-		e.Type = graph.TypeThreads
+	if e := s.core.CheckFields(fields, mediaFields, "ThreadsMedia"); e != nil {
 		return nil, e
 	}
 	all := map[string]any{
 		"id": p.ID, "media_product_type": "THREADS", "media_type": p.MediaType, "permalink": p.Permalink,
-		"owner": idObj(p.OwnerID), "username": p.Username, "text": p.Text, "timestamp": stamp(p.CreatedAt),
+		"owner": idObj(p.OwnerID), "username": p.Username, "text": p.Text, "timestamp": graph.Stamp(p.CreatedAt),
 		"shortcode": p.Shortcode, "is_quote_post": p.QuotedID != "", "has_replies": s.hasReplies(p.ID),
 		"is_reply": p.ReplyTo != "", "hide_status": "NOT_HUSHED",
 		"reply_audience": strings.ToUpper(cmpOr(p.ReplyControl, "everyone")),
@@ -56,7 +48,7 @@ func (s *Sim) mediaObject(p *Post, fields []string) (map[string]any, *graph.Erro
 		}
 		all["children"] = map[string]any{"data": kids}
 	}
-	return pick(fields, all), nil
+	return graph.Pick(fields, all), nil
 }
 
 func cmpOr(v, def string) string {
@@ -66,29 +58,28 @@ func cmpOr(v, def string) string {
 	return v
 }
 
-// childObject renders a carousel child. Callers hold s.mu.
+// childObject renders a carousel child. Callers hold the core's lock.
 func (s *Sim) childObject(p *Post, id string, fields []string) (map[string]any, *graph.Error) {
-	if e := graph.CheckFields(fields, mediaFields, "ThreadsMedia"); e != nil {
-		e.Type = graph.TypeThreads
+	if e := s.core.CheckFields(fields, mediaFields, "ThreadsMedia"); e != nil {
 		return nil, e
 	}
 	for _, f := range p.Media {
 		if f.ID == id {
-			return pick(fields, map[string]any{"id": id, "media_product_type": "THREADS", "media_type": f.Kind,
-				"media_url": f.URL, "owner": idObj(p.OwnerID), "username": p.Username, "timestamp": stamp(p.CreatedAt)}), nil
+			return graph.Pick(fields, map[string]any{"id": id, "media_product_type": "THREADS", "media_type": f.Kind,
+				"media_url": f.URL, "owner": idObj(p.OwnerID), "username": p.Username, "timestamp": graph.Stamp(p.CreatedAt)}), nil
 		}
 	}
 	e := graph.NotFound(http.MethodGet, id)
 	return nil, &e
 }
 
-// hasReplies reports whether any post replies to id. Callers hold s.mu.
+// hasReplies reports whether any post replies to id. Callers hold the core's lock.
 func (s *Sim) hasReplies(id string) bool {
 	return slices.ContainsFunc(s.posts, func(p *Post) bool { return p.ReplyTo == id })
 }
 
 // descends reports whether p is in the reply tree below id. Callers hold
-// s.mu.
+// the core's lock.
 func (s *Sim) descends(p *Post, id string) bool {
 	for seen := 0; p != nil && p.ReplyTo != "" && seen < len(s.posts); seen++ {
 		if p.ReplyTo == id {
@@ -104,8 +95,8 @@ func (s *Sim) descends(p *Post, id string) bool {
 // with fields (default id), limit (default 25, at most 100), after/before
 // cursors and since/until (Unix seconds).
 func (s *Sim) handleThreads(w http.ResponseWriter, r *http.Request) {
-	u, _, ok := s.auth(w, r)
-	if !ok || !userPath(w, r, u) {
+	u, ok := s.core.AuthEdge(w, r, "")
+	if !ok {
 		return
 	}
 	s.list(w, r, true, func(p *Post) bool { return p.OwnerID == u.ID && p.ReplyTo == "" })
@@ -117,12 +108,12 @@ func (s *Sim) handleThreads(w http.ResponseWriter, r *http.Request) {
 // lists the direct replies to it, in reverse chronological order unless
 // reverse=false.
 func (s *Sim) handleReplies(w http.ResponseWriter, r *http.Request) {
-	u, tok, ok := s.auth(w, r)
+	u, tok, ok := s.core.Auth(w, r)
 	if !ok {
 		return
 	}
 	if id := r.PathValue("id"); id == "me" || id == u.ID {
-		if need(w, tok, ScopeReadReplies) {
+		if s.core.Need(w, tok, ScopeReadReplies) {
 			s.list(w, r, true, func(p *Post) bool { return p.OwnerID == u.ID && p.ReplyTo != "" })
 		}
 		return
@@ -136,7 +127,7 @@ func (s *Sim) handleReplies(w http.ResponseWriter, r *http.Request) {
 // handleConversation serves GET /{media_id}/conversation: every reply in
 // the tree below the post, flattened, like /replies.
 func (s *Sim) handleConversation(w http.ResponseWriter, r *http.Request) {
-	_, tok, ok := s.auth(w, r)
+	_, tok, ok := s.core.Auth(w, r)
 	if !ok || !s.mediaEdge(w, r, tok) {
 		return
 	}
@@ -147,11 +138,11 @@ func (s *Sim) handleConversation(w http.ResponseWriter, r *http.Request) {
 // mediaEdge checks the reply-reading scope and that the path's id is a
 // published post, writing the error itself.
 func (s *Sim) mediaEdge(w http.ResponseWriter, r *http.Request, tok *graph.Token) bool {
-	if !need(w, tok, ScopeReadReplies) {
+	if !s.core.Need(w, tok, ScopeReadReplies) {
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.core.Lock()
+	defer s.core.Unlock()
 	if s.postsByID[r.PathValue("id")] == nil {
 		graph.WriteError(w, graph.NotFound(r.Method, r.PathValue("id")))
 		return false
@@ -159,35 +150,25 @@ func (s *Sim) mediaEdge(w http.ResponseWriter, r *http.Request, tok *graph.Token
 	return true
 }
 
+// mediaList is how the list edges check their parameters.
+var mediaList = graph.ListSpec{Node: "ThreadsMedia", Fields: mediaFields, PageType: graph.TypeThreads,
+	FieldType: graph.TypeThreads, TimeError: graph.InvalidParam(graph.TypeThreads, "Params since and until must be Unix timestamps")}
+
 // list writes one page of the posts keep selects, newest first when
-// newest is set (oldest first otherwise). keep runs under s.mu.
+// newest is set (oldest first otherwise). keep runs under the core's lock.
 func (s *Sim) list(w http.ResponseWriter, r *http.Request, newest bool, keep func(*Post) bool) {
-	params := graph.CallFrom(r).Params
-	fields := graph.ParseFields(params.Get("fields"))
-	if len(fields) == 0 {
-		fields = []string{"id"}
-	}
-	pr, gerr := graph.ParsePage(params, 25, 100, graph.TypeThreads)
-	since, until, terr := timeRange(params.Get("since"), params.Get("until"))
-	if gerr == nil {
-		gerr = terr
-	}
-	if gerr == nil {
-		if gerr = graph.CheckFields(fields, mediaFields, "ThreadsMedia"); gerr != nil {
-			gerr.Type = graph.TypeThreads
-		}
-	}
+	q, gerr := mediaList.Parse(graph.CallFrom(r).Params)
 	if gerr != nil {
 		graph.WriteError(w, *gerr)
 		return
 	}
-	base := s.base(r)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	base := s.core.Base(r)
+	s.core.Lock()
+	defer s.core.Unlock()
 	var ids []string
 	var posts []*Post
 	for _, p := range s.posts {
-		if keep(p) && !p.CreatedAt.Before(since) && (until.IsZero() || p.CreatedAt.Before(until)) {
+		if keep(p) && q.Within(p.CreatedAt) {
 			ids, posts = append(ids, p.ID), append(posts, p)
 		}
 	}
@@ -195,27 +176,8 @@ func (s *Sim) list(w http.ResponseWriter, r *http.Request, newest bool, keep fun
 		slices.Reverse(ids)
 		slices.Reverse(posts)
 	}
-	from, to := pr.Slice(ids)
-	data := make([]map[string]any, 0, to-from)
-	for _, p := range posts[from:to] {
-		obj, _ := s.mediaObject(p, fields)
-		data = append(data, obj)
-	}
-	graph.WriteJSON(w, http.StatusOK, map[string]any{"data": data, "paging": graph.Paging(r, base, ids, from, to)})
-}
-
-// timeRange parses since and until (Unix seconds, either may be empty).
-func timeRange(since, until string) (time.Time, time.Time, *graph.Error) {
-	var out [2]time.Time
-	for i, v := range []string{since, until} {
-		if v == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return out[0], out[1], bad("Params since and until must be Unix timestamps")
-		}
-		out[i] = time.Unix(n, 0)
-	}
-	return out[0], out[1], nil
+	graph.WritePage(w, r, base, q.Page, ids, func(i int) map[string]any {
+		obj, _ := s.mediaObject(posts[i], q.Fields)
+		return obj
+	})
 }

@@ -2,7 +2,6 @@ package threads
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/sns-os/snsos/internal/sim/graph"
@@ -20,63 +19,31 @@ var (
 // of its containers, or any published thread, reply or carousel child.
 // Anything else is the 100/33 error.
 func (s *Sim) handleNode(w http.ResponseWriter, r *http.Request) {
-	u, _, ok := s.auth(w, r)
-	if !ok {
-		return
-	}
-	id := r.PathValue("id")
-	fields := graph.ParseFields(graph.CallFrom(r).Params.Get("fields"))
-	if len(fields) == 0 {
-		fields = []string{"id"}
-	}
-	base := s.base(r)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	var obj map[string]any
-	var gerr *graph.Error
+	s.core.ServeNode(w, r, s.nodeLocked)
+}
+
+// nodeLocked resolves a GET /{id}. Callers hold the core's lock.
+func (s *Sim) nodeLocked(q graph.NodeRequest) (map[string]any, *graph.Error) {
+	u, id := q.Caller, q.ID
 	switch {
 	case id == "me" || id == u.ID:
-		obj, gerr = s.userObject(u, fields, base)
+		return s.userObject(u, q.Fields, q.Base)
 	case s.containers[id] != nil && s.containers[id].OwnerID == u.ID:
-		obj, gerr = containerObject(s.containers[id], fields, now)
+		return s.containerObject(s.containers[id], q.Fields, q.Now)
 	case s.postsByID[id] != nil:
-		obj, gerr = s.mediaObject(s.postsByID[id], fields)
+		return s.mediaObject(s.postsByID[id], q.Fields)
 	case s.children[id] != nil:
-		obj, gerr = s.childObject(s.children[id], id, fields)
-	default:
-		e := graph.NotFound(r.Method, id)
-		gerr = &e
+		return s.childObject(s.children[id], id, q.Fields)
 	}
-	if gerr != nil {
-		graph.WriteError(w, *gerr)
-		return
-	}
-	graph.WriteJSON(w, http.StatusOK, obj)
+	return nil, nil
 }
 
-// pick returns the requested fields of all (which lists each field's
-// value; a missing key leaves the field out) and, as Graph does, the id.
-func pick(fields []string, all map[string]any) map[string]any {
-	out := make(map[string]any, len(fields)+1)
-	if id, ok := all["id"]; ok {
-		out["id"] = id
-	}
-	for _, f := range fields {
-		if v, ok := all[f]; ok {
-			out[f] = v
-		}
-	}
-	return out
-}
-
-// userObject renders an account. Callers hold s.mu.
-func (s *Sim) userObject(u *User, fields []string, base string) (map[string]any, *graph.Error) {
-	if e := graph.CheckFields(fields, userFields, "ThreadsUser"); e != nil {
-		e.Type = graph.TypeThreads
+// userObject renders an account.
+func (s *Sim) userObject(u *graph.Account, fields []string, base string) (map[string]any, *graph.Error) {
+	if e := s.core.CheckFields(fields, userFields, "ThreadsUser"); e != nil {
 		return nil, e
 	}
-	return pick(fields, map[string]any{
+	return graph.Pick(fields, map[string]any{
 		"id": u.ID, "username": u.Username, "name": u.Name,
 		"threads_profile_picture_url": base + "/__sim/avatars/" + u.ID + ".jpg",
 		"threads_biography":           "Simulated Threads account for sns-os.", "is_verified": false,
@@ -85,9 +52,8 @@ func (s *Sim) userObject(u *User, fields []string, base string) (map[string]any,
 
 // containerObject renders a container: status and, in ERROR,
 // error_message.
-func containerObject(c *container, fields []string, now time.Time) (map[string]any, *graph.Error) {
-	if e := graph.CheckFields(fields, containerFields, "ThreadsMediaBuilder"); e != nil {
-		e.Type = graph.TypeThreads
+func (s *Sim) containerObject(c *container, fields []string, now time.Time) (map[string]any, *graph.Error) {
+	if e := s.core.CheckFields(fields, containerFields, "ThreadsMediaBuilder"); e != nil {
 		return nil, e
 	}
 	st := c.Status(now)
@@ -95,23 +61,7 @@ func containerObject(c *container, fields []string, now time.Time) (map[string]a
 	if st == graph.StatusError {
 		all["error_message"] = c.Failure
 	}
-	return pick(fields, all), nil
-}
-
-// handleAvatar serves GET /__sim/avatars/{id}.jpg: a small JPEG in a
-// colour derived from the account's ID.
-func (s *Sim) handleAvatar(w http.ResponseWriter, r *http.Request) {
-	id, ok := strings.CutSuffix(r.PathValue("file"), ".jpg")
-	s.mu.Lock()
-	u := s.byID[id]
-	s.mu.Unlock()
-	if !ok || u == nil {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "public, max-age=86400")
-	_, _ = w.Write(AvatarJPEG(u.ID))
+	return graph.Pick(fields, all), nil
 }
 
 // AvatarJPEG returns the profile picture the simulator serves for the
@@ -120,7 +70,7 @@ func AvatarJPEG(id string) []byte { return graph.AvatarJPEG(id) }
 
 // userPath resolves the {id} of a user edge for caller u ("me" or its ID,
 // for GET and POST alike), writing the 100/33 error otherwise.
-func userPath(w http.ResponseWriter, r *http.Request, u *User) bool {
+func userPath(w http.ResponseWriter, r *http.Request, u *graph.Account) bool {
 	if id := r.PathValue("id"); id == "me" || id == u.ID {
 		return true
 	}

@@ -2,64 +2,27 @@ package threads
 
 import (
 	"bytes"
-	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sns-os/snsos/internal/sim/graph"
+	"github.com/sns-os/snsos/internal/sim/graph/graphtest"
 )
 
 const allScopes = "threads_basic,threads_content_publish,threads_manage_insights,threads_read_replies"
 
 func authorizeQuery(scope string) url.Values {
-	return url.Values{"client_id": {testClientID}, "redirect_uri": {testRedirect}, "response_type": {"code"},
-		"scope": {scope}, "state": {"st-7"}}
-}
-
-var (
-	actionRe = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
-	hiddenRe = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-)
-
-// consent loads the authorize page, submits its form as a browser would
-// and returns the Location the simulator redirected to.
-func (e *env) consent(query url.Values, approve bool, username string) string {
-	e.t.Helper()
-	page := e.expect(e.do(http.MethodGet, "/oauth/authorize?"+query.Encode(), "", nil), 200)
-	m := actionRe.FindSubmatch(page.raw)
-	if m == nil || !bytes.Contains(page.raw, []byte(`id="approve"`)) || !bytes.Contains(page.raw, []byte(`id="deny"`)) {
-		e.t.Fatalf("consent page: %s", page.raw)
-	}
-	base, _ := url.Parse(e.srv.URL + "/oauth/authorize")
-	action, _ := base.Parse(html.UnescapeString(string(m[1])))
-	form := url.Values{"username": {username}}
-	for _, h := range hiddenRe.FindAllSubmatch(page.raw, -1) {
-		form.Set(string(h[1]), html.UnescapeString(string(h[2])))
-	}
-	if approve {
-		form.Set("approve", "1")
-	} else {
-		form.Set("deny", "1")
-	}
-	req, _ := http.NewRequest(http.MethodPost, action.String(), strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return e.expect(e.send(req), http.StatusFound).header.Get("Location")
+	return graphtest.AuthorizeQuery(testClientID, testRedirect, scope, "st-7")
 }
 
 // code runs the browser part of the flow and returns the code.
 func (e *env) code(scope, username string) string {
-	e.t.Helper()
-	loc := e.consent(authorizeQuery(scope), true, username)
-	u, _ := url.Parse(strings.TrimSuffix(loc, "#_"))
-	if !strings.HasSuffix(loc, "#_") || u.Query().Get("state") != "st-7" || u.Query().Get("code") == "" {
-		e.t.Fatalf("callback %s", loc)
-	}
-	return u.Query().Get("code")
+	e.T.Helper()
+	return e.Code(authorizeQuery(scope), username)
 }
 
 func exchangeForm(code string) url.Values {
@@ -69,14 +32,14 @@ func exchangeForm(code string) url.Values {
 
 // token exchanges a code for a short-lived token with a POST form.
 func (e *env) token(scope, username string) string {
-	e.t.Helper()
-	return e.expect(e.do(http.MethodPost, "/oauth/access_token", "", exchangeForm(e.code(scope, username))), 200).str("access_token")
+	e.T.Helper()
+	return e.Expect(e.Do(http.MethodPost, "/oauth/access_token", "", exchangeForm(e.code(scope, username))), 200).Str("access_token")
 }
 
 func TestAuthorize(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{RedirectURIs: []string{testRedirect}})
-	loc := e.consent(authorizeQuery(allScopes), false, "")
+	loc := e.Consent(authorizeQuery(allScopes), false, "")
 	u, _ := url.Parse(strings.TrimSuffix(loc, "#_"))
 	if u.Query().Get("error") != "access_denied" || u.Query().Get("error_reason") != "user_denied" || u.Query().Get("state") != "st-7" {
 		t.Fatalf("deny %s", loc)
@@ -90,14 +53,14 @@ func TestAuthorize(t *testing.T) {
 	} {
 		q := authorizeQuery(allScopes)
 		mutate(q)
-		if r := e.do(http.MethodGet, "/oauth/authorize?"+q.Encode(), "", nil); r.status != 400 || !bytes.Contains(r.raw, []byte("<html")) {
-			t.Errorf("%s: %d %s", name, r.status, r.raw)
+		if r := e.Do(http.MethodGet, "/oauth/authorize?"+q.Encode(), "", nil); r.Status != 400 || !bytes.Contains(r.Raw, []byte("<html")) {
+			t.Errorf("%s: %d %s", name, r.Status, r.Raw)
 		}
 	}
 	auto := newEnv(t, Options{AutoApprove: true})
-	r := auto.expect(auto.do(http.MethodGet, "/oauth/authorize?"+authorizeQuery("threads_basic").Encode(), "", nil), http.StatusFound)
-	if !strings.Contains(r.header.Get("Location"), "code=") || auto.sim.Users()[0].Username != DefaultDemoUsername {
-		t.Fatalf("auto-approve %s %v", r.header.Get("Location"), auto.sim.Users())
+	r := auto.Expect(auto.Do(http.MethodGet, "/oauth/authorize?"+authorizeQuery("threads_basic").Encode(), "", nil), http.StatusFound)
+	if !strings.Contains(r.Header.Get("Location"), "code=") || auto.sim.Users()[0].Username != DefaultDemoUsername {
+		t.Fatalf("auto-approve %s %v", r.Header.Get("Location"), auto.sim.Users())
 	}
 }
 
@@ -105,27 +68,27 @@ func TestCodeExchange(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Options{})
 	// POST form: {"access_token","user_id":<number>} and nothing else.
-	r := e.expect(e.do(http.MethodPost, "/oauth/access_token", "", exchangeForm(e.code(allScopes, "tess"))), 200)
+	r := e.Expect(e.Do(http.MethodPost, "/oauth/access_token", "", exchangeForm(e.code(allScopes, "tess"))), 200)
 	tess := e.sim.Users()[0]
-	if !bytes.Contains(r.raw, []byte(`"user_id":`+tess.ID+`}`)) || len(r.body) != 2 || !strings.HasPrefix(r.str("access_token"), "THAA") {
-		t.Fatalf("token answer %s", r.raw)
+	if !bytes.Contains(r.Raw, []byte(`"user_id":`+tess.ID+`}`)) || len(r.Body) != 2 || !strings.HasPrefix(r.Str("access_token"), "THAA") {
+		t.Fatalf("token answer %s", r.Raw)
 	}
 	// GET with a query string is tolerated.
 	q := exchangeForm(e.code(allScopes, "tess"))
-	e.expect(e.do(http.MethodGet, "/oauth/access_token?"+q.Encode(), "", nil), 200)
-	r = e.expect(e.do(http.MethodGet, "/oauth/access_token?"+q.Encode(), "", nil), 400)
-	if r.str("error_type") != "OAuthException" || r.str("code") != "400" || r.str("error_message") != msgCodeNotFound {
-		t.Fatalf("reused code %s", r.raw)
+	e.Expect(e.Do(http.MethodGet, "/oauth/access_token?"+q.Encode(), "", nil), 200)
+	r = e.Expect(e.Do(http.MethodGet, "/oauth/access_token?"+q.Encode(), "", nil), 400)
+	if r.Str("error_type") != "OAuthException" || r.Str("code") != "400" || r.Str("error_message") != graph.MsgCodeNotFound {
+		t.Fatalf("reused code %s", r.Raw)
 	}
 	for name, mutate := range map[string]func(url.Values){
-		"expired":  func(url.Values) { e.clock.Advance(time.Hour) },
+		"expired":  func(url.Values) { e.Clock.Advance(time.Hour) },
 		"redirect": func(f url.Values) { f.Set("redirect_uri", testRedirect+"?x=1") },
 		"secret":   func(f url.Values) { f.Set("client_secret", "nope") },
 	} {
 		f := exchangeForm(e.code(allScopes, "tess"))
 		mutate(f)
-		if r := e.do(http.MethodPost, "/oauth/access_token", "", f); r.status != 400 || r.str("error_message") == "" {
-			t.Errorf("%s: %d %s", name, r.status, r.raw)
+		if r := e.Do(http.MethodPost, "/oauth/access_token", "", f); r.Status != 400 || r.Str("error_message") == "" {
+			t.Errorf("%s: %d %s", name, r.Status, r.Raw)
 		}
 	}
 }
@@ -136,33 +99,33 @@ func TestLongLivedAndRefresh(t *testing.T) {
 	short := e.token(allScopes, "una")
 	q := url.Values{"grant_type": {"th_exchange_token"}, "client_secret": {testClientSecret}, "access_token": {short}}
 	bad := url.Values{"grant_type": {"th_exchange_token"}, "client_secret": {"nope"}, "access_token": {short}}
-	e.expectErr(e.do(http.MethodGet, "/access_token?"+bad.Encode(), "", nil), 400, "101/")
+	e.ExpectErr(e.Do(http.MethodGet, "/access_token?"+bad.Encode(), "", nil), 400, "101/")
 	bad.Set("client_secret", testClientSecret)
 	bad.Set("grant_type", "ig_exchange_token")
-	e.expectErr(e.do(http.MethodGet, "/access_token?"+bad.Encode(), "", nil), 400, "100/")
-	long := e.expect(e.do(http.MethodGet, "/access_token?"+q.Encode(), "", nil), 200)
-	if long.str("token_type") != "bearer" || long.str("expires_in") != "5183944" {
-		t.Fatalf("long-lived %s", long.raw)
+	e.ExpectErr(e.Do(http.MethodGet, "/access_token?"+bad.Encode(), "", nil), 400, "100/")
+	long := e.Expect(e.Do(http.MethodGet, "/access_token?"+q.Encode(), "", nil), 200)
+	if long.Str("token_type") != "bearer" || long.Str("expires_in") != "5183944" {
+		t.Fatalf("long-lived %s", long.Raw)
 	}
-	lt := long.str("access_token")
-	refresh := func(tok string) resp {
-		return e.do(http.MethodGet, "/refresh_access_token?grant_type=th_refresh_token&access_token="+tok, "", nil)
+	lt := long.Str("access_token")
+	refresh := func(tok string) graphtest.Resp {
+		return e.Do(http.MethodGet, "/refresh_access_token?grant_type=th_refresh_token&access_token="+tok, "", nil)
 	}
-	e.expectErr(refresh(lt), 400, "190/")
-	e.expectErr(e.do(http.MethodGet, "/refresh_access_token?grant_type=ig_refresh_token&access_token="+lt, "", nil), 400, "100/")
-	e.clock.Advance(time.Hour)
-	e.expectErr(e.do(http.MethodGet, "/v1.0/me", short, nil), 400, "190/463")
-	nt := e.expect(refresh(lt), 200).str("access_token")
-	me := e.expect(e.do(http.MethodGet, "/v1.0/me?fields=id,username", nt, nil), 200)
-	if me.str("username") != "una" {
-		t.Fatalf("/me %s", me.raw)
+	e.ExpectErr(refresh(lt), 400, "190/")
+	e.ExpectErr(e.Do(http.MethodGet, "/refresh_access_token?grant_type=ig_refresh_token&access_token="+lt, "", nil), 400, "100/")
+	e.Clock.Advance(time.Hour)
+	e.ExpectErr(e.Do(http.MethodGet, "/v1.0/me", short, nil), 400, "190/463")
+	nt := e.Expect(refresh(lt), 200).Str("access_token")
+	me := e.Expect(e.Do(http.MethodGet, "/v1.0/me?fields=id,username", nt, nil), 200)
+	if me.Str("username") != "una" {
+		t.Fatalf("/me %s", me.Raw)
 	}
-	e.expect(e.do(http.MethodGet, "/v1.0/me", lt, nil), 200)
-	e.sim.RevokeUser(me.str("id"))
+	e.Expect(e.Do(http.MethodGet, "/v1.0/me", lt, nil), 200)
+	e.sim.RevokeUser(me.Str("id"))
 	for _, tok := range []string{lt, nt} {
-		r := e.expectErr(e.do(http.MethodGet, "/v1.0/me", tok, nil), 400, "190/463")
-		if !strings.Contains(r.str("error", "message"), "Error validating access token") {
-			t.Fatalf("revoked %s", r.raw)
+		r := e.ExpectErr(e.Do(http.MethodGet, "/v1.0/me", tok, nil), 400, "190/463")
+		if !strings.Contains(r.Str("error", "message"), "Error validating access token") {
+			t.Fatalf("revoked %s", r.Raw)
 		}
 	}
 }
@@ -171,18 +134,18 @@ func TestTokenPlacesAndSecrets(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	e := newEnv(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	u, tok := e.user("vera")
-	send := func(method, path, ct, body, auth string) resp {
-		req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	u, tok := e.User("vera")
+	send := func(method, path, ct, body, auth string) graphtest.Resp {
+		req, _ := http.NewRequest(method, e.Srv.URL+path, strings.NewReader(body))
 		if ct != "" {
 			req.Header.Set("Content-Type", ct)
 		}
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}
-		return e.send(req)
+		return e.Send(req)
 	}
-	for name, r := range map[string]resp{
+	for name, r := range map[string]graphtest.Resp{
 		"query":  send(http.MethodGet, "/v1.0/me?access_token="+tok, "", "", ""),
 		"bearer": send(http.MethodGet, "/me", "", "", "Bearer "+tok),
 		"oauth":  send(http.MethodGet, "/me", "", "", "OAuth "+tok),
@@ -191,12 +154,12 @@ func TestTokenPlacesAndSecrets(t *testing.T) {
 		"json": send(http.MethodPost, "/v1.0/"+u.ID+"/threads", "application/json",
 			`{"media_type":"TEXT","text":"hi","access_token":"`+tok+`"}`, ""),
 	} {
-		if r.status != 200 || r.str("id") == "" {
-			t.Errorf("%s: %d %s", name, r.status, r.raw)
+		if r.Status != 200 || r.Str("id") == "" {
+			t.Errorf("%s: %d %s", name, r.Status, r.Raw)
 		}
 	}
 	e.sim.InjectFault(Fault{Match: "GET /me", Kind: FaultUnauthorized})
-	e.expectErr(send(http.MethodGet, "/v1.0/me?access_token="+tok, "", "", ""), 400, "190/463")
+	e.ExpectErr(send(http.MethodGet, "/v1.0/me?access_token="+tok, "", "", ""), 400, "190/463")
 	for _, r := range e.sim.Requests() {
 		for k, vs := range r.Values {
 			if strings.Contains(strings.Join(vs, ","), tok) {

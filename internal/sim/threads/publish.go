@@ -21,8 +21,8 @@ const (
 // 24 "The requested resource does not exist", as observed for a too-early
 // publish; error_user_msg says which case it is. Quota reached is code 4.
 func (s *Sim) handlePublish(w http.ResponseWriter, r *http.Request) {
-	u, tok, ok := s.auth(w, r)
-	if !ok || !userPath(w, r, u) || !need(w, tok, ScopeContentPublish) {
+	u, ok := s.core.AuthEdge(w, r, ScopeContentPublish)
+	if !ok {
 		return
 	}
 	cid := graph.CallFrom(r).Params.Get("creation_id")
@@ -30,9 +30,9 @@ func (s *Sim) handlePublish(w http.ResponseWriter, r *http.Request) {
 		graph.WriteError(w, graph.MissingParam(graph.TypeThreads, "creation_id"))
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
+	s.core.Lock()
+	defer s.core.Unlock()
+	now := s.core.NowLocked()
 	c := s.containers[cid]
 	gerr := publishable(u, c, cid, now)
 	if gerr == nil {
@@ -47,7 +47,7 @@ func (s *Sim) handlePublish(w http.ResponseWriter, r *http.Request) {
 }
 
 // publishable returns why c cannot be published now, or nil.
-func publishable(u *User, c *container, cid string, now time.Time) *graph.Error {
+func publishable(u *graph.Account, c *container, cid string, now time.Time) *graph.Error {
 	if c == nil || c.OwnerID != u.ID {
 		return notReady("No container " + cid + " belongs to this account.")
 	}
@@ -68,8 +68,8 @@ func publishable(u *User, c *container, cid string, now time.Time) *graph.Error 
 }
 
 // quotaLocked refuses a publish past the account's 24-hour post or reply
-// quota. Callers hold s.mu.
-func (s *Sim) quotaLocked(u *User, reply bool, now time.Time) *graph.Error {
+// quota. Callers hold the core's lock.
+func (s *Sim) quotaLocked(u *graph.Account, reply bool, now time.Time) *graph.Error {
 	q, total, what := s.published, s.opts.QuotaTotal, "posts"
 	if reply {
 		q, total, what = s.replied, s.opts.ReplyQuotaTotal, "replies"
@@ -82,8 +82,8 @@ func (s *Sim) quotaLocked(u *User, reply bool, now time.Time) *graph.Error {
 		UserMsg: "This account published " + strconv.Itoa(total) + " " + what + " in the last 24 hours; wait before publishing more."}
 }
 
-// publishLocked turns c into a Post. Callers hold s.mu.
-func (s *Sim) publishLocked(u *User, c *container, now time.Time) *Post {
+// publishLocked turns c into a Post. Callers hold the core's lock.
+func (s *Sim) publishLocked(u *graph.Account, c *container, now time.Time) *Post {
 	p := &Post{ID: s.mediaIDs.Next(), ContainerID: c.ID, OwnerID: u.ID, Username: u.Username,
 		MediaType: c.mediaType, Text: c.text, AltText: c.altText, ReplyTo: c.replyTo, QuotedID: c.quoteID,
 		TopicTag: c.topicTag, LinkURL: c.link, ReplyControl: c.replyControl, CreatedAt: now,
@@ -129,26 +129,25 @@ var limitFields = []string{"quota_usage", "config", "reply_quota_usage", "reply_
 // (fields default to quota_usage). Deletes and location searches are not
 // simulated and always read 0.
 func (s *Sim) handleLimit(w http.ResponseWriter, r *http.Request) {
-	u, _, ok := s.auth(w, r)
-	if !ok || !userPath(w, r, u) {
+	u, ok := s.core.AuthEdge(w, r, "")
+	if !ok {
 		return
 	}
 	fields := graph.ParseFields(graph.CallFrom(r).Params.Get("fields"))
 	if len(fields) == 0 {
 		fields = []string{"quota_usage"}
 	}
-	if e := graph.CheckFields(fields, limitFields, "ThreadsPublishingLimit"); e != nil {
-		e.Type = graph.TypeThreads
+	if e := s.core.CheckFields(fields, limitFields, "ThreadsPublishingLimit"); e != nil {
 		graph.WriteError(w, *e)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
+	s.core.Lock()
+	defer s.core.Unlock()
+	now := s.core.NowLocked()
 	cfg := func(total int) map[string]int {
 		return map[string]int{"quota_total": total, "quota_duration": int(graph.QuotaWindow.Seconds())}
 	}
-	row := pick(fields, map[string]any{
+	row := graph.Pick(fields, map[string]any{
 		"quota_usage": s.published.Used(u.ID, now), "config": cfg(s.opts.QuotaTotal),
 		"reply_quota_usage": s.replied.Used(u.ID, now), "reply_config": cfg(s.opts.ReplyQuotaTotal),
 		"delete_quota_usage": 0, "delete_config": cfg(100),

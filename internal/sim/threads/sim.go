@@ -1,11 +1,10 @@
 package threads
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/sns-os/snsos/internal/sim/graph"
@@ -145,23 +144,12 @@ type MediaFile struct {
 
 // Sim is the Threads API simulator. Create one with New.
 type Sim struct {
-	opts    Options
-	log     *slog.Logger
-	mux     *http.ServeMux
-	faults  *graph.Faults
-	fetcher *graph.Fetcher
-	rec     graph.Recorder
-	consent *graph.Consent
+	opts Options
+	core *graph.Core
 
-	userIDs, containerIDs, mediaIDs *graph.IDs
+	mediaIDs *graph.IDs
 
-	mu         sync.Mutex
-	baseURL    string
-	offset     time.Duration
-	tokens     *graph.Tokens
-	users      []*User
-	byID       map[string]*User
-	byName     map[string]*User
+	// Guarded by core.Lock.
 	containers map[string]*container
 	posts      []*Post
 	postsByID  map[string]*Post
@@ -173,193 +161,91 @@ type Sim struct {
 // New returns a simulator configured by opts.
 func New(opts Options) *Sim {
 	opts = withDefaults(opts)
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	s := &Sim{
-		opts: opts, log: log, mux: http.NewServeMux(), faults: graph.NewFaults(),
-		fetcher:      graph.NewFetcher(opts.HTTPClient, opts.FetchTimeout),
-		userIDs:      graph.NewIDs(25000000000000001),
-		containerIDs: graph.NewIDs(17890000000000001),
-		mediaIDs:     graph.NewIDs(18030000000000001),
-		baseURL:      opts.BaseURL, tokens: graph.NewTokens("THAA"),
-		byID: make(map[string]*User), byName: make(map[string]*User),
+		opts:       opts,
+		mediaIDs:   graph.NewIDs(18030000000000001),
 		containers: make(map[string]*container), postsByID: make(map[string]*Post),
 		children:  make(map[string]*Post),
 		published: graph.NewRolling(graph.QuotaWindow), replied: graph.NewRolling(graph.QuotaWindow),
 	}
-	s.consent = &graph.Consent{
-		Product: "Threads", ClientID: opts.ClientID, RedirectURIs: opts.RedirectURIs,
-		Scopes: knownScopes, RequiredScope: ScopeBasic, AutoApprove: opts.AutoApprove,
-		DefaultUser: s.defaultUsername, Action: s.formAction, Issue: s.issueCode, Log: log,
-	}
+	s.core = graph.NewCore(graph.Config{
+		Name: "threadssim", Product: "Threads", ClientID: opts.ClientID, ClientSecret: opts.ClientSecret,
+		RedirectURIs: opts.RedirectURIs, Now: opts.Now, Logger: opts.Logger, BaseURL: opts.BaseURL,
+		AutoApprove: opts.AutoApprove, DemoUsername: opts.DemoUsername, AuthCodeTTL: opts.AuthCodeTTL,
+		ShortLivedTTL: opts.ShortLivedTTL, LongLivedTTL: opts.LongLivedTTL, RefreshMinAge: opts.RefreshMinAge,
+		HTTPClient: opts.HTTPClient, FetchTimeout: opts.FetchTimeout,
+
+		TokenPrefix: "THAA", UserIDStart: 25000000000000001,
+		Scopes: knownScopes, GrantedScopes: DefaultScopes, RequiredScope: ScopeBasic,
+		ExchangeGrant: "th_exchange_token", RefreshGrant: "th_refresh_token", CodeExchangeGET: true,
+		ScopeError: scopeError, UserPath: userPath, ErrorType: graph.TypeThreads, GraphErrorType: graph.TypeThreads,
+		UsageType: "threads", ThrottleCode: 4, ContainerIDStart: 17890000000000001, MediaFailure: mediaFailure,
+	})
 	s.routes()
 	return s
 }
 
 func withDefaults(o Options) Options {
-	set := func(d *time.Duration, def time.Duration) {
-		if *d <= 0 {
-			*d = def
-		}
-	}
-	set(&o.AuthCodeTTL, DefaultAuthCodeTTL)
-	set(&o.ShortLivedTTL, DefaultShortLivedTTL)
-	set(&o.LongLivedTTL, DefaultLongLivedTTL)
-	set(&o.RefreshMinAge, DefaultRefreshMinAge)
-	set(&o.ImageProcessing, DefaultImageProcessing)
-	set(&o.VideoProcessing, DefaultVideoProcessing)
-	set(&o.InsightsDelay, DefaultInsightsDelay)
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.QuotaTotal <= 0 {
-		o.QuotaTotal = DefaultQuotaTotal
-	}
-	if o.ReplyQuotaTotal <= 0 {
-		o.ReplyQuotaTotal = DefaultReplyQuotaTotal
-	}
-	if o.MaxFetchBytes <= 0 {
-		o.MaxFetchBytes = graph.DefaultMaxFetchBytes
-	}
-	if o.DemoUsername == "" {
-		o.DemoUsername = DefaultDemoUsername
-	}
-	o.BaseURL = strings.TrimSuffix(o.BaseURL, "/")
+	o.AuthCodeTTL = graph.Positive(o.AuthCodeTTL, DefaultAuthCodeTTL)
+	o.ShortLivedTTL = graph.Positive(o.ShortLivedTTL, DefaultShortLivedTTL)
+	o.LongLivedTTL = graph.Positive(o.LongLivedTTL, DefaultLongLivedTTL)
+	o.RefreshMinAge = graph.Positive(o.RefreshMinAge, DefaultRefreshMinAge)
+	o.ImageProcessing = graph.Positive(o.ImageProcessing, DefaultImageProcessing)
+	o.VideoProcessing = graph.Positive(o.VideoProcessing, DefaultVideoProcessing)
+	o.InsightsDelay = graph.Positive(o.InsightsDelay, DefaultInsightsDelay)
+	o.QuotaTotal = graph.Positive(o.QuotaTotal, DefaultQuotaTotal)
+	o.ReplyQuotaTotal = graph.Positive(o.ReplyQuotaTotal, DefaultReplyQuotaTotal)
+	o.MaxFetchBytes = graph.Positive(o.MaxFetchBytes, graph.DefaultMaxFetchBytes)
+	o.DemoUsername = cmp.Or(o.DemoUsername, DefaultDemoUsername)
 	return o
 }
 
-// routes is the one route table of the simulator. Graph paths are listed
-// without their optional version prefix, which ServeHTTP removes.
+// routes adds Threads' routes to the core's (OAuth, avatars, unknown
+// paths). Graph paths are listed without their optional version prefix,
+// which ServeHTTP removes.
 func (s *Sim) routes() {
-	s.mux.Handle("GET /oauth/authorize", s.consent)
-	s.mux.Handle("POST /oauth/authorize", s.consent)
-	s.mux.HandleFunc("POST /oauth/access_token", s.handleCodeExchange)
-	s.mux.HandleFunc("GET /oauth/access_token", s.handleCodeExchange)
-	s.mux.HandleFunc("GET /access_token", s.handleExchange)
-	s.mux.HandleFunc("GET /refresh_access_token", s.handleRefresh)
-	s.mux.HandleFunc("GET /__sim/posts", s.handleSimPosts)
-	s.mux.HandleFunc("GET /__sim/avatars/{file}", s.handleAvatar)
-
-	s.mux.HandleFunc("GET /{id}", s.handleNode)
-	s.mux.HandleFunc("POST /{id}/threads", s.handleCreate)
-	s.mux.HandleFunc("GET /{id}/threads", s.handleThreads)
-	s.mux.HandleFunc("GET /{id}/replies", s.handleReplies)
-	s.mux.HandleFunc("GET /{id}/conversation", s.handleConversation)
-	s.mux.HandleFunc("POST /{id}/threads_publish", s.handlePublish)
-	s.mux.HandleFunc("GET /{id}/threads_publishing_limit", s.handleLimit)
-	s.mux.HandleFunc("GET /{id}/insights", s.handleInsights)
-	s.mux.HandleFunc("/", handleUnknown)
+	s.core.HandleFunc("GET /__sim/posts", s.handleSimPosts)
+	s.core.HandleFunc("GET /{id}", s.handleNode)
+	s.core.HandleFunc("POST /{id}/threads", s.handleCreate)
+	s.core.HandleFunc("GET /{id}/threads", s.handleThreads)
+	s.core.HandleFunc("GET /{id}/replies", s.handleReplies)
+	s.core.HandleFunc("GET /{id}/conversation", s.handleConversation)
+	s.core.HandleFunc("POST /{id}/threads_publish", s.handlePublish)
+	s.core.HandleFunc("GET /{id}/threads_publishing_limit", s.handleLimit)
+	s.core.HandleFunc("GET /{id}/insights", s.handleInsights)
 }
 
 // ServeHTTP removes the version prefix, records the request, applies the
 // first queued fault that matches it and dispatches it.
-func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	call, perr := graph.ParseCall(r)
-	if strings.HasPrefix(call.Path, "/__sim/") {
-		s.mux.ServeHTTP(w, graph.WithCall(r, call))
-		return
-	}
-	entry := s.rec.Start(s.Now(), r.Method, call)
-	sw := &graph.StatusWriter{ResponseWriter: w}
-	defer func() { s.rec.Finish(entry, sw.Status()) }()
-	if perr != nil {
-		perr.Type = graph.TypeThreads
-		graph.WriteError(sw, *perr)
-		return
-	}
-	r = graph.WithCall(r, call)
-	if f := s.faults.Take(r.Method, call.Path); f != nil {
-		s.faults.Serve(sw, r, *f, s.faultEnv(r))
-		return
-	}
-	s.mux.ServeHTTP(sw, r)
-}
-
-// handleUnknown answers paths no route serves, as Graph does.
-func handleUnknown(w http.ResponseWriter, r *http.Request) {
-	first, rest, _ := strings.Cut(strings.Trim(r.URL.Path, "/"), "/")
-	if rest == "" {
-		graph.WriteError(w, graph.NotFound(r.Method, first))
-		return
-	}
-	graph.WriteError(w, graph.UnknownPath("/"+rest))
-}
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.core.ServeHTTP(w, r) }
 
 // Close releases requests blocked by hang faults. The Sim keeps serving.
-func (s *Sim) Close() { s.faults.Close() }
+func (s *Sim) Close() { s.core.Close() }
 
 // SetBaseURL sets the absolute URL under which the simulator is reachable
 // (see Options.BaseURL).
-func (s *Sim) SetBaseURL(u string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.baseURL = strings.TrimSuffix(u, "/")
-}
-
-// base returns the base URL for links in the answer to r.
-func (s *Sim) base(r *http.Request) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return graph.BaseURL(r, s.baseURL)
-}
-
-// now returns the simulator's time. Callers may hold s.mu.
-func (s *Sim) now() time.Time { return s.opts.Now().Add(s.offset) }
+func (s *Sim) SetBaseURL(u string) { s.core.SetBaseURL(u) }
 
 // Now returns the simulator's time: Options.Now plus every Advance.
-func (s *Sim) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now()
-}
+func (s *Sim) Now() time.Time { return s.core.Now() }
 
 // Advance moves the simulator's clock forward by d on top of Options.Now.
-func (s *Sim) Advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.offset += d
-}
+func (s *Sim) Advance(d time.Duration) { s.core.Advance(d) }
 
 // AddUser creates an account, or returns the existing one with that
 // username. An empty name defaults to the username.
-func (s *Sim) AddUser(username, name string) User {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return *s.addUserLocked(username, name)
-}
-
-func (s *Sim) addUserLocked(username, name string) *User {
-	if u, ok := s.byName[strings.ToLower(username)]; ok {
-		return u
-	}
-	if name == "" {
-		name = username
-	}
-	u := &User{ID: s.userIDs.Next(), Username: username, Name: name}
-	s.users = append(s.users, u)
-	s.byID[u.ID] = u
-	s.byName[strings.ToLower(username)] = u
-	return u
-}
+func (s *Sim) AddUser(username, name string) User { return userOf(s.core.AddUser(username, name)) }
 
 // Users returns every account in creation order.
-func (s *Sim) Users() []User {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]User, len(s.users))
-	for i, u := range s.users {
-		out[i] = *u
-	}
-	return out
-}
+func (s *Sim) Users() []User { return graph.Users(s.core, userOf) }
+
+func userOf(a graph.Account) User { return User{ID: a.ID, Username: a.Username, Name: a.Name} }
 
 // Posts returns every published thread and reply, oldest first. The
 // result is a copy.
 func (s *Sim) Posts() []Post {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.core.Lock()
+	defer s.core.Unlock()
 	out := make([]Post, len(s.posts))
 	for i, p := range s.posts {
 		out[i] = *p
@@ -371,7 +257,17 @@ func (s *Sim) Posts() []Post {
 // Requests returns the recorded API requests, oldest first (at most
 // graph.MaxRecorded), with access tokens, client secrets and codes masked.
 // The simulator's own /__sim/ paths are not recorded.
-func (s *Sim) Requests() []Request { return s.rec.List() }
+func (s *Sim) Requests() []Request { return s.core.Requests() }
 
 // A Request is one recorded request.
 type Request = graph.Request
+
+// IssueTokens grants DefaultScopes to the account userID without the
+// browser flow and returns a long-lived access token issued now. It panics
+// if the account does not exist.
+func (s *Sim) IssueTokens(userID string) (access string) { return s.core.IssueTokens(userID) }
+
+// RevokeUser revokes every token and pending code of the account userID,
+// as when the user removes the app. Revoked tokens get the 190/463
+// "Session has expired" error.
+func (s *Sim) RevokeUser(userID string) { s.core.RevokeUser(userID) }
