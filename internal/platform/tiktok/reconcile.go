@@ -1,0 +1,74 @@
+package tiktok
+
+import (
+	"context"
+
+	"github.com/sns-os/snsos/internal/platform"
+)
+
+// cannotSearch is why a post started without a saved publish_id cannot be
+// settled by sns-os.
+const cannotSearch = "TikTok cannot be searched for this post: look in the TikTok app"
+
+// FindPost settles a post whose outcome is unknown, from the publish_ids
+// its attempts saved (q.Progress), newest generation first, through
+// status/fetch: PUBLISH_COMPLETE and SEND_TO_USER_INBOX are the post
+// (Proven; its id is the public video id when TikTok gives one, else the
+// publish_id); FAILED, and an upload whose last chunk was never sent (or
+// was refused), prove that generation published nothing; anything still
+// processing is a transient error. When every generation proves nothing
+// was published, FindPost returns an error matching platform.ErrNotFound.
+//
+// TikTok offers no search: an init call whose answer was lost, or progress
+// without any publish_id, leaves nothing to ask about, and FindPost returns
+// a transient error saying so, never ErrNotFound.
+func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.PostQuery) (*platform.RemotePost, error) {
+	const op = "find post"
+	get := func(k string) string { return q.Progress[k] }
+	anyID, lost, processing := false, false, ""
+	for g := generationOf(get(KeyGeneration)); g >= 1; g-- {
+		id := get(g.publishID())
+		if id == "" {
+			lost = lost || get(g.initSent()) != ""
+			continue
+		}
+		anyID = true
+		st, err := c.fetchStatus(ctx, acct, id)
+		if err != nil {
+			return nil, err
+		}
+		switch st.Status {
+		case StatusComplete, StatusInbox:
+			rid := id
+			if st.PostID != "" {
+				rid = st.PostID
+			}
+			return &platform.RemotePost{ID: rid, Text: q.Text, URL: c.Permalink(acct.Handle, rid), Proven: true}, nil
+		case StatusFailed:
+			continue
+		case StatusProcessingUpload:
+			if neverCompletes(q.Progress, g) {
+				continue // the last chunk never reached TikTok: nothing will be published
+			}
+		}
+		if processing == "" {
+			processing = st.Status
+		}
+	}
+	switch {
+	case processing != "":
+		return nil, fail(platform.KindTransient, op, "TikTok is still processing the post ("+processing+"); look again later")
+	case lost || !anyID:
+		return nil, fail(platform.KindTransient, op, cannotSearch)
+	}
+	return nil, platform.ErrNotFound
+}
+
+// neverCompletes reports that generation g's upload cannot complete
+// without sns-os: its last chunk was never sent (or was refused). Once the
+// target is settled as not published, its progress is dropped, and with it
+// the only copy of the upload_url.
+func neverCompletes(progress map[string]string, g gen) bool {
+	_, has := progress[g.chunkSize()]
+	return has && progress[g.finalSent()] == ""
+}
