@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -209,7 +210,7 @@ func (a *API) snapshotView(m *snsos.MetricSnapshot) snapshotJSON {
 func (a *API) targetView(p *snsos.Post, t *snsos.Target, attempts []*snsos.Attempt, withAttempts bool) targetJSON {
 	v := targetJSON{
 		ID: t.ID, PostID: t.PostID, AccountID: t.AccountID, Platform: t.Platform, State: string(t.State),
-		Body: t.Body, Options: t.Options, MediaIDs: t.MediaIDs, Progress: t.Progress, RemoteID: t.RemoteID, RemoteURL: t.RemoteURL,
+		Body: t.Body, Options: t.Options, MediaIDs: t.MediaIDs, Progress: shownProgress(t.Progress), RemoteID: t.RemoteID, RemoteURL: t.RemoteURL,
 		ScheduledAt: a.at(t.ScheduledAt), PublishedAt: a.at(t.PublishedAt), Error: t.Error,
 		Preflight: t.Preflight, PreflightAt: a.at(t.PreflightAt), UpdatedAt: a.at(t.UpdatedAt),
 		Partial: t.Partial, Parts: partsView(p, t),
@@ -273,4 +274,21 @@ func (a *API) targetDetail(ctx context.Context, t *snsos.Target) (targetJSON, er
 	tc := *t
 	tc.Metrics = snaps
 	return a.targetView(nil, &tc, attempts, true), nil
+}
+
+// shownProgress is a target's progress as the API shows it: without the
+// keys that hold a platform's upload address (TikTok's upload_url carries
+// a one-hour upload token, a capability, not an id).
+func shownProgress(p map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range p {
+		if strings.HasSuffix(k, "upload_url") {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]string, len(p))
+		}
+		out[k] = v
+	}
+	return out
 }
