@@ -39,7 +39,7 @@ soak:
 	  SNSOS_SOAK=full SNSOS_TEST_POSTGRES_URL="$$url" $(GO) test -count=1 -timeout 30m -v -run '^TestSoak' ./internal/soak/ >$(SOAKLOG) 2>&1; rc=$$?; \
 	  scripts/testdb.sh stop; \
 	  if [ $$rc != 0 ]; then grep -v '^=== ' $(SOAKLOG) | tail -n 400; fi; \
-	  grep -E '^soak:|^(--- |ok |FAIL)' $(SOAKLOG); exit $$rc
+	  grep -E '^soak:|soak by platform:|^(--- |ok |FAIL)' $(SOAKLOG); exit $$rc
 
 testdb:
 	@scripts/testdb.sh start
