@@ -129,42 +129,9 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]*snsos.Account, len(accts))
+	c := &computation{st: st, now: now, o: o, byID: make(map[int64]*snsos.Account, len(accts)), posts: map[int64]*snsos.Post{}}
 	for _, a := range accts {
-		byID[a.ID] = a
-	}
-	posts := map[int64]*snsos.Post{}
-	excerptOf := func(t *snsos.Target) (string, error) {
-		if t.Body != "" { // the target's own text: no need to read the post
-			return Excerpt(t.Body, 80), nil
-		}
-		p, ok := posts[t.PostID]
-		if !ok {
-			var err error
-			if p, err = st.FindPostByID(ctx, t.PostID); err != nil {
-				return "", err
-			}
-			posts[t.PostID] = p
-		}
-		return Excerpt(p.TextFor(t), 80), nil
-	}
-	var items []Item
-	targetItem := func(t *snsos.Target, k Kind) (Item, error) {
-		it := Item{Kind: k, PostID: t.PostID, TargetID: t.ID, AccountID: t.AccountID, Platform: t.Platform, Error: t.Error,
-			Since: t.UpdatedAt, At: t.ScheduledAt, PostPath: "/posts/" + strconv.FormatInt(t.PostID, 10)}
-		if a := byID[t.AccountID]; a != nil {
-			it.Handle = a.Handle
-		}
-		var err error
-		it.Excerpt, err = excerptOf(t)
-		return it, err
-	}
-	targetPath := func(t *snsos.Target, action string) string {
-		return "/posts/" + strconv.FormatInt(t.PostID, 10) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/" + action
-	}
-	connected := func(id int64) bool { a := byID[id]; return a != nil && a.Status == snsos.AccountConnected }
-	reconnect := func(p snsos.Platform) Action {
-		return Action{Kind: ActionReconnect, Path: "/connect/" + string(p), POST: true}
+		c.byID[a.ID] = a
 	}
 
 	// Targets that went wrong, and targets trying again after an unknown
@@ -176,50 +143,9 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 		return nil, err
 	}
 	for _, t := range bad {
-		kind := Kind(t.State)
-		var since time.Time
-		switch t.State {
-		case snsos.StateUnknown:
-			since = ambiguousSince(t)
-		case snsos.StateRetryWait, snsos.StatePublishing:
-			if t.AmbiguousSince.IsZero() {
-				continue // an ordinary retry or publication: nothing unknown
-			}
-			kind, since = Unknown, t.AmbiguousSince
-		}
-		if kind == Unknown && now.Sub(since) < o.UnknownAfter {
-			continue
-		}
-		it, err := targetItem(t, kind)
-		if err != nil {
+		if err := c.addTarget(ctx, t); err != nil {
 			return nil, err
 		}
-		// Each attempt is a new occurrence: a target that fails again after
-		// a retry is said again. An unknown outcome is one occurrence from
-		// when it first became unknown, however often the target loops
-		// through retry_wait and publishing meanwhile.
-		it.Key = fmt.Sprintf("target:%d:%s:%d", t.ID, t.State, t.Attempts)
-		if kind == Unknown {
-			it.Since = since
-			if !t.AmbiguousSince.IsZero() {
-				it.Key = fmt.Sprintf("target:%d:unknown:since:%d", t.ID, t.AmbiguousSince.UnixMicro())
-			}
-		}
-		switch t.State {
-		case snsos.StateFailed:
-			if connected(t.AccountID) {
-				it.Action = Action{Kind: ActionRetry, Path: targetPath(t, "retry"), POST: true}
-			} else {
-				it.Action = reconnect(t.Platform)
-			}
-		case snsos.StateRetryWait, snsos.StatePublishing:
-			// Check again applies to an unknown target only; the post page
-			// shows where this one is.
-			it.Action = Action{Kind: ActionOpen, Path: it.PostPath}
-		default:
-			it.Action = Action{Kind: ActionCheck, Path: targetPath(t, "check"), POST: true}
-		}
-		items = append(items, it)
 	}
 
 	// Targets still to go out, by account.
@@ -234,45 +160,171 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 
 	// Accounts.
 	for _, a := range accts {
-		switch a.Status {
-		case snsos.AccountNeedsReauth, snsos.AccountRevoked:
-			if a.Status == snsos.AccountRevoked && waitingBy[a.ID] == 0 {
-				continue // disconnected on purpose, nothing waits for it
-			}
-			items = append(items, Item{Key: "account:" + strconv.FormatInt(a.ID, 10) + ":" + string(a.Status), Kind: Kind(a.Status),
-				AccountID: a.ID, Platform: a.Platform, Handle: a.Handle, Since: a.UpdatedAt, Pending: waitingBy[a.ID],
-				Action: reconnect(a.Platform)})
-		case snsos.AccountConnected:
-			m, err := st.FindCredentialMeta(ctx, a.ID)
-			if snsos.IsCode(err, snsos.ENOTFOUND) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			if m.RefreshExpiresAt.IsZero() || m.RefreshExpiresAt.Sub(now) > o.ExpiryWarning {
-				continue
-			}
-			items = append(items, Item{Key: "token:" + strconv.FormatInt(a.ID, 10) + ":" + m.RefreshExpiresAt.UTC().Format(time.RFC3339),
-				Kind: TokenExpiring, AccountID: a.ID, Platform: a.Platform, Handle: a.Handle, At: m.RefreshExpiresAt,
-				Pending: waitingBy[a.ID], Action: reconnect(a.Platform)})
+		if err := c.addAccount(ctx, a, waitingBy[a.ID]); err != nil {
+			return nil, err
 		}
 	}
 
 	// Scheduled posts whose account is not connected.
 	for _, t := range waiting {
-		if t.State == snsos.StateApproved || connected(t.AccountID) {
+		if t.State == snsos.StateApproved || c.connected(t.AccountID) {
 			continue
 		}
-		it, err := targetItem(t, AtRisk)
+		it, err := c.targetItem(ctx, t, AtRisk)
 		if err != nil {
 			return nil, err
 		}
 		it.Key = "at_risk:" + strconv.FormatInt(t.ID, 10)
 		it.Action = reconnect(t.Platform)
-		items = append(items, it)
+		c.items = append(c.items, it)
 	}
 
+	sortItems(c.items)
+	return c.items, nil
+}
+
+// computation is one run of Compute: its store, time and options, the
+// accounts by id, the posts read so far (each at most once) and the items
+// found so far.
+type computation struct {
+	st    Store
+	now   time.Time
+	o     Options
+	byID  map[int64]*snsos.Account
+	posts map[int64]*snsos.Post
+	items []Item
+}
+
+// excerptOf is the excerpt of target t's text.
+func (c *computation) excerptOf(ctx context.Context, t *snsos.Target) (string, error) {
+	if t.Body != "" { // the target's own text: no need to read the post
+		return Excerpt(t.Body, 80), nil
+	}
+	p, ok := c.posts[t.PostID]
+	if !ok {
+		var err error
+		if p, err = c.st.FindPostByID(ctx, t.PostID); err != nil {
+			return "", err
+		}
+		c.posts[t.PostID] = p
+	}
+	return Excerpt(p.TextFor(t), 80), nil
+}
+
+// targetItem is an item of kind k about target t, without its key and
+// action.
+func (c *computation) targetItem(ctx context.Context, t *snsos.Target, k Kind) (Item, error) {
+	it := Item{Kind: k, PostID: t.PostID, TargetID: t.ID, AccountID: t.AccountID, Platform: t.Platform, Error: t.Error,
+		Since: t.UpdatedAt, At: t.ScheduledAt, PostPath: "/posts/" + strconv.FormatInt(t.PostID, 10)}
+	if a := c.byID[t.AccountID]; a != nil {
+		it.Handle = a.Handle
+	}
+	var err error
+	it.Excerpt, err = c.excerptOf(ctx, t)
+	return it, err
+}
+
+// connected reports whether account id exists and is connected.
+func (c *computation) connected(id int64) bool {
+	a := c.byID[id]
+	return a != nil && a.Status == snsos.AccountConnected
+}
+
+// targetPath is the path of an action on target t.
+func targetPath(t *snsos.Target, action string) string {
+	return "/posts/" + strconv.FormatInt(t.PostID, 10) + "/targets/" + strconv.FormatInt(t.ID, 10) + "/" + action
+}
+
+// reconnect is the action that connects a platform's account again.
+func reconnect(p snsos.Platform) Action {
+	return Action{Kind: ActionReconnect, Path: "/connect/" + string(p), POST: true}
+}
+
+// addTarget lists target t, which went wrong or is trying again, when it
+// needs the operator: always when it failed or needs a check, once its
+// outcome has been unknown for o.UnknownAfter otherwise.
+func (c *computation) addTarget(ctx context.Context, t *snsos.Target) error {
+	kind := Kind(t.State)
+	var since time.Time
+	switch t.State {
+	case snsos.StateUnknown:
+		since = ambiguousSince(t)
+	case snsos.StateRetryWait, snsos.StatePublishing:
+		if t.AmbiguousSince.IsZero() {
+			return nil // an ordinary retry or publication: nothing unknown
+		}
+		kind, since = Unknown, t.AmbiguousSince
+	}
+	if kind == Unknown && c.now.Sub(since) < c.o.UnknownAfter {
+		return nil
+	}
+	it, err := c.targetItem(ctx, t, kind)
+	if err != nil {
+		return err
+	}
+	// Each attempt is a new occurrence: a target that fails again after
+	// a retry is said again. An unknown outcome is one occurrence from
+	// when it first became unknown, however often the target loops
+	// through retry_wait and publishing meanwhile.
+	it.Key = fmt.Sprintf("target:%d:%s:%d", t.ID, t.State, t.Attempts)
+	if kind == Unknown {
+		it.Since = since
+		if !t.AmbiguousSince.IsZero() {
+			it.Key = fmt.Sprintf("target:%d:unknown:since:%d", t.ID, t.AmbiguousSince.UnixMicro())
+		}
+	}
+	switch t.State {
+	case snsos.StateFailed:
+		if c.connected(t.AccountID) {
+			it.Action = Action{Kind: ActionRetry, Path: targetPath(t, "retry"), POST: true}
+		} else {
+			it.Action = reconnect(t.Platform)
+		}
+	case snsos.StateRetryWait, snsos.StatePublishing:
+		// Check again applies to an unknown target only; the post page
+		// shows where this one is.
+		it.Action = Action{Kind: ActionOpen, Path: it.PostPath}
+	default:
+		it.Action = Action{Kind: ActionCheck, Path: targetPath(t, "check"), POST: true}
+	}
+	c.items = append(c.items, it)
+	return nil
+}
+
+// addAccount lists account a when it must be reconnected (a revoked one
+// only while waiting targets still need it) or its sign-in expires for
+// good within o.ExpiryWarning.
+func (c *computation) addAccount(ctx context.Context, a *snsos.Account, waiting int) error {
+	switch a.Status {
+	case snsos.AccountNeedsReauth, snsos.AccountRevoked:
+		if a.Status == snsos.AccountRevoked && waiting == 0 {
+			return nil // disconnected on purpose, nothing waits for it
+		}
+		c.items = append(c.items, Item{Key: "account:" + strconv.FormatInt(a.ID, 10) + ":" + string(a.Status), Kind: Kind(a.Status),
+			AccountID: a.ID, Platform: a.Platform, Handle: a.Handle, Since: a.UpdatedAt, Pending: waiting,
+			Action: reconnect(a.Platform)})
+	case snsos.AccountConnected:
+		m, err := c.st.FindCredentialMeta(ctx, a.ID)
+		if snsos.IsCode(err, snsos.ENOTFOUND) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if m.RefreshExpiresAt.IsZero() || m.RefreshExpiresAt.Sub(c.now) > c.o.ExpiryWarning {
+			return nil
+		}
+		c.items = append(c.items, Item{Key: "token:" + strconv.FormatInt(a.ID, 10) + ":" + m.RefreshExpiresAt.UTC().Format(time.RFC3339),
+			Kind: TokenExpiring, AccountID: a.ID, Platform: a.Platform, Handle: a.Handle, At: m.RefreshExpiresAt,
+			Pending: waiting, Action: reconnect(a.Platform)})
+	}
+	return nil
+}
+
+// sortItems puts items in display order: by kind, then the soonest first
+// for what is still to come (AtRisk, TokenExpiring) and the newest problem
+// first for the rest, then by key.
+func sortItems(items []Item) {
 	sort.SliceStable(items, func(i, j int) bool {
 		a, b := items[i], items[j]
 		if kindOrder[a.Kind] != kindOrder[b.Kind] {
@@ -287,7 +339,6 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 		}
 		return a.Key < b.Key
 	})
-	return items, nil
 }
 
 // ambiguousSince is when t's outcome first became unknown: AmbiguousSince,

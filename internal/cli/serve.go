@@ -44,13 +44,9 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 	defer a.Close()
 
 	// Bind first: with --addr HOST:0 the public URL needs the real port.
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, publicURL, err := listen(cfg)
 	if err != nil {
-		return fmt.Errorf("SNSOS_ADDR: cannot listen on %s: %w", cfg.Addr, err)
-	}
-	publicURL := cfg.PublicURL
-	if strings.HasSuffix(publicURL, ":0") {
-		publicURL = "http://" + ln.Addr().String()
+		return err
 	}
 	wo := wireOptions{publicURL: publicURL, platforms: cfg.Platforms}
 	if extra.wire != nil {
@@ -61,7 +57,54 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 		ln.Close()
 		return err
 	}
-	srv := server.New(server.Options{
+	srv := newServer(cfg, a, svc, ln, publicURL, extra.mount)
+	if err := startJobs(ctx, a, svc); err != nil {
+		return err
+	}
+	a.log.Info("ready", "addr", ln.Addr().String(), "database", string(a.store.Dialect()), "data_dir", cfg.DataDir,
+		"key_id", a.keys.primary.ID(), "startup_ms", time.Since(start).Milliseconds())
+	serveCtx, stopServe := context.WithCancel(ctx)
+	defer stopServe()
+	if extra.onReady == nil { // the demo sets its own password
+		if err := printSetupLink(ctx, e, svc, publicURL); err != nil {
+			return err
+		}
+	}
+	if extra.onReady != nil {
+		go func() {
+			if err := extra.onReady(serveCtx, publicURL, svc); err != nil {
+				a.log.Error("demo set-up failed", "err", err)
+				fmt.Fprintf(e.stderr, "sns-os: %s\n", err)
+				stopServe()
+			}
+		}()
+	}
+	serveErr := srv.Serve(serveCtx)
+
+	// Shut down in reverse: the listener is closed; now let running jobs
+	// finish within the bound, then close the database (deferred).
+	stopJobs(ctx, cfg, a, svc)
+	return serveErr
+}
+
+// listen binds cfg.Addr and returns the listener and the public URL: the
+// configured one, or the listener's own address when it ends in :0.
+func listen(cfg *config.Config) (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("SNSOS_ADDR: cannot listen on %s: %w", cfg.Addr, err)
+	}
+	publicURL := cfg.PublicURL
+	if strings.HasSuffix(publicURL, ":0") {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	return ln, publicURL, nil
+}
+
+// newServer is the HTTP server on ln: the services' routes (and mount's,
+// when set) and the readiness checks of the database and the jobs.
+func newServer(cfg *config.Config, a *app, svc *services, ln net.Listener, publicURL string, mount func(*http.ServeMux)) *server.Server {
+	return server.New(server.Options{
 		Listener:        ln,
 		Addr:            cfg.Addr,
 		PublicURL:       publicURL,
@@ -74,13 +117,18 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 		},
 		Mount: func(mux *http.ServeMux) {
 			svc.mount(mux)
-			if extra.mount != nil {
-				extra.mount(mux)
+			if mount != nil {
+				mount(mux)
 			}
 		},
 		CrossOriginBypass: []string{"POST /webhooks/"},
 		LongPaths:         []string{"/m/"}, // signed media links: platforms download large videos
 	})
+}
+
+// startJobs starts the job workers, and hands to reconciliation the
+// publications a previous process left in flight.
+func startJobs(ctx context.Context, a *app, svc *services) error {
 	// Publications a dead process left in flight are reconciled, never
 	// posted again blindly. On SQLite the data dir lock proves the process
 	// that owned them is gone, and this runs before this process's own
@@ -115,34 +163,27 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 			a.log.Error("recover interrupted publications", "err", err)
 		}
 	}
-	a.log.Info("ready", "addr", ln.Addr().String(), "database", string(a.store.Dialect()), "data_dir", cfg.DataDir,
-		"key_id", a.keys.primary.ID(), "startup_ms", time.Since(start).Milliseconds())
-	serveCtx, stopServe := context.WithCancel(ctx)
-	defer stopServe()
-	if extra.onReady == nil { // the demo sets its own password
-		link, err := svc.web.SetupLink(ctx, publicURL)
-		if err != nil {
-			return err
-		}
-		if link != "" {
-			// On stdout, never in the log: the link is a credential.
-			fmt.Fprintf(e.stdout, "No operator password is set yet. Choose one within %s at this one-time link:\n  %s\n"+
-				"(or run \"sns-os operator password\")\n", "24 hours", link)
-		}
-	}
-	if extra.onReady != nil {
-		go func() {
-			if err := extra.onReady(serveCtx, publicURL, svc); err != nil {
-				a.log.Error("demo set-up failed", "err", err)
-				fmt.Fprintf(e.stderr, "sns-os: %s\n", err)
-				stopServe()
-			}
-		}()
-	}
-	serveErr := srv.Serve(serveCtx)
+	return nil
+}
 
-	// Shut down in reverse: the listener is closed; now let running jobs
-	// finish within the bound, then close the database (deferred).
+// printSetupLink prints the one-time link to choose the operator password
+// while none is set.
+func printSetupLink(ctx context.Context, e *env, svc *services, publicURL string) error {
+	link, err := svc.web.SetupLink(ctx, publicURL)
+	if err != nil {
+		return err
+	}
+	if link != "" {
+		// On stdout, never in the log: the link is a credential.
+		fmt.Fprintf(e.stdout, "No operator password is set yet. Choose one within %s at this one-time link:\n  %s\n"+
+			"(or run \"sns-os operator password\")\n", "24 hours", link)
+	}
+	return nil
+}
+
+// stopJobs lets running jobs finish within cfg.ShutdownTimeout, even when
+// ctx is cancelled.
+func stopJobs(ctx context.Context, cfg *config.Config, a *app, svc *services) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	graceful, err := svc.jobs.Stop(sctx)
@@ -150,7 +191,6 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 		a.log.Error("job shutdown", "err", err)
 	}
 	a.log.Info("stopped", "jobs_graceful", graceful)
-	return serveErr
 }
 
 // serveExtras lets the demo change the wiring, add routes and act once the

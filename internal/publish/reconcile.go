@@ -76,50 +76,25 @@ func (e *Engine) reconcile(ctx context.Context, t *snsos.Target) error {
 		return err
 	}
 	facts := Facts{Searchable: true, Duplicate: !t.DuplicateAt.IsZero(), LiveParts: liveParts(t), Parts: partsOf(t)}
-	undecided := func(why string) error {
-		facts.Why, facts.ReconcileTries = why, t.ReconcileTries+1
-		_, err := e.decideAndApply(ctx, t, OutcomeUndecided, facts, change{mutate: func(t *snsos.Target) { t.ReconcileTries++ }})
-		return ignoreConflict(nil, err)
-	}
 	client, _ := e.cfg.Platforms[t.Platform].(platform.Reconciler)
 	if client == nil {
 		facts.Searchable = false
-		return undecided(t.Platform.DisplayName() + " cannot be searched for the post")
+		return e.undecided(ctx, t, facts, t.Platform.DisplayName()+" cannot be searched for the post")
 	}
 	parts, err := Parts(post, t)
 	if err != nil {
 		facts.Searchable = false
-		return undecided(snsos.ErrorMessage(err))
+		return e.undecided(ctx, t, facts, snsos.ErrorMessage(err))
 	}
 	facts.Parts = len(parts)
 	cred, err := e.cfg.Tokens.Credential(ctx, acct.ID)
 	if err != nil {
-		return undecided("no usable token: " + message(err))
+		return e.undecided(ctx, t, facts, "no usable token: "+message(err))
 	}
 	auth := platform.Auth{UserID: acct.RemoteID, Handle: acct.Handle, AccessToken: cred.AccessToken}
-	// Ours are the posts made since this target's first attempt started;
-	// the search reaches back over the platform's duplicate window when it
-	// called the text a duplicate, to find the earlier post.
-	// (since the operator's last retry: what came before was settled).
-	ours := t.UpdatedAt
-	atts, err := e.cfg.Store.ListAttempts(ctx, t.ID)
+	ours, since, err := e.searchWindow(ctx, t, facts.Duplicate)
 	if err != nil {
 		return err
-	}
-	for _, a := range atts {
-		if a.Number > t.AttemptBase {
-			ours = a.StartedAt
-			break
-		}
-	}
-	ours = ours.Add(-clockSkew)
-	since := ours
-	if facts.Duplicate {
-		window := defaultDuplicateWindow
-		if w, ok := e.cfg.Platforms[t.Platform].(platform.DuplicateWindower); ok && w.DuplicateWindow() > 0 {
-			window = w.DuplicateWindow()
-		}
-		since = t.DuplicateAt.Add(-window)
 	}
 	progress := maps.Clone(t.Progress)
 	if progress == nil {
@@ -137,22 +112,9 @@ func (e *Engine) reconcile(ctx context.Context, t *snsos.Target) error {
 		found, err := client.FindPost(ctx, auth, q)
 		switch {
 		case errors.Is(err, platform.ErrNotFound):
-			if now := e.now(); now.Before(t.SettleAfter) {
-				// A call of the last attempt may still land: not yet proof.
-				// This job looks again then (a new job with the same
-				// arguments would be de-duplicated against this one).
-				return river.JobSnooze(t.SettleAfter.Sub(now))
-			}
-			facts.LiveParts = n - 1
-			facts.Why = "nothing went live"
-			if n > 1 {
-				facts.Why = fmt.Sprintf("parts 1–%d are live, part %d is not", n-1, n)
-			}
-			_, err := e.decideAndApply(ctx, t, OutcomeAbsent, facts, change{detail: facts.Why,
-				mutate: func(cur *snsos.Target) { cur.Progress = progress }})
-			return ignoreConflict(nil, err)
+			return e.partAbsent(ctx, t, facts, n, progress)
 		case err != nil:
-			return undecided(message(err))
+			return e.undecided(ctx, t, facts, message(err))
 		}
 		if n == 1 || q.InReplyTo == "" {
 			if why := e.foreign(ctx, t, found, ours); why != "" {
@@ -180,6 +142,64 @@ func (e *Engine) reconcile(ctx context.Context, t *snsos.Target) error {
 	_, err = e.decideAndApply(ctx, t, OutcomePublished, facts, change{detail: rootID, mutate: func(cur *snsos.Target) {
 		cur.Progress, cur.RemoteID, cur.RemoteURL, cur.PublishedAt = progress, rootID, url, dbTime(at)
 	}})
+	return ignoreConflict(nil, err)
+}
+
+// undecided applies a lookup for target t that could not decide, why: one
+// more try of the target's lookup budget.
+func (e *Engine) undecided(ctx context.Context, t *snsos.Target, facts Facts, why string) error {
+	facts.Why, facts.ReconcileTries = why, t.ReconcileTries+1
+	_, err := e.decideAndApply(ctx, t, OutcomeUndecided, facts, change{mutate: func(t *snsos.Target) { t.ReconcileTries++ }})
+	return ignoreConflict(nil, err)
+}
+
+// searchWindow returns since when the posts on the platform are target
+// t's own (ours), and since when the search for them reaches back.
+func (e *Engine) searchWindow(ctx context.Context, t *snsos.Target, duplicate bool) (ours, since time.Time, err error) {
+	// Ours are the posts made since this target's first attempt started;
+	// the search reaches back over the platform's duplicate window when it
+	// called the text a duplicate, to find the earlier post.
+	// (since the operator's last retry: what came before was settled).
+	ours = t.UpdatedAt
+	atts, err := e.cfg.Store.ListAttempts(ctx, t.ID)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	for _, a := range atts {
+		if a.Number > t.AttemptBase {
+			ours = a.StartedAt
+			break
+		}
+	}
+	ours = ours.Add(-clockSkew)
+	since = ours
+	if duplicate {
+		window := defaultDuplicateWindow
+		if w, ok := e.cfg.Platforms[t.Platform].(platform.DuplicateWindower); ok && w.DuplicateWindow() > 0 {
+			window = w.DuplicateWindow()
+		}
+		since = t.DuplicateAt.Add(-window)
+	}
+	return ours, since, nil
+}
+
+// partAbsent applies the answer that part n of target t is not on the
+// platform (the parts before it are, with their ids in progress), once no
+// call of the last attempt can still land.
+func (e *Engine) partAbsent(ctx context.Context, t *snsos.Target, facts Facts, n int, progress map[string]string) error {
+	if now := e.now(); now.Before(t.SettleAfter) {
+		// A call of the last attempt may still land: not yet proof.
+		// This job looks again then (a new job with the same
+		// arguments would be de-duplicated against this one).
+		return river.JobSnooze(t.SettleAfter.Sub(now))
+	}
+	facts.LiveParts = n - 1
+	facts.Why = "nothing went live"
+	if n > 1 {
+		facts.Why = fmt.Sprintf("parts 1–%d are live, part %d is not", n-1, n)
+	}
+	_, err := e.decideAndApply(ctx, t, OutcomeAbsent, facts, change{detail: facts.Why,
+		mutate: func(cur *snsos.Target) { cur.Progress = progress }})
 	return ignoreConflict(nil, err)
 }
 

@@ -207,14 +207,19 @@ func TestStaleReconciliationIsRefused(t *testing.T) {
 type provingPlatform struct {
 	pullingPlatform
 	proven bool
+	called atomic.Int64 // when Publish was called, unix nanoseconds
 }
 
 func (p *provingPlatform) Publish(context.Context, platform.Auth, *platform.PublishRequest, *platform.Progress) (*platform.Published, error) {
+	p.called.CompareAndSwap(0, time.Now().UnixNano())
 	return nil, &platform.Error{Kind: platform.KindOutcomeUnknown, Platform: snsos.PlatformInstagram, Op: "publish", Reason: "timeout"}
 }
 
+// FindPost dates the post ten seconds before the attempt's call, however
+// late the reconciliation runs.
 func (p *provingPlatform) FindPost(context.Context, platform.Auth, platform.PostQuery) (*platform.RemotePost, error) {
-	return &platform.RemotePost{ID: "17920000000000001", Text: "a picture", CreatedAt: time.Now().Add(-10 * time.Second), Proven: p.proven}, nil
+	at := time.Unix(0, p.called.Load()).Add(-10 * time.Second)
+	return &platform.RemotePost{ID: "17920000000000001", Text: "a picture", CreatedAt: at, Proven: p.proven}, nil
 }
 
 // TestReconcileTrustsContainerProof: a post the client proves through the

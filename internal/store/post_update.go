@@ -55,16 +55,9 @@ func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]
 		if err != nil {
 			return err
 		}
-		byID := map[int64]*snsos.Target{}
-		for _, t := range stored {
-			want, ok := expect[t.ID]
-			if !ok || t.State != want.State || !t.UpdatedAt.Equal(want.UpdatedAt) {
-				return snsos.Errorf(snsos.ECONFLICT, "target %d of post %d changed (it is %s now); reload the post and edit it again", t.ID, p.ID, t.State)
-			}
-			if !editable(t.State) {
-				return snsos.Errorf(snsos.ECONFLICT, "target %d of post %d is %s; a post can only be edited before it is published (duplicate it instead)", t.ID, p.ID, t.State)
-			}
-			byID[t.ID] = t
+		byID, err := checkStoredTargets(p.ID, stored, expect)
+		if err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM post_media WHERE post_id = $1`, p.ID); err != nil {
 			return mapErr(err)
@@ -87,64 +80,13 @@ func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]
 				return snsos.Errorf(snsos.EINVALID, "target %d is not a target of post %d", t.ID, p.ID)
 			}
 			kept[t.ID] = true
-			if t.AccountID != 0 && t.AccountID != old.AccountID {
-				return snsos.Errorf(snsos.EINVALID, "target %d cannot move to another account; remove it and add a new one", t.ID)
-			}
-			if t.State == "" {
-				t.State = old.State
-			}
-			if !editable(t.State) {
-				return snsos.Errorf(snsos.EINVALID, "an edited target cannot become %s", t.State)
-			}
-			if t.State == snsos.StateScheduled && t.ScheduledAt.IsZero() {
-				return snsos.Errorf(snsos.EINVALID, "a scheduled target needs a time")
-			}
-			opts, err := toJSON(t.Options)
-			if err != nil {
+			if err := s.updateEditedTarget(ctx, tx, p, t, old, now); err != nil {
 				return err
-			}
-			media, err := mediaIDsColumn(t.MediaIDs)
-			if err != nil {
-				return err
-			}
-			seq := old.JobSeq
-			if t.State == snsos.StateScheduled {
-				seq++ // a new publish job; any earlier one is stale
-			}
-			ts := now
-			if !ts.After(old.UpdatedAt) {
-				ts = old.UpdatedAt.Add(time.Microsecond)
-			}
-			res, err := tx.ExecContext(ctx, `UPDATE targets SET body = $1, options = $2, state = $3, scheduled_at = $4, error = '', preflight = '', updated_at = $5, job_seq = $6,
-				media_ids = $7
-				WHERE id = $8 AND state = $9 AND updated_at = $10`, t.Body, opts, t.State, dbTime(t.ScheduledAt), ts, seq, media, t.ID, old.State, old.UpdatedAt)
-			if err != nil {
-				return mapErr(err)
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return snsos.Errorf(snsos.ECONFLICT, "target %d changed while the post was being saved", t.ID)
-			}
-			t.JobSeq = seq
-			t.PostID, t.AccountID, t.Platform, t.UpdatedAt = p.ID, old.AccountID, old.Platform, ts
-			if t.State != old.State {
-				if err := s.audit(ctx, tx, "operator", "target.transition", "target", t.ID, string(old.State)+" -> "+string(t.State)+" edit"); err != nil {
-					return err
-				}
 			}
 		}
-		removed := 0
-		for _, old := range stored {
-			if kept[old.ID] {
-				continue
-			}
-			res, err := tx.ExecContext(ctx, `DELETE FROM targets WHERE id = $1 AND state = $2`, old.ID, old.State)
-			if err != nil {
-				return mapErr(err)
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return snsos.Errorf(snsos.ECONFLICT, "target %d changed while the post was being saved", old.ID)
-			}
-			removed++
+		removed, err := deleteDroppedTargets(ctx, tx, stored, kept)
+		if err != nil {
+			return err
 		}
 		p.UpdatedAt = now
 		if err := s.audit(ctx, tx, "operator", "post.update", "post", p.ID,
@@ -156,6 +98,91 @@ func (s *Store) UpdatePost(ctx context.Context, p *snsos.Post, expect map[int64]
 		}
 		return nil
 	})
+}
+
+// checkStoredTargets checks that every stored target of post postID is as
+// expect gives it and still editable, and returns them by id.
+func checkStoredTargets(postID int64, stored []*snsos.Target, expect map[int64]snsos.TargetVersion) (map[int64]*snsos.Target, error) {
+	byID := map[int64]*snsos.Target{}
+	for _, t := range stored {
+		want, ok := expect[t.ID]
+		if !ok || t.State != want.State || !t.UpdatedAt.Equal(want.UpdatedAt) {
+			return nil, snsos.Errorf(snsos.ECONFLICT, "target %d of post %d changed (it is %s now); reload the post and edit it again", t.ID, postID, t.State)
+		}
+		if !editable(t.State) {
+			return nil, snsos.Errorf(snsos.ECONFLICT, "target %d of post %d is %s; a post can only be edited before it is published (duplicate it instead)", t.ID, postID, t.State)
+		}
+		byID[t.ID] = t
+	}
+	return byID, nil
+}
+
+// updateEditedTarget saves the edit t of target old (as stored) of post p
+// inside tx: a compare-and-set on old's state and version. It fills in t's
+// state when the edit leaves it out, and t's new version and job number.
+func (s *Store) updateEditedTarget(ctx context.Context, tx *sql.Tx, p *snsos.Post, t, old *snsos.Target, now time.Time) error {
+	if t.AccountID != 0 && t.AccountID != old.AccountID {
+		return snsos.Errorf(snsos.EINVALID, "target %d cannot move to another account; remove it and add a new one", t.ID)
+	}
+	if t.State == "" {
+		t.State = old.State
+	}
+	if !editable(t.State) {
+		return snsos.Errorf(snsos.EINVALID, "an edited target cannot become %s", t.State)
+	}
+	if t.State == snsos.StateScheduled && t.ScheduledAt.IsZero() {
+		return snsos.Errorf(snsos.EINVALID, "a scheduled target needs a time")
+	}
+	opts, media, err := targetColumns(t)
+	if err != nil {
+		return err
+	}
+	seq := old.JobSeq
+	if t.State == snsos.StateScheduled {
+		seq++ // a new publish job; any earlier one is stale
+	}
+	ts := now
+	if !ts.After(old.UpdatedAt) {
+		ts = old.UpdatedAt.Add(time.Microsecond)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE targets SET body = $1, options = $2, state = $3, scheduled_at = $4, error = '', preflight = '', updated_at = $5, job_seq = $6,
+		media_ids = $7
+		WHERE id = $8 AND state = $9 AND updated_at = $10`, t.Body, opts, t.State, dbTime(t.ScheduledAt), ts, seq, media, t.ID, old.State, old.UpdatedAt)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return snsos.Errorf(snsos.ECONFLICT, "target %d changed while the post was being saved", t.ID)
+	}
+	t.JobSeq = seq
+	t.PostID, t.AccountID, t.Platform, t.UpdatedAt = p.ID, old.AccountID, old.Platform, ts
+	if t.State != old.State {
+		if err := s.audit(ctx, tx, "operator", "target.transition", "target", t.ID, string(old.State)+" -> "+string(t.State)+" edit"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteDroppedTargets deletes, inside tx, the stored targets the edited
+// post no longer has (those not kept), each only while it is still in the
+// state it was read in. It returns how many it deleted.
+func deleteDroppedTargets(ctx context.Context, tx *sql.Tx, stored []*snsos.Target, kept map[int64]bool) (int, error) {
+	removed := 0
+	for _, old := range stored {
+		if kept[old.ID] {
+			continue
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM targets WHERE id = $1 AND state = $2`, old.ID, old.State)
+		if err != nil {
+			return removed, mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return removed, snsos.Errorf(snsos.ECONFLICT, "target %d changed while the post was being saved", old.ID)
+		}
+		removed++
+	}
+	return removed, nil
 }
 
 // listTargetsTx reads a post's targets inside tx.

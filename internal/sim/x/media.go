@@ -415,9 +415,8 @@ func (s *Sim) handleUploadOneShot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxImageBytes*4/3+1<<20)
-	var data []byte
-	var catName, mediaType string
-	var owners []string
+	var u oneShot
+	var ok bool
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
@@ -426,88 +425,126 @@ func (s *Sim) handleUploadOneShot(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer r.MultipartForm.RemoveAll()
-		catName, mediaType = r.FormValue("media_category"), r.FormValue("media_type")
-		if o := r.FormValue("additional_owners"); o != "" {
-			owners = strings.Split(o, ",")
-		}
-		f, _, err := r.FormFile("media")
-		if err != nil {
-			invalidParam(w, "media", "The `media` field is required.")
-			return
-		}
-		data, err = io.ReadAll(io.LimitReader(f, maxImageBytes+1))
-		f.Close()
-		if err != nil {
-			invalidMessage(w, "Invalid multipart body: "+err.Error())
-			return
-		}
+		u, ok = readOneShotForm(w, r)
 	case "application/json":
-		var body struct {
-			Media            string   `json:"media"`
-			MediaCategory    string   `json:"media_category"`
-			MediaType        string   `json:"media_type"`
-			AdditionalOwners []string `json:"additional_owners"`
-			Shared           bool     `json:"shared"`
-		}
-		dec := json.NewDecoder(r.Body)
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&body); err != nil {
-			invalidMessage(w, "Invalid JSON body: "+err.Error())
-			return
-		}
-		var err error
-		if data, err = base64.StdEncoding.DecodeString(body.Media); err != nil {
-			invalidParam(w, "media", "The `media` field is not valid base64.")
-			return
-		}
-		catName, mediaType, owners = body.MediaCategory, body.MediaType, body.AdditionalOwners
+		u, ok = readOneShotJSON(w, r)
 	default:
 		invalidMessage(w, "Content-Type must be multipart/form-data or application/json.")
 		return
 	}
-	if catName == "" {
-		catName = "tweet_image"
-	}
-	if catName != "tweet_image" && catName != "dm_image" && catName != "subtitles" {
-		invalidParam(w, "media_category", "One-shot upload accepts media_category tweet_image, dm_image or subtitles; use the chunked endpoints for "+catName+".")
+	if !ok {
 		return
 	}
-	cat := categories[catName]
-	if len(data) == 0 {
-		invalidParam(w, "media", "The `media` field is required.")
+	cat, cfg, ok := u.check(w)
+	if !ok {
 		return
 	}
-	if int64(len(data)) > cat.maxBytes {
-		invalidParam(w, "media", "The media is larger than "+strconv.FormatInt(cat.maxBytes, 10)+" bytes.")
-		return
-	}
-	detected := http.DetectContentType(data)
-	if mediaType == "" {
-		mediaType = detected
-	}
-	var cfg image.Config
-	if catName != "subtitles" {
-		if !strings.HasPrefix(detected, "image/") {
-			invalidParam(w, "media", "The media is not a recognized image ("+detected+").")
-			return
-		}
-		cfg, _, _ = image.DecodeConfig(bytes.NewReader(data)) // webp etc. stay 0x0
-	}
-	sum := sha256.Sum256(data)
+	sum := sha256.Sum256(u.data)
 	s.mu.Lock()
 	now := s.now()
 	m := &mediaRec{
-		id: s.newID(), owners: append([]string{c.user.ID}, owners...), catName: catName, cat: cat,
-		mediaType: mediaType, total: int64(len(data)), received: int64(len(data)), segments: 1,
+		id: s.newID(), owners: append([]string{c.user.ID}, u.owners...), catName: u.catName, cat: cat,
+		mediaType: u.mediaType, total: int64(len(u.data)), received: int64(len(u.data)), segments: 1,
 		digest: hex.EncodeToString(sum[:]), created: now, finalized: now, w: cfg.Width, h: cfg.Height,
 	}
 	s.media[m.id] = m
 	s.mu.Unlock()
 	out := map[string]any{"id": m.id, "media_key": m.key(), "size": m.total, "expires_after_secs": mediaExpiresSecs}
-	if catName != "subtitles" {
-		out["image"] = map[string]any{"image_type": mediaType, "w": m.w, "h": m.h}
+	if u.catName != "subtitles" {
+		out["image"] = map[string]any{"image_type": u.mediaType, "w": m.w, "h": m.h}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": out})
+}
+
+// oneShot is what a one-shot upload sends: the media, its category and
+// type (either may be empty), and the other users who may use it.
+type oneShot struct {
+	data               []byte
+	catName, mediaType string
+	owners             []string
+}
+
+// readOneShotForm reads a one-shot upload from its parsed multipart form,
+// answering 400 when the media is missing or cannot be read.
+func readOneShotForm(w http.ResponseWriter, r *http.Request) (oneShot, bool) {
+	var u oneShot
+	u.catName, u.mediaType = r.FormValue("media_category"), r.FormValue("media_type")
+	if o := r.FormValue("additional_owners"); o != "" {
+		u.owners = strings.Split(o, ",")
+	}
+	f, _, err := r.FormFile("media")
+	if err != nil {
+		invalidParam(w, "media", "The `media` field is required.")
+		return u, false
+	}
+	u.data, err = io.ReadAll(io.LimitReader(f, maxImageBytes+1))
+	f.Close()
+	if err != nil {
+		invalidMessage(w, "Invalid multipart body: "+err.Error())
+		return u, false
+	}
+	return u, true
+}
+
+// readOneShotJSON reads a one-shot upload sent as JSON with base64 media,
+// answering 400 for a body that is not one.
+func readOneShotJSON(w http.ResponseWriter, r *http.Request) (oneShot, bool) {
+	var body struct {
+		Media            string   `json:"media"`
+		MediaCategory    string   `json:"media_category"`
+		MediaType        string   `json:"media_type"`
+		AdditionalOwners []string `json:"additional_owners"`
+		Shared           bool     `json:"shared"`
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		invalidMessage(w, "Invalid JSON body: "+err.Error())
+		return oneShot{}, false
+	}
+	data, err := base64.StdEncoding.DecodeString(body.Media)
+	if err != nil {
+		invalidParam(w, "media", "The `media` field is not valid base64.")
+		return oneShot{}, false
+	}
+	return oneShot{data: data, catName: body.MediaCategory, mediaType: body.MediaType, owners: body.AdditionalOwners}, true
+}
+
+// check answers 400 for an upload the one-shot endpoint refuses: a
+// category it does not take, no media, media too large, or (but for
+// subtitles) media that is not an image. It fills in the default category
+// and the detected media type, and returns the category and the image's
+// size (0x0 when it cannot be read).
+func (u *oneShot) check(w http.ResponseWriter) (category, image.Config, bool) {
+	if u.catName == "" {
+		u.catName = "tweet_image"
+	}
+	if u.catName != "tweet_image" && u.catName != "dm_image" && u.catName != "subtitles" {
+		invalidParam(w, "media_category", "One-shot upload accepts media_category tweet_image, dm_image or subtitles; use the chunked endpoints for "+u.catName+".")
+		return category{}, image.Config{}, false
+	}
+	cat := categories[u.catName]
+	if len(u.data) == 0 {
+		invalidParam(w, "media", "The `media` field is required.")
+		return category{}, image.Config{}, false
+	}
+	if int64(len(u.data)) > cat.maxBytes {
+		invalidParam(w, "media", "The media is larger than "+strconv.FormatInt(cat.maxBytes, 10)+" bytes.")
+		return category{}, image.Config{}, false
+	}
+	detected := http.DetectContentType(u.data)
+	if u.mediaType == "" {
+		u.mediaType = detected
+	}
+	var cfg image.Config
+	if u.catName != "subtitles" {
+		if !strings.HasPrefix(detected, "image/") {
+			invalidParam(w, "media", "The media is not a recognized image ("+detected+").")
+			return category{}, image.Config{}, false
+		}
+		cfg, _, _ = image.DecodeConfig(bytes.NewReader(u.data)) // webp etc. stay 0x0
+	}
+	return cat, cfg, true
 }
 
 // maxAltText is the most characters of an alt text [docs.x.com "Create

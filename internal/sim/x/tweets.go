@@ -96,18 +96,8 @@ type createTweet struct {
 // handleCreateTweet serves POST /2/tweets.
 func (s *Sim) handleCreateTweet(w http.ResponseWriter, r *http.Request) {
 	c := callerFrom(r.Context())
-	raw, err := readAll(w, r, 1<<20)
-	if err != nil {
-		invalidMessage(w, "Could not read request body.")
-		return
-	}
-	if msg := checkSchema("$", raw); msg != "" {
-		invalidMessage(w, msg)
-		return
-	}
-	var req createTweet
-	if err := json.Unmarshal(raw, &req); err != nil {
-		invalidMessage(w, "Invalid JSON body: "+err.Error())
+	req, ok := readCreateTweet(w, r)
+	if !ok {
 		return
 	}
 	text := ""
@@ -117,55 +107,13 @@ func (s *Sim) handleCreateTweet(w http.ResponseWriter, r *http.Request) {
 	var mediaIDs []string
 	if req.Media != nil {
 		mediaIDs = req.Media.MediaIDs
-		if len(mediaIDs) < 1 || len(mediaIDs) > 4 {
-			invalidMessage(w, "$.media.media_ids: must have between 1 and 4 items")
-			return
-		}
-		for _, id := range mediaIDs {
-			if !numericID.MatchString(id) {
-				invalidMessage(w, "$.media.media_ids: value ["+id+"] does not match the regex ^[0-9]{1,19}$")
-				return
-			}
-		}
 	}
-	exclusive := 0
-	for _, set := range []bool{req.Media != nil, req.Poll != nil, req.QuoteTweetID != "", req.CardURI != ""} {
-		if set {
-			exclusive++
-		}
-	}
-	if exclusive > 1 {
-		invalidMessage(w, "media, poll, quote_tweet_id and card_uri are mutually exclusive")
+	if msg := createTweetInvalid(req, text, mediaIDs); msg != "" {
+		invalidMessage(w, msg)
 		return
 	}
-	if text == "" && req.Media == nil && req.CardURI == "" {
-		invalidMessage(w, "$.text: is required unless media or card_uri is present")
-		return
-	}
-	if req.Poll != nil {
-		if n := len(req.Poll.Options); n < 2 || n > 4 {
-			invalidMessage(w, "$.poll.options: must have between 2 and 4 items")
-			return
-		}
-		if d := req.Poll.DurationMinutes; d < 5 || d > 10080 {
-			invalidMessage(w, "$.poll.duration_minutes: must be between 5 and 10080")
-			return
-		}
-	}
-	if invalidChar(text) {
-		invalidMessage(w, "$.text: contains invalid characters")
-		return
-	}
-	if req.QuoteTweetID != "" {
-		forbidden(w, detailQuote)
-		return
-	}
-	if req.EditOptions != nil {
-		forbidden(w, detailEdit)
-		return
-	}
-	if WeightedLength(text) > s.opts.MaxWeightedLength {
-		forbidden(w, detailTooLong)
+	if detail := s.createTweetForbidden(req, text); detail != "" {
+		forbidden(w, detail)
 		return
 	}
 
@@ -194,7 +142,92 @@ func (s *Sim) handleCreateTweet(w http.ResponseWriter, r *http.Request) {
 		forbidden(w, detailDuplicate)
 		return
 	}
-	p := &Post{ID: s.newID(), AuthorID: c.user.ID, Text: text, MediaIDs: slices.Clone(mediaIDs), CreatedAt: now}
+	p := s.addPostLocked(c.user.ID, text, mediaIDs, parent, dupKey, now)
+	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{
+		"id": p.ID, "text": p.Text, "edit_history_tweet_ids": p.EditHistoryIDs,
+	}})
+}
+
+// readCreateTweet reads the body of POST /2/tweets, answering 400 when it
+// cannot be read, has a key the schema does not define or is not JSON.
+func readCreateTweet(w http.ResponseWriter, r *http.Request) (*createTweet, bool) {
+	raw, err := readAll(w, r, 1<<20)
+	if err != nil {
+		invalidMessage(w, "Could not read request body.")
+		return nil, false
+	}
+	if msg := checkSchema("$", raw); msg != "" {
+		invalidMessage(w, msg)
+		return nil, false
+	}
+	var req createTweet
+	if err := json.Unmarshal(raw, &req); err != nil {
+		invalidMessage(w, "Invalid JSON body: "+err.Error())
+		return nil, false
+	}
+	return &req, true
+}
+
+// createTweetInvalid is the message of the 400 X answers a new post's
+// fields with, "" when they are valid: media ids, fields that exclude each
+// other, a missing text, the poll, characters X refuses.
+func createTweetInvalid(req *createTweet, text string, mediaIDs []string) string {
+	if req.Media != nil {
+		if len(mediaIDs) < 1 || len(mediaIDs) > 4 {
+			return "$.media.media_ids: must have between 1 and 4 items"
+		}
+		for _, id := range mediaIDs {
+			if !numericID.MatchString(id) {
+				return "$.media.media_ids: value [" + id + "] does not match the regex ^[0-9]{1,19}$"
+			}
+		}
+	}
+	exclusive := 0
+	for _, set := range []bool{req.Media != nil, req.Poll != nil, req.QuoteTweetID != "", req.CardURI != ""} {
+		if set {
+			exclusive++
+		}
+	}
+	if exclusive > 1 {
+		return "media, poll, quote_tweet_id and card_uri are mutually exclusive"
+	}
+	if text == "" && req.Media == nil && req.CardURI == "" {
+		return "$.text: is required unless media or card_uri is present"
+	}
+	if req.Poll != nil {
+		if n := len(req.Poll.Options); n < 2 || n > 4 {
+			return "$.poll.options: must have between 2 and 4 items"
+		}
+		if d := req.Poll.DurationMinutes; d < 5 || d > 10080 {
+			return "$.poll.duration_minutes: must be between 5 and 10080"
+		}
+	}
+	if invalidChar(text) {
+		return "$.text: contains invalid characters"
+	}
+	return ""
+}
+
+// createTweetForbidden is the detail of the 403 X answers a valid new
+// post with before looking at any state, "" when it goes on: a quote, an
+// edit, a text too long.
+func (s *Sim) createTweetForbidden(req *createTweet, text string) string {
+	switch {
+	case req.QuoteTweetID != "":
+		return detailQuote
+	case req.EditOptions != nil:
+		return detailEdit
+	case WeightedLength(text) > s.opts.MaxWeightedLength:
+		return detailTooLong
+	}
+	return ""
+}
+
+// addPostLocked records a new post of userID, a reply to parent when
+// set, and remembers it under dupKey for the duplicate check when it has
+// text. Callers hold s.mu.
+func (s *Sim) addPostLocked(userID, text string, mediaIDs []string, parent *Post, dupKey string, now time.Time) *Post {
+	p := &Post{ID: s.newID(), AuthorID: userID, Text: text, MediaIDs: slices.Clone(mediaIDs), CreatedAt: now}
 	p.EditHistoryIDs = []string{p.ID}
 	p.ConversationID = p.ID
 	if parent != nil {
@@ -206,9 +239,7 @@ func (s *Sim) handleCreateTweet(w http.ResponseWriter, r *http.Request) {
 	if text != "" {
 		s.dupes[dupKey] = p
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{
-		"id": p.ID, "text": p.Text, "edit_history_tweet_ids": p.EditHistoryIDs,
-	}})
+	return p
 }
 
 // checkMediaLocked validates the media of a new post: owned, finalized,
