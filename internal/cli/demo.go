@@ -140,7 +140,7 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	if !connect {
 		fmt.Fprintf(out, "sns-os demo is running at %s (data in %s)\n", publicURL, cfg.DataDir)
 		fmt.Fprintf(out, "operator password: %s\n", pw)
-		fmt.Fprintf(out, "sign in at %s/signin with that password, then connect X, Instagram and Threads on %s/accounts\n", publicURL, publicURL)
+		fmt.Fprintf(out, "sign in at %s/signin with that password, then connect X, Instagram, Threads and TikTok on %s/accounts\n", publicURL, publicURL)
 		fmt.Fprintf(out, "api token: %s\n", token)
 		fmt.Fprintf(out, "metric checkpoints are accelerated: +1h after %s, +24h after %s, +7d after %s\n", cps[0].After, cps[1].After, cps[2].After)
 		fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
@@ -185,7 +185,9 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	fmt.Fprintf(out, "    -d '{\"body\":\"Hello from sns-os\",\"targets\":[{\"account_id\":%d}],\"approve\":true,\"scheduled_at\":\"'$(date -u -d '+1 minute' +%%Y-%%m-%%dT%%H:%%M:%%SZ)'\"}' \\\n", x.ID)
 	fmt.Fprintf(out, "    %s/api/v1/posts\n", publicURL)
 	fmt.Fprintf(out, "  then: curl -H 'Authorization: Bearer %s' %s/api/v1/posts\n", token, publicURL)
-	fmt.Fprintf(out, "Instagram needs media: add \"media_ids\" from POST /api/v1/media. A TikTok simulator arrives in a later release. Press Ctrl-C to stop.\n")
+	fmt.Fprintf(out, "Instagram needs media: add \"media_ids\" from POST /api/v1/media. TikTok needs a video and its audience in the\n")
+	fmt.Fprintf(out, "target's options, e.g. \"options\":{\"privacy_level\":\"SELF_ONLY\"} (the simulated TikTok app is unaudited: \"Only me\" posts only).\n")
+	fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
 	return nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/sns-os/snsos/internal/platform"
 	"github.com/sns-os/snsos/internal/platform/instagram"
 	"github.com/sns-os/snsos/internal/platform/threads"
+	"github.com/sns-os/snsos/internal/platform/tiktok"
 	"github.com/sns-os/snsos/internal/platform/x"
 	"github.com/sns-os/snsos/internal/publish"
 	"github.com/sns-os/snsos/internal/rules"
@@ -94,10 +95,10 @@ func buildPlatforms(cfg *config.Config, publicURL string, pcs map[snsos.Platform
 		out[snsos.PlatformThreads] = threads.New(threads.Config{ClientID: pc.ClientID, ClientSecret: pc.ClientSecret.Reveal(),
 			RedirectURL: publicURL + "/oauth/threads/callback", BaseURL: pc.BaseURL, HTTP: httpc})
 	}
-	for _, p := range []snsos.Platform{snsos.PlatformTikTok} {
-		if pc := pcs[p]; pc != nil && pc.ClientID != "" {
-			a.log.Warn("platform configured but not supported yet by this version; its posts cannot be published", "platform", string(p))
-		}
+	if pc := pcs[snsos.PlatformTikTok]; pc != nil && pc.ClientID != "" {
+		a.red.Add(pc.ClientSecret.Reveal())
+		out[snsos.PlatformTikTok] = tiktok.New(tiktok.Config{ClientKey: pc.ClientID, ClientSecret: pc.ClientSecret.Reveal(),
+			RedirectURL: publicURL + "/oauth/tiktok/callback", BaseURL: pc.BaseURL, HTTP: httpc})
 	}
 	return out
 }
@@ -177,12 +178,12 @@ func firstComment(pcs map[snsos.Platform]*config.PlatformConfig) bool {
 }
 
 // pullersFaked reports whether every configured platform that fetches
-// media by link (Instagram, Threads) is a simulator or a test fake
-// (SNSOS_{INSTAGRAM,THREADS}_BASE_URL set): media links may then be plain
+// media by link (Instagram, Threads, TikTok's photo posts) is a simulator
+// or a test fake (SNSOS_{INSTAGRAM,THREADS,TIKTOK}_BASE_URL set): media links may then be plain
 // http, as such a fake runs beside sns-os. Real Meta is only ever given
 // https links.
 func pullersFaked(pcs map[snsos.Platform]*config.PlatformConfig) bool {
-	for _, p := range []snsos.Platform{snsos.PlatformInstagram, snsos.PlatformThreads} {
+	for _, p := range []snsos.Platform{snsos.PlatformInstagram, snsos.PlatformThreads, snsos.PlatformTikTok} {
 		if pc := pcs[p]; pc != nil && pc.ClientID != "" && pc.BaseURL == "" {
 			return false
 		}

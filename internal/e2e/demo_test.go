@@ -183,3 +183,93 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatalf("GET %s: %v: %s", url, err, b)
 	}
 }
+
+// TestDemoPublishesToTikTok: in sns-os demo, whose TikTok app is
+// unaudited, a video post to TikTok without an audience is refused at
+// approval, and one posted "Only me" (SELF_ONLY) is published exactly
+// once, as the simulator sees it.
+func TestDemoPublishesToTikTok(t *testing.T) {
+	d := startDemoWith(t, []string{"--checkpoint-delays", "3s,6s,9s"}, []string{"SNSOS_API_TOKEN=" + apiToken})
+	s := &server{base: d.base, stderr: d.stderr}
+	if !strings.Contains(d.stdout.String(), "/sim/tiktok/__sim/posts") {
+		t.Errorf("the demo does not show the TikTok simulator:\n%s", d.stdout.String())
+	}
+	var list struct {
+		Items []struct {
+			ID       int64  `json:"id"`
+			Platform string `json:"platform"`
+			Status   string `json:"status"`
+		} `json:"items"`
+	}
+	s.do(t, "GET", "/api/v1/accounts", nil, &list)
+	var account int64
+	for _, a := range list.Items {
+		if a.Platform == "tiktok" && a.Status == "connected" {
+			account = a.ID
+		}
+	}
+	if account == 0 {
+		t.Fatalf("no connected TikTok demo account: %+v\n%s", list, d.stdout.String())
+	}
+	video := s.upload(t, testMP4(720, 1280, 4096), "clip.mp4") // 25 fps, 2 s
+	text := fmt.Sprintf("Only me, once (%d)", time.Now().UnixNano())
+	post := func(opts map[string]any) map[string]any {
+		tg := map[string]any{"account_id": account}
+		if opts != nil {
+			tg["options"] = opts
+		}
+		return map[string]any{"body": text, "media_ids": []int64{video.ID}, "approve": true,
+			"scheduled_at": time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano), "targets": []any{tg}}
+	}
+	if code := s.do(t, "POST", "/api/v1/posts", post(nil), nil); code != http.StatusBadRequest {
+		t.Fatalf("a TikTok post without privacy_level was answered %d, want a refusal", code)
+	}
+	var p struct {
+		ID      int64 `json:"id"`
+		Targets []struct {
+			State     string `json:"state"`
+			RemoteID  string `json:"remote_id"`
+			RemoteURL string `json:"remote_url"`
+			Error     string `json:"error"`
+		} `json:"targets"`
+	}
+	s.do(t, "POST", "/api/v1/posts", post(map[string]any{"privacy_level": "SELF_ONLY"}), &p)
+	deadline := time.Now().Add(90 * time.Second)
+	for p.Targets[0].State != "published" {
+		switch st := p.Targets[0].State; st {
+		case "failed", "canceled", "needs_operator":
+			t.Fatalf("TikTok target ended %s: %s\n%s", st, p.Targets[0].Error, d.stderr.String())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not published: %+v\n%s", p.Targets, d.stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+		s.do(t, "GET", fmt.Sprintf("/api/v1/posts/%d", p.ID), nil, &p)
+	}
+	if p.Targets[0].RemoteID == "" {
+		t.Errorf("published without the publish id: %+v", p.Targets[0])
+	}
+	var got struct {
+		Items []struct {
+			ID           string `json:"id"`
+			Text         string `json:"text"`
+			PrivacyLevel string `json:"privacy_level"`
+			Mode         string `json:"mode"`
+			Status       string `json:"status"`
+		} `json:"items"`
+	}
+	getJSON(t, d.base+"/sim/tiktok/__sim/posts", &got)
+	n := 0
+	for _, it := range got.Items {
+		if it.Text != text {
+			continue
+		}
+		n++
+		if it.PrivacyLevel != "SELF_ONLY" || it.Status != "PUBLISH_COMPLETE" || it.ID != p.Targets[0].RemoteID {
+			t.Errorf("TikTok post = %+v, want SELF_ONLY, PUBLISH_COMPLETE, id %s", it, p.Targets[0].RemoteID)
+		}
+	}
+	if n != 1 {
+		t.Errorf("TikTok has %d posts with the text, want exactly 1: %+v", n, got.Items)
+	}
+}

@@ -89,7 +89,7 @@ func (e *Engine) validatePost(ctx context.Context, p *snsos.Post, approve bool, 
 	}
 	platforms := map[snsos.Platform]map[int64]bool{} // the media each platform publishes
 	for i, t := range p.Targets {
-		if err := e.checkTarget(ctx, p, t, i, media, platforms, &v); err != nil {
+		if err := e.checkTarget(ctx, p, t, i, media, platforms, approve, &v); err != nil {
 			return false, err
 		}
 		if schedule {
@@ -250,10 +250,11 @@ func targetMedia(p *snsos.Post, t *snsos.Target, media map[int64]snsos.MediaRef)
 }
 
 // checkTarget checks one target: its account, its options, and its
-// platform's text and media rules for the target's own media. It records
-// the media each platform publishes in platforms.
+// platform's text and media rules for the target's own media, and, with
+// approve, what the account needs of an approved target (checkAccountRules).
+// It records the media each platform publishes in platforms.
 func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target, i int, media map[int64]snsos.MediaRef,
-	platforms map[snsos.Platform]map[int64]bool, v *snsos.ValidationErrors) error {
+	platforms map[snsos.Platform]map[int64]bool, approve bool, v *snsos.ValidationErrors) error {
 	field := "targets[" + strconv.Itoa(i) + "]"
 	a, err := e.cfg.Store.FindAccountByID(ctx, t.AccountID)
 	if snsos.IsCode(err, snsos.ENOTFOUND) {
@@ -276,6 +277,11 @@ func (e *Engine) checkTarget(ctx context.Context, p *snsos.Post, t *snsos.Target
 	refs := targetMedia(p, t, media)
 	for _, fe := range checkRules(p, t, a.Platform, refs) {
 		v.Add(field+"."+fe.Field, fe.Rule, "%s", fe.Message)
+	}
+	if approve {
+		for _, fe := range checkAccountRules(t, a) {
+			v.Add(field+"."+fe.Field, fe.Rule, "%s", fe.Message)
+		}
 	}
 	return nil
 }
@@ -429,8 +435,9 @@ func (e *Engine) Approve(ctx context.Context, postID int64) (*snsos.Post, error)
 }
 
 // checkDrafts checks the draft targets of stored post p against their
-// platforms' rules (options, text, media) before they are approved: a
-// draft saved before a rule existed is not approved into a refusal.
+// platforms' rules (options, text, media) and their accounts' needs
+// (checkAccountRules) before they are approved: a draft saved before a rule
+// existed is not approved into a refusal.
 func (e *Engine) checkDrafts(ctx context.Context, p *snsos.Post) error {
 	var v snsos.ValidationErrors
 	media, err := e.loadMedia(ctx, p.MediaIDs, &v)
@@ -441,7 +448,15 @@ func (e *Engine) checkDrafts(ctx context.Context, p *snsos.Post) error {
 		if t.State != snsos.StateDraft {
 			continue
 		}
-		for _, fe := range checkRules(p, t, t.Platform, targetMedia(p, t, media)) {
+		fes := checkRules(p, t, t.Platform, targetMedia(p, t, media))
+		if t.Platform == snsos.PlatformTikTok {
+			a, err := e.cfg.Store.FindAccountByID(ctx, t.AccountID)
+			if err != nil {
+				return err
+			}
+			fes = append(fes, checkAccountRules(t, a)...)
+		}
+		for _, fe := range fes {
 			v.Add("targets["+strconv.Itoa(i)+"]."+fe.Field, fe.Rule, "%s", fe.Message)
 		}
 	}

@@ -163,7 +163,7 @@ func (e *Engine) publish(ctx context.Context, jobID int64, t *snsos.Target) erro
 	if !ok {
 		return refuse(OutcomeRejected, fmt.Sprintf("%s is not configured in this sns-os (set its client id and secret)", t.Platform.DisplayName()))
 	}
-	req, err := e.request(ctx, post, t)
+	req, err := e.request(ctx, post, t, acct)
 	if err != nil {
 		if snsos.ErrorCode(err) == snsos.EINTERNAL {
 			return err
@@ -246,7 +246,7 @@ func (e *Engine) resume(ctx context.Context, jobID int64, t *snsos.Target) error
 	if !ok {
 		return fmt.Errorf("publish: %s is not configured; the parked attempt of target %d cannot resume", t.Platform, t.ID)
 	}
-	req, err := e.request(ctx, post, t)
+	req, err := e.request(ctx, post, t, acct)
 	if err != nil {
 		return err
 	}
@@ -290,9 +290,15 @@ func (e *Engine) call(ctx context.Context, jobID int64, t *snsos.Target, a *snso
 	c := change{owner: owner, finish: a}
 	if perr == nil {
 		a.Detail = "posted " + res.RemoteID
+		link := res.URL
+		if res.Inbox {
+			// In the account's TikTok inbox: the operator finishes the post
+			// in the app; the upload's id has no public link.
+			a.Detail, link = "sent to the account's inbox as "+res.RemoteID, ""
+		}
 		c.detail = res.RemoteID
 		c.mutate = func(t *snsos.Target) {
-			t.RemoteID, t.RemoteURL, t.PublishedAt = res.RemoteID, res.URL, dbTime(res.PublishedAt)
+			t.RemoteID, t.RemoteURL, t.PublishedAt = res.RemoteID, link, dbTime(res.PublishedAt)
 		}
 		_, err := e.decideAndApply(ctx, t, OutcomePublished, facts, c)
 		return ignoreConflict(nil, err)
@@ -335,8 +341,9 @@ func (e *Engine) call(ctx context.Context, jobID int64, t *snsos.Target, a *snso
 // its options with, on platforms that have one, the media type resolved
 // (rules.MediaType: the operator's choice, else the one the media make) in
 // Options["media_type"], so the client never guesses. The resolved type is
-// the first part's; later parts of a thread carry no media.
-func (e *Engine) request(ctx context.Context, p *snsos.Post, t *snsos.Target) (*platform.PublishRequest, error) {
+// the first part's; later parts of a thread carry no media. A TikTok
+// request also carries the post mode of account a (tiktokOptions).
+func (e *Engine) request(ctx context.Context, p *snsos.Post, t *snsos.Target, a *snsos.Account) (*platform.PublishRequest, error) {
 	parts, err := Parts(p, t)
 	if err != nil {
 		return nil, err
@@ -359,6 +366,9 @@ func (e *Engine) request(ctx context.Context, p *snsos.Post, t *snsos.Target) (*
 			req.Options = map[string]any{}
 		}
 		req.Options[rules.OptMediaType] = mediaType
+	}
+	if err := e.tiktokOptions(ctx, p, t, a, req); err != nil {
+		return nil, err
 	}
 	for i, text := range parts {
 		req.Parts = append(req.Parts, platform.Part{Text: text})

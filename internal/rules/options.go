@@ -30,6 +30,28 @@ const (
 	OptShareToFeed = "share_to_feed"
 )
 
+// TikTok's target options, under its post_info names (tiktok-x.md §1.3).
+// The engine adds post_mode (from the account's publish mode) and
+// video_duration_ms (from the media) itself; the operator does not set
+// them.
+const (
+	OptPrivacyLevel   = "privacy_level"
+	OptDisableComment = "disable_comment"
+	OptDisableDuet    = "disable_duet"
+	OptDisableStitch  = "disable_stitch"
+	OptBrandContent   = "brand_content_toggle"
+	OptBrandOrganic   = "brand_organic_toggle"
+	OptCoverMS        = "video_cover_timestamp_ms"
+	OptTitle          = "title"
+)
+
+// TikTokPrivacyLevels are the values of privacy_level: who can see a
+// TikTok post. sns-os never chooses one for the operator.
+var TikTokPrivacyLevels = []string{"PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"}
+
+// tiktokFlags are TikTok's true-or-false options.
+var tiktokFlags = []string{OptDisableComment, OptDisableDuet, OptDisableStitch, OptBrandContent, OptBrandOrganic}
+
 // The media types of Instagram and Threads posts: the values of the
 // media_type option, in the platforms' own words.
 const (
@@ -47,6 +69,7 @@ const (
 	RuleOptionType        = "option_type"
 	RuleOptionValue       = "option_value"
 	RuleMediaTypeMismatch = "media_type_mismatch"
+	RuleOptionRequired    = "option_required"
 )
 
 // ThreadsMaxTopicTag is the longest Threads topic_tag, in characters; '.'
@@ -82,6 +105,8 @@ var shapes = map[string]mediaShape{
 var knownOptions = map[snsos.Platform][]string{
 	snsos.PlatformInstagram: {OptMediaType, OptFirstComment, OptShareToFeed},
 	snsos.PlatformThreads:   {OptMediaType, OptParts, OptTopicTag, OptLinkAttachment},
+	snsos.PlatformTikTok: {OptPrivacyLevel, OptDisableComment, OptDisableDuet, OptDisableStitch, OptBrandContent,
+		OptBrandOrganic, OptCoverMS, OptTitle},
 }
 
 // KnownOptions returns the option names platform p takes (nil when sns-os
@@ -208,8 +233,12 @@ func mediaWords(images, videos int) string {
 // only their own, see KnownOptions) and each known option's value —
 // Threads topic_tag (1–50 characters, no '.' or '&'), link_attachment (an
 // http(s) URL, TEXT posts only); Instagram first_comment (text of at most
-// 2,200 characters), share_to_feed (true or false, REELS only). media_type
-// is MediaType's and parts publish.Parts'. The checks that depend on the
+// 2,200 characters), share_to_feed (true or false, REELS only); TikTok
+// privacy_level (one of TikTokPrivacyLevels), the interaction and brand
+// toggles (true or false; branded content is never SELF_ONLY),
+// video_cover_timestamp_ms (milliseconds, 0 or more) and title (a text).
+// Whether a TikTok post needs privacy_level is CheckTikTokPrivacy's.
+// media_type is MediaType's and parts publish.Parts'. The checks that depend on the
 // media type are skipped when mediaType is "" (MediaType refused it and
 // says why). Field is "options.<name>".
 func CheckOptions(p snsos.Platform, opts map[string]any, mediaType string) []snsos.FieldError {
@@ -237,8 +266,61 @@ func CheckOptions(p snsos.Platform, opts map[string]any, mediaType string) []sns
 			} else if mediaType != "" && mediaType != MediaReels {
 				v.Add(field, RuleOptionValue, "share_to_feed applies to Instagram REELS only; this post is %s.", mediaType)
 			}
+		case p == snsos.PlatformTikTok:
+			checkTikTokOption(&v, field, key, val, opts)
 		}
 	}
+	return v
+}
+
+// checkTikTokOption checks the value of TikTok option key.
+func checkTikTokOption(v *snsos.ValidationErrors, field, key string, val any, opts map[string]any) {
+	switch key {
+	case OptPrivacyLevel:
+		s, ok := val.(string)
+		if !ok || !slices.Contains(TikTokPrivacyLevels, strings.ToUpper(strings.TrimSpace(s))) {
+			v.Add(field, RuleOptionValue, "TikTok privacy_level is one of %s; %s is not.", orList(TikTokPrivacyLevels), quoted(val))
+			return
+		}
+		if on, _ := opts[OptBrandContent].(bool); on && strings.EqualFold(strings.TrimSpace(s), "SELF_ONLY") {
+			v.Add(field, RuleOptionValue, "Branded content (brand_content_toggle) cannot be SELF_ONLY on TikTok; choose a wider audience or turn branded content off.")
+		}
+	case OptCoverMS:
+		if f, ok := val.(float64); !ok || f < 0 || f != float64(int64(f)) || f > 1<<31-1 {
+			v.Add(field, RuleOptionType, "video_cover_timestamp_ms is a whole number of milliseconds, 0 or more; %s is not.", quoted(val))
+		}
+	case OptTitle:
+		if _, ok := val.(string); !ok {
+			v.Add(field, RuleOptionType, "title is a text; %s is not.", quoted(val))
+		}
+	default: // the flags
+		if _, ok := val.(bool); !ok && slices.Contains(tiktokFlags, key) {
+			v.Add(field, RuleOptionType, "%s is true or false; %s is not.", key, quoted(val))
+		}
+	}
+}
+
+// CheckTikTokPrivacy refuses a TikTok Direct Post (inbox false: the
+// account publishes at once rather than uploading to its TikTok inbox)
+// whose options have no privacy_level: TikTok wants the audience chosen
+// for every post, and sns-os never picks it. An inbox upload needs none
+// (the operator chooses in the TikTok app). Field is
+// "options.privacy_level".
+func CheckTikTokPrivacy(opts map[string]any, inbox bool) []snsos.FieldError {
+	if inbox {
+		return nil
+	}
+	if s, ok := opts[OptPrivacyLevel].(string); ok && strings.TrimSpace(s) != "" {
+		return nil // its value is CheckOptions'
+	}
+	if raw, ok := opts[OptPrivacyLevel]; ok && raw != nil {
+		if _, isText := raw.(string); !isText {
+			return nil // not a text: CheckOptions says so
+		}
+	}
+	var v snsos.ValidationErrors
+	v.Add("options."+OptPrivacyLevel, RuleOptionRequired, "Choose who can see this TikTok post; sns-os never picks for you (privacy_level: %s).",
+		orList(TikTokPrivacyLevels))
 	return v
 }
 

@@ -91,7 +91,7 @@ func TestMediaType(t *testing.T) {
 
 func TestCheckOptions(t *testing.T) {
 	t.Parallel()
-	ig, th := snsos.PlatformInstagram, snsos.PlatformThreads
+	ig, th, tt := snsos.PlatformInstagram, snsos.PlatformThreads, snsos.PlatformTikTok
 	tests := []struct {
 		name      string
 		p         snsos.Platform
@@ -118,6 +118,21 @@ func TestCheckOptions(t *testing.T) {
 		{"th link on an image post", th, map[string]any{"link_attachment": "https://example.com/"}, "IMAGE", []string{"options.link_attachment option_value"}},
 		{"th link while the media type is refused", th, map[string]any{"link_attachment": "https://example.com/"}, "", nil},
 		{"x not checked", snsos.PlatformX, map[string]any{"anything": 1}, "", nil},
+		{"tt all known", tt, map[string]any{"privacy_level": "SELF_ONLY", "disable_comment": false, "disable_duet": true,
+			"disable_stitch": true, "brand_content_toggle": false, "brand_organic_toggle": true, "video_cover_timestamp_ms": 1500.0,
+			"title": "a title"}, "", nil},
+		{"tt privacy any case", tt, map[string]any{"privacy_level": "public_to_everyone"}, "", nil},
+		{"tt unknown", tt, map[string]any{"media_type": "VIDEO", "post_mode": "MEDIA_UPLOAD", "privacy_level": "SELF_ONLY"}, "",
+			[]string{"options.media_type option_unknown", "options.post_mode option_unknown"}},
+		{"tt privacy not TikTok's", tt, map[string]any{"privacy_level": "PRIVATE"}, "", []string{"options.privacy_level option_value"}},
+		{"tt privacy not text", tt, map[string]any{"privacy_level": 1.0}, "", []string{"options.privacy_level option_value"}},
+		{"tt flag not bool", tt, map[string]any{"disable_duet": "yes", "brand_organic_toggle": 1.0}, "",
+			[]string{"options.brand_organic_toggle option_type", "options.disable_duet option_type"}},
+		{"tt branded only me", tt, map[string]any{"privacy_level": "SELF_ONLY", "brand_content_toggle": true}, "",
+			[]string{"options.privacy_level option_value"}},
+		{"tt cover negative", tt, map[string]any{"video_cover_timestamp_ms": -1.0}, "", []string{"options.video_cover_timestamp_ms option_type"}},
+		{"tt cover fraction", tt, map[string]any{"video_cover_timestamp_ms": 1.5}, "", []string{"options.video_cover_timestamp_ms option_type"}},
+		{"tt title not text", tt, map[string]any{"title": true}, "", []string{"options.title option_type"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,5 +152,42 @@ func TestCheckOptions(t *testing.T) {
 	errs := CheckOptions(ig, map[string]any{"privacy_level": "x"}, "IMAGE")
 	if len(errs) != 1 || !strings.Contains(errs[0].Message, "media_type, first_comment and share_to_feed") {
 		t.Fatalf("unknown option message = %+v", errs)
+	}
+}
+
+func TestCheckTikTokPrivacy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		opts  map[string]any
+		inbox bool
+		want  bool // refused
+	}{
+		{"direct without", nil, false, true},
+		{"direct empty", map[string]any{"privacy_level": " "}, false, true},
+		{"direct null", map[string]any{"privacy_level": nil}, false, true},
+		{"direct chosen", map[string]any{"privacy_level": "SELF_ONLY"}, false, false},
+		{"direct not text (CheckOptions says so)", map[string]any{"privacy_level": 3.0}, false, false},
+		{"inbox without", nil, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			errs := CheckTikTokPrivacy(tc.opts, tc.inbox)
+			if (len(errs) > 0) != tc.want {
+				t.Fatalf("errors = %+v, want refused %v", errs, tc.want)
+			}
+			if !tc.want {
+				return
+			}
+			e := errs[0]
+			if e.Field != "options.privacy_level" || e.Rule != RuleOptionRequired ||
+				!strings.Contains(strings.ToLower(e.Message), "choose who can see this tiktok post; sns-os never picks for you") {
+				t.Fatalf("error = %+v", e)
+			}
+		})
+	}
+	if got := KnownOptions(snsos.PlatformTikTok); len(got) != 8 || got[0] != OptPrivacyLevel {
+		t.Fatalf("KnownOptions(tiktok) = %v", got)
 	}
 }
