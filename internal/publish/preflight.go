@@ -67,6 +67,9 @@ func (e *Engine) Preflight(ctx context.Context, t *snsos.Target) ([]string, erro
 	for _, fe := range checkRules(post, t, t.Platform, refs) {
 		problems = append(problems, fe.Message)
 	}
+	for _, fe := range checkAccountRules(t, acct) { // a TikTok Direct Post's audience
+		problems = append(problems, fe.Message)
+	}
 	if !configured {
 		return problems, nil
 	}

@@ -120,6 +120,11 @@ func TestTikTokDirectPostNeedsAnAudience(t *testing.T) {
 		if err := te.engine.CreatePost(ctx, te.post("unknown", map[string]any{"privacy_level": "SELF_ONLY", "post_mode": "MEDIA_UPLOAD"}), true); !hasRule(err, rules.RuleOptionUnknown) {
 			t.Fatalf("post_mode set by the operator: err = %v, want option_unknown", err)
 		}
+		// Preflight says so too, for a draft that lacks it.
+		problems, err := te.engine.Preflight(ctx, tg)
+		if err != nil || !strings.Contains(strings.ToLower(strings.Join(problems, "\n")), "choose who can see this tiktok post") {
+			t.Fatalf("preflight = %q, %v; want the missing audience", problems, err)
+		}
 		if n := len(te.tt.Posts()); n != 0 {
 			t.Fatalf("%d publishes reached TikTok, want none", n)
 		}
