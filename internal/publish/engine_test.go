@@ -292,9 +292,18 @@ func TestPermanentAndRetriedFailures(t *testing.T) {
 			if n := h.livePosts(text); n != want {
 				t.Fatalf("%d posts, want %d", n, want)
 			}
-			a, _ := env.Store.FindAccountByID(ctx, h.account.ID)
-			if a.Status != tt.account {
-				t.Fatalf("account %s, want %s", a.Status, tt.account)
+			// The account is marked right after the target is settled:
+			// wait for it rather than read it at once.
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				a, err := env.Store.FindAccountByID(ctx, h.account.ID)
+				if err == nil && a.Status == tt.account {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("account %+v (%v), want %s", a, err, tt.account)
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
 		})
 	}
