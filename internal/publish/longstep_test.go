@@ -2,7 +2,9 @@ package publish_test
 
 import (
 	"context"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,6 +75,57 @@ func TestLongStepResumesUnderTheSameOwner(t *testing.T) {
 		defer slow.mu.Unlock()
 		if tg.Attempts != 1 || slow.published != 1 || slow.calls != 3 || tg.RemoteID != "m-1" {
 			t.Fatalf("attempts %d, calls %d, published %d, remote %q", tg.Attempts, slow.calls, slow.published, tg.RemoteID)
+		}
+	})
+}
+
+// refusingTokens hands out the stored credential until refuse is set, then
+// answers as for an account whose access was revoked.
+type refusingTokens struct {
+	storeTokens
+	refuse atomic.Bool
+}
+
+func (t *refusingTokens) Credential(ctx context.Context, id int64) (*snsos.Credential, error) {
+	if t.refuse.Load() {
+		return nil, &platform.Error{Kind: platform.KindAuth, Platform: snsos.PlatformX, Op: "use credential",
+			Reason: "the account needs to be connected again"}
+	}
+	return t.storeTokens.Credential(ctx, id)
+}
+
+// A parked step whose account loses its access meanwhile is settled by
+// reconciliation at once, not retried by its job until River gives up with
+// the target left publishing (found by the soak: a Threads account revoked
+// while a container was processing).
+func TestLongStepWhoseAccountLostAccessIsSettled(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		slow := &slowPlatform{readyAfter: 1 << 30}
+		tokens := &refusingTokens{storeTokens: storeTokens{env.Store}}
+		h := newHarness(t, env, func(c *publish.Config) {
+			c.Platforms = map[snsos.Platform]platform.Platform{snsos.PlatformX: slow}
+			c.Tokens = tokens
+		})
+		p := h.schedule(t, "a step that waits", time.Now(), nil)
+		tid := p.Targets[0].ID
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			tg, _ := env.Store.FindTargetByID(ctx, tid)
+			if tg.State == snsos.StatePublishing && tg.LeaseUntil.IsZero() && tg.Progress["container"] == "c-1" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("never parked: %s", tg.State)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		tokens.refuse.Store(true)
+		// The platform cannot be searched: the operator decides.
+		tg := h.waitState(t, tid, snsos.StateNeedsOperator)
+		slow.mu.Lock()
+		defer slow.mu.Unlock()
+		if slow.published != 0 || tg.Attempts != 1 || !strings.Contains(tg.Error, "cannot be searched") {
+			t.Fatalf("published %d, attempts %d, error %q", slow.published, tg.Attempts, tg.Error)
 		}
 	})
 }

@@ -247,12 +247,31 @@ func (e *Engine) resume(ctx context.Context, jobID int64, t *snsos.Target) error
 		return fmt.Errorf("publish: %s is not configured; the parked attempt of target %d cannot resume", t.Platform, t.ID)
 	}
 	req, err := e.request(ctx, post, t, acct)
+	if err != nil && snsos.ErrorCode(err) != snsos.EINTERNAL {
+		// The request can no longer be built (its media is gone): no retry
+		// of this job would resume the step, so reconciliation settles it.
+		_, err := e.decideAndApply(ctx, t, OutcomeAmbiguous,
+			Facts{Why: "a waiting publishing step could not go on: " + snsos.ErrorMessage(err)},
+			change{owner: t.OwnerAttempt, detail: "parked step: request not built"})
+		return ignoreConflict(nil, err)
+	}
 	if err != nil {
 		return err
 	}
 	cred, err := e.cfg.Tokens.Credential(ctx, acct.ID)
+	if errors.Is(err, platform.ErrAuth) || snsos.IsCode(err, snsos.ENOTFOUND) {
+		// The account lost its access while the step waited (revoked,
+		// refused refresh, disconnected): no retry of this job can resume
+		// it, and what the platform did with the step (a TikTok upload
+		// goes live on its own) is unknown, so reconciliation settles it.
+		// Nothing is in flight: the step is parked.
+		_, err := e.decideAndApply(ctx, t, OutcomeAmbiguous,
+			Facts{Why: "the account's access was refused while a publishing step waited: " + message(err)},
+			change{owner: t.OwnerAttempt, detail: "parked step: no usable token"})
+		return ignoreConflict(nil, err)
+	}
 	if err != nil {
-		return err // River retries; the attempt stays parked and owned
+		return err // transient: River retries; the attempt stays parked and owned
 	}
 	e.claim(t.ID)
 	defer e.release(t.ID)
