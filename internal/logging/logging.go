@@ -45,7 +45,10 @@ func (r *Redactor) Add(values ...string) {
 }
 
 var (
-	bearerRE = regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/=%]{6,}`)
+	// The scheme starts the text or follows a separator other than a dot
+	// or underscore, so that a scope such as "user.info.basic video.upload"
+	// is not taken for a credential.
+	bearerRE = regexp.MustCompile(`(?i)(^|[^A-Za-z0-9._-])(bearer|basic)\s+[A-Za-z0-9\-._~+/=%]{6,}`)
 	// key=value pairs in URLs, form bodies and JSON-ish text whose key names a secret.
 	// OAuth codes and signatures in query strings.
 	queryRE = regexp.MustCompile(`([?&](?:code|sig|signature|oauth_verifier)=)([^&\s"#]+)`)
@@ -66,7 +69,7 @@ func (r *Redactor) Scrub(s string) string {
 		}
 		r.mu.RUnlock()
 	}
-	s = bearerRE.ReplaceAllString(s, "${1} "+snsos.Mask)
+	s = bearerRE.ReplaceAllString(s, "${1}${2} "+snsos.Mask)
 	s = queryRE.ReplaceAllString(s, "${1}"+snsos.Mask)
 	return pairRE.ReplaceAllString(s, "${1}"+snsos.Mask)
 }

@@ -77,3 +77,21 @@ func TestLevels(t *testing.T) {
 	}
 	_ = slog.LevelWarn
 }
+
+// The scheme words mask what follows them only as a scheme: a scope list
+// that ends a word in "basic" keeps its next scope.
+func TestRedactSchemes(t *testing.T) {
+	r := NewRedactor()
+	for in, want := range map[string]string{
+		"Authorization: Bearer abcdef123456":                 "Authorization: Bearer " + snsos.Mask,
+		"basic dXNlcjpwYXNzd29yZA==":                         "basic " + snsos.Mask,
+		"(Basic dXNlcjpwYXNzd29yZA==)":                       "(Basic " + snsos.Mask + ")",
+		"scopes user.info.basic video.upload":                "scopes user.info.basic video.upload",
+		"scopes instagram_business_basic instagram_business": "scopes instagram_business_basic instagram_business",
+		"threads_basic,threads_content_publish":              "threads_basic,threads_content_publish",
+	} {
+		if got := r.Scrub(in); got != want {
+			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
