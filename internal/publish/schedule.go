@@ -300,7 +300,7 @@ func checkRules(p *snsos.Post, t *snsos.Target, pl snsos.Platform, refs []snsos.
 		v.Add("options.parts", "type", "%s", snsos.ErrorMessage(err))
 	}
 	for n, text := range parts {
-		ro := rules.Options{HasMedia: n == 0 && len(refs) > 0}
+		ro := rules.Options{HasMedia: n == 0 && len(refs) > 0, TikTokPhoto: pl == snsos.PlatformTikTok && rules.TikTokPhotoPost(refs)}
 		if la, ok := t.Options[rules.OptLinkAttachment].(string); ok && n == 0 {
 			ro.LinkAttachment = la
 		}

@@ -83,6 +83,13 @@ type Options struct {
 	ThreadsMediaType string `json:"threads_media_type,omitempty"`
 }
 
+// TikTokPhotoPost reports whether media refs make a TikTok photo post
+// (its first file is an image; a video post carries one video): its text is
+// then a description counted against the photo limit.
+func TikTokPhotoPost(refs []snsos.MediaRef) bool {
+	return len(refs) > 0 && !refs[0].IsVideo()
+}
+
 // WithMediaType returns opts with the media type of a post on p set where
 // CheckMedia reads it (InstagramMediaType or ThreadsMediaType).
 func (opts Options) WithMediaType(p snsos.Platform, mediaType string) Options {
