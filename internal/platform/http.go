@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,10 @@ const (
 // ErrResponseTooLarge matches a response refused because its body exceeded
 // the size cap.
 var ErrResponseTooLarge = errors.New("platform: response body too large")
+
+// ErrBodyShort matches a request whose Body ended before its
+// ContentLength.
+var ErrBodyShort = errors.New("platform: request body shorter than its content length")
 
 // HTTPOptions configures an HTTPClient. The zero value gives the defaults.
 type HTTPOptions struct {
@@ -141,6 +146,16 @@ type Request struct {
 	// *bytes.Buffer or *strings.Reader gets a Content-Length.
 	Body        io.Reader
 	ContentType string
+	// ContentLength, when positive, is the length of a Body of another
+	// kind (a section of a file, a stream), sent as Content-Length: the
+	// transport reads Body while it sends, so nothing is held. Exactly
+	// ContentLength bytes are read, never one more; a Body that ends
+	// sooner fails the request with ErrBodyShort, one that fails to read
+	// with KindTransient, and the server is never sent a complete
+	// request in either case. The transport may still read Body, or close
+	// it, after Do returns (an answer that came before the whole body was
+	// sent): a Body shared with later work must stop itself.
+	ContentLength int64
 	// Mutating marks a call with a visible side effect (a post, a token
 	// grant). A mutating call whose result was not seen fails with
 	// KindOutcomeUnknown; any other with KindTransient.
@@ -251,9 +266,16 @@ func (c *HTTPClient) do(ctx context.Context, r *Request, secrets []string) (*Res
 		GetConn:      func(string) { sent.Store(false) },
 		WroteHeaders: func() { sent.Store(true) },
 	})
-	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, r.Body)
+	reqBody, sized, err := requestBody(r)
+	if err != nil {
+		return nil, fail(KindRejected, "bad request: "+err.Error(), nil)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, reqBody)
 	if err != nil {
 		return nil, fail(KindRejected, "bad request: "+safeErr(err, secrets), nil)
+	}
+	if sized != nil {
+		req.ContentLength = r.ContentLength
 	}
 	for k, vs := range r.Header {
 		req.Header[k] = vs
@@ -272,6 +294,14 @@ func (c *HTTPClient) do(ctx context.Context, r *Request, secrets []string) (*Res
 		req.Header.Set("Accept", "application/json")
 	}
 	hresp, err := c.client.Do(req)
+	if berr := sized.failure(); berr != nil {
+		// The body, not the connection, failed: the server never had the
+		// whole request, so even a mutating one took no effect.
+		if err == nil {
+			hresp.Body.Close()
+		}
+		return nil, c.bodyError(r, berr, sent.Load(), secrets)
+	}
 	if err != nil {
 		return nil, c.transportError(ctx, r, err, sent.Load(), secrets)
 	}
@@ -314,6 +344,99 @@ func (c *HTTPClient) transportError(ctx context.Context, r *Request, err error, 
 		reason += "; the request was sent, so it may have taken effect"
 	}
 	return &Error{Kind: kind, Platform: r.Platform, Op: r.Op, Reason: reason, Err: cause}
+}
+
+// bodyError classifies a request whose own body failed: a body shorter
+// than announced is the caller's mistake (rejected), a read error may pass
+// (transient). A mutating request whose headers went out stays of unknown
+// outcome: its server may have acted before it missed the rest.
+func (c *HTTPClient) bodyError(r *Request, err error, sent bool, secrets []string) *Error {
+	e := &Error{Kind: KindTransient, Platform: r.Platform, Op: r.Op, Reason: "read the request body: " + safeErr(err, secrets)}
+	var short shortBody
+	if errors.As(err, &short) {
+		e.Kind, e.Reason, e.Err = KindRejected, short.Error(), ErrBodyShort
+	}
+	if r.Mutating && sent {
+		e.Kind = KindOutcomeUnknown
+		e.Reason += "; the request was sent in part, so it may have taken effect"
+	}
+	return e
+}
+
+// requestBody returns the body to send for r: r.Body, or, with a
+// ContentLength, a sizedBody over it.
+func requestBody(r *Request) (io.Reader, *sizedBody, error) {
+	switch {
+	case r.ContentLength < 0:
+		return nil, nil, fmt.Errorf("negative content length %d", r.ContentLength)
+	case r.ContentLength == 0:
+		return r.Body, nil, nil
+	case r.Body == nil:
+		return nil, nil, fmt.Errorf("a content length of %d bytes without a body", r.ContentLength)
+	}
+	sb := &sizedBody{r: r.Body, left: r.ContentLength, size: r.ContentLength}
+	return sb, sb, nil
+}
+
+// sizedBody reads exactly size bytes of r for the transport and records
+// why it could not.
+type sizedBody struct {
+	r          io.Reader
+	left, size int64
+	mu         sync.Mutex // guards err: the transport reads in its own goroutine
+	err        error
+}
+
+func (b *sizedBody) Read(p []byte) (int, error) {
+	if b.left == 0 {
+		return 0, io.EOF // what follows the announced bytes is not read
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	switch {
+	case err == io.EOF && b.left > 0:
+		err = shortBody{got: b.size - b.left, size: b.size}
+	case err == io.EOF:
+		return n, io.EOF
+	case err == nil:
+		return n, nil
+	}
+	b.mu.Lock()
+	b.err = err
+	b.mu.Unlock()
+	return n, err
+}
+
+// shortBody is the error of a body that ended after got of its size bytes.
+type shortBody struct{ got, size int64 }
+
+func (e shortBody) Error() string {
+	return fmt.Sprintf("the request body ended after %d of its %d bytes", e.got, e.size)
+}
+
+func (e shortBody) Unwrap() error { return ErrBodyShort }
+
+// Close closes r when it is an io.Closer: the transport closes what it was
+// given, as it would r itself.
+func (b *sizedBody) Close() error {
+	if c, ok := b.r.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// failure returns why the body could not be read (nil if it could, or if b
+// is nil).
+func (b *sizedBody) failure() error {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
 }
 
 func isTimeout(err error) bool {

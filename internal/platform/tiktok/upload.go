@@ -1,15 +1,16 @@
 package tiktok
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -70,14 +71,13 @@ func (c *Client) upload(ctx context.Context, pr *platform.Progress, g gen, p *po
 	defer s.close()
 	started := c.now()
 	first, _ := cp.index(from)
-	cb := &chunkBuf{index: -1}
 	tries, moves := 0, 0
 	for i := first; i < cp.count; {
 		a, b := cp.bounds(i)
 		if i > first && (c.now().Sub(started) >= c.cfg.UploadBudget || !before(ctx, chunkTimeout(b-a))) {
 			return &platform.Continue{After: time.Second, Step: fmt.Sprintf("uploading the video to TikTok (%d of %d MB sent)", a>>20, cp.size>>20)}
 		}
-		next, oc, err := c.sendChunk(ctx, pr, g, p, s, cb, cp, i, target)
+		next, oc, err := c.sendChunk(ctx, pr, g, p, s, cp, i, target)
 		switch {
 		case oc == chunkDone:
 			i, tries = next, 0
@@ -110,14 +110,17 @@ const (
 )
 
 // sendChunk sends chunk i and reads TikTok's answer, returning the chunk
-// to send next and what to do. The chunk is read into cb first (kept
-// there for a resend), so a stream that ends early or runs past the
-// video's size is caught before anything is sent.
-func (c *Client) sendChunk(ctx context.Context, pr *platform.Progress, g gen, p *post, s *mediaStream, cb *chunkBuf, cp chunkPlan, i int, target string) (int, chunkOutcome, error) {
+// to send next and what to do. The chunk is streamed from the media as the
+// transport sends it, never held: a stream that ends early or runs past
+// the video's size cuts the PUT short, so TikTok never takes a chunk that
+// is not the video's (and its Content-Range, from the plan, is never
+// wrong).
+func (c *Client) sendChunk(ctx context.Context, pr *platform.Progress, g gen, p *post, s *mediaStream, cp chunkPlan, i int, target string) (int, chunkOutcome, error) {
 	a, b := cp.bounds(i)
 	final := i == cp.count-1
 	op := fmt.Sprintf("upload the video (chunk %d of %d)", i+1, cp.count)
-	if err := cb.fill(ctx, s, cp, i); err != nil {
+	body, err := s.chunk(ctx, cp, i)
+	if err != nil {
 		return i, chunkStop, streamFailure(op, err)
 	}
 	if final {
@@ -128,13 +131,18 @@ func (c *Client) sendChunk(ctx context.Context, pr *platform.Progress, g gen, p 
 	resp, err := c.http.Do(ctx, &platform.Request{
 		Platform: snsos.PlatformTikTok, Op: op, Method: http.MethodPut, URL: target,
 		Header:      http.Header{"Content-Range": {fmt.Sprintf("bytes %d-%d/%d", a, b-1, cp.size)}},
-		ContentType: p.video.MIME, Body: bytes.NewReader(cb.buf[:b-a]), Redact: c.secrets(uploadSecrets(target)...),
+		ContentType: p.video.MIME, Body: body, ContentLength: b - a, Redact: c.secrets(uploadSecrets(target)...),
 		Timeout: chunkTimeout(b - a),
 	})
-	if err != nil || !resp.OK() {
-		// The transport may still be reading the buffer (an answer that
-		// came before the whole body was sent): never write into it again.
-		cb.shared = true
+	if serr := s.release(body); serr != nil {
+		// The stream failed under the PUT: TikTok got less than the
+		// chunk and took none of it.
+		if final {
+			if err := saveProgress(ctx, pr, g.finalSent(), "", op); err != nil {
+				return i, chunkStop, err
+			}
+		}
+		return i, chunkStop, streamFailure(op, serr)
 	}
 	if err != nil {
 		if platform.KindOf(err) == platform.KindTransient && !errors.Is(err, context.Canceled) {
@@ -246,18 +254,52 @@ func saveProgress(ctx context.Context, pr *platform.Progress, key, value, op str
 	return nil
 }
 
-// mediaStream reads a video from Media.Open at any offset without holding
-// it: forward by reading through, backward by seeking when the stream can,
-// else by opening it again and skipping. (A resumed upload starts at the
-// saved offset this way.)
+// mediaStream reads the video from Media.Open, one chunk at a time, at any
+// offset, without holding it. A stream that reads by position (a file of
+// the disk media store) gives each chunk an io.SectionReader of its own:
+// no shared offset, so a resend needs no seek. Any other is read in order
+// from where it stands: forward by reading through, backward by seeking
+// when it can (an S3 object's Seek makes its next Read one ranged GET from
+// there), else by opening it again and skipping. (A resumed upload starts
+// at the saved offset this way.)
 type mediaStream struct {
 	md     *platform.Media
 	rc     io.ReadCloser
-	pos    int64
-	broken bool // pos is unknown (a read failed)
+	ra     io.ReaderAt // rc, when chunks are read from it by position
+	pos    int64       // of rc read in order
+	broken bool        // pos is unknown (a read failed)
 }
 
-// at positions the stream at off.
+// positional returns rc as an io.ReaderAt when chunks are best read from
+// it by position: a file (pread, nothing shared between two PUTs). A
+// stream that can also seek is read in order instead: an S3 object's
+// ReadAt costs a GET for every 64 KiB read, its Seek and Read one ranged
+// GET for the rest of the video.
+func positional(rc io.ReadCloser) io.ReaderAt {
+	ra, ok := rc.(io.ReaderAt)
+	if !ok {
+		return nil
+	}
+	if _, file := rc.(*os.File); file {
+		return ra
+	}
+	if _, seeks := rc.(io.Seeker); seeks {
+		return nil
+	}
+	return ra
+}
+
+func (s *mediaStream) open(ctx context.Context) error {
+	s.close()
+	rc, err := s.md.Open(ctx)
+	if err != nil {
+		return fmt.Errorf("open: %w", err)
+	}
+	s.rc, s.ra, s.pos, s.broken = rc, positional(rc), 0, false
+	return nil
+}
+
+// at positions the stream, read in order, at off.
 func (s *mediaStream) at(ctx context.Context, off int64) error {
 	if s.rc != nil && (s.broken || off < s.pos) {
 		if sk, ok := s.rc.(io.Seeker); ok {
@@ -267,12 +309,9 @@ func (s *mediaStream) at(ctx context.Context, off int64) error {
 		}
 	}
 	if s.rc == nil || s.broken || off < s.pos {
-		s.close()
-		rc, err := s.md.Open(ctx)
-		if err != nil {
-			return fmt.Errorf("open: %w", err)
+		if err := s.open(ctx); err != nil {
+			return err
 		}
-		s.rc, s.pos, s.broken = rc, 0, false
 	}
 	if off > s.pos {
 		n, err := io.CopyN(io.Discard, s.rc, off-s.pos)
@@ -289,64 +328,134 @@ func (s *mediaStream) at(ctx context.Context, off int64) error {
 	return nil
 }
 
+// chunk returns the body of chunk i. The last chunk's must end the stream.
+func (s *mediaStream) chunk(ctx context.Context, cp chunkPlan, i int) (*chunkBody, error) {
+	a, b := cp.bounds(i)
+	last := i == cp.count-1
+	if s.rc == nil {
+		if err := s.open(ctx); err != nil {
+			return nil, err
+		}
+	}
+	body := &chunkBody{start: a, left: b - a}
+	if ra := s.ra; ra != nil {
+		body.src = io.NewSectionReader(ra, a, b-a)
+		if last {
+			body.longer = func() bool {
+				var one [1]byte
+				n, _ := ra.ReadAt(one[:], cp.size)
+				return n > 0
+			}
+		}
+		return body, nil
+	}
+	if err := s.at(ctx, a); err != nil {
+		return nil, err
+	}
+	rc := s.rc
+	body.src, body.inOrder = rc, true
+	if last {
+		body.longer = func() bool {
+			var one [1]byte
+			n, _ := io.ReadFull(rc, one[:])
+			return n > 0
+		}
+	}
+	return body, nil
+}
+
+// release takes the stream back from body once its PUT is over, and
+// returns why the stream failed under it (nil if it did not).
+func (s *mediaStream) release(body *chunkBody) error {
+	read, err := body.release()
+	if body.inOrder {
+		s.pos += read
+		if err != nil {
+			s.broken = true
+		}
+	}
+	return err
+}
+
 func (s *mediaStream) close() {
 	if s.rc != nil {
 		s.rc.Close()
-		s.rc = nil
+		s.rc, s.ra = nil, nil
 	}
-}
-
-// chunkBuf holds one chunk at a time: a single buffer, sized for the
-// largest chunk (the last one) and reused for every chunk of the upload,
-// so memory stays at one chunk whatever the video's size. After a request
-// that did not end in a 2xx answer the buffer may still be read by the
-// transport: it is then only read again (to resend the same chunk), and
-// the next chunk goes into a new one.
-type chunkBuf struct {
-	buf    []byte
-	index  int  // the chunk the buffer holds; -1 none
-	shared bool // a failed request may still read buf
 }
 
 var (
 	errStreamShort = errors.New("the video stream ended before its declared size")
 	errStreamLong  = errors.New("the video stream is longer than its declared size")
+	// errBodyReleased answers a transport that reads a chunk's body after
+	// its PUT is over.
+	errBodyReleased = errors.New("the chunk's request is over")
 )
 
-// fill reads chunk i of s into the buffer, unless it holds it already. The
-// last chunk must end the stream.
-func (cb *chunkBuf) fill(ctx context.Context, s *mediaStream, cp chunkPlan, i int) error {
-	if cb.index == i {
-		return nil
-	}
-	cb.index = -1
-	a, b := cp.bounds(i)
-	if cb.buf == nil || cb.shared {
-		la, lb := cp.bounds(cp.count - 1)
-		cb.buf, cb.shared = make([]byte, max(lb-la, min(cp.chunk, cp.size))), false
-	}
-	if err := s.at(ctx, a); err != nil {
-		return err
-	}
-	n, err := io.ReadFull(s.rc, cb.buf[:b-a])
-	s.pos += int64(n)
+// chunkBody is the body of one chunk's PUT: the chunk's bytes, read from
+// the media stream while the transport sends them. The transport may still
+// read or close it after Do returned (an answer that came before the whole
+// body was sent): release stops it first, so that the stream is the
+// upload's alone again. A read that fails, or that finds the stream
+// shorter or longer than the video, sends none of its bytes: TikTok is
+// left short of the chunk and takes none of it.
+type chunkBody struct {
+	mu         sync.Mutex // held while src is read
+	src        io.Reader
+	start      int64       // the chunk's first byte in the video
+	left, read int64       // bytes still to send, bytes read from src
+	longer     func() bool // for the last chunk: whether the stream goes on past the video
+	inOrder    bool        // src is the media stream itself, which reading moves
+	err        error       // why the stream failed
+	done       bool        // released or closed: src is not read again
+}
+
+func (b *chunkBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		s.broken = true
-		return fmt.Errorf("%w (it ended after %d bytes)", errStreamShort, a+int64(n))
-	case err != nil:
-		s.broken = true
-		return err
+	case b.err != nil:
+		return 0, b.err
+	case b.done:
+		return 0, errBodyReleased
+	case b.left == 0:
+		return 0, io.EOF
 	}
-	if i == cp.count-1 {
-		var one [1]byte
-		if m, _ := io.ReadFull(s.rc, one[:]); m > 0 {
-			s.pos++
-			return errStreamLong
-		}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
 	}
-	cb.index = i
+	n, err := b.src.Read(p)
+	b.read += int64(n)
+	b.left -= int64(n)
+	switch {
+	case err != nil && !errors.Is(err, io.EOF):
+		b.err = err
+	case b.left > 0 && err != nil:
+		b.err = fmt.Errorf("%w (it ended after %d bytes)", errStreamShort, b.start+b.read)
+	case b.left == 0 && b.longer != nil && b.longer():
+		b.err = errStreamLong
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	return n, nil
+}
+
+// Close is the transport's: it is done with the body.
+func (b *chunkBody) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done = true
 	return nil
+}
+
+// release ends the body's reads (waiting for one in progress) and returns
+// how many bytes it read from its source and why that failed.
+func (b *chunkBody) release() (int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done = true
+	return b.read, b.err
 }
 
 // streamFailure is the error for a video stream that could not be read:

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +159,60 @@ func TestUploadFormatCheck(t *testing.T) {
 	e.clock.Advance(DefaultProcessingDuration)
 	if s := e.expect(e.status(tok, pid), 200, "ok").str("data", "status"); s != StatusPublishComplete {
 		t.Fatalf("webm upload: %s", s)
+	}
+}
+
+// cutBody yields n bytes of data, then fails as a dropped connection does.
+type cutBody struct {
+	data []byte
+}
+
+func (c *cutBody) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.ErrUnexpectedEOF
+	}
+	n := copy(p, c.data)
+	c.data = c.data[n:]
+	return n, nil
+}
+
+// A chunk whose body stops before its Content-Length (the connection
+// dropped mid-stream) is not taken, not even in part: the upload stays
+// where it was, and the same chunk sent whole is accepted, the digest
+// covering each byte once.
+func TestUploadCutChunkNotTaken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	_, tok := e.user("max")
+	data := bigVideo(15*mib + 99) // chunks of 5 MiB, the last 5 MiB + 99
+	pid, up := e.initChunked(tok, int64(len(data)), 5*mib)
+	chunk := func(i int) (string, []byte) {
+		a, b := i*5*mib, (i+1)*5*mib
+		if i == 2 {
+			b = len(data)
+		}
+		return fmt.Sprintf("bytes %d-%d/%d", a, b-1, len(data)), data[a:b]
+	}
+	cr, body := chunk(0)
+	e.expect(e.put(up, "video/mp4", cr, body), http.StatusPartialContent, "")
+	cr, body = chunk(1)
+	req := httptest.NewRequest(http.MethodPut, up, &cutBody{data: body[:2*mib]})
+	req.ContentLength = int64(len(body))
+	req.Header.Set("Content-Type", "video/mp4")
+	req.Header.Set("Content-Range", cr)
+	w := httptest.NewRecorder()
+	e.sim.ServeHTTP(w, req)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), codeInvalidFileUpload) {
+		t.Fatalf("cut chunk: %d %s", w.Code, w.Body)
+	}
+	if p := e.sim.Posts()[0]; p.UploadedBytes != 5*mib || p.SHA256 != "" {
+		t.Fatalf("after a cut chunk: %+v", p)
+	}
+	e.expect(e.put(up, "video/mp4", cr, body), http.StatusPartialContent, "")
+	cr, body = chunk(2)
+	e.expect(e.put(up, "video/mp4", cr, body), http.StatusCreated, "")
+	sum := sha256.Sum256(data)
+	if p := e.sim.Posts()[0]; p.SHA256 != hex.EncodeToString(sum[:]) || p.UploadedBytes != int64(len(data)) || p.PublishID != pid {
+		t.Fatalf("post %+v", p)
 	}
 }
