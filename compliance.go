@@ -13,6 +13,12 @@ type ContactMessage struct {
 	Lang      string    `json:"lang"`
 	CreatedAt time.Time `json:"created_at"`
 	ReadAt    time.Time `json:"read_at,omitzero"`
+	// HandledAt is when the operator marked the message handled (zero:
+	// still waiting; the dashboard lists it).
+	HandledAt time.Time `json:"handled_at,omitzero"`
+	// DeletionCode is the confirmation code of the deletion request the
+	// message opened ("" for an ordinary message).
+	DeletionCode string `json:"deletion_code,omitempty"`
 }
 
 // DeletionStatus is the progress of a data-deletion request.
@@ -22,6 +28,10 @@ type DeletionStatus string
 const (
 	DeletionPending   DeletionStatus = "pending"   // tokens deleted; metadata due within 30 days
 	DeletionCompleted DeletionStatus = "completed" // everything about the user is gone
+	// DeletionUnconfirmed is a request sent through the contact form
+	// (Platform ""): a stranger's post deletes nothing until the operator
+	// has confirmed whose data it is.
+	DeletionUnconfirmed DeletionStatus = "unconfirmed"
 )
 
 // DeletionRequest is a platform's request (Meta's data-deletion callback) to
@@ -36,6 +46,28 @@ type DeletionRequest struct {
 	RequestedAt      time.Time      `json:"requested_at"`
 	DueAt            time.Time      `json:"due_at"`
 	CompletedAt      time.Time      `json:"completed_at,omitzero"`
+	// AccountIDs are the operator's accounts the request is about: those of
+	// Platform one of whose ids is RemoteUserID (none when sns-os holds
+	// nothing of that user).
+	AccountIDs []int64 `json:"account_ids,omitempty"`
+	// ConfirmedAt is when the request was accepted for action: at once for
+	// a verified platform callback, when the operator confirms it for one
+	// made through the contact form. Nothing is deleted before it.
+	ConfirmedAt time.Time `json:"confirmed_at,omitzero"`
+	// TokensDeletedAt is when the accounts' tokens were deleted.
+	TokensDeletedAt time.Time `json:"tokens_deleted_at,omitzero"`
+	// Purged counts what the purge deleted, once it has run.
+	Purged *PurgeCounts `json:"purged,omitempty"`
+}
+
+// PurgeCounts says what a purge deleted.
+type PurgeCounts struct {
+	Accounts  int `json:"accounts"`
+	Targets   int `json:"targets"`
+	Attempts  int `json:"attempts"`
+	Snapshots int `json:"snapshots"`
+	Posts     int `json:"posts"`
+	Media     int `json:"media"`
 }
 
 // AuditEvent is one entry of the audit trail: who did what to which thing.

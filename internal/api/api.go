@@ -11,6 +11,16 @@
 // media_type, first_comment, share_to_feed; Threads media_type, parts,
 // topic_tag, link_attachment; X parts; TikTok privacy_level …).
 //
+// PATCH /accounts/{id} takes {"options": {"publish_mode": "direct" |
+// "inbox"}}: how a TikTok account publishes (Direct Post, or an upload to
+// the account's TikTok inbox, finished in the TikTok app). It is the only
+// account setting; other keys, and publish_mode on another platform, are
+// refused field by field. The answer is the account. Targets show "inbox":
+// true once delivered to the inbox, and "inbox_state": "waiting" (no public
+// post yet: no metrics), "posted" (posted publicly from the app: its id,
+// link and metrics follow) or "not_posted" (no public post appeared while
+// its checkpoints waited).
+//
 // Every route needs an API token, sent as "Authorization: Bearer <token>".
 // Only the SHA-256 hash of a token is stored (see auth.HashToken and TokenTag);
 // a revoked token is refused. Bodies are JSON (application/json, at most
@@ -58,6 +68,10 @@ import (
 // lookups. *store.Store satisfies it.
 type Store interface {
 	ListAccounts(ctx context.Context) ([]*snsos.Account, error)
+	FindAccountByID(ctx context.Context, id int64) (*snsos.Account, error)
+	// MergeAccountOptions sets some of an account's options and keeps the
+	// others.
+	MergeAccountOptions(ctx context.Context, id int64, set map[string]string, actor string) (*snsos.Account, error)
 	FindPostByID(ctx context.Context, id int64) (*snsos.Post, error)
 	ListPosts(ctx context.Context, f store.PostFilter) ([]*snsos.Post, error)
 	FindTargetByID(ctx context.Context, id int64) (*snsos.Target, error)
@@ -191,6 +205,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	}{
 		{"GET /api/v1/accounts", a.handleListAccounts},
 		{"POST /api/v1/accounts/connect", a.handleConnectAccount},
+		{"PATCH /api/v1/accounts/{id}", a.handleUpdateAccount},
 
 		{"GET /api/v1/media", a.handleListMedia},
 		{"POST /api/v1/media", a.handleUploadMedia},
@@ -229,7 +244,7 @@ const catchAll = "/api/v1/"
 func (a *API) handleNoRoute(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != catchAll && pattern != "" {

@@ -61,6 +61,54 @@ func (a *API) handleConnectAccount(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, connectJSON{AuthorizeURL: u})
 }
 
+// updateAccountRequest is the body of PATCH /accounts/{id}: the account
+// options to set. The only one is TikTok's publish_mode.
+type updateAccountRequest struct {
+	Options map[string]string `json:"options"`
+}
+
+func (a *API) handleUpdateAccount(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "account")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var req updateAccountRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	acct, err := a.store.FindAccountByID(r.Context(), id)
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var v snsos.ValidationErrors
+	if len(req.Options) == 0 {
+		v.Add("options", "required", `give the settings to change, e.g. {"options": {"publish_mode": "inbox"}}`)
+	}
+	for _, k := range slices.Sorted(maps.Keys(req.Options)) {
+		if k != publish.AccountPublishMode {
+			v.Add("options."+k, "unknown", "%.40q is not an account setting; the only one is publish_mode (TikTok accounts)", k)
+		}
+	}
+	if err := v.Err(); err != nil {
+		a.error(w, r, err)
+		return
+	}
+	set, err := publish.PublishModeOptions(acct, req.Options[publish.AccountPublishMode])
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	acct, err = a.store.MergeAccountOptions(r.Context(), id, set, "operator")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a.accountView(acct))
+}
+
 // ---- media ----
 
 func (a *API) handleListMedia(w http.ResponseWriter, r *http.Request) {

@@ -85,6 +85,11 @@ type targetJSON struct {
 	// out; Parts (targets of more than one part only) says which did.
 	Partial bool       `json:"partial"`
 	Parts   []partJSON `json:"parts,omitempty"`
+	// Inbox marks a TikTok video delivered to the account's inbox, and
+	// InboxState says where it stands (publish.InboxState): "waiting",
+	// "posted" or "not_posted".
+	Inbox      bool   `json:"inbox,omitempty"`
+	InboxState string `json:"inbox_state,omitempty"`
 	// AttemptCount is how many publication attempts were made; Attempts
 	// lists them (left out of post lists, always present elsewhere).
 	AttemptCount int            `json:"attempt_count"`
@@ -218,6 +223,9 @@ func (a *API) targetView(p *snsos.Post, t *snsos.Target, attempts []*snsos.Attem
 	}
 	for _, m := range t.Metrics {
 		v.Metrics = append(v.Metrics, a.snapshotView(m))
+	}
+	if st := publish.InboxState(t); st != "" {
+		v.Inbox, v.InboxState = true, st
 	}
 	if withAttempts {
 		v.Attempts = make([]attemptJSON, 0, len(attempts))

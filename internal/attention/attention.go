@@ -3,8 +3,13 @@
 // from when it first became unknown, so a target looping between unknown
 // and another try is listed too); accounts
 // that must be reconnected; sign-ins about to expire for good; and scheduled
-// posts whose account is not connected ("at risk"). The dashboard shows the
-// list and internal/alert sends it by email and webhook.
+// posts whose account is not connected ("at risk"); from the public site,
+// contact messages not handled yet (a data deletion request with its
+// deadlines) and changes of the privacy policy the operator has not seen
+// (site.go); accounts whose access the platform ended (deauthorized,
+// grant revoked) and data deletions under way or done (removal.go). The
+// dashboard shows the list and internal/alert sends it by
+// email and webhook.
 //
 // Each Item has a stable Key: the same problem computed twice has the same
 // key, so alerts can be sent once per item; a new occurrence (a target that
@@ -29,6 +34,9 @@ type Store interface {
 	ListTargetsByState(ctx context.Context, states ...snsos.TargetState) ([]*snsos.Target, error)
 	FindPostByID(ctx context.Context, id int64) (*snsos.Post, error)
 	FindCredentialMeta(ctx context.Context, accountID int64) (*snsos.CredentialMeta, error)
+	ListUnhandledContactMessages(ctx context.Context, limit int) ([]*snsos.ContactMessage, error)
+	ListPolicyChanges(ctx context.Context, unseen bool, limit int) ([]*snsos.PolicyChange, error)
+	RemovalStore
 }
 
 // Kind says what an item is about.
@@ -43,9 +51,15 @@ const (
 	Revoked       Kind = "revoked"        // a revoked account still has posts waiting
 	TokenExpiring Kind = "token_expiring" // a sign-in expires for good soon
 	AtRisk        Kind = "at_risk"        // a scheduled post's account is not connected
+	Deletion      Kind = "deletion"       // a data deletion request from the contact form awaits the operator
+	Contact       Kind = "contact"        // a contact message is not handled yet
+	PolicyChanged Kind = "policy_changed" // the privacy policy's substance changed
+	AccessRemoved Kind = "access_removed" // the platform ended sns-os's access (deauthorized, grant revoked); tokens deleted
+	Purge         Kind = "purge"          // a confirmed data deletion under way, or done
 )
 
-var kindOrder = map[Kind]int{Failed: 0, NeedsOperator: 1, Unknown: 2, NeedsReauth: 3, Revoked: 4, TokenExpiring: 5, AtRisk: 6}
+var kindOrder = map[Kind]int{Failed: 0, NeedsOperator: 1, Unknown: 2, AccessRemoved: 3, NeedsReauth: 4, Revoked: 5, TokenExpiring: 6,
+	AtRisk: 7, Deletion: 8, Purge: 9, Contact: 10, PolicyChanged: 11}
 
 // ActionKind is what the operator can do about an item.
 type ActionKind string
@@ -56,6 +70,9 @@ const (
 	ActionCheck     ActionKind = "check"     // POST: look for the post on the platform again
 	ActionReconnect ActionKind = "reconnect" // GET: connect the account again
 	ActionOpen      ActionKind = "open"      // GET: the post page (nothing to press until the current try ends)
+	ActionRead      ActionKind = "read"      // GET: the message in the inbox
+	ActionSeen      ActionKind = "seen"      // POST: mark a policy change as seen
+	ActionStatus    ActionKind = "status"    // GET: a deletion request's public status page
 )
 
 // Action is the button of an item: a path on this site, and whether it is a
@@ -93,6 +110,15 @@ type Item struct {
 	Action  Action
 	// PostPath is the post page ("" for account items).
 	PostPath string
+	// MessageID and From are a contact message's id and its sender's
+	// name (Contact, Deletion; Excerpt is its subject).
+	MessageID int64
+	From      string
+	// Change is the policy change (PolicyChanged).
+	Change *snsos.PolicyChange
+	// Removal says what happened and what was deleted (AccessRemoved,
+	// Purge).
+	Removal *Removal
 }
 
 // Options tune the list.
@@ -106,6 +132,9 @@ type Options struct {
 	// ExpiryWarning is how long before a sign-in's hard expiry it is
 	// listed (default 7 days).
 	ExpiryWarning time.Duration
+	// Recent is how long an access the platform ended, or a completed
+	// data deletion, stays listed (default DefaultRecent).
+	Recent time.Duration
 }
 
 // Defaults.
@@ -125,11 +154,15 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 	if o.ExpiryWarning <= 0 {
 		o.ExpiryWarning = DefaultExpiryWarning
 	}
+	if o.Recent <= 0 {
+		o.Recent = DefaultRecent
+	}
 	accts, err := st.ListAccounts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c := &computation{st: st, now: now, o: o, byID: make(map[int64]*snsos.Account, len(accts)), posts: map[int64]*snsos.Post{}}
+	c := &computation{st: st, now: now, o: o, byID: make(map[int64]*snsos.Account, len(accts)), posts: map[int64]*snsos.Post{},
+		removed: map[int64]bool{}}
 	for _, a := range accts {
 		c.byID[a.ID] = a
 	}
@@ -158,6 +191,11 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 		waitingBy[t.AccountID]++
 	}
 
+	// Accounts whose access the platform ended, and data deletions.
+	if err := c.addRemovals(ctx, st, waitingBy); err != nil {
+		return nil, err
+	}
+
 	// Accounts.
 	for _, a := range accts {
 		if err := c.addAccount(ctx, a, waitingBy[a.ID]); err != nil {
@@ -179,6 +217,9 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 		c.items = append(c.items, it)
 	}
 
+	if err := c.addSite(ctx); err != nil {
+		return nil, err
+	}
 	sortItems(c.items)
 	return c.items, nil
 }
@@ -193,6 +234,9 @@ type computation struct {
 	byID  map[int64]*snsos.Account
 	posts map[int64]*snsos.Post
 	items []Item
+	// removed are the accounts listed as AccessRemoved or under a Purge:
+	// not listed as Revoked again.
+	removed map[int64]bool
 }
 
 // excerptOf is the excerpt of target t's text.
@@ -297,8 +341,8 @@ func (c *computation) addTarget(ctx context.Context, t *snsos.Target) error {
 func (c *computation) addAccount(ctx context.Context, a *snsos.Account, waiting int) error {
 	switch a.Status {
 	case snsos.AccountNeedsReauth, snsos.AccountRevoked:
-		if a.Status == snsos.AccountRevoked && waiting == 0 {
-			return nil // disconnected on purpose, nothing waits for it
+		if a.Status == snsos.AccountRevoked && (waiting == 0 || c.removed[a.ID]) {
+			return nil // disconnected on purpose and nothing waits for it, or listed as removed
 		}
 		c.items = append(c.items, Item{Key: "account:" + strconv.FormatInt(a.ID, 10) + ":" + string(a.Status), Kind: Kind(a.Status),
 			AccountID: a.ID, Platform: a.Platform, Handle: a.Handle, Since: a.UpdatedAt, Pending: waiting,
@@ -330,7 +374,7 @@ func sortItems(items []Item) {
 		if kindOrder[a.Kind] != kindOrder[b.Kind] {
 			return kindOrder[a.Kind] < kindOrder[b.Kind]
 		}
-		if a.Kind == AtRisk || a.Kind == TokenExpiring {
+		if a.Kind == AtRisk || a.Kind == TokenExpiring || a.Kind == Deletion {
 			if !a.At.Equal(b.At) {
 				return a.At.Before(b.At)
 			}
@@ -405,6 +449,10 @@ func (it Item) Text(loc *time.Location, now time.Time) string {
 	case AtRisk:
 		return "At risk: " + quote + " is scheduled on " + it.Platform.DisplayName() + " for " + when(it.At) + ", but " +
 			who + " is not connected. Reconnect it before then."
+	case Deletion, Contact, PolicyChanged:
+		return it.siteText(when)
+	case AccessRemoved, Purge:
+		return it.removalText(who, when)
 	}
 	return string(it.Kind)
 }

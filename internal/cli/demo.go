@@ -84,6 +84,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	sims := newDemoSims(*connect, cps[0].After/2)
 	defer sims.close()
+	if err := setDemoAppSecrets(cfg, sims); err != nil {
+		return err
+	}
 	return serve(ctx, e, cfg, &serveExtras{
 		wire: func(publicURL string, o *wireOptions) {
 			pcs := map[snsos.Platform]*config.PlatformConfig{}
@@ -97,7 +100,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 				base := publicURL + "/sim/" + string(s.platform)
 				s.setBaseURL(base)
 				pcs[s.platform] = &config.PlatformConfig{ClientID: s.clientID, ClientSecret: snsos.Secret(s.clientID + "-secret"), BaseURL: base,
-					FirstComment: s.platform == snsos.PlatformInstagram} // the demo shows every option
+					FirstComment: s.platform == snsos.PlatformInstagram, // the demo shows every option
+					AppSecret:    s.appSecret}
 			}
 			o.platforms = pcs
 			o.checkpoints = cps
@@ -179,6 +183,7 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 		base := publicURL + "/sim/" + string(sim.platform)
 		fmt.Fprintf(out, "simulated %s API: %s (what it published: %s/__sim/posts)\n", sim.platform.DisplayName(), base, base)
 	}
+	printDemoCallbacks(out, publicURL, sims, byPlatform)
 	fmt.Fprintf(out, "metric checkpoints are accelerated: +1h after %s, +24h after %s, +7d after %s\n", cps[0].After, cps[1].After, cps[2].After)
 	fmt.Fprintf(out, "try (publishes one minute from when you run it):\n")
 	fmt.Fprintf(out, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' \\\n", token)

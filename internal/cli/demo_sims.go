@@ -19,6 +19,10 @@ type demoSim struct {
 	handler    http.Handler
 	setBaseURL func(string)
 	close      func()
+	// appSecret signs the demo's Meta callbacks (Instagram, Threads);
+	// appSecretFrom names the setting it came from ("" when generated).
+	appSecret     snsos.Secret
+	appSecretFrom string
 }
 
 type demoSims []*demoSim

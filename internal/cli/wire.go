@@ -16,6 +16,7 @@ import (
 	"github.com/sns-os/snsos/internal/alert"
 	"github.com/sns-os/snsos/internal/api"
 	"github.com/sns-os/snsos/internal/collect"
+	"github.com/sns-os/snsos/internal/compliance"
 	"github.com/sns-os/snsos/internal/config"
 	"github.com/sns-os/snsos/internal/jobs"
 	"github.com/sns-os/snsos/internal/media"
@@ -61,6 +62,10 @@ type services struct {
 	heartbeat *jobs.Heartbeat
 	web       *web.Handler
 	alerts    *alert.Alerter
+
+	// compliance answers Meta's deauthorize and data-deletion callbacks
+	// and purges deletion requests.
+	compliance *compliance.Service
 }
 
 // wireOptions are what the demo changes.
@@ -98,7 +103,7 @@ func buildPlatforms(cfg *config.Config, publicURL string, pcs map[snsos.Platform
 	if pc := pcs[snsos.PlatformTikTok]; pc != nil && pc.ClientID != "" {
 		a.red.Add(pc.ClientSecret.Reveal())
 		out[snsos.PlatformTikTok] = tiktok.New(tiktok.Config{ClientKey: pc.ClientID, ClientSecret: pc.ClientSecret.Reveal(),
-			RedirectURL: publicURL + "/oauth/tiktok/callback", BaseURL: pc.BaseURL, HTTP: httpc})
+			RedirectURL: publicURL + "/oauth/tiktok/callback", BaseURL: pc.BaseURL, HTTP: httpc, OnCreatorInfo: noteCreatorInfo(a)})
 	}
 	return out
 }
@@ -139,6 +144,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	s.collector.Register(workers)
 	periodic = append(periodic, s.tokens.Register(workers)...)
 	periodic = append(periodic, registerSessionCleanup(workers, a.store, a.log))
+	periodic = append(periodic, wireCompliance(cfg, s, lj, o, workers)...)
 	if s.alerts, err = buildAlerts(cfg, o.publicURL, a); err != nil {
 		return nil, err
 	}
@@ -158,9 +164,15 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	s.web = web.New(web.Config{Store: a.store, Engine: s.engine, Media: s.media, PublicURL: o.publicURL, Location: cfg.Location(), Logger: a.log,
 		XPrices: rules.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL}, FeedKey: a.feedKey,
 		TrustedProxies: cfg.TrustedProxies, Alerts: alerts, Accounts: s.tokens, Platforms: connectable(s.platforms),
-		InstagramFirstComment: firstComment(o.platforms)})
+		InstagramFirstComment: firstComment(o.platforms), Creators: creatorsOf(s),
+		Policy: policyFacts(cfg, a.store, s.platforms, o.platforms, cps), Notify: notifyOf(s.alerts), Purger: s.compliance})
 	if err := s.web.LoadSettings(ctx); err != nil { // the time zone chosen in Settings
 		return nil, err
+	}
+	// Before the jobs start: a change of the privacy policy is recorded and
+	// listed, and the alert scan that runs on start sends it.
+	if err := s.web.SyncPolicy(ctx); err != nil {
+		return nil, fmt.Errorf("privacy policy: %w", err)
 	}
 	if tok := cfg.APIToken.Reveal(); tok != "" {
 		if _, err := api.EnsureBootstrapToken(ctx, a.store, tok); err != nil {
@@ -168,6 +180,16 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		}
 	}
 	return s, nil
+}
+
+// creatorsOf returns what compose asks of TikTok about its accounts, or
+// nil when TikTok is not configured.
+func creatorsOf(s *services) web.Creators {
+	tc, ok := s.platforms[snsos.PlatformTikTok].(*tiktok.Client)
+	if !ok {
+		return nil
+	}
+	return newTikTokCreators(s.app.store, s.tokens, tc, nil)
 }
 
 // firstComment reports whether Instagram posts may carry a first comment
@@ -209,6 +231,7 @@ func (s *services) mount(mux *http.ServeMux) {
 	s.api.Routes(mux)
 	s.tokens.Routes(mux, s.web.RequireSession) // /connect needs the operator; the callback is public
 	s.links.Routes(mux, s.media)               // public: the signature is the credential
+	s.compliance.Routes(mux)                   // public: the signed_request is the credential
 	s.web.Routes(mux)                          // the operator UI: every page but sign-in needs a session
 }
 

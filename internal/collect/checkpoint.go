@@ -56,10 +56,17 @@ func CheckpointName(d time.Duration) snsos.Checkpoint {
 
 // CheckpointArgs is the job that takes one checkpoint snapshot of one
 // target. ScheduleTx inserts it unique by its arguments, so a target has at
-// most one job per checkpoint.
+// most one job per checkpoint and publication time.
 type CheckpointArgs struct {
 	TargetID   int64  `json:"target_id"`
 	Checkpoint string `json:"checkpoint"`
+	// Base is the publication time (Unix seconds) the checkpoint counts
+	// from. When a post's publication time moves (a TikTok inbox upload
+	// that got its public id: see awaitPublic), its checkpoints are
+	// scheduled again from the new time, and a job whose Base is no longer
+	// the target's does nothing. Zero (jobs queued before Base existed)
+	// always counts.
+	Base int64 `json:"base,omitempty"`
 }
 
 // CheckpointKind is the River kind of CheckpointArgs.

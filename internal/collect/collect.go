@@ -23,6 +23,11 @@
 //     account must be reconnected;
 //   - a platform that does not report metrics, or a permanent refusal: an
 //     "unavailable" snapshot at once;
+//   - a post waiting for a public id (a TikTok inbox upload the operator
+//     has not posted from the app yet): the job asks again later, and the
+//     checkpoints start from the moment the id appears, or say after the
+//     last checkpoint's offset that the post stayed in the inbox (see
+//     inbox.go);
 //   - an unexpected failure (the job ran out of time, a database error, a
 //     panic) on the job's last River attempt: the snapshot that attempt had
 //     decided on if only storing it failed, otherwise an "unavailable"
@@ -61,6 +66,12 @@ type Store interface {
 	// checkpoint (other than manual) is ECONFLICT.
 	PutSnapshot(ctx context.Context, m *snsos.MetricSnapshot) error
 	ListSnapshots(ctx context.Context, targetID int64) ([]*snsos.MetricSnapshot, error)
+	// RecordPublicPost records the public id a post published without one
+	// got later (a TikTok inbox upload posted from the app), with its link
+	// and its new publication time, as a compare-and-set on its old id
+	// (ECONFLICT when it changed); hook runs in the same transaction.
+	RecordPublicPost(ctx context.Context, targetID int64, fromRemoteID, remoteID, remoteURL string, publishedAt time.Time,
+		hook snsos.TxHook) (*snsos.Target, error)
 }
 
 // Credentials hands out usable access tokens and hears about refused ones;
@@ -84,6 +95,7 @@ type Inserter interface {
 const (
 	DefaultNotReadyRetry    = 10 * time.Minute
 	DefaultNotReadyMaxTries = 6
+	DefaultInboxRetry       = 15 * time.Minute
 	// MaxAttempts bounds the River attempts of a checkpoint job that fails
 	// for an unexpected reason (a database error, a bug); snoozes do not
 	// count. On the last attempt an "unavailable" snapshot is stored.
@@ -110,6 +122,10 @@ type Config struct {
 	// it makes in all before storing an "unavailable" snapshot (default 6).
 	NotReadyRetry    time.Duration
 	NotReadyMaxTries int
+	// InboxRetry is how often a checkpoint of a post waiting in the
+	// TikTok inbox asks whether it has a public id yet (default 15
+	// minutes, and never longer than the first checkpoint's offset).
+	InboxRetry time.Duration
 }
 
 // Collector schedules and takes metric snapshots. It is safe for concurrent
@@ -124,6 +140,7 @@ type Collector struct {
 	log         *slog.Logger
 	retry       time.Duration
 	maxTries    int
+	inboxRetry  time.Duration
 }
 
 // New returns a Collector configured by cfg.
@@ -138,6 +155,7 @@ func New(cfg Config) *Collector {
 		log:         cfg.Logger,
 		retry:       cfg.NotReadyRetry,
 		maxTries:    cfg.NotReadyMaxTries,
+		inboxRetry:  cfg.InboxRetry,
 	}
 	if c.checkpoints == nil {
 		c.checkpoints = Checkpoints(DefaultOffsets)
@@ -153,6 +171,14 @@ func New(cfg Config) *Collector {
 	}
 	if c.maxTries <= 0 {
 		c.maxTries = DefaultNotReadyMaxTries
+	}
+	if c.inboxRetry <= 0 {
+		c.inboxRetry = DefaultInboxRetry
+	}
+	for _, cp := range c.checkpoints {
+		if cp.After > 0 {
+			c.inboxRetry = min(c.inboxRetry, cp.After)
+		}
 	}
 	return c
 }
@@ -171,22 +197,27 @@ func (c *Collector) ScheduleTx(ctx context.Context, tx *sql.Tx, t *snsos.Target)
 	if t == nil || t.ID <= 0 {
 		return snsos.Errorf(snsos.EINVALID, "metric checkpoints need a stored target")
 	}
-	published := t.PublishedAt
-	if published.IsZero() {
-		published = c.now()
+	if t.PublishedAt.IsZero() {
+		return c.insertCheckpoints(ctx, tx, t.ID, c.now(), 0)
 	}
+	return c.insertCheckpoints(ctx, tx, t.ID, t.PublishedAt, t.PublishedAt.Unix())
+}
+
+// insertCheckpoints inserts, inside tx, the checkpoint jobs of target id
+// counted from published, with base as their Base.
+func (c *Collector) insertCheckpoints(ctx context.Context, tx *sql.Tx, id int64, published time.Time, base int64) error {
 	for _, cp := range c.checkpoints {
 		if !validCheckpoint(cp.Name) || cp.After < 0 {
 			return snsos.Errorf(snsos.EINVALID, "metric checkpoint %q (after %v) is not valid", cp.Name, cp.After)
 		}
-		args := CheckpointArgs{TargetID: t.ID, Checkpoint: string(cp.Name)}
+		args := CheckpointArgs{TargetID: id, Checkpoint: string(cp.Name), Base: base}
 		_, err := c.jobs.InsertTx(ctx, tx, args, &river.InsertOpts{
 			ScheduledAt: published.Add(cp.After),
 			MaxAttempts: MaxAttempts,
 			UniqueOpts:  river.UniqueOpts{ByArgs: true},
 		})
 		if err != nil {
-			return fmt.Errorf("collect: schedule %s checkpoint of target %d: %w", cp.Name, t.ID, err)
+			return fmt.Errorf("collect: schedule %s checkpoint of target %d: %w", cp.Name, id, err)
 		}
 	}
 	return nil
@@ -341,6 +372,10 @@ func (c *Collector) checkpoint(ctx context.Context, args CheckpointArgs, try int
 		log.WarnContext(ctx, "metric checkpoint skipped: target not published", "state", t.State)
 		return nil
 	}
+	if args.Base != 0 && args.Base != t.PublishedAt.Unix() {
+		log.InfoContext(ctx, "metric checkpoint superseded: the publication time moved, and the checkpoints with it")
+		return nil
+	}
 	existing, err := c.store.ListSnapshots(ctx, t.ID)
 	if err != nil {
 		return fmt.Errorf("collect: list snapshots of target %d: %w", t.ID, err)
@@ -350,6 +385,9 @@ func (c *Collector) checkpoint(ctx context.Context, args CheckpointArgs, try int
 			log.InfoContext(ctx, "metric checkpoint already taken", "snapshot_id", m.ID)
 			return nil
 		}
+	}
+	if waiting, err := c.awaitPublic(ctx, t, name, log); waiting || err != nil {
+		return err
 	}
 
 	res, prob, err := c.fetch(ctx, t)
@@ -432,6 +470,9 @@ func (c *Collector) RefreshNow(ctx context.Context, targetID int64) (*snsos.Metr
 	if t.State != snsos.StatePublished {
 		return nil, snsos.Errorf(snsos.ECONFLICT, "the post is not published yet")
 	}
+	if t, err = c.refreshPublic(ctx, t); err != nil {
+		return nil, err
+	}
 	res, prob, err := c.fetch(ctx, t)
 	if err != nil {
 		return nil, err
@@ -485,22 +526,10 @@ func (c *Collector) fetch(ctx context.Context, t *snsos.Target) (*platform.PostM
 		return nil, &problem{kind: permanent, code: snsos.ECONFLICT,
 			reason: fmt.Sprintf("sns-os has no %s id for this post, so it cannot read its metrics", name)}, nil
 	}
-	acct, err := c.store.FindAccountByID(ctx, t.AccountID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("collect: load account %d: %w", t.AccountID, err)
+	auth, reconnect, prob, err := c.auth(ctx, t)
+	if prob != nil || err != nil {
+		return nil, prob, err
 	}
-	reconnect := fmt.Sprintf("the %s account @%s must be reconnected before sns-os can read its metrics", name, acct.Handle)
-	if acct.Status != snsos.AccountConnected {
-		return nil, &problem{kind: needsReconnect, code: snsos.ECONFLICT, reason: reconnect}, nil
-	}
-	cred, err := c.tokens.Credential(ctx, acct.ID)
-	if err != nil {
-		if prob := credentialProblem(err, name, reconnect); prob != nil {
-			return nil, prob, nil
-		}
-		return nil, nil, fmt.Errorf("collect: credential of account %d: %w", acct.ID, err)
-	}
-	auth := platform.Auth{UserID: acct.RemoteID, Handle: acct.Handle, AccessToken: cred.AccessToken}
 	res, err := mr.Metrics(ctx, auth, []platform.PostRef{{ID: t.RemoteID, PublishedAt: t.PublishedAt}})
 	if err != nil {
 		if prob := platformProblem(err, name, reconnect); prob != nil {
@@ -525,6 +554,30 @@ func (c *Collector) fetch(ctx context.Context, t *snsos.Target) (*platform.PostM
 		return nil, &problem{kind: notReady, code: snsos.EUNAVAILABLE, reason: reason, err: m.Err}, nil
 	}
 	return m, nil, nil
+}
+
+// auth returns how to call the platform for target t's account, and the
+// words asking to reconnect it; a *problem when the account must be
+// reconnected or its token could not be renewed just now. An error is
+// unexpected.
+func (c *Collector) auth(ctx context.Context, t *snsos.Target) (platform.Auth, string, *problem, error) {
+	name := t.Platform.DisplayName()
+	acct, err := c.store.FindAccountByID(ctx, t.AccountID)
+	if err != nil {
+		return platform.Auth{}, "", nil, fmt.Errorf("collect: load account %d: %w", t.AccountID, err)
+	}
+	reconnect := fmt.Sprintf("the %s account @%s must be reconnected before sns-os can read its metrics", name, acct.Handle)
+	if acct.Status != snsos.AccountConnected {
+		return platform.Auth{}, reconnect, &problem{kind: needsReconnect, code: snsos.ECONFLICT, reason: reconnect}, nil
+	}
+	cred, err := c.tokens.Credential(ctx, acct.ID)
+	if err != nil {
+		if prob := credentialProblem(err, name, reconnect); prob != nil {
+			return platform.Auth{}, reconnect, prob, nil
+		}
+		return platform.Auth{}, reconnect, nil, fmt.Errorf("collect: credential of account %d: %w", acct.ID, err)
+	}
+	return platform.Auth{UserID: acct.RemoteID, Handle: acct.Handle, AccessToken: cred.AccessToken}, reconnect, nil, nil
 }
 
 // credentialProblem classifies a failure to obtain the account's

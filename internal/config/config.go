@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/alert"
@@ -57,12 +58,23 @@ type Config struct {
 	// expects it could land on the platform: a "not found" during
 	// reconciliation counts as proof only after it.
 	LandMargin time.Duration
+	// SignedRequestMaxAge is how old (by its issued_at) a Meta
+	// deauthorize or data-deletion callback may be.
+	SignedRequestMaxAge time.Duration
+	// DeletionWindow is how long after a data-deletion request its posts,
+	// metrics and media are deleted (the tokens go at once); at most the
+	// 30 days the privacy policy promises.
+	DeletionWindow time.Duration
 
 	LogFormat       string // text or json
 	LogLevel        string // debug, info, warn, error
 	ShutdownTimeout time.Duration
 
 	Platforms map[snsos.Platform]*PlatformConfig
+	// MetaAppSecret is META_APP_SECRET, the Meta app's own secret: the
+	// fallback app secret of Instagram and Threads, also accepted beside
+	// theirs on their callbacks.
+	MetaAppSecret snsos.Secret
 
 	// S3 selects an S3-compatible bucket (Cloudflare R2) for media instead
 	// of the data dir, when its Endpoint is set.
@@ -84,6 +96,13 @@ type Config struct {
 	// (sign-in throttling by client address).
 	TrustedProxies    []netip.Prefix
 	TrustedProxiesRaw string
+
+	// OperatorName, OperatorEmail and Jurisdiction are who runs this
+	// server, where to write to them and whose law governs, as the public
+	// privacy policy and terms state them.
+	OperatorName  string
+	OperatorEmail string
+	Jurisdiction  string
 
 	// sources records where each setting came from, for Dump.
 	sources map[string]string
@@ -189,6 +208,10 @@ func options() []option {
 		10*time.Millisecond, time.Hour, func(c *Config) *time.Duration { return &c.RetryBackoff })
 	durOpt("SNSOS_LAND_MARGIN", "1m", "how long after a platform call ended it may still land; reconciliation trusts \"not found\" only after it",
 		10*time.Millisecond, time.Hour, func(c *Config) *time.Duration { return &c.LandMargin })
+	durOpt("SNSOS_SIGNED_REQUEST_MAX_AGE", "1h", "how old (issued_at) a Meta deauthorize or data-deletion callback may be; older ones are refused",
+		time.Minute, 7*24*time.Hour, func(c *Config) *time.Duration { return &c.SignedRequestMaxAge })
+	durOpt("SNSOS_DELETION_WINDOW", "720h", "how long after a data-deletion request its posts, metrics and media are deleted (tokens go at once); 0s deletes at once",
+		0, 720*time.Hour, func(c *Config) *time.Duration { return &c.DeletionWindow })
 	s, d = str(func(c *Config) *string { return &c.LogFormat })
 	add("SNSOS_LOG_FORMAT", "log-format", "text", false, "log format: text or json", s, d)
 	s, d = str(func(c *Config) *string { return &c.LogLevel })
@@ -266,6 +289,12 @@ func options() []option {
 			return nil
 		},
 		func(c *Config) string { return c.TrustedProxiesRaw })
+	s, d = str(func(c *Config) *string { return &c.OperatorName })
+	add("SNSOS_OPERATOR_NAME", "", "", false, "who runs this server (a person or company), as the public privacy policy and terms name them", s, d)
+	s, d = str(func(c *Config) *string { return &c.OperatorEmail })
+	add("SNSOS_OPERATOR_EMAIL", "", "", false, "the address the public pages give for privacy questions and deletion requests", s, d)
+	s, d = str(func(c *Config) *string { return &c.Jurisdiction })
+	add("SNSOS_JURISDICTION", "", "", false, "whose law governs the privacy policy and terms, such as Japan", s, d)
 	for _, p := range snsos.Platforms {
 		p := p
 		up := strings.ToUpper(string(p))
@@ -395,6 +424,7 @@ func Load(flags *Flags, getenv func(string) string) (*Config, error) {
 	if meta == "" {
 		meta = snsos.Secret(fileVals["META_APP_SECRET"])
 	}
+	c.MetaAppSecret = meta
 	if meta != "" {
 		for _, p := range []snsos.Platform{snsos.PlatformInstagram, snsos.PlatformThreads} {
 			if c.Platforms[p].AppSecret == "" {
@@ -519,6 +549,18 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateAlerts(bad)
+	if e := c.OperatorEmail; e != "" {
+		if as, err := alert.ParseAddresses(e); err != nil || len(as) != 1 {
+			bad("SNSOS_OPERATOR_EMAIL", "%q is not one email address; set it like privacy@example.com", e)
+		} else {
+			c.OperatorEmail = as[0] // the bare address the pages link to
+		}
+	}
+	for _, o := range [][2]string{{"SNSOS_OPERATOR_NAME", c.OperatorName}, {"SNSOS_JURISDICTION", c.Jurisdiction}} {
+		if len(o[1]) > 200 || strings.ContainsFunc(o[1], unicode.IsControl) {
+			bad(o[0], "must be one line of at most 200 bytes")
+		}
+	}
 	for _, p := range snsos.Platforms {
 		pc := c.Platforms[p]
 		if pc.BaseURL != "" {
@@ -622,6 +664,10 @@ func (c *Config) Location() *time.Location {
 	}
 	return loc
 }
+
+// Source says where setting env came from: "default", "env", "file", a
+// flag, a *_FILE, or "META_APP_SECRET" for an app secret standing in for it.
+func (c *Config) Source(env string) string { return c.sources[env] }
 
 // Dump writes every setting as NAME=value with its source, secrets masked and
 // passwords removed from URLs.

@@ -78,13 +78,15 @@ func (s *Service) refresh(ctx context.Context, accountID int64) (*snsos.Credenti
 		if p := s.unsavedPair(rctx, accountID); p != nil {
 			return p, nil
 		}
-		return s.refreshShared(rctx, accountID)
+		return s.refreshShared(rctx, accountID, time.Time{})
 	})
 }
 
 // refreshShared is the cross-process part: it takes the account's refresh
-// lease, or waits for the process that holds it.
-func (s *Service) refreshShared(ctx context.Context, accountID int64) (*snsos.Credential, error) {
+// lease, or waits for the process that holds it. With force set, the
+// token is refreshed even before it is due, unless the credential was
+// stored again after force (see forceRefresh).
+func (s *Service) refreshShared(ctx context.Context, accountID int64, force time.Time) (*snsos.Credential, error) {
 	before, err := s.store.FindCredentialMeta(ctx, accountID)
 	if err != nil {
 		return nil, err
@@ -100,7 +102,7 @@ func (s *Service) refreshShared(ctx context.Context, accountID int64) (*snsos.Cr
 			return nil, err
 		}
 		if ok {
-			return s.refreshHolding(ctx, lease, leaseDeadline)
+			return s.refreshHolding(ctx, lease, leaseDeadline, force)
 		}
 		// Another process refreshes: wait until it has stored the new pair.
 		if time.Now().After(deadline) {
@@ -143,7 +145,7 @@ func (s *Service) afterOther(ctx context.Context, accountID int64) (*snsos.Crede
 // database refuses the new pair until the lease's deadline, the pair is
 // kept in memory and returned (the old refresh token is spent: the new pair
 // is the only one left) and the lease stays held (see saveRefreshed).
-func (s *Service) refreshHolding(ctx context.Context, lease store.RefreshLease, deadline time.Time) (cred *snsos.Credential, err error) {
+func (s *Service) refreshHolding(ctx context.Context, lease store.RefreshLease, deadline, force time.Time) (cred *snsos.Credential, err error) {
 	accountID := lease.AccountID
 	keep := false // the lease ended with the stored pair, or guards an unsaved one
 	defer func() {
@@ -169,21 +171,15 @@ func (s *Service) refreshHolding(ctx context.Context, lease store.RefreshLease, 
 	if err != nil {
 		return nil, err
 	}
-	if !policyOf(a.Platform).due(old.ExpiresAt, old.IssuedAt, s.now()) {
+	forced := !force.IsZero() && old.UpdatedAt.Equal(force)
+	if !forced && !policyOf(a.Platform).due(old.ExpiresAt, old.IssuedAt, s.now()) {
 		return old, nil // someone refreshed it meanwhile
 	}
 	fresh, err := c.Refresh(ctx, old)
 	if err != nil {
 		var pe *platform.Error
 		if errors.As(err, &pe) && pe.Kind == platform.KindAuth {
-			reason := pe.Reason
-			if reason == "" {
-				reason = "the platform refused the tokens"
-			}
-			if aerr := s.AuthFailed(ctx, accountID, reason); aerr != nil {
-				s.log.Error("marking account needs_reauth failed", "account_id", accountID, "err", aerr)
-			}
-			return nil, reconnectError(a, reason)
+			return nil, s.refreshRefused(ctx, a, old, pe)
 		}
 		s.log.Warn("token refresh failed", "account_id", accountID, "platform", string(a.Platform), "err", err)
 		return nil, err
@@ -311,22 +307,6 @@ func (s *Service) saveUnsaved(ctx context.Context) {
 	for _, id := range ids {
 		s.unsavedPair(ctx, id)
 	}
-}
-
-// AuthFailed records that the platform refused the account's tokens: the
-// account becomes needs_reauth with reason, and its targets waiting to be
-// published (scheduled, retry_wait) fail with a message saying the account
-// needs connecting again.
-func (s *Service) AuthFailed(ctx context.Context, accountID int64, reason string) error {
-	a, err := s.store.FindAccountByID(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	if err := s.store.SetAccountStatus(ctx, accountID, snsos.AccountNeedsReauth, reason); err != nil {
-		return err
-	}
-	s.log.Warn("account needs reconnecting", "account_id", accountID, "platform", string(a.Platform), "reason", reason)
-	return s.failPending(ctx, a, reconnectMessage(a, reason), "account needs reauth")
 }
 
 // TargetFailer settles the targets of an account whose access ended: the

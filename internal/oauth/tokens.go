@@ -29,6 +29,7 @@ type Store interface {
 	UpsertAccount(ctx context.Context, a *snsos.Account) error
 	FindAccountByID(ctx context.Context, id int64) (*snsos.Account, error)
 	SetAccountStatus(ctx context.Context, id int64, status snsos.AccountStatus, reason string) error
+	RemoveAccess(ctx context.Context, r store.AccessRemoval) error
 
 	PutCredential(ctx context.Context, c *snsos.Credential) error
 	FindCredential(ctx context.Context, accountID int64) (*snsos.Credential, error)

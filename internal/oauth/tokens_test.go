@@ -396,8 +396,9 @@ func TestRefreshSingleFlight(t *testing.T) {
 	})
 }
 
-// TestRevokedGrant: a refresh refused by X marks the account needs_reauth
-// and fails its scheduled target with a clear reason; Revoke disconnects.
+// TestRevokedGrant: a refresh X refuses because the grant was revoked
+// marks the account revoked, deletes its tokens and fails its scheduled
+// target with a clear reason; Revoke disconnects.
 func TestRevokedGrant(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
 		e := newTestEnv(t, env)
@@ -420,14 +421,17 @@ func TestRevokedGrant(t *testing.T) {
 			t.Fatalf("Credential after revocation: %v", err)
 		}
 		acct, err := e.st.FindAccountByID(ctx, a.ID)
-		if err != nil || acct.Status != snsos.AccountNeedsReauth || acct.StatusReason == "" {
+		if err != nil || acct.Status != snsos.AccountRevoked || !strings.Contains(acct.StatusReason, "access was revoked on X") {
 			t.Fatalf("account %+v, %v", acct, err)
+		}
+		if _, err := e.st.FindCredential(ctx, a.ID); !snsos.IsCode(err, snsos.ENOTFOUND) {
+			t.Fatalf("tokens of a revoked grant kept: %v", err)
 		}
 		tg, err := e.st.FindTargetByID(ctx, post.Targets[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tg.State != snsos.StateFailed || !strings.Contains(tg.Error, "the X account @revoked_one needs to be connected again: ") {
+		if tg.State != snsos.StateFailed || !strings.Contains(tg.Error, "the X account @revoked_one needs to be connected again: access was revoked on X") {
 			t.Fatalf("target %s %q", tg.State, tg.Error)
 		}
 		if d, _ := e.st.FindTargetByID(ctx, draft.Targets[0].ID); d.State != snsos.StateDraft {

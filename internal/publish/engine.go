@@ -64,6 +64,8 @@ type Jobs interface {
 
 // Credentials hands out usable tokens (refreshing them first when they are
 // about to expire) and records that an account's grant stopped working.
+// AuthFailed may cure the refusal (a refresh that works): the account then
+// stays connected, and the engine retries instead of failing the target.
 type Credentials interface {
 	Credential(ctx context.Context, accountID int64) (*snsos.Credential, error)
 	AuthFailed(ctx context.Context, accountID int64, reason string) error

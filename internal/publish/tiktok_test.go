@@ -207,3 +207,123 @@ func TestTikTokInboxUpload(t *testing.T) {
 		}
 	})
 }
+
+// TestTikTokModeFlipBeforePublishing: a post approved while the account
+// sent posts to its TikTok inbox carries no audience; when the account
+// posts directly by the time it is due, the target fails with the reason
+// (never given an audience) and nothing reaches TikTok. Switching back to
+// the inbox lets a retry upload it.
+func TestTikTokModeFlipBeforePublishing(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		te := newTikTokEnv(t, env, map[string]string{publish.AccountPublishMode: publish.PublishModeInbox})
+		p := te.post("approved for the inbox", nil)
+		p.ScheduledAt = time.Time{}
+		if err := te.engine.CreatePost(ctx, p, true); err != nil {
+			t.Fatal(err)
+		}
+		set, err := publish.PublishModeOptions(te.acct, publish.PublishModeDirect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.Store.MergeAccountOptions(ctx, te.acct.ID, set, "operator"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := te.engine.Schedule(ctx, p.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		tg := te.waitState(t, p.Targets[0].ID, snsos.StateFailed)
+		if !strings.Contains(tg.Error, "now posts directly") || !strings.Contains(tg.Error, "choose who can see") {
+			t.Fatalf("target error %q does not say why", tg.Error)
+		}
+		if n := len(te.tt.Posts()); n != 0 {
+			t.Fatalf("%d publishes reached TikTok, want none", n)
+		}
+		if _, err := env.Store.MergeAccountOptions(ctx, te.acct.ID, map[string]string{publish.AccountPublishMode: publish.PublishModeInbox}, "operator"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := te.engine.RetryTarget(ctx, tg.ID); err != nil {
+			t.Fatal(err)
+		}
+		te.waitState(t, tg.ID, snsos.StatePublished)
+		if posts := te.tt.Posts(); len(posts) != 1 || posts[0].Mode != ttsim.ModeInbox {
+			t.Fatalf("TikTok publishes %+v, want one inbox upload", posts)
+		}
+	})
+}
+
+// TestPublishModeOptions: only a TikTok account has a publish mode, and
+// only "direct" or "inbox".
+func TestPublishModeOptions(t *testing.T) {
+	tt := &snsos.Account{Platform: snsos.PlatformTikTok, Handle: "tt"}
+	for _, mode := range []string{publish.PublishModeDirect, publish.PublishModeInbox} {
+		if set, err := publish.PublishModeOptions(tt, mode); err != nil || set[publish.AccountPublishMode] != mode || len(set) != 1 {
+			t.Errorf("%s: %v %v", mode, set, err)
+		}
+	}
+	for _, c := range []struct {
+		a    *snsos.Account
+		mode string
+		rule string
+	}{
+		{&snsos.Account{Platform: snsos.PlatformX, Handle: "x"}, publish.PublishModeInbox, rules.RuleOptionUnknown},
+		{tt, "INBOX", rules.RuleOptionValue},
+		{tt, "", rules.RuleOptionValue},
+	} {
+		_, err := publish.PublishModeOptions(c.a, c.mode)
+		if !hasRule(err, c.rule) || !strings.Contains(err.Error(), "options.publish_mode") {
+			t.Errorf("%s %q: %v, want %s on options.publish_mode", c.a.Platform, c.mode, err, c.rule)
+		}
+	}
+}
+
+// TestInboxState: the inbox mark follows the TikTok client's progress
+// (tiktok.InboxUpload) and the target's remote id and checkpoints.
+func TestInboxState(t *testing.T) {
+	const upload, public = "v_inbox_file~v2-1.9", "7440000000000000009"
+	cp := []*snsos.MetricSnapshot{{Checkpoint: "1h", Status: snsos.SnapshotUnavailable}}
+	manual := []*snsos.MetricSnapshot{{Checkpoint: snsos.CheckpointManual, Status: snsos.SnapshotUnavailable}}
+	for _, c := range []struct {
+		name     string
+		platform snsos.Platform
+		state    snsos.TargetState
+		progress map[string]string
+		remoteID string
+		metrics  []*snsos.MetricSnapshot
+		want     string
+	}{
+		{"waiting", snsos.PlatformTikTok, snsos.StatePublished, map[string]string{tiktok.KeyInbox: "1"}, upload, manual, publish.InboxWaiting},
+		{"settled by reconciliation", snsos.PlatformTikTok, snsos.StatePublished, map[string]string{tiktok.KeyPostMode: tiktok.ModeInbox}, upload, nil, publish.InboxWaiting},
+		{"posted", snsos.PlatformTikTok, snsos.StatePublished, map[string]string{tiktok.KeyInbox: "1"}, public, nil, publish.InboxPosted},
+		{"not posted", snsos.PlatformTikTok, snsos.StatePublished, map[string]string{tiktok.KeyInbox: "1"}, upload, cp, publish.InboxNotPosted},
+		{"direct post", snsos.PlatformTikTok, snsos.StatePublished, map[string]string{tiktok.KeyPostMode: tiktok.ModeDirect}, upload, nil, ""},
+		{"not published", snsos.PlatformTikTok, snsos.StatePublishing, map[string]string{tiktok.KeyPostMode: tiktok.ModeInbox}, "", nil, ""},
+		{"another platform", snsos.PlatformX, snsos.StatePublished, map[string]string{"inbox": "1"}, public, nil, ""},
+	} {
+		tg := &snsos.Target{Platform: c.platform, State: c.state, Progress: c.progress, RemoteID: c.remoteID, Metrics: c.metrics}
+		if got := publish.InboxState(tg); got != c.want {
+			t.Errorf("%s: InboxState = %q, want %q", c.name, got, c.want)
+		}
+		if c.platform == snsos.PlatformTikTok && c.state == snsos.StatePublished && (publish.InboxState(tg) != "") != tiktok.InboxUpload(c.progress) {
+			t.Errorf("%s: the engine and the client disagree on the inbox mark", c.name)
+		}
+	}
+}
+
+// TestTikTokStarted: the engine reads the client's progress as the client
+// does — a post whose init call went out in any generation has started.
+func TestTikTokStarted(t *testing.T) {
+	for _, c := range []struct {
+		progress map[string]string
+		want     bool
+	}{
+		{nil, false},
+		{map[string]string{tiktok.KeyPostMode: tiktok.ModeInbox, "upload.chunk_size": "5242880"}, false}, // an init refused
+		{map[string]string{tiktok.InitSentKey(1): "2026-11-28T09:00:00Z"}, true},
+		{map[string]string{tiktok.PublishIDKey(1): "v_inbox_file~v2-1.1"}, true},
+		{map[string]string{tiktok.InitSentKey(1): "", tiktok.PublishIDKey(2): "v_inbox_file~v2-1.2"}, true},
+	} {
+		if got := publish.TikTokStartedForTest(c.progress); got != c.want {
+			t.Errorf("%v: started %v, want %v", c.progress, got, c.want)
+		}
+	}
+}

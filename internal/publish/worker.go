@@ -346,13 +346,28 @@ func (e *Engine) call(ctx context.Context, jobID int64, t *snsos.Target, a *snso
 		// made: treat it as unknown, never as a failure to retry blindly.
 		o, facts.Why = OutcomeAmbiguous, "unexpected error: "+msg
 	}
-	_, err := e.decideAndApply(ctx, t, o, facts, c)
+	var authErr error
 	if o == OutcomeAuth {
-		if aerr := e.cfg.Tokens.AuthFailed(ctx, acct.ID, facts.Why); aerr != nil && err == nil {
-			err = aerr
+		// The platform refused the token, so nothing was posted. The token
+		// service tries a refresh first: when it cures the refusal the
+		// account stays connected and this is a failed try like any other,
+		// not the end of the target (design.md §5).
+		authErr = e.cfg.Tokens.AuthFailed(ctx, acct.ID, facts.Why)
+		if authErr == nil && e.stillConnected(ctx, acct.ID) {
+			o, facts.Why = OutcomeTransient, "the platform refused the access token, which a refresh renewed: "+msg
 		}
 	}
+	_, err := e.decideAndApply(ctx, t, o, facts, c)
+	if err == nil {
+		err = authErr
+	}
 	return ignoreConflict(nil, err)
+}
+
+// stillConnected reports whether account id is connected as stored now.
+func (e *Engine) stillConnected(ctx context.Context, id int64) bool {
+	a, err := e.cfg.Store.FindAccountByID(ctx, id)
+	return err == nil && a.Status == snsos.AccountConnected
 }
 
 // request builds the platform request for target t of post p: the text of

@@ -54,27 +54,20 @@ func (s *Store) CreateDeletionRequest(ctx context.Context, d *snsos.DeletionRequ
 	if d.DueAt.IsZero() {
 		d.DueAt = d.RequestedAt.Add(DeletionGrace)
 	}
-	return mapErr(s.db.QueryRowContext(ctx, `INSERT INTO deletion_requests (platform, remote_user_id, confirmation_code, status, requested_at, due_at, completed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, d.Platform, d.RemoteUserID, d.ConfirmationCode, d.Status,
-		d.RequestedAt, dbTime(d.DueAt), dbTime(d.CompletedAt)).Scan(&d.ID))
+	return mapErr(insertDeletionRequest(ctx, s.db, d))
 }
 
 // FindDeletionRequestByCode returns a deletion request by its public
 // confirmation code, or ENOTFOUND.
 func (s *Store) FindDeletionRequestByCode(ctx context.Context, code string) (*snsos.DeletionRequest, error) {
-	var d snsos.DeletionRequest
-	var due, done sql.NullTime
-	err := s.db.QueryRowContext(ctx, `SELECT id, platform, remote_user_id, confirmation_code, status, requested_at, due_at, completed_at
-		FROM deletion_requests WHERE confirmation_code = $1`, code).
-		Scan(&d.ID, &d.Platform, &d.RemoteUserID, &d.ConfirmationCode, &d.Status, &d.RequestedAt, &due, &done)
+	d, err := scanDeletionRequest(s.db.QueryRowContext(ctx, `SELECT `+deletionCols+` FROM deletion_requests WHERE confirmation_code = $1`, code))
 	if err != nil {
 		if err = mapErr(err); snsos.IsCode(err, snsos.ENOTFOUND) {
 			return nil, snsos.Errorf(snsos.ENOTFOUND, "no deletion request has that confirmation code")
 		}
 		return nil, err
 	}
-	d.RequestedAt, d.DueAt, d.CompletedAt = d.RequestedAt.UTC(), fromNull(due), fromNull(done)
-	return &d, nil
+	return d, nil
 }
 
 // CompleteDeletionRequest marks a deletion request done.

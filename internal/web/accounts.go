@@ -46,6 +46,9 @@ type accountCard struct {
 	Cost string
 	// Disconnect is the confirmation page's link ("" once revoked).
 	Disconnect string
+	// TikTok holds a TikTok account's mode, audit and photo words
+	// (accounts_tiktok.go); nil elsewhere.
+	TikTok *tiktokCard
 }
 
 type connectLink struct {
@@ -68,6 +71,7 @@ func (h *Handler) accountsRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /accounts/{id}/disconnect", h.page(h.handleDisconnectConfirm))
 	mux.Handle("POST /accounts/{id}/disconnect", h.page(h.handleDisconnect))
 	mux.Handle("GET /accounts/{id}/avatar", h.page(h.handleAvatar))
+	mux.Handle("POST /accounts/{id}/mode", h.page(h.handleTikTokMode))
 }
 
 // avatarIDs returns the ids of the accounts whose picture sns-os has
@@ -187,6 +191,8 @@ func (h *Handler) handleAccounts(w http.ResponseWriter, r *http.Request) {
 	if f := r.URL.Query().Get("flash"); f != "" {
 		if isErr, ok := accountFlashes[f]; ok {
 			d.Flash, d.FlashErr = p.T("accounts.flash."+f), isErr
+		} else if isErr, ok := tiktokModeFlashes[f]; ok {
+			d.Flash, d.FlashErr = p.T("accounts.flash."+f), isErr
 		}
 	}
 	now := h.now()
@@ -212,6 +218,9 @@ func (h *Handler) handleAccounts(w http.ResponseWriter, r *http.Request) {
 		}
 		if a.Platform == snsos.PlatformX {
 			c.Cost = xCost
+		}
+		if a.Platform == snsos.PlatformTikTok {
+			c.TikTok = h.tiktokCardOf(p, a)
 		}
 		meta, err := h.store.FindCredentialMeta(ctx, a.ID)
 		switch {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/besthours"
+	"github.com/sns-os/snsos/internal/publish"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -92,8 +93,10 @@ type anData struct {
 	// columns are the per-post table's metrics (anColumns).
 	columns []anColumn
 	// CaveatInstagram and CaveatTikTok show those platforms' caveats,
-	// where their posts are shown.
-	CaveatInstagram, CaveatTikTok bool
+	// where their posts are shown: Instagram's delay, TikTok's "Only me"
+	// posts without metrics; CaveatTikTokInbox where TikTok videos wait in
+	// the account's inbox.
+	CaveatInstagram, CaveatTikTok, CaveatTikTokInbox bool
 }
 
 type anCard struct{ Label, Value, Hint string }
@@ -283,7 +286,8 @@ func (h *Handler) buildAnalytics(ctx context.Context, p *page, d *anData, histor
 	anSummary(p, d, idx)
 	for _, t := range targets {
 		d.CaveatInstagram = d.CaveatInstagram || t.Platform == snsos.PlatformInstagram
-		d.CaveatTikTok = d.CaveatTikTok || t.Platform == snsos.PlatformTikTok
+		d.CaveatTikTok = d.CaveatTikTok || tiktokOnlyMe(t.Target)
+		d.CaveatTikTokInbox = d.CaveatTikTokInbox || publish.InboxState(t.Target) == publish.InboxWaiting
 	}
 	d.Best = h.anBestHours(ctx, p, history, now)
 }
@@ -397,6 +401,8 @@ func anSummary(p *page, d *anData, idx []anPostMetrics) {
 func (h *Handler) anCell(p *page, pm anPostMetrics, cp snsos.Checkpoint, metric string, now time.Time) anCell {
 	m := pm.snap[cp]
 	switch {
+	case m == nil && publish.InboxState(pm.t.Target) == publish.InboxWaiting:
+		return anCell{Text: "—", Title: p.T("an.cell.inbox"), Sort: -1} // its checkpoints wait for a public post
 	case m == nil:
 		off, _ := snsos.ParseCheckpointOffset(string(cp))
 		due := pm.t.At.Add(off)

@@ -27,7 +27,7 @@ func (h *Handler) composeRoutes(mux *http.ServeMux) {
 
 // The post page shows what a compose action did.
 func init() {
-	for _, f := range []string{"compose.approved", "compose.scheduled", "compose.saved", "compose.now"} {
+	for _, f := range []string{"compose.approved", "compose.scheduled", "compose.saved", "compose.now", "compose.now.tiktok"} {
 		flashes[f] = false
 	}
 	flashes["compose.readonly"] = true
@@ -44,8 +44,9 @@ type composePlatform struct {
 	// target's other options through the form as they are.
 	Fields []string
 	// Preview is how the platform shows a post: "x" (text, then up to
-	// four images), "threads" (text, then a row of media) or "instagram"
-	// (the media, then the folded caption).
+	// four images), "threads" (text, then a row of media), "instagram"
+	// (the media, then the folded caption) or "tiktok" (the video or first
+	// photo in a 9:16 frame, the caption over its bottom).
 	Preview string
 }
 
@@ -53,7 +54,8 @@ var composePlatforms = []composePlatform{
 	{Platform: snsos.PlatformX, Thread: true, Preview: "x"},
 	{Platform: snsos.PlatformThreads, Thread: true, Fields: []string{rules.OptTopicTag, rules.OptLinkAttachment}, Preview: "threads"},
 	{Platform: snsos.PlatformInstagram, Fields: []string{rules.OptMediaType, rules.OptShareToFeed, rules.OptFirstComment}, Preview: "instagram"},
-	{Platform: snsos.PlatformTikTok, Preview: "x"},
+	{Platform: snsos.PlatformTikTok, Fields: []string{rules.OptPrivacyLevel, rules.OptDisableComment, rules.OptDisableDuet,
+		rules.OptDisableStitch, rules.OptBrandOrganic, rules.OptBrandContent, rules.OptTitle}, Preview: "tiktok"},
 }
 
 func composePlatformOf(p snsos.Platform) (composePlatform, bool) {

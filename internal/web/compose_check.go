@@ -34,6 +34,8 @@ type composeCheckResult struct {
 	NextFree *composePick `json:"next_free"`
 	// Targets is what each selected platform's target publishes.
 	Targets []composeTargetCheck `json:"targets"`
+	// TikTok is the TikTok block (null when there is no TikTok account).
+	TikTok *composeTikTok `json:"tiktok"`
 }
 
 // composeTargetCheck is one selected platform's target as the engine will
@@ -110,7 +112,8 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 	platforms := selectedPlatforms(f, accts)
 	refs := h.composeMediaRefs(ctx, f.Media)
 	for _, p := range platforms {
-		composeCheckText(tr, f, p, len(mediaRefs(f.targetMedia(p), refs)) > 0, res)
+		tRefs := mediaRefs(f.targetMedia(p), refs)
+		composeCheckText(tr, f, p, len(tRefs) > 0, p == snsos.PlatformTikTok && rules.TikTokPhotoPost(tRefs), res)
 	}
 	// X's estimated cost: one post per part, per X account.
 	nx := 0
@@ -126,7 +129,9 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 	at, loc := h.composeCheckTime(tr, f, res)
 	h.composeCheckQuota(ctx, tr, f, accts, at, res)
 	types := composeCheckTargets(tr, f, platforms, refs, res)
-	h.composeCheckMedia(tr, f, platforms, types, refs, res)
+	res.TikTok = h.composeTikTokState(ctx, tr, f, accts, refs)
+	res.Blocking = append(res.Blocking, res.TikTok.blocking()...)
+	h.composeCheckMedia(tr, f, platforms, types, refs, res.TikTok.maxVideoSeconds(), res)
 	if next, ok := h.composeNextFree(ctx, f); ok {
 		res.NextFree = composePickAt(tr, tr.T("compose.pick.next", "Time", shortTime(tr.lang, next.In(loc), h.now().In(loc))), next, loc)
 		res.NextFree.Next = true
@@ -136,11 +141,12 @@ func (h *Handler) composeCheck(ctx context.Context, tr *translator, f *composeFo
 
 // composeCheckText adds the counters of the texts platform p publishes
 // (one per part of a thread) and their problems. hasMedia: the target
-// publishes media, so an empty text is allowed where p allows it.
-func composeCheckText(tr *translator, f *composeForm, p snsos.Platform, hasMedia bool, res *composeCheckResult) {
+// publishes media, so an empty text is allowed where p allows it; photo:
+// a TikTok photo post, whose text is a description with its own limit.
+func composeCheckText(tr *translator, f *composeForm, p snsos.Platform, hasMedia, photo bool, res *composeCheckResult) {
 	texts := f.texts(p)
 	for i, text := range texts {
-		opts := rules.Options{HasMedia: i == 0 && hasMedia}
+		opts := rules.Options{HasMedia: i == 0 && hasMedia, TikTokPhoto: photo}
 		if p == snsos.PlatformThreads && i == 0 {
 			opts.LinkAttachment = f.tab(p).opt(rules.OptLinkAttachment)
 		}
@@ -319,10 +325,11 @@ func fieldErrors(err error) snsos.ValidationErrors {
 
 // composeCheckMedia adds the media badges: each tray item checked on its
 // own for each selected platform that publishes it, with the platform's
-// media type (types), and marked "not used" for the others; then its alt
-// text, for the platforms that publish it.
+// media type (types) and the longest video the TikTok accounts may post
+// (tiktokMax seconds, 0: TikTok's own limit), and marked "not used" for
+// the others; then its alt text, for the platforms that publish it.
 func (h *Handler) composeCheckMedia(tr *translator, f *composeForm, platforms []snsos.Platform, types map[snsos.Platform]string,
-	refs map[int64]snsos.MediaRef, res *composeCheckResult) {
+	refs map[int64]snsos.MediaRef, tiktokMax int, res *composeCheckResult) {
 	if h.cfg.Media == nil || len(platforms) == 0 {
 		return
 	}
@@ -350,7 +357,7 @@ func (h *Handler) composeCheckMedia(tr *translator, f *composeForm, platforms []
 				mc.Alt = append(mc.Alt, msg)
 				res.Blocking = append(res.Blocking, tr.T("compose.media.blocking", "Number", n, "Reason", msg))
 			}
-			b := composeMediaBadge(tr, p, m, types[p], canConvert)
+			b := composeMediaBadge(tr, p, m, rules.Options{TikTokMaxVideoSeconds: tiktokMax}.WithMediaType(p, types[p]), canConvert)
 			if !b.OK {
 				for _, r := range b.reasons {
 					res.Blocking = append(res.Blocking, tr.T("compose.media.blocking", "Number", n, "Reason", r))
@@ -379,12 +386,13 @@ func composeAltProblems(tr *translator, p snsos.Platform, m snsos.MediaRef, alt 
 	return out
 }
 
-// composeMediaBadge checks one item for platform p's post of media type
-// typ: "Instagram ✓", or "Instagram ✗ PNG — JPEG only" with, for an image
-// Instagram refuses for its type only, the offer to convert it to JPEG.
-func composeMediaBadge(tr *translator, p snsos.Platform, m snsos.MediaRef, typ string, canConvert bool) composeBadge {
+// composeMediaBadge checks one item for platform p's post as opts say
+// (its media type, TikTok's longest video): "Instagram ✓", or "Instagram ✗
+// PNG — JPEG only" with, for an image Instagram refuses for its type only,
+// the offer to convert it to JPEG.
+func composeMediaBadge(tr *translator, p snsos.Platform, m snsos.MediaRef, opts rules.Options, canConvert bool) composeBadge {
 	b := composeBadge{Platform: p, OK: true, Text: tr.T("compose.media.badge_ok", "Platform", p.DisplayName())}
-	for _, fe := range rules.CheckMedia(p, []snsos.MediaRef{m}, rules.Options{}.WithMediaType(p, typ)) {
+	for _, fe := range rules.CheckMedia(p, []snsos.MediaRef{m}, opts) {
 		short := ""
 		if fe.Rule == rules.RuleMediaType {
 			short = composeTypeReason(tr, p, m)

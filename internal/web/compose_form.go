@@ -78,6 +78,9 @@ type composeTabInput struct {
 	Options map[string]any
 	// Media is the tab's "Media for <platform>" choice.
 	Media form.MediaChoice
+	// Commercial is TikTok's "Disclose commercial content" switch as
+	// typed (nil: not in the form; the brand options tell).
+	Commercial *bool
 }
 
 // opt returns option key as text ("" when absent or not a text).
@@ -183,6 +186,9 @@ func composeFormFrom(v url.Values) *composeForm {
 			}
 		}
 		t.Media = form.ParseMediaChoice(v.Get("tmedia_mode_"+k), parseIDs(v["tmedia_order_"+k]), parseIDs(v["tmedia_"+k]))
+		if cp.Platform == snsos.PlatformTikTok {
+			readTikTokCommercial(t, v)
+		}
 	}
 	return f
 }
@@ -220,6 +226,11 @@ func readOptionField(t *composeTabInput, key string, vals []string) {
 		} else {
 			t.setOpt(key, nil)
 		}
+	case rules.OptDisableComment, rules.OptDisableDuet, rules.OptDisableStitch, rules.OptBrandContent, rules.OptBrandOrganic:
+		// TikTok's switches: a hidden field, then the checkbox ("Allow
+		// comments" sends disable_comment "0"); the last value is "1" for
+		// true.
+		t.setOpt(key, last == "1")
 	case rules.OptFirstComment:
 		if strings.TrimSpace(last) != "" {
 			t.setOpt(key, last)
@@ -424,6 +435,9 @@ func composeBuildPost(f *composeForm, accts map[int64]*snsos.Account, media map[
 		}
 		t.MediaIDs = tab.Media.IDs(p.MediaIDs)
 		t.Options = composeTargetOptions(f, a.Platform, mediaRefs(p.MediaFor(t), media))
+		if a.Platform == snsos.PlatformTikTok && tiktokInbox(a) {
+			t.Options = stripTikTokSettings(t.Options) // chosen in the TikTok app
+		}
 		p.Targets = append(p.Targets, t)
 	}
 	return p
@@ -432,7 +446,8 @@ func composeBuildPost(f *composeForm, accts map[int64]*snsos.Account, media map[
 // composeTargetOptions are the options of platform p's target: the tab's,
 // with its thread's parts. share_to_feed is kept for a reel only (the
 // checkbox means nothing for other posts, which the platform refuses it
-// on). refs is the target's media.
+// on); TikTok's fit its kind of post (tiktokTargetOptions). refs is the
+// target's media.
 func composeTargetOptions(f *composeForm, p snsos.Platform, refs []snsos.MediaRef) map[string]any {
 	tab := f.tab(p)
 	opts := maps.Clone(tab.Options)
@@ -451,6 +466,9 @@ func composeTargetOptions(f *composeForm, p snsos.Platform, refs []snsos.MediaRe
 		if typ, err := rules.MediaType(p, opts, refs); err != nil || typ != rules.MediaReels {
 			delete(opts, rules.OptShareToFeed)
 		}
+	}
+	if p == snsos.PlatformTikTok {
+		tiktokTargetOptions(opts, refs)
 	}
 	if len(opts) == 0 {
 		return nil

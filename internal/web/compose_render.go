@@ -61,6 +61,9 @@ type composeData struct {
 	OpenTab string
 	// Notice says what a form action did ("Converted … to JPEG").
 	Notice string
+	// TikTok is the TikTok block (nil without a TikTok account): its
+	// declaration goes right above the buttons.
+	TikTok *composeTikTok
 }
 
 // composePick is a quick pick under the schedule picker.
@@ -104,6 +107,8 @@ type composeAccount struct {
 	Checked, Disabled      bool
 	Reason                 string
 	HasAvatar              bool // sns-os serves the account's picture
+	// TikTokInbox: a TikTok account that uploads to its inbox.
+	TikTokInbox bool
 }
 
 type composeTab struct {
@@ -140,6 +145,8 @@ type composeTab struct {
 	// link needs a post without media.
 	TopicTag, LinkAttachment string
 	LinkNote                 string
+	// TikTok: the block TikTok's guidelines ask for.
+	TikTok *composeTikTok
 }
 
 // composeChoice is one radio button.
@@ -201,6 +208,8 @@ type composePreview struct {
 	Parts     []previewPart
 	// Images are the target's images in order (up to four for X).
 	Images []composeMedia
+	// Video is a TikTok video post's video.
+	Video *composeMedia
 	// Instagram: the first item's frame ("portrait" 4:5 or "square"), a
 	// dot per carousel item, and the caption folded after about 125
 	// characters ("…more").
@@ -293,7 +302,7 @@ func (h *Handler) renderCompose(w http.ResponseWriter, r *http.Request, status i
 		line := composeCounter{Platform: string(c.Platform), Line: c.Line, State: c.State, Problems: c.Problems}
 		d.Counters = append(d.Counters, line)
 	}
-	d.Cost, d.Quota, d.Blocking, d.MediaErrors = check.Cost, check.Quota, check.Blocking, check.MediaErrors
+	d.Cost, d.Quota, d.Blocking, d.MediaErrors, d.TikTok = check.Cost, check.Quota, check.Blocking, check.MediaErrors, check.TikTok
 	d.HasTime = f.Date != "" || f.Time != ""
 	d.OpenTab = f.openTab
 	if f.confirmNow {
@@ -338,7 +347,7 @@ func composeConfirmText(tr *translator, f *composeForm, accts map[int64]*snsos.A
 func composeAccountsData(d *composeData, tr *translator, f *composeForm, list []*snsos.Account, avatars map[int64]bool) {
 	for _, a := range list {
 		ca := composeAccount{ID: a.ID, Platform: string(a.Platform), Name: a.Platform.DisplayName(), Handle: a.Handle,
-			Checked: slices.Contains(f.Accounts, a.ID), HasAvatar: avatars[a.ID]}
+			Checked: slices.Contains(f.Accounts, a.ID), HasAvatar: avatars[a.ID], TikTokInbox: a.Platform == snsos.PlatformTikTok && tiktokInbox(a)}
 		if a.Status != snsos.AccountConnected {
 			ca.Reason = tr.T("compose.account."+string(a.Status), "Platform", a.Platform.DisplayName())
 			// A target already on the post stays, so that it can be removed.
@@ -383,6 +392,9 @@ func (h *Handler) composeTabsData(d *composeData, tr *translator, f *composeForm
 			}
 		}
 		composeTabOptions(&tab, tr, cp, in, h.cfg.InstagramFirstComment)
+		if cp.Platform == snsos.PlatformTikTok {
+			tab.TikTok = check.TikTok
+		}
 		composeTabMediaData(&tab, tr, in, d.Media)
 		for _, name := range append(slices.Clone(cp.Fields), "tmedia") {
 			k := name + "_" + key
@@ -547,8 +559,9 @@ func composePreviewsData(d *composeData, f *composeForm, selected []snsos.Platfo
 }
 
 // composePreviewMedia adds the images of the target's media ids to the
-// preview: up to four for X, all in a row for Threads; for Instagram the
-// first in its frame, a dot per item, and the caption folded.
+// preview: up to four for X, all in a row for Threads; TikTok's video (or
+// first photo) in its frame; for Instagram the first in its frame, a dot
+// per item, and the caption folded.
 func composePreviewMedia(pv *composePreview, tray []composeMedia, ids []int64) {
 	byID := map[int64]composeMedia{}
 	for _, m := range tray {
@@ -564,6 +577,9 @@ func composePreviewMedia(pv *composePreview, tray []composeMedia, ids []int64) {
 		if m.IsImage && (pv.Kind != "x" || len(pv.Images) < 4) {
 			pv.Images = append(pv.Images, m)
 		}
+	}
+	if pv.Kind == "tiktok" && len(items) > 0 && !items[0].IsImage {
+		pv.Video = &items[0]
 	}
 	if pv.Kind != "instagram" {
 		return

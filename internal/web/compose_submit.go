@@ -248,6 +248,9 @@ func (h *Handler) composeDoSave(s *composeSubmit) {
 		return
 	}
 	dest = postHref(post.ID) + composeSaveActions[f.Do]
+	if f.Do == "now-confirmed" && slices.ContainsFunc(post.Targets, func(t *snsos.Target) bool { return t.Platform == snsos.PlatformTikTok }) {
+		dest = postHref(post.ID) + "?flash=compose.now.tiktok" // TikTok processes a while after the upload
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, dest, http.StatusSeeOther)
 }
@@ -287,6 +290,11 @@ func (h *Handler) composeSavePost(s *composeSubmit) (post *snsos.Post, ok bool) 
 		// The time is wrong: say what else the engine would refuse, so the
 		// operator fixes everything in one pass.
 		composeTextProblems(s.tr, s.f, h.composeCheck(ctx, s.tr, s.f, accts), s.fieldErrs)
+		h.composeRerender(s, http.StatusUnprocessableEntity)
+		return nil, false
+	}
+	if s.f.Do != "draft" && h.composeTikTokRefused(ctx, s, accts) {
+		composeTextProblems(s.tr, s.f, h.composeCheck(ctx, s.tr, s.f, accts), s.fieldErrs) // all in one pass
 		h.composeRerender(s, http.StatusUnprocessableEntity)
 		return nil, false
 	}

@@ -326,6 +326,10 @@ func (h *Handler) attentionRow(p *page, it attention.Item, now time.Time) attent
 		}
 	case attention.AtRisk:
 		row.Text = p.T("home.attn.at_risk", append(args, "Time", shortTime(p.lang, it.At.In(h.location()), now.In(h.location())))...)
+	case attention.Deletion, attention.Contact, attention.PolicyChanged:
+		h.siteAttentionRow(p, it, now, &row) // inbox.go
+	case attention.AccessRemoved, attention.Purge:
+		h.removalAttentionRow(p, it, now, &row) // deletion.go
 	}
 	row.Action = p.T("home.action." + string(it.Action.Kind))
 	return row

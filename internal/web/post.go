@@ -95,6 +95,9 @@ type targetCard struct {
 	// publishProgress); ProgressDetail is the platform's own words behind
 	// it (English).
 	Progress, ProgressDetail string
+	// Inbox marks a TikTok video delivered to the account's inbox
+	// (post_tiktok_inbox.go).
+	Inbox inboxWords
 	// Parts lists the parts of a thread that is published, or may be
 	// (empty for a target of one part).
 	Parts    []partRow
@@ -317,6 +320,7 @@ func (h *Handler) targetCard(ctx context.Context, p *page, d *postData, post *sn
 	targetProblem(p, d, &c, post, t, rf)
 	note := publishProgress(p.translator, h.progressFacts(ctx, p, post, t, now))
 	c.Progress, c.ProgressDetail = note.Text, note.Detail
+	c.Inbox = inboxWordsOf(p, t)
 	c.Parts = partRows(post, t)
 	attempts, err := h.store.ListAttempts(ctx, t.ID)
 	if err != nil {

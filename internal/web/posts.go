@@ -68,8 +68,15 @@ type platformOption struct {
 
 type postsRow struct {
 	Href, Excerpt, Time, TimeISO string
-	Targets                      []targetRow
+	Targets                      []postsTarget
 	Views                        string
+}
+
+// postsTarget is a target of the list with, for a TikTok video delivered
+// to the inbox, its mark.
+type postsTarget struct {
+	targetRow
+	Inbox string
 }
 
 func (h *Handler) postsRoutes(mux *http.ServeMux) {
@@ -243,8 +250,8 @@ func (h *Handler) postsRow(p *page, post *snsos.Post, handles map[int64]string, 
 	var views int64
 	seen := false
 	for _, t := range post.Targets {
-		row.Targets = append(row.Targets, targetRow{Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID],
-			State: h.stateWord(p, t, now), Class: "s-" + string(t.State), Icon: stateIcons[t.State]})
+		row.Targets = append(row.Targets, postsTarget{targetRow: targetRow{Platform: t.Platform.DisplayName(), Handle: handles[t.AccountID],
+			State: h.stateWord(p, t, now), Class: "s-" + string(t.State), Icon: stateIcons[t.State]}, Inbox: inboxWordsOf(p, t).Mark})
 		for _, m := range t.Metrics {
 			if m.Checkpoint == snsos.Checkpoint24h && m.Status == snsos.SnapshotOK {
 				if v, ok := m.Values[snsos.MetricViews]; ok {

@@ -13,6 +13,7 @@ import (
 // to posts and targets go through the Engine. *store.Store implements it.
 type Store interface {
 	attention.Store // the dashboard's Needs attention
+	SiteStore       // the public pages and the inbox
 
 	// Settings.
 	Setting(ctx context.Context, key string) (string, error)
@@ -28,6 +29,7 @@ type Store interface {
 
 	// Accounts.
 	FindAccountByID(ctx context.Context, id int64) (*snsos.Account, error)
+	MergeAccountOptions(ctx context.Context, id int64, set map[string]string, actor string) (*snsos.Account, error)
 	FindAccountAvatar(ctx context.Context, accountID int64) (*store.Avatar, error)
 	ListAccountAvatarIDs(ctx context.Context) (map[int64]bool, error)
 	CountAccountTargets(ctx context.Context, accountID int64, states ...snsos.TargetState) (map[snsos.TargetState]int, error)

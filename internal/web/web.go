@@ -78,8 +78,21 @@ type Config struct {
 	// configured.
 	Alerts Alerter
 	// TrustedProxies are the peers whose X-Forwarded-For is believed when
-	// throttling sign-in by client address.
+	// throttling sign-in (and the contact form) by client address.
 	TrustedProxies []netip.Prefix
+	// Policy is what the public privacy policy states (public.go,
+	// policy.go), computed from the configuration and the clients' lists.
+	Policy PolicyFacts
+	// Purger carries out a deletion request the operator confirmed for an
+	// account; nil refuses that as "purge not available".
+	Purger Purger
+	// Notify runs the alert channels at once (after a contact message or
+	// a policy change); nil leaves it to the periodic alert scan.
+	Notify func(ctx context.Context) error
+	// Creators asks TikTok what an account may post now, for compose's
+	// TikTok block; nil (TikTok not configured) blocks approving TikTok
+	// posts with that reason.
+	Creators Creators
 }
 
 // Accounts is what the accounts page asks of the token service.
@@ -120,6 +133,8 @@ type Handler struct {
 	mux *http.ServeMux
 	// best caches compose's best-hour picks (see composeBestHours).
 	best bestHoursCache
+	// site is the public pages' state (public.go).
+	site *site
 }
 
 // New builds the handler.
@@ -148,6 +163,7 @@ func New(cfg Config) *Handler {
 		home:     "/",
 	}
 	h.loc.Store(cfg.Location)
+	h.site = newSite(cfg)
 	// Every template but the layout is a page of the same name; partials
 	// shared by several pages live in templates/partials/.
 	names, err := fs.Glob(templateFS, "templates/*.html")
@@ -177,7 +193,8 @@ func (h *Handler) SetLocation(loc *time.Location) {
 }
 
 // Routes adds the interface's routes to mux. Every page but sign-in, the
-// language switch and the stylesheet requires a session.
+// language switch, the stylesheet and the public pages (privacy, terms,
+// changelog, contact) requires a session.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	h.mux = mux
 	mux.HandleFunc("GET /signin", h.handleSignin)
@@ -205,6 +222,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.settingsRoutes(mux)
 	h.postsRoutes(mux)
 	h.accountsRoutes(mux)
+	h.publicRoutes(mux) // no session: the pages strangers see
+	h.deletionRoutes(mux)
+	h.inboxRoutes(mux)
 }
 
 // page returns handler fn behind the session check.
@@ -335,7 +355,9 @@ type page struct {
 	LangLinks []langLink
 	// Attention is how many targets need the operator (the Posts badge).
 	Attention int
-	Data      any
+	// Inbox is how many contact messages wait (the Inbox badge).
+	Inbox int
+	Data  any
 }
 
 type langLink struct {
@@ -363,6 +385,7 @@ func (h *Handler) newPage(r *http.Request, titleID string, signedIn bool, data a
 		p.Zone = h.location().String()
 		p.Theme = h.pageTheme(r)
 		p.Attention = h.attentionCount(r)
+		p.Inbox = h.inboxCount(r)
 	}
 	for i, code := range langCodes {
 		p.LangLinks = append(p.LangLinks, langLink{Code: code, Name: langNames[i], Current: i == lang,

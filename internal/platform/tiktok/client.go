@@ -30,6 +30,8 @@
 //	upload.final_sent        "1" just before the last chunk is sent; "" once it was refused
 //	part1.post_id            the post's id (platform.PartIDKey(1)): the public video id, or the publish_id
 //	inbox                    "1" when the upload went to the account's TikTok inbox
+//	post_mode                the mode the post was started in (DIRECT_POST or MEDIA_UPLOAD), saved before
+//	                         an init call; once any generation started, it overrides the request's post_mode
 //
 // A resumed Publish never sends init again for a generation with a
 // publish_id unless status/fetch proves nothing was or will be published:
@@ -152,6 +154,12 @@ type Config struct {
 	// MaxProcessing bounds how long after init a post may stay processing
 	// (default 3 h); later Publish returns an outcome-unknown error.
 	MaxProcessing time.Duration
+	// OnCreatorInfo, when set, hears every creator_info answer read for a
+	// known account (its open_id, platform.Auth.UserID), so sns-os can
+	// record what it says of the account (CreatorInfo.AccountOptions:
+	// whether TikTok offers it only "Only me"). It runs in the caller's
+	// call and must be quick; its failures are its own to log.
+	OnCreatorInfo func(ctx context.Context, openID string, ci *CreatorInfo)
 }
 
 // Polling bounds one wait for TikTok's processing inside a job.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,7 +49,24 @@ func (c *Client) CreatorInfo(ctx context.Context, acct platform.Auth) (*CreatorI
 	if err != nil {
 		return nil, err
 	}
-	return decodeCreator(resp, data)
+	ci, err := decodeCreator(resp, data)
+	if err == nil && acct.UserID != "" && c.cfg.OnCreatorInfo != nil {
+		c.cfg.OnCreatorInfo(ctx, acct.UserID, ci)
+	}
+	return ci, err
+}
+
+// AccountUnaudited is the account option (snsos.Account.Options) that
+// says whether TikTok offered the account no audience but "Only me" when
+// it was last asked: "true" for an app that has not passed TikTok's
+// Direct Post audit (its Direct Posts can only be private), "false" once
+// it offers more.
+const AccountUnaudited = "unaudited"
+
+// AccountOptions are what ci says of the account, under the names stored
+// with it (snsos.Account.Options).
+func (ci *CreatorInfo) AccountOptions() map[string]string {
+	return map[string]string{AccountUnaudited: strconv.FormatBool(ci.OnlyMe())}
 }
 
 // decodeCreator reads the data of creator_info/query.

@@ -11,6 +11,10 @@ import (
 const (
 	KeyGeneration = "gen"
 	KeyInbox      = "inbox"
+	// KeyPostMode is the post mode (DIRECT_POST or MEDIA_UPLOAD) the post
+	// was started in, saved before its first init call: a post already
+	// started keeps it whatever the account's mode becomes meanwhile.
+	KeyPostMode = "post_mode"
 )
 
 // maxGenerations bounds the uploads of one post: each one spends a post of

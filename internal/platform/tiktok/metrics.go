@@ -16,8 +16,8 @@ const metricFields = "id,like_count,comment_count,share_count,view_count"
 // Why a post has no metrics.
 const (
 	privatePost = "private post: TikTok reports no metrics for posts only you can see"
-	noPublicID  = "TikTok gave this post no public id (an \"Only me\" post, or an inbox upload not finished in the app); " +
-		"it reports no metrics for posts only you can see"
+	noPublicID  = "private post: TikTok gave this post no public id (an \"Only me\" post, or an inbox upload not posted " +
+		"publicly from the app), and reports no metrics for posts only you can see"
 )
 
 // Metrics reads the counters of posts with the Display API (POST

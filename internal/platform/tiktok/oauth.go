@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -267,6 +268,10 @@ func (c *Client) Profile(ctx context.Context, token snsos.Secret) (*platform.Pro
 		if p.DisplayName == "" {
 			p.DisplayName = info.Nickname
 		}
+		if p.Options == nil {
+			p.Options = map[string]string{}
+		}
+		maps.Copy(p.Options, info.AccountOptions()) // the Accounts page says whether the app is unaudited
 	case platform.KindOf(err) != platform.KindRejected:
 		return nil, err
 	}

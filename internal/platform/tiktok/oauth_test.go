@@ -292,7 +292,7 @@ func TestProfile(t *testing.T) {
 	}
 	want := platform.Profile{RemoteID: "afd97af1-b87b-48b9-ac98-410aghda5344", Handle: "snsos_test", DisplayName: "sns-os Test",
 		AvatarURL: "https://p19-sign.tiktokcdn-us.com/tos-useast5-avt-0068-tx/b17f0e4b3a4f4a50993cf72cda8b88b8~c5_168x168.jpeg",
-		Options:   map[string]string{"union_id": "c9c60f44-a68e-4f5d-84dd-ce22faeb0ba1"}}
+		Options:   map[string]string{"union_id": "c9c60f44-a68e-4f5d-84dd-ce22faeb0ba1", AccountUnaudited: "false"}}
 	if !reflect.DeepEqual(*p, want) {
 		t.Errorf("profile %+v", p)
 	}

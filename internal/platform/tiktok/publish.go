@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -33,7 +34,7 @@ func (c *Client) Publish(ctx context.Context, acct platform.Auth, req *platform.
 	}
 	gv, _ := pr.Get(KeyGeneration)
 	g := generationOf(gv)
-	p, err := plan(req)
+	p, err := plan(startedMode(req, pr, g))
 	if err != nil {
 		if started(pr, g) {
 			// The request changed under a post already started: it may
@@ -58,6 +59,30 @@ func (c *Client) Publish(ctx context.Context, acct platform.Auth, req *platform.
 			return nil, err
 		}
 	}
+}
+
+// startedMode returns req in the post mode the post was started in, once
+// any of its generations up to g sent an init call: the account's mode may
+// have changed since (the engine reads it for each attempt), but a post
+// TikTok may already have is carried on as it began, never restarted in the
+// other mode.
+func startedMode(req *platform.PublishRequest, pr *platform.Progress, g gen) *platform.PublishRequest {
+	mode, _ := pr.Get(KeyPostMode)
+	if mode == "" || req == nil {
+		return req
+	}
+	for ; g >= 1; g-- {
+		if started(pr, g) {
+			out := *req
+			out.Options = maps.Clone(req.Options)
+			if out.Options == nil {
+				out.Options = map[string]any{}
+			}
+			out.Options[OptPostMode] = mode
+			return &out
+		}
+	}
+	return req
 }
 
 // started reports whether generation g sent its init call.
@@ -135,6 +160,9 @@ func (c *Client) initPost(ctx context.Context, acct platform.Auth, p *post, pr *
 	const op = "start the post"
 	path, body, redact, err := c.initRequest(ctx, p, pr, g)
 	if err != nil {
+		return "", "", err
+	}
+	if err := saveProgress(ctx, pr, KeyPostMode, p.mode, op); err != nil {
 		return "", "", err
 	}
 	if err := saveProgress(ctx, pr, g.initSent(), c.now().UTC().Format(time.RFC3339), op); err != nil {

@@ -22,6 +22,7 @@
 //	POST /v2/video/query/?fields=                the caller's public videos by id, with metrics
 //	POST /v2/video/list/?fields=                 the caller's public videos, newest first
 //	GET  /__sim/posts                            every publish and its state (not part of TikTok)
+//	POST /__sim/inbox/finish                     publish_id=&privacy=: post an inbox upload as its user would in the app (not part of TikTok)
 //	GET  /__sim/avatars/{open_id}.jpg            an account's picture (not part of TikTok)
 //	GET  /__sim/covers/{video_id}.jpg            a video's cover (not part of TikTok)
 //

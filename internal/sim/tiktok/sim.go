@@ -265,6 +265,7 @@ func (s *Sim) routes() {
 	s.mux.HandleFunc("POST /v2/oauth/revoke/{$}", s.handleRevoke)
 	s.mux.HandleFunc("PUT /upload/video/{$}", s.handleUpload)
 	s.mux.HandleFunc("GET /__sim/posts", s.handleSimPosts)
+	s.mux.HandleFunc("POST /__sim/inbox/finish", s.handleSimFinishInbox)
 	s.mux.HandleFunc("GET /__sim/avatars/{file}", s.handleImage)
 	s.mux.HandleFunc("GET /__sim/covers/{file}", s.handleImage)
 

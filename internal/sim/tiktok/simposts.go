@@ -54,3 +54,35 @@ func (s *Sim) handleSimPosts(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
+
+// handleSimFinishInbox serves POST /__sim/inbox/finish (not part of
+// TikTok): form fields publish_id and privacy (PUBLIC_TO_EVERYONE, the
+// default, or SELF_ONLY). It acts as the user who opens an inbox upload in
+// the TikTok app and posts it (FinishInbox), so a demo or a test run over
+// HTTP can make a public video id appear. It answers the post as GET
+// /__sim/posts lists it, or 400 with {"error": …} when the upload is not
+// waiting in the inbox.
+func (s *Sim) handleSimFinishInbox(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	id := r.PostFormValue("publish_id")
+	public := true
+	switch r.PostFormValue("privacy") {
+	case "", PrivacyPublic:
+	case PrivacySelfOnly:
+		public = false
+	default:
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "privacy is " + PrivacyPublic + " or " + PrivacySelfOnly})
+		return
+	}
+	if err := s.FinishInbox(id, public); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	for _, p := range s.Posts() {
+		if p.PublishID == id {
+			writeJSON(w, http.StatusOK, map[string]any{"id": p.PublishID, "status": p.Status,
+				"privacy_level": p.PrivacyLevel, "public_id": p.PublicID})
+			return
+		}
+	}
+}

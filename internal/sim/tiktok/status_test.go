@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"testing"
@@ -185,5 +186,44 @@ func TestSimPostsAndDoublePost(t *testing.T) {
 	last := got.Items[2]
 	if last["id"] != inbox || last["mode"] != "inbox" || last["status"] != StatusProcessingUpload || last["public_id"] != "" {
 		t.Fatalf("inbox item %v", last)
+	}
+}
+
+// TestSimFinishInboxControl: POST /__sim/inbox/finish posts an inbox
+// upload as its user would, publicly (a video id appears in status/fetch)
+// or for "Only me" (none); an upload not waiting in the inbox, an unknown
+// one or another privacy is refused with a reason.
+func TestSimFinishInboxControl(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Options{})
+	_, tok := e.user("pia")
+	inbox := func() string {
+		r := e.expect(e.do(http.MethodPost, "/v2/post/publish/inbox/video/init/", tok,
+			map[string]any{"source_info": fileSource(int64(len(mp4Head)), int64(len(mp4Head)), 1)}), 200, "ok")
+		pid, up := r.str("data", "publish_id"), r.str("data", "upload_url")
+		e.uploadWhole(up, mp4Head)
+		return pid
+	}
+	pub, priv := inbox(), inbox()
+	if r := e.do(http.MethodPost, "/__sim/inbox/finish", "", url.Values{"publish_id": {pub}}); r.status != 400 || r.str("error") == "" {
+		t.Fatalf("an upload still processing was finished: %d %s", r.status, r.raw)
+	}
+	e.clock.Advance(DefaultProcessingDuration)
+	r := e.do(http.MethodPost, "/__sim/inbox/finish", "", url.Values{"publish_id": {pub}})
+	if r.status != 200 || r.str("status") != StatusPublishComplete || r.str("privacy_level") != PrivacyPublic || r.str("public_id") == "" {
+		t.Fatalf("finish publicly: %d %s", r.status, r.raw)
+	}
+	if ids := e.expect(e.status(tok, pub), 200, "ok").str("data", "publicaly_available_post_id"); ids != "["+r.str("public_id")+"]" {
+		t.Fatalf("status/fetch ids %s, want the control's %s", ids, r.str("public_id"))
+	}
+	r = e.do(http.MethodPost, "/__sim/inbox/finish", "", url.Values{"publish_id": {priv}, "privacy": {PrivacySelfOnly}})
+	if r.status != 200 || r.str("privacy_level") != PrivacySelfOnly || r.str("public_id") != "" {
+		t.Fatalf("finish for only me: %d %s", r.status, r.raw)
+	}
+	for _, bad := range []url.Values{{"publish_id": {pub}}, {"publish_id": {"v_inbox_file~v2-1.0"}},
+		{"publish_id": {inbox()}, "privacy": {"FRIENDS"}}} {
+		if r := e.do(http.MethodPost, "/__sim/inbox/finish", "", bad); r.status != 400 || r.str("error") == "" {
+			t.Errorf("%v: %d %s, want 400 with a reason", bad, r.status, r.raw)
+		}
 	}
 }

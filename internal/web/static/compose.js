@@ -313,6 +313,7 @@
       if (b) b.setAttribute("aria-disabled", res.blocking.length ? "true" : "false");
     });
     renderPreviews(res);
+    form.dispatchEvent(new CustomEvent("compose:checked", { detail: res })); // compose_tiktok.js
   }
   function renderTargets(targets) {
     targets.forEach(function (tc) {
@@ -457,6 +458,7 @@
     (res.targets || []).forEach(function (tc) { ids[tc.platform] = tc.media_ids; });
     $$("[data-preview]", document).forEach(function (pv) {
       var k = pv.getAttribute("data-preview");
+      if (pv.getAttribute("data-kind") === "tiktok") return; // compose_tiktok.js draws it
       if (ids[k]) previewImages(pv, ids[k]);
       if (pv.getAttribute("data-kind") === "instagram") { renderCaption(pv, textsFor(k)[0] || ""); return; }
       var box = $(".preview-parts", pv);
