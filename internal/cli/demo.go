@@ -192,6 +192,8 @@ func demoSetUp(ctx context.Context, e *env, cfg *config.Config, publicURL string
 	fmt.Fprintf(out, "  then: curl -H 'Authorization: Bearer %s' %s/api/v1/posts\n", token, publicURL)
 	fmt.Fprintf(out, "Instagram needs media: add \"media_ids\" from POST /api/v1/media. TikTok needs a video and its audience in the\n")
 	fmt.Fprintf(out, "target's options, e.g. \"options\":{\"privacy_level\":\"SELF_ONLY\"} (the simulated TikTok app is unaudited: \"Only me\" posts only).\n")
+	fmt.Fprintf(out, "A TikTok account in inbox mode (Accounts page, or PATCH /api/v1/accounts/{id} {\"options\":{\"publish_mode\":\"inbox\"}})\n")
+	fmt.Fprintf(out, "sends the video to the inbox; finish it as the app would: POST %s/sim/tiktok/__sim/inbox/finish with publish_id.\n", publicURL)
 	fmt.Fprintf(out, "Press Ctrl-C to stop.\n")
 	return nil
 }

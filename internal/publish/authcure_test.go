@@ -8,6 +8,7 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/publish"
+	ttsim "github.com/sns-os/snsos/internal/sim/tiktok"
 	xsim "github.com/sns-os/snsos/internal/sim/x"
 	"github.com/sns-os/snsos/internal/store/storetest"
 )
@@ -40,6 +41,30 @@ func TestRefusedAccessCuredByARefreshIsRetried(t *testing.T) {
 		a, err := env.Store.FindAccountByID(ctx, h.account.ID)
 		if err != nil || a.Status != snsos.AccountConnected {
 			t.Fatalf("account %+v, %v; want still connected", a, err)
+		}
+	})
+}
+
+// A 401 after TikTok took the post (here on status/fetch, once the video is
+// uploaded and TikTok publishes it by itself) is no proof that nothing went
+// out, even when a refresh cures it: reconciliation reads TikTok's status,
+// and the target ends published, once, never retried or cancellable as if
+// nothing were live.
+func TestRefusedAccessAfterTikTokTookThePostIsReconciled(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		tokens := &curingTokens{storeTokens: storeTokens{env.Store}}
+		te := newTikTokEnvTuned(t, env, nil, func(c *publish.Config) {
+			c.Tokens = tokens
+			c.Backoff = func(int) time.Duration { return time.Hour } // a retry would wait: it must not be one
+		})
+		te.tt.InjectFault(ttsim.Fault{Match: "POST /v2/post/publish/status/fetch/", Kind: ttsim.FaultUnauthorized})
+		p := te.post("uploaded, then refused", map[string]any{"privacy_level": "SELF_ONLY"})
+		if err := te.engine.CreatePost(ctx, p, true); err != nil {
+			t.Fatal(err)
+		}
+		tg := te.waitState(t, p.Targets[0].ID, snsos.StatePublished)
+		if n := len(te.simPosts("uploaded, then refused")); n != 1 || tg.Attempts != 1 || tokens.refused.Load() != 1 {
+			t.Fatalf("TikTok holds %d posts, attempts %d, refusals reported %d; want 1, 1, 1", n, tg.Attempts, tokens.refused.Load())
 		}
 	})
 }

@@ -39,6 +39,12 @@ type tiktokEnv struct {
 
 func newTikTokEnv(t *testing.T, env *storetest.Env, accountOptions map[string]string) *tiktokEnv {
 	t.Helper()
+	return newTikTokEnvTuned(t, env, accountOptions, nil)
+}
+
+// newTikTokEnvTuned is newTikTokEnv with the engine's config tuned further.
+func newTikTokEnvTuned(t *testing.T, env *storetest.Env, accountOptions map[string]string, tune func(*publish.Config)) *tiktokEnv {
+	t.Helper()
 	te := &tiktokEnv{tt: ttsim.New(ttsim.Options{ClientKey: "tkey", ClientSecret: "tsecret", Unaudited: true,
 		ProcessingDuration: 20 * time.Millisecond})}
 	srv := httptest.NewServer(te.tt)
@@ -50,6 +56,9 @@ func newTikTokEnv(t *testing.T, env *storetest.Env, accountOptions map[string]st
 		c.Platforms = maps.Clone(c.Platforms)
 		c.Platforms[snsos.PlatformTikTok] = client
 		c.Media = videoSource{}
+		if tune != nil {
+			tune(c)
+		}
 	})
 	s := env.Store
 	te.user = te.tt.AddUser("tt_poster", "TT Poster")

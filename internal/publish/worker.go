@@ -348,12 +348,20 @@ func (e *Engine) call(ctx context.Context, jobID int64, t *snsos.Target, a *snso
 	}
 	var authErr error
 	if o == OutcomeAuth {
-		// The platform refused the token, so nothing was posted. The token
-		// service tries a refresh first: when it cures the refusal the
-		// account stays connected and this is a failed try like any other,
+		// The token service tries a refresh first: a refusal it cures is
 		// not the end of the target (design.md §5).
 		authErr = e.cfg.Tokens.AuthFailed(ctx, acct.ID, facts.Why)
-		if authErr == nil && e.stillConnected(ctx, acct.ID) {
+		switch {
+		case t.Platform == snsos.PlatformTikTok && tiktokStarted(cur.Progress):
+			// Refused after TikTok took the post's init: TikTok may
+			// publish it on its own, so this is no proof that nothing went
+			// out. Reconciliation reads TikTok's status (or, without a
+			// token, asks the operator).
+			o, facts.Why = OutcomeAmbiguous, "the platform refused the account's access after TikTok took the post: "+msg
+		case authErr == nil && e.stillConnected(ctx, acct.ID):
+			// The refused call was the one that posts, or one before it:
+			// nothing went out, and the renewed token makes this a failed
+			// try like any other.
 			o, facts.Why = OutcomeTransient, "the platform refused the access token, which a refresh renewed: "+msg
 		}
 	}
