@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -20,7 +22,7 @@ import (
 	"github.com/sns-os/snsos/internal/browsertest"
 )
 
-// demoProcess is "sns-os demo" running with its X simulator.
+// demoProcess is "sns-os demo" running with its simulators.
 type demoProcess struct {
 	base, password string
 	stdout, stderr *lockedBuf
@@ -80,13 +82,15 @@ func startDemoWith(t *testing.T, args, env []string) *demoProcess {
 }
 
 // TestBrowserOperatorJourney is the operator's first day, in a real
-// browser against the real binary: sign in, connect X, Instagram and
-// Threads through the simulators' consent screens, write one post with two
-// JPEG images for all three, meet a validation error and fix it, approve
-// and schedule it, watch it publish once on each platform (an Instagram
-// carousel), read its numbers in analytics after the accelerated
-// checkpoints, Instagram's own among them, and switch to Japanese. No
-// request may leave the origin.
+// browser against the real binary: sign in, connect X, Instagram, Threads
+// and TikTok through the simulators' consent screens, write one post for
+// all four with two JPEG images for the first three and a video for
+// TikTok (each tab given its media), meet a validation error and fix it,
+// pick TikTok's audience, approve and schedule it, watch it publish once
+// on each platform (an Instagram carousel, an "Only me" TikTok video),
+// read its numbers in analytics after the accelerated checkpoints,
+// Instagram's own among them and none for TikTok, and switch to Japanese.
+// No request may leave the origin.
 func TestBrowserOperatorJourney(t *testing.T) {
 	d := startDemo(t)
 	b := browsertest.New(t, d.base, 4*time.Minute)
@@ -100,8 +104,8 @@ func TestBrowserOperatorJourney(t *testing.T) {
 	}
 	connectAll(t, b, d.base)
 	const text, altText = "Harbour lights at dusk, from sns-os", "Harbour lights reflected in dark water at dusk"
-	postPath := composeForAll(t, b, d.base, text, altText)
-	watchPublished(t, b, d.base, postPath, text, altText)
+	postPath, clipSHA := composeForAll(t, b, d.base, text, altText)
+	watchPublished(t, b, d.base, postPath, text, altText, clipSHA)
 	readAnalytics(t, b, d.base)
 
 	// Japanese.
@@ -111,6 +115,9 @@ func TestBrowserOperatorJourney(t *testing.T) {
 	}
 	if body := b.Text("#an-posts"); !strings.Contains(body, "リーチ（Instagram）") {
 		t.Fatalf("Japanese analytics lacks Instagram's reach:\n%s", body)
+	}
+	if body := b.Text("main"); !strings.Contains(body, "TikTokで公開範囲が「自分のみ」の投稿には数値がありません。") {
+		t.Fatalf("Japanese analytics lacks TikTok's caveat:\n%s", body)
 	}
 	b.Step("Japanese post page", chromedp.Navigate(d.base+postPath), chromedp.WaitVisible(chromedp.ID("targets-h")))
 	if body := b.Text("main"); !strings.Contains(body, "投稿済み") || !strings.Contains(body, "Instagramで開く") {
@@ -122,15 +129,17 @@ func TestBrowserOperatorJourney(t *testing.T) {
 	}
 }
 
-// connectAll connects X, Instagram and Threads from the accounts page
-// through each simulator's consent screen, and checks the page shows the
-// three with their pictures and Meta's self-renewing sign-ins.
+// connectAll connects X, Instagram, Threads and TikTok from the accounts
+// page through each simulator's consent screen, and checks the page shows
+// the four with their pictures, Meta's self-renewing sign-ins and how the
+// TikTok account publishes.
 func connectAll(t *testing.T, b *browsertest.Browser, base string) {
 	t.Helper()
 	for _, c := range []struct{ platform, name, consent string }{
 		{"x", "X", "/sim/x/i/oauth2/authorize?"},
 		{"instagram", "Instagram", "/sim/instagram/oauth/authorize?"},
 		{"threads", "Threads", "/sim/threads/oauth/authorize?"},
+		{"tiktok", "TikTok", "/sim/tiktok/v2/auth/authorize/?"},
 	} {
 		connectPlatform(t, b, base, c.platform, c.name, c.consent)
 	}
@@ -138,29 +147,41 @@ func connectAll(t *testing.T, b *browsertest.Browser, base string) {
 	// when they connected, and served by sns-os itself.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		n := browsertest.Eval[float64](b, `[...document.querySelectorAll("main img.acct-avatar")].filter(i => i.complete && i.naturalWidth > 0).length`)
-		if n == 3 {
+		if n == 4 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("accounts page after connecting: %v avatars shown, want 3\n%s", n, b.Text("main"))
+			t.Fatalf("accounts page after connecting: %v avatars shown, want 4\n%s", n, b.Text("main"))
 		}
 	}
 	if body := b.Text("main"); strings.Count(body, "renewed automatically; valid until") != 2 {
 		t.Fatalf("the accounts page does not say Meta's sign-ins renew themselves:\n%s", body)
 	}
+	if !browsertest.Eval[bool](b, `[...document.querySelectorAll("main li.account")].some(c => c.textContent.includes("TikTok") && c.textContent.includes("Post directly") &&
+		c.textContent.includes("Not audited: TikTok allows this app to post only “Only me” videos"))`) {
+		t.Fatalf("the accounts page does not say the TikTok account posts directly, only “Only me”:\n%s", b.Text("main"))
+	}
 }
 
-// composeForAll writes one post with two JPEG images for the three
-// accounts, meets the X length error and fixes it, approves and schedules
-// it a few seconds ahead, and returns the post page's path.
-func composeForAll(t *testing.T, b *browsertest.Browser, base, text, altText string) string {
+// composeForAll writes one post for the four accounts with two JPEG
+// images and a video, gives X, Instagram and Threads the images and TikTok
+// the video, meets the X length error and TikTok's missing audience,
+// fixes both ("Only me", all the unaudited app may post), approves and
+// schedules it a few seconds ahead, and returns the post page's path.
+func composeForAll(t *testing.T, b *browsertest.Browser, base, text, altText string) (postPath, clipSHA string) {
 	t.Helper()
 	dir := t.TempDir()
 	imgPaths := []string{filepath.Join(dir, "harbour.jpg"), filepath.Join(dir, "quay.jpg")}
 	writeJPEG(t, imgPaths[0], 600, 500, 0)  // 1.2:1
 	writeJPEG(t, imgPaths[1], 640, 400, 90) // 1.6:1, other pixels (media are stored by content)
+	// TikTok's video: 720×1280 (9:16), 2 s at 25 fps, within its rules.
+	clip, video := filepath.Join(dir, "harbour.mp4"), testMP4(720, 1280, 60_000)
+	if err := os.WriteFile(clip, video, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(video)
 	b.Step("compose", chromedp.Navigate(base+"/compose"), chromedp.WaitVisible(chromedp.ID("compose")))
-	for _, pl := range []string{"x", "instagram", "threads"} {
+	for _, pl := range journeyPlatforms {
 		sel := `#accounts input[name="account"][data-platform="` + pl + `"]`
 		if browsertest.Eval[int](b, `document.querySelectorAll('`+sel+`').length`) != 1 {
 			t.Fatalf("compose offers no chip for %s:\n%s", pl, b.Text("#accounts"))
@@ -169,28 +190,43 @@ func composeForAll(t *testing.T, b *browsertest.Browser, base, text, altText str
 			b.Step("choose "+pl, chromedp.Click(chromedp.CSS(sel)))
 		}
 	}
-	b.Step("upload", chromedp.SetUploadFiles(chromedp.ID("files"), imgPaths),
-		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#tray .tray-item[data-media] img.thumb").length === 2`, chromedp.WithPollingTimeout(20*time.Second)))
+	b.Step("upload", chromedp.SetUploadFiles(chromedp.ID("files"), append(imgPaths, clip)),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#tray .tray-item[data-media]").length === 3 && document.querySelectorAll("#tray .tray-item[data-media] img.thumb").length === 2`,
+			chromedp.WithPollingTimeout(20*time.Second)))
 	// Describe the first image; the description survives the refusal below.
 	b.Step("alt text", chromedp.SendKeys(chromedp.CSS(`#tray .tray-item[data-media] textarea[data-alt]`), altText))
+	// Each platform its media: the images for three, the video for TikTok.
+	for _, pl := range journeyPlatforms {
+		chooseTabMedia(t, b, pl, journeyMedia[pl]...)
+	}
+	b.Step("back to the text", chromedp.Click(chromedp.ID("tab-all")), chromedp.WaitVisible(chromedp.ID("body")))
 	b.Step("too long", chromedp.Click(chromedp.ID("body")), chromedp.SendKeys(chromedp.ID("body"), strings.Repeat("Harbour lights. ", 20)),
 		chromedp.WaitVisible(chromedp.CSS(`#counters .counter.c-over`)))
 	b.ClickAndLoad("submit anyway", "#approve-schedule", "#error-summary")
 	if msg := b.Text("#error-summary"); !strings.Contains(msg, "Too long for X") || !strings.Contains(msg, "Choose a date and time") {
 		t.Fatalf("the refused post shows no length error: %s", msg)
 	}
+	// TikTok's missing audience is in the list of what stops approval.
+	b.Step("TikTok's audience missing", chromedp.Poll[chromedp.Void](`(() => { const l = document.getElementById("blocking"); return !l.hidden && l.textContent.includes("TikTok: Choose who can see this post."); })()`,
+		chromedp.WithPollingTimeout(10*time.Second)))
 	if v := browsertest.Eval[string](b, `document.getElementById("body").value`); !strings.HasPrefix(v, "Harbour lights.") {
 		t.Fatalf("the text was lost after the error: %q", v)
 	}
 	if v := browsertest.Eval[string](b, `document.querySelector("#tray textarea[data-alt]").value`); v != altText {
 		t.Fatalf("the alt text was lost after the error: %q", v)
 	}
-	if n := browsertest.Eval[int](b, `document.querySelectorAll('#accounts input[name="account"]:checked').length`); n != 3 {
-		t.Fatalf("%d accounts chosen after the error, want 3", n)
+	if n := browsertest.Eval[int](b, `document.querySelectorAll('#accounts input[name="account"]:checked').length`); n != 4 {
+		t.Fatalf("%d accounts chosen after the error, want 4", n)
+	}
+	for _, pl := range journeyPlatforms {
+		if got := tabMedia(b, pl); got.Mode != "choose" || strings.Join(got.Chosen, ",") != strings.Join(journeyMedia[pl], ",") {
+			t.Fatalf("the media for %s after the error: %+v, want %v", pl, got, journeyMedia[pl])
+		}
 	}
 	browsertest.Eval[bool](b, `(document.getElementById("body").value = "", true)`)
 	b.Step("fix", chromedp.SendKeys(chromedp.ID("body"), text), chromedp.WaitVisible(chromedp.CSS(`#counters .counter.c-ok`)),
 		chromedp.Poll[chromedp.Void](`!document.querySelector("#counters .counter.c-over")`, chromedp.WithPollingTimeout(10*time.Second)))
+	pickOnlyMe(t, b)
 
 	// Approve and schedule a few seconds ahead, in the operator's zone.
 	zone := browsertest.Eval[string](b, `document.getElementById("zone").value`)
@@ -205,25 +241,29 @@ func composeForAll(t *testing.T, b *browsertest.Browser, base, text, altText str
 	// or the buttons move under the click.
 	browsertest.Eval[bool](b, `(document.getElementById("time").dispatchEvent(new Event("input", {bubbles: true})), true)`)
 	b.ClickAndLoad("approve and schedule", "#approve-schedule", "#targets-h, #error-summary")
-	postPath := b.Location()
+	postPath = b.Location()
 	if postPath == "/compose" {
 		t.Fatalf("approve and schedule refused: %s", b.Text("#error-summary"))
 	}
 	if !regexp.MustCompile(`^/posts/\d+\?flash=compose\.scheduled$`).MatchString(postPath) {
 		t.Fatalf("after approving at %s", postPath)
 	}
-	return strings.Split(postPath, "?")[0]
+	return strings.Split(postPath, "?")[0], hex.EncodeToString(sum[:])
 }
 
-// watchPublished waits until the post page shows the three targets
-// published, each with its permalink linking out, and checks each
-// simulator holds the post exactly once with both images (a carousel on
-// Instagram).
-func watchPublished(t *testing.T, b *browsertest.Browser, base, postPath, text, altText string) {
+// watchPublished waits until the post page shows the four targets
+// published, X's, Instagram's and Threads' with their permalinks linking
+// out, and checks each simulator holds the post exactly once with its own
+// media: both images (a carousel on Instagram), and on TikTok the video,
+// byte for byte, as an "Only me" post.
+func watchPublished(t *testing.T, b *browsertest.Browser, base, postPath, text, altText, clipSHA string) {
 	t.Helper()
-	waitPage(t, b, base+postPath, 90*time.Second, "the post to publish on X, Instagram and Threads", func(body string) bool {
-		return browsertest.Eval[int](b, `document.querySelectorAll("main .badge.s-published").length`) == 3
+	waitPage(t, b, base+postPath, 90*time.Second, "the post to publish on X, Instagram, Threads and TikTok", func(body string) bool {
+		return browsertest.Eval[int](b, `document.querySelectorAll("main .badge.s-published").length`) == 4
 	})
+	if !browsertest.Eval[bool](b, `[...document.querySelectorAll("main li.card")].some(c => c.querySelector("h3").textContent.startsWith("TikTok") && c.querySelector(".badge.s-published"))`) {
+		t.Fatalf("the post page does not show the TikTok target published:\n%s", b.Text("main"))
+	}
 	for _, href := range []string{`/status/`, `https://www.instagram.com/p/`, `https://www.threads.net/`} {
 		if !browsertest.Eval[bool](b, `(() => { const a = document.querySelector('main a.url[href*="`+href+`"]'); return !!a && a.relList.contains("noopener"); })()`) {
 			t.Fatalf("the post page has no permalink with %s (rel=noopener):\n%s", href, b.Text("main"))
@@ -244,17 +284,27 @@ func watchPublished(t *testing.T, b *browsertest.Browser, base, postPath, text, 
 	if len(onTh) != 1 || onTh[0].Text != text || onTh[0].MediaCount != 2 {
 		t.Fatalf("the Threads simulator holds %+v, want the post once with its two images", onTh)
 	}
+	onTT := simPosts(t, base, "tiktok")
+	if len(onTT) != 1 || onTT[0].Text != text || onTT[0].MediaCount != 1 || onTT[0].SHA256 != clipSHA ||
+		onTT[0].PrivacyLevel != "SELF_ONLY" || onTT[0].Status != "PUBLISH_COMPLETE" {
+		t.Fatalf("the TikTok simulator holds %+v, want the post once, the video only (SHA-256 %s), SELF_ONLY and PUBLISH_COMPLETE", onTT, clipSHA)
+	}
 }
 
-// readAnalytics waits until analytics has every target's views at the
-// three accelerated checkpoints, and checks Instagram's reach column and
-// caveat.
+// readAnalytics waits until analytics has the views of X, Instagram and
+// Threads at the three accelerated checkpoints and TikTok's checkpoints
+// collected without numbers, and checks Instagram's reach column and
+// caveat and TikTok's.
 func readAnalytics(t *testing.T, b *browsertest.Browser, base string) {
 	t.Helper()
-	waitPage(t, b, base+"/analytics", 60*time.Second, "three checkpoints of three targets in analytics", func(string) bool {
+	waitPage(t, b, base+"/analytics", 60*time.Second, "three checkpoints of four targets in analytics", func(string) bool {
 		return browsertest.Eval[bool](b, `(() => {
 			const rows = [...document.querySelectorAll("#an-posts tbody tr")];
-			return rows.length === 3 && rows.every(r => [...r.querySelectorAll("td")].slice(1, 4).every(c => c.classList.contains("n")));
+			const tiktok = r => r.querySelector("th").textContent.includes("TikTok");
+			const cells = r => [...r.querySelectorAll("td")].slice(1, 4);
+			return rows.length === 4 && rows.filter(tiktok).length === 1 &&
+				rows.filter(r => !tiktok(r)).every(r => cells(r).every(c => c.classList.contains("n"))) &&
+				rows.filter(tiktok).every(r => cells(r).every(c => c.classList.contains("na") && c.textContent.startsWith("n/a")));
 		})()`)
 	})
 	if row := b.Text("#an-posts tbody tr:first-child"); !strings.Contains(row, "Harbour lights at dusk") {
@@ -268,8 +318,16 @@ func readAnalytics(t *testing.T, b *browsertest.Browser, base string) {
 	if !browsertest.Eval[bool](b, `[...document.querySelectorAll("#an-posts tbody tr")].some(r => r.querySelector("th").textContent.includes("Instagram") && r.querySelectorAll("td")[13].classList.contains("n"))`) {
 		t.Fatalf("the Instagram row has no reach at +1h:\n%s", b.Text("#an-posts"))
 	}
-	if body := b.Text("main"); !strings.Contains(body, "Instagram may report up to 48 h late.") {
+	// TikTok keeps no numbers for an "Only me" post, and says so.
+	if !browsertest.Eval[bool](b, `[...document.querySelectorAll("#an-posts tbody tr")].some(r => r.querySelector("th").textContent.includes("TikTok") && !r.querySelector("td.n"))`) {
+		t.Fatalf("the TikTok row shows numbers:\n%s", b.Text("#an-posts"))
+	}
+	body := b.Text("main")
+	if !strings.Contains(body, "Instagram may report up to 48 h late.") {
 		t.Fatal("analytics shows Instagram posts without its caveat")
+	}
+	if !strings.Contains(body, "TikTok “Only me” posts have no metrics.") {
+		t.Fatalf("analytics shows an \"Only me\" TikTok post without its caveat:\n%s", body)
 	}
 	if !browsertest.Eval[bool](b, `!!document.querySelector("#an-chart canvas")`) {
 		t.Fatal("no chart drawn")
@@ -302,7 +360,11 @@ type simPost struct {
 	Text       string `json:"text"`
 	MediaType  string `json:"media_type"`
 	MediaCount int    `json:"media_count"`
-	Media      []struct {
+	// TikTok's: the audience, the publish status and the video's SHA-256.
+	PrivacyLevel string `json:"privacy_level"`
+	Status       string `json:"status"`
+	SHA256       string `json:"sha256"`
+	Media        []struct {
 		AltText string `json:"alt_text"`
 	} `json:"media"`
 }

@@ -289,6 +289,9 @@ func (h *Handler) composeSavePost(s *composeSubmit) (post *snsos.Post, ok bool) 
 	if len(s.fieldErrs) > 0 {
 		// The time is wrong: say what else the engine would refuse, so the
 		// operator fixes everything in one pass.
+		if s.f.Do != "draft" {
+			h.composeTikTokRefused(ctx, s, accts)
+		}
 		composeTextProblems(s.tr, s.f, h.composeCheck(ctx, s.tr, s.f, accts), s.fieldErrs)
 		h.composeRerender(s, http.StatusUnprocessableEntity)
 		return nil, false

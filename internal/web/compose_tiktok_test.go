@@ -274,15 +274,25 @@ func TestComposeTikTokRefusals(t *testing.T) {
 			t.Errorf("%s: no %q linked to #%s:\n%s", c.name, c.msg, c.field, errorSummary(body))
 		}
 	}
+	// A wrong time and a missing audience are both said at once, so the
+	// operator fixes everything in one pass.
+	f := te.form("Boats at dawn", "schedule")
+	f.Set("date", "2026-11-31")
+	f.Set("time", "09:00")
+	status, body := te.page(t, f)
+	if sum := errorSummary(body); status != http.StatusUnprocessableEntity || !strings.Contains(sum, `<a href="#privacy_level_tiktok">`) ||
+		!strings.Contains(sum, "Choose who can see this post.") || !strings.Contains(sum, `<a href="#date">`) {
+		t.Errorf("a wrong date and no audience: %d, summary:\n%s", status, sum)
+	}
 	if posts, err := te.store.ListPosts(context.Background(), storePostFilter()); err != nil || len(posts) != 0 {
 		t.Fatalf("refused approvals saved %d posts (%v)", len(posts), err)
 	}
 
 	// TikTok says the account can't post now: approval waits, a draft not.
 	te.creators.set(te.tt.ID, nil, fmt.Errorf("%w: spam_risk_too_many_posts", ErrTikTokCantPost))
-	f := te.form("Boats at dawn", "now-confirmed")
+	f = te.form("Boats at dawn", "now-confirmed")
 	f.Set("privacy_level_tiktok", "SELF_ONLY")
-	status, body := te.page(t, f)
+	status, body = te.page(t, f)
 	if status != http.StatusUnprocessableEntity || !strings.Contains(errorSummary(body), "TikTok says this account can't post right now. Try again later.") {
 		t.Fatalf("can't post: %d\n%s", status, errorSummary(body))
 	}
