@@ -22,6 +22,8 @@ const doctorDesc = `Check this deployment from the inside, the way the platforms
 print one line per check: ok, warn, or FAIL with the reason and what to do.
 
   - SNSOS_PUBLIC_URL is https and answers GET /healthz through it;
+  - SNSOS_TRUSTED_PROXIES names the reverse proxy an https public URL on
+    another host implies (a warning when it is empty);
   - each configured platform's token endpoint accepts the client id and
     secret (a made-up code or refresh token is sent: the platform's answer
     tells a refused client apart from a refused grant, and nothing is granted);
@@ -90,6 +92,7 @@ func runDoctor(ctx context.Context, e *env, args []string) error {
 
 func (d *doctor) run(ctx context.Context) {
 	d.publicURL(ctx)
+	d.trustedProxies()
 	d.platforms(ctx)
 	d.accounts(ctx)
 	d.mediaLink(ctx)
@@ -132,6 +135,32 @@ func (d *doctor) publicURL(ctx context.Context) {
 	default:
 		d.report(levelOK, what, "sns-os answers GET %s/healthz", pub)
 	}
+}
+
+// trustedProxies warns when SNSOS_TRUSTED_PROXIES is empty although the
+// public URL is https on a host others reach: sns-os does not terminate
+// TLS, so a reverse proxy is then almost certainly in front of it, and
+// without its address listed every visitor arrives as the proxy and they
+// all share one client's allowance of sign-in attempts and contact
+// messages. A warning, not a failure: a tunnel or a proxy elsewhere may
+// have been meant, and only the operator knows.
+func (d *doctor) trustedProxies() {
+	const what = "trusted proxies"
+	if n := len(d.cfg.TrustedProxies); n > 0 {
+		d.report(levelOK, what, "SNSOS_TRUSTED_PROXIES lists %d address(es); sign-in throttling and the contact form count the client "+
+			"address such a proxy forwards in X-Forwarded-For", n)
+		return
+	}
+	u, err := url.Parse(d.cfg.PublicURL)
+	if err != nil || u.Scheme != "https" || loopbackHost(u.Hostname()) {
+		d.report(levelOK, what, "SNSOS_TRUSTED_PROXIES is not set; sns-os counts each connection's own address, as it should "+
+			"when no reverse proxy forwards to it")
+		return
+	}
+	d.report(levelWarn, what, "SNSOS_TRUSTED_PROXIES is empty while the public URL %s is https on a host others reach, so a reverse "+
+		"proxy almost certainly forwards to sns-os: every visitor then arrives from the proxy's address and all share one allowance "+
+		"of sign-in attempts and contact messages (one visitor can lock out everyone, you included). List the proxy's address, "+
+		"e.g. SNSOS_TRUSTED_PROXIES=127.0.0.1 for a proxy on this machine", d.cfg.PublicURL)
 }
 
 func isHealthz(body []byte) bool {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -231,6 +232,35 @@ func TestDoctorPublicURL(t *testing.T) {
 	d.publicURL(context.Background())
 	if !strings.Contains(out.String(), "certificate") {
 		t.Fatalf("an untrusted certificate must fail and say so:\n%s", out.String())
+	}
+}
+
+// TestDoctorTrustedProxies: an https public URL on a host others reach
+// with no trusted proxy is a warning that says what to set; with one
+// listed, or a public URL on this machine, the check passes.
+func TestDoctorTrustedProxies(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		public  string
+		proxies []netip.Prefix
+		level   string
+		words   []string
+	}{
+		{"https://sns.example.com", nil, levelWarn, []string{"SNSOS_TRUSTED_PROXIES is empty", "https://sns.example.com",
+			"share one allowance of sign-in attempts and contact messages", "SNSOS_TRUSTED_PROXIES=127.0.0.1"}},
+		{"https://203.0.113.8:8443", nil, levelWarn, []string{"SNSOS_TRUSTED_PROXIES is empty"}},
+		{"https://sns.example.com", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, levelOK, []string{"lists 1 address(es)"}},
+		{"https://localhost:8443", nil, levelOK, []string{"not set", "no reverse proxy"}},
+		{"https://[::1]:8443", nil, levelOK, []string{"not set"}},
+		{"http://127.0.0.1:8080", nil, levelOK, []string{"not set"}},
+	} {
+		var out strings.Builder
+		d := &doctor{cfg: &config.Config{PublicURL: c.public, TrustedProxies: c.proxies}, out: &out, counts: map[string]int{}}
+		d.trustedProxies()
+		wantLine(t, out.String(), "trusted proxies", c.level, c.words...)
+		if d.counts[levelFail] != 0 {
+			t.Errorf("%s: a failure, not a warning:\n%s", c.public, out.String())
+		}
 	}
 }
 

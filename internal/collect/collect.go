@@ -24,10 +24,10 @@
 //   - a platform that does not report metrics, or a permanent refusal: an
 //     "unavailable" snapshot at once;
 //   - a post waiting for a public id (a TikTok inbox upload the operator
-//     has not posted from the app yet): the job asks again later, and the
-//     checkpoints start from the moment the id appears, or say after the
-//     last checkpoint's offset that the post stayed in the inbox (see
-//     inbox.go);
+//     has not posted from the app yet): the job asks again later, also
+//     when it cannot ask just now, and the checkpoints start from the
+//     moment the id appears, or say after the last checkpoint's offset
+//     that the post stayed in the inbox (see inbox.go);
 //   - an unexpected failure (the job ran out of time, a database error, a
 //     panic) on the job's last River attempt: the snapshot that attempt had
 //     decided on if only storing it failed, otherwise an "unavailable"

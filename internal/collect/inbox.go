@@ -13,7 +13,11 @@ package collect
 // new time, in the same transaction); the jobs counted from the upload
 // find their Base stale and end. While none appears, the jobs keep asking
 // until the last checkpoint's offset after the upload; then each stores an
-// "unavailable" snapshot saying the video stayed in the inbox.
+// "unavailable" snapshot saying the video stayed in the inbox. A job that
+// cannot ask (the account must be reconnected for a while, TikTok refuses
+// the call) asks again later too, until the same deadline: before it, a
+// job stores nothing, since a snapshot is one per checkpoint name and the
+// jobs counted from the public time would find theirs already taken.
 
 import (
 	"context"
@@ -39,10 +43,10 @@ type pendingReader interface {
 
 // awaitPublic takes checkpoint name of target t while t waits for a
 // public id: it records the id when one has appeared (the checkpoints
-// start again from now), or snoozes the job, or — past the last
-// checkpoint's offset, or when the platform refuses to say — stores an
-// "unavailable" snapshot. waiting is false for a post that waits for
-// nothing: the checkpoint goes on as usual.
+// start again from now), or snoozes the job — also when the platform
+// could not say, or the account must be reconnected — or, past the last
+// checkpoint's offset, stores an "unavailable" snapshot. waiting is false
+// for a post that waits for nothing: the checkpoint goes on as usual.
 func (c *Collector) awaitPublic(ctx context.Context, t *snsos.Target, name snsos.Checkpoint, log *slog.Logger) (waiting bool, err error) {
 	pr, ok := c.platforms[t.Platform].(pendingReader)
 	if !ok || !pr.AwaitsPublicPost(t.Progress, t.RemoteID) {
@@ -57,17 +61,27 @@ func (c *Collector) awaitPublic(ctx context.Context, t *snsos.Target, name snsos
 		return true, nil // this job counts from the upload: the new jobs take the snapshots
 	}
 	now := c.now()
+	last := c.lastOffset()
+	deadline := t.PublishedAt.Add(last)
 	if prob != nil && prob.kind != notReady {
 		if prob.authFailed {
 			if err := c.tokens.AuthFailed(ctx, t.AccountID, prob.reason); err != nil {
 				return true, fmt.Errorf("collect: report refused credentials of account %d: %w", t.AccountID, err)
 			}
 		}
+		if now.Before(deadline) {
+			// A snapshot stored now would take the checkpoint's name from
+			// the job that counts from the public time, should the video
+			// go public later: the problem (an account to reconnect for a
+			// while, a refused call) is asked about again, as the waiting
+			// is, until the same deadline.
+			wait := max(min(c.inboxRetry, deadline.Sub(now)), time.Second)
+			log.WarnContext(ctx, "the inbox upload's status could not be read; checkpoint snoozed", "problem", prob.reason, "wait", wait)
+			return true, river.JobSnooze(wait)
+		}
 		log.WarnContext(ctx, "metric checkpoint unavailable: the inbox upload's status could not be read", "problem", prob.reason)
 		return true, c.put(ctx, unavailable(t.ID, name, now, prob.reason))
 	}
-	last := c.lastOffset()
-	deadline := t.PublishedAt.Add(last)
 	if !now.Before(deadline) {
 		log.InfoContext(ctx, "inbox upload never posted publicly; checkpoint unavailable")
 		return true, c.put(ctx, unavailable(t.ID, name, now, inboxReason(t.Platform, last)))

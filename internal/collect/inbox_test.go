@@ -299,6 +299,101 @@ func TestInboxCheckpointsStartWhenPublic(t *testing.T) {
 	})
 }
 
+// TestInboxWaitsThroughProblems: while an inbox upload waits for its
+// public id, a checkpoint that cannot ask where it stands — the account
+// must be reconnected for a while, TikTok refuses the call or the token —
+// asks again later and stores nothing: a snapshot stored then would be
+// found by the job counted from the public time, which would take nothing,
+// and the public post would lose that checkpoint for good. Past the wait,
+// the problem is what the snapshot says.
+func TestInboxWaitsThroughProblems(t *testing.T) {
+	runInbox(t, func(t *testing.T, e *inboxEnv) {
+		ctx := context.Background()
+		clock := e.clock
+		tg := e.publish(t, tiktok.ModeInbox, "")
+		stays := e.publish(t, tiktok.ModeInbox, "")
+		base := tg.PublishedAt.Unix()
+		setStatus := func(st snsos.AccountStatus) {
+			t.Helper()
+			if err := e.env.Store.SetAccountStatus(ctx, e.acct.ID, st, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		snoozed := func(what string) {
+			t.Helper()
+			err := e.run(t, tg.ID, "1h", base)
+			if d, ok := snoozedFor(err); !ok || d != DefaultInboxRetry {
+				t.Fatalf("%s: %v, want a snooze of %v", what, err, DefaultInboxRetry)
+			}
+			if ms := e.snapshots(t, tg.ID); len(ms) != 0 {
+				t.Fatalf("%s: stored %+v", what, ms)
+			}
+		}
+
+		refused := func(code int) bool {
+			rs := e.sim.Requests()
+			last := rs[len(rs)-1]
+			return last.Path == "/v2/post/publish/status/fetch/" && last.Status == code && last.Time.Equal(clock.Now())
+		}
+
+		setStatus(snsos.AccountNeedsReauth)
+		clock.Set(tg.PublishedAt.Add(time.Hour))
+		snoozed("account to reconnect")
+		setStatus(snsos.AccountConnected)
+		e.sim.InjectFault(ttsim.Fault{Match: "POST /v2/post/publish/status/fetch/", Kind: ttsim.FaultStatus, Status: 400,
+			Code: "invalid_params"})
+		clock.Advance(DefaultInboxRetry)
+		snoozed("status call refused")
+		if !refused(400) {
+			t.Fatalf("the refused call was not made: %+v", e.sim.Requests()[len(e.sim.Requests())-1])
+		}
+		e.sim.InjectFault(ttsim.Fault{Match: "POST /v2/post/publish/status/fetch/", Kind: ttsim.FaultUnauthorized})
+		clock.Advance(DefaultInboxRetry)
+		snoozed("token refused")
+		if a, _ := e.env.Store.FindAccountByID(ctx, e.acct.ID); a.Status != snsos.AccountNeedsReauth || !refused(401) {
+			t.Fatalf("a refused token left the account %s", a.Status)
+		}
+		setStatus(snsos.AccountConnected)
+
+		// Posted from the app: the next check re-bases the checkpoints, and
+		// the new 1h job takes the numbers.
+		if err := e.sim.FinishInbox(tg.RemoteID, true); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(tg.PublishedAt.Add(24 * time.Hour))
+		seen := clock.Now()
+		if err := e.run(t, tg.ID, "24h", base); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.target(t, tg.ID); !got.PublishedAt.Equal(seen) {
+			t.Fatalf("not re-based: %+v", got)
+		}
+		if err := e.run(t, tg.ID, "1h", base); err != nil {
+			t.Fatal(err)
+		}
+		clock.Set(seen.Add(time.Hour))
+		if err := e.run(t, tg.ID, "1h", seen.Unix()); err != nil {
+			t.Fatal(err)
+		}
+		ms := e.snapshots(t, tg.ID)
+		if len(ms) != 1 || ms[0].Checkpoint != "1h" || ms[0].Status != snsos.SnapshotOK || !ms[0].FetchedAt.Equal(seen.Add(time.Hour)) {
+			t.Fatalf("1h of the public post: %+v", ms)
+		}
+
+		// The other upload never went public, and at the end of the wait
+		// the account must be reconnected: that is what its snapshot says.
+		setStatus(snsos.AccountNeedsReauth)
+		clock.Set(stays.PublishedAt.Add(7 * 24 * time.Hour))
+		if err := e.run(t, stays.ID, "1h", stays.PublishedAt.Unix()); err != nil {
+			t.Fatal(err)
+		}
+		ms = e.snapshots(t, stays.ID)
+		if len(ms) != 1 || ms[0].Status != snsos.SnapshotUnavailable || !strings.Contains(ms[0].Reason, "must be reconnected") {
+			t.Fatalf("the snapshot at the end of the wait: %+v", ms)
+		}
+	})
+}
+
 // TestInboxNeverPublic: an upload left in the inbox, or posted for "Only
 // me", gets no public id: its checkpoints keep asking until the last one's
 // offset after the upload, then each stores "sent to the TikTok inbox"

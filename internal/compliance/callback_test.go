@@ -3,7 +3,9 @@ package compliance
 import (
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,6 +128,16 @@ func TestDataDeletion(t *testing.T) {
 		if again.status != http.StatusOK || again.json["confirmation_code"] != code {
 			t.Fatalf("replay: %d %s", again.status, again.body)
 		}
+		// The same signed_request is byte for byte a valid deauthorize:
+		// refused there, as used already.
+		before := h.state(t)
+		if other := h.form(t, "/webhooks/instagram/deauthorize", sr); other.status != http.StatusBadRequest ||
+			!strings.Contains(other.json["error"], "already used") {
+			t.Fatalf("data-deletion request sent to deauthorize: %d %s", other.status, other.body)
+		}
+		if after := h.state(t); !reflect.DeepEqual(before, after) {
+			t.Fatalf("the refused deauthorize changed the store:\n%+v\n%+v", before, after)
+		}
 		if states, _ := h.purgeJobs(t); len(states) != 1 {
 			t.Fatalf("a replay queued another purge: %v", states)
 		}
@@ -176,6 +188,49 @@ func TestDataDeletion(t *testing.T) {
 		}
 		if h.state(t).Signed != 0 {
 			t.Fatal("old signed requests not pruned")
+		}
+	})
+}
+
+// TestSignedRequestOneCallback: one signed_request sent to both callbacks
+// at once is acted on by one of them only — the first to record it — and
+// the other answers 400 "already used", on both databases.
+func TestSignedRequestOneCallback(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		h := newHarness(t, env, harnessOptions{})
+		deletions := 0
+		for round := range 4 {
+			sr := signed(t, igSecret, "5550000"+strconv.Itoa(round), h.clk.Now().Add(-time.Duration(round)*time.Second))
+			var wg sync.WaitGroup
+			answers := map[string]answer{}
+			var mu sync.Mutex
+			for _, kind := range []string{KindDeauthorize, KindDataDeletion} {
+				wg.Go(func() {
+					a := h.form(t, "/webhooks/instagram/"+kind, sr)
+					mu.Lock()
+					answers[kind] = a
+					mu.Unlock()
+				})
+			}
+			wg.Wait()
+			won := 0
+			for kind, a := range answers {
+				switch {
+				case a.status == http.StatusOK:
+					won++
+					if kind == KindDataDeletion {
+						deletions++
+					}
+				case a.status != http.StatusBadRequest || !strings.Contains(a.json["error"], "already used"):
+					t.Fatalf("round %d, %s: %d %s", round, kind, a.status, a.body)
+				}
+			}
+			if won != 1 {
+				t.Fatalf("round %d: %d callbacks acted on one signed_request: %+v", round, won, answers)
+			}
+		}
+		if n := h.state(t).Requests; n != deletions {
+			t.Fatalf("%d deletion requests for %d data-deletion callbacks acted on", n, deletions)
 		}
 	})
 }

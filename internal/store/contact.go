@@ -133,25 +133,45 @@ func (s *Store) SetContactHandled(ctx context.Context, id int64, handled bool) e
 	return nil
 }
 
-// DeleteContactMessage deletes one message.
+// openRequest is the condition, on a contact_messages row, that its
+// deletion_code names a request not completed yet (unconfirmed, or
+// confirmed and waiting for its purge): the message is what the inbox
+// shows it by, so it stays while the request is open.
+const openRequest = `EXISTS (SELECT 1 FROM deletion_requests d
+	WHERE d.confirmation_code = contact_messages.deletion_code AND d.status <> '` + string(snsos.DeletionCompleted) + `')`
+
+// DeleteContactMessage deletes one message. A message that carries a
+// deletion request not completed yet is ECONFLICT and stays: without it
+// nothing could confirm the request, and its status page would say
+// "waiting" for ever.
 func (s *Store) DeleteContactMessage(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM contact_messages WHERE id = $1`, id)
-	if err != nil {
-		return mapErr(err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("contact message", id)
-	}
-	return nil
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM contact_messages WHERE id = $1 AND NOT `+openRequest, id)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
+		var one int
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM contact_messages WHERE id = $1`, id).Scan(&one)
+		if err = mapErr(err); snsos.IsCode(err, snsos.ENOTFOUND) {
+			return notFound("contact message", id)
+		} else if err != nil {
+			return err
+		}
+		return snsos.Errorf(snsos.ECONFLICT, "message %d carries a data deletion request that is still open; settle the request first", id)
+	})
 }
 
 // CompleteContactDeletion carries out a confirmed deletion request that
-// concerns no platform account: every message from email (compared
-// without case) is deleted and the request with code is marked completed,
-// in one transaction (confirmed and completed at once: nothing else is
-// held about a sender). It returns how many messages went. A request that
-// is not awaiting confirmation any more is ECONFLICT, and nothing is
-// deleted.
+// concerns no platform account: the messages from email (compared without
+// case) are deleted and the request with code is marked completed, in one
+// transaction (confirmed and completed at once: nothing else is held about
+// a sender). A message that carries another request still open stays,
+// with that request, until the operator settles it. It returns how many
+// messages went. A request that is not awaiting confirmation any more is
+// ECONFLICT, and nothing is deleted.
 func (s *Store) CompleteContactDeletion(ctx context.Context, code, email string) (int64, error) {
 	email = strings.TrimSpace(email)
 	if code == "" || email == "" {
@@ -168,7 +188,8 @@ func (s *Store) CompleteContactDeletion(ctx context.Context, code, email string)
 		if k, _ := res.RowsAffected(); k == 0 {
 			return snsos.Errorf(snsos.ECONFLICT, "the deletion request is not awaiting confirmation")
 		}
-		if res, err = tx.ExecContext(ctx, `DELETE FROM contact_messages WHERE LOWER(email) = LOWER($1)`, email); err != nil {
+		// This request is completed by now, so its own message goes too.
+		if res, err = tx.ExecContext(ctx, `DELETE FROM contact_messages WHERE LOWER(email) = LOWER($1) AND NOT `+openRequest, email); err != nil {
 			return mapErr(err)
 		}
 		n, _ = res.RowsAffected()

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -89,5 +90,67 @@ func TestInbox(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantCode(t, s.DeleteContactMessage(ctx, plain.ID), snsos.ENOTFOUND)
+	})
+}
+
+// TestContactDeletionKeepsOpenRequests: a sender with two deletion
+// requests. Settling one as "the sender's messages only" deletes their
+// other messages but not the one carrying the second request, still
+// unconfirmed (nothing could confirm it without its message); nor does
+// deleting that message by hand go through while its request is open —
+// unconfirmed, or confirmed and waiting for its purge. Once the request
+// is completed, the message may go.
+func TestContactDeletionKeepsOpenRequests(t *testing.T) {
+	storetest.RunWithClock(t, func() time.Time { return contactNow }, func(t *testing.T, env *storetest.Env) {
+		s := env.Store
+		first := &snsos.ContactMessage{Name: "A", Email: "a@example.com", Subject: "delete my messages", Body: "x", Lang: "en"}
+		second := &snsos.ContactMessage{Name: "A", Email: "A@example.com", Subject: "delete my Instagram data", Body: "y", Lang: "en"}
+		plain := &snsos.ContactMessage{Name: "A", Email: "a@example.com", Subject: "hello", Body: "z", Lang: "en"}
+		if err := s.CreateContact(ctx, first, &snsos.DeletionRequest{ConfirmationCode: "CODEONE12345678"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateContact(ctx, second, &snsos.DeletionRequest{ConfirmationCode: "CODETWO12345678"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateContact(ctx, plain, nil); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, s.DeleteContactMessage(ctx, second.ID), snsos.ECONFLICT)
+
+		n, err := s.CompleteContactDeletion(ctx, "CODEONE12345678", first.Email)
+		if err != nil || n != 2 {
+			t.Fatalf("CompleteContactDeletion = %d, %v; want the first request's message and the plain one", n, err)
+		}
+		for _, id := range []int64{first.ID, plain.ID} {
+			_, err := s.FindContactMessage(ctx, id)
+			wantCode(t, err, snsos.ENOTFOUND)
+		}
+		if m, err := s.FindContactMessage(ctx, second.ID); err != nil || m.DeletionCode != "CODETWO12345678" {
+			t.Fatalf("the message of the open request: %+v, %v", m, err)
+		}
+
+		// The operator confirms the second one as about an account: pending
+		// until the purge, and its message stays meanwhile.
+		a := mustAccount(t, s, snsos.PlatformInstagram, "55")
+		d, err := s.FindDeletionRequestByCode(ctx, "CODETWO12345678")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ConfirmDeletionRequest(ctx, d.ID, []int64{a.ID}, store.AccessRemoval{Source: store.RemovedByConfirmation,
+			Actor: "operator", Reason: "confirmed"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		err = s.DeleteContactMessage(ctx, second.ID)
+		wantCode(t, err, snsos.ECONFLICT)
+		if !strings.Contains(snsos.ErrorMessage(err), "still open") {
+			t.Fatalf("refusal %q", snsos.ErrorMessage(err))
+		}
+		if err := s.CompleteDeletionPurge(ctx, d.ID, snsos.PurgeCounts{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteContactMessage(ctx, second.ID); err != nil {
+			t.Fatalf("deleting the message of a completed request: %v", err)
+		}
+		wantCode(t, s.DeleteContactMessage(ctx, second.ID), snsos.ENOTFOUND)
 	})
 }

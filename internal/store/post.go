@@ -89,8 +89,10 @@ func (s *Store) insertTarget(ctx context.Context, tx *sql.Tx, p *snsos.Post, t *
 	if t.State == snsos.StateScheduled {
 		t.JobSeq = 1 // the caller's hook queues publish job 1
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO targets (post_id, account_id, platform, state, body, options, scheduled_at, updated_at, job_seq, media_ids)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+	// created_at is when the purge of a data-deletion request tells the
+	// targets it deletes from those made after a reconnect (purge.go).
+	err = tx.QueryRowContext(ctx, `INSERT INTO targets (post_id, account_id, platform, state, body, options, scheduled_at, updated_at, job_seq, media_ids, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8) RETURNING id`,
 		p.ID, t.AccountID, platform, t.State, t.Body, opts, dbTime(t.ScheduledAt), now, t.JobSeq, media).Scan(&t.ID)
 	return mapErr(err)
 }

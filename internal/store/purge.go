@@ -22,19 +22,23 @@ type PurgeResult struct {
 }
 
 // PurgeDeletionRequest deletes, in one transaction, what the confirmed
-// deletion request id is about: every target of its accounts with the
-// targets' attempts and metric snapshots, the posts left with no target
-// (a post also sent to another account keeps that account's target), and
-// the accounts themselves unless one was connected again since. It records
-// a purge event (see ListPurgeEvents) and returns the media the deleted
-// posts used that no other post uses: the caller deletes them with their
-// files, then calls CompleteDeletionPurge.
+// deletion request id is about: the targets of its accounts that existed
+// when it was confirmed, with the targets' attempts and metric snapshots,
+// the posts left with no target (a post also sent to another account keeps
+// that account's target), and the accounts themselves while still revoked
+// and left with no target. An account connected again within the window
+// keeps its row (the same one: UpsertAccount reuses it), its tokens and
+// what was posted to it after the confirmation: the user agreed to that
+// anew. It records a purge event (see ListPurgeEvents) and returns the
+// media the deleted posts used that no other post uses: the caller deletes
+// them with their files, then calls CompleteDeletionPurge.
 //
 // It is ECONFLICT while the request is not confirmed, or while one of the
-// targets is being published (its owner's lease runs on the database's
-// clock): the caller tries again later. Run again after a stop between the
-// two steps, it deletes nothing more and returns the recorded event's
-// counts and media.
+// targets to delete is being published: under a live lease (its owner's
+// lease runs on the database's clock) or parked in a long step (no lease;
+// its job comes back to it). The caller tries again later. Run again after
+// a stop between the two steps, it deletes nothing more and returns the
+// recorded event's counts and media.
 func (s *Store) PurgeDeletionRequest(ctx context.Context, id int64) (*PurgeResult, error) {
 	res := &PurgeResult{}
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
@@ -55,7 +59,7 @@ func (s *Store) PurgeDeletionRequest(ctx context.Context, id int64) (*PurgeResul
 		} else if !snsos.IsCode(err, snsos.ENOTFOUND) {
 			return err
 		}
-		ev, err := s.purgeAccounts(ctx, tx, d.AccountIDs)
+		ev, err := s.purgeAccounts(ctx, tx, d.AccountIDs, d.ConfirmedAt)
 		if err != nil {
 			return err
 		}
@@ -70,28 +74,33 @@ func (s *Store) PurgeDeletionRequest(ctx context.Context, id int64) (*PurgeResul
 	return res, err
 }
 
-// purgeAccounts deletes the accounts' targets and what hangs on them (see
-// PurgeDeletionRequest) and returns the event describing it.
-func (s *Store) purgeAccounts(ctx context.Context, tx *sql.Tx, accounts []int64) (*PurgeEvent, error) {
+// purgeAccounts deletes the accounts' targets created at or before
+// confirmed and what hangs on them (see PurgeDeletionRequest) and returns
+// the event describing it.
+func (s *Store) purgeAccounts(ctx context.Context, tx *sql.Tx, accounts []int64, confirmed time.Time) (*PurgeEvent, error) {
 	ev := &PurgeEvent{AccountIDs: accounts}
 	if len(accounts) == 0 {
 		return ev, nil
 	}
 	in := idList(accounts)
+	// A target without a creation time predates the column's backfill or
+	// was written by hand: it counts as older, and goes.
+	held := `account_id IN (` + in + `) AND (created_at IS NULL OR created_at <= $1)`
+	cutoff := confirmed.UTC().Truncate(time.Microsecond)
 	dbNow, err := s.dbNow(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
 	var busy int64
-	err = tx.QueryRowContext(ctx, `SELECT id FROM targets WHERE account_id IN (`+in+`) AND state = $1 AND lease_until > $2 LIMIT 1`,
-		snsos.StatePublishing, dbNow).Scan(&busy)
+	err = tx.QueryRowContext(ctx, `SELECT id FROM targets WHERE `+held+` AND state = $2 AND (lease_until IS NULL OR lease_until > $3)
+		ORDER BY id LIMIT 1`, cutoff, snsos.StatePublishing, dbNow).Scan(&busy)
 	if err == nil {
 		return nil, snsos.Errorf(snsos.ECONFLICT, "target %d is being published; the purge waits for it", busy)
 	} else if err = mapErr(err); !snsos.IsCode(err, snsos.ENOTFOUND) {
 		return nil, err
 	}
 	posts := map[int64]bool{}
-	if err := eachRow(ctx, tx, `SELECT id, post_id FROM targets WHERE account_id IN (`+in+`) ORDER BY id`, func(r *sql.Rows) error {
+	if err := eachRow(ctx, tx, `SELECT id, post_id FROM targets WHERE `+held+` ORDER BY id`, func(r *sql.Rows) error {
 		var tid, pid int64
 		if err := r.Scan(&tid, &pid); err != nil {
 			return err
@@ -99,7 +108,7 @@ func (s *Store) purgeAccounts(ctx context.Context, tx *sql.Tx, accounts []int64)
 		ev.TargetIDs = append(ev.TargetIDs, tid)
 		posts[pid] = true
 		return nil
-	}); err != nil {
+	}, cutoff); err != nil {
 		return nil, err
 	}
 	if len(ev.TargetIDs) > 0 {
@@ -110,7 +119,11 @@ func (s *Store) purgeAccounts(ctx context.Context, tx *sql.Tx, accounts []int64)
 	if err := s.deleteOrphanPosts(ctx, tx, ev, posts); err != nil {
 		return nil, err
 	}
-	gone, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id IN (`+in+`) AND status <> $1`, snsos.AccountConnected)
+	// Only a row still revoked goes: connected or needing its token renewed,
+	// the account was connected again since. One with targets made after
+	// the confirmation stays too (they need it, and they are not purged).
+	gone, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id IN (`+in+`) AND status = $1
+		AND NOT EXISTS (SELECT 1 FROM targets t WHERE t.account_id = accounts.id)`, snsos.AccountRevoked)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -187,9 +200,9 @@ func (s *Store) deleteOrphanPosts(ctx context.Context, tx *sql.Tx, ev *PurgeEven
 	return nil
 }
 
-// eachRow runs query in tx and calls fn for each row.
-func eachRow(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, query)
+// eachRow runs query with args in tx and calls fn for each row.
+func eachRow(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) error, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return mapErr(err)
 	}

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/sim/simclock"
 	"github.com/sns-os/snsos/internal/store"
 	"github.com/sns-os/snsos/internal/store/storetest"
 )
@@ -201,8 +203,10 @@ func (w *purgeWorld) checkPurged(t *testing.T) {
 	}
 }
 
-// TestPurgeWaitsForPublishing: a target being published (its owner's lease
-// running) holds the purge back; nothing is deleted meanwhile.
+// TestPurgeWaitsForPublishing: a target being published holds the purge
+// back — its owner's lease running, or its long step parked (no lease, its
+// job snoozed until the platform is done) — and nothing is deleted
+// meanwhile; only a lease that ran out (the owner died) lets it through.
 func TestPurgeWaitsForPublishing(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
 		s := env.Store
@@ -224,12 +228,28 @@ func TestPurgeWaitsForPublishing(t *testing.T) {
 			store.AccessRemoval{AccountIDs: []int64{a.ID}, Source: store.RemovedByDataDeletion, Actor: "platform:threads"}, nil); err != nil {
 			t.Fatal(err)
 		}
-		_, err := s.PurgeDeletionRequest(ctx, d.ID)
-		wantCode(t, err, snsos.ECONFLICT)
-		if _, err := s.FindTargetByID(ctx, p.Targets[0].ID); err != nil {
-			t.Fatalf("target deleted while held: %v", err)
+		held := func(why string) {
+			t.Helper()
+			_, err := s.PurgeDeletionRequest(ctx, d.ID)
+			wantCode(t, err, snsos.ECONFLICT)
+			if _, err := s.FindTargetByID(ctx, p.Targets[0].ID); err != nil {
+				t.Fatalf("target deleted while %s: %v", why, err)
+			}
 		}
-		s.SetDBClockOffset(2 * time.Minute) // the owner's lease has run out
+		held("its lease runs")
+		// The owner parks a long step: no lease, nothing that runs out.
+		if err := s.SetTargetLease(ctx, p.Targets[0].ID, att.ID, 1, 0); err != nil {
+			t.Fatal(err)
+		}
+		held("parked")
+		s.SetDBClockOffset(time.Hour)
+		held("parked an hour")
+		// It resumes under a new lease, and dies with it.
+		if err := s.SetTargetLease(ctx, p.Targets[0].ID, att.ID, 2, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		held("its new lease runs")
+		s.SetDBClockOffset(time.Hour + 2*time.Minute) // the owner's lease has run out
 		res, err := s.PurgeDeletionRequest(ctx, d.ID)
 		if err != nil || res.Counts.Targets != 1 || res.Counts.Posts != 1 {
 			t.Fatalf("purge after the lease: %+v, %v", res, err)
@@ -309,4 +329,209 @@ func TestDeletePostDeletesMetrics(t *testing.T) {
 			}
 		}
 	})
+}
+
+// purgeStart is the reconnect tests' clock at the start, never today.
+var purgeStart = time.Date(2027, 5, 10, 8, 0, 0, 0, time.UTC)
+
+// runPurgeClocked runs fn on each database with a store whose clock is
+// its own clk, starting at purgeStart.
+func runPurgeClocked(t *testing.T, fn func(t *testing.T, s *store.Store, clk *simclock.Clock)) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			clk := simclock.New(purgeStart)
+			fn(t, storetest.NewWithClock(t, d, clk.Now).Store, clk)
+		})
+	}
+}
+
+// requestDeletion has Instagram ask, through its callback, for the data of
+// account a to be deleted: the request is confirmed at once, a revoked.
+func requestDeletion(t *testing.T, s *store.Store, a *snsos.Account, code string) *snsos.DeletionRequest {
+	t.Helper()
+	d := &snsos.DeletionRequest{Platform: a.Platform, RemoteUserID: a.RemoteID, ConfirmationCode: code, AccountIDs: []int64{a.ID}}
+	if err := s.ActOnSignedRequest(ctx, &store.SignedRequest{Hash: "h-" + code, Platform: a.Platform, Kind: "data-deletion"}, d,
+		store.AccessRemoval{AccountIDs: []int64{a.ID}, Source: store.RemovedByDataDeletion, Actor: "platform:" + string(a.Platform),
+			Reason: "gone"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// reconnect connects a's platform user again, as the OAuth callback does:
+// the same account row, connected, with new tokens.
+func reconnect(t *testing.T, s *store.Store, a *snsos.Account) {
+	t.Helper()
+	again := &snsos.Account{Platform: a.Platform, RemoteID: a.RemoteID, Handle: a.Handle}
+	if err := s.UpsertAccount(ctx, again); err != nil || again.ID != a.ID || again.Status != snsos.AccountConnected {
+		t.Fatalf("reconnect: %+v, %v", again, err)
+	}
+	if err := s.PutCredential(ctx, &snsos.Credential{AccountID: a.ID, AccessToken: "tok-again"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPurgeKeepsWhatFollowsReconnect: the user asks for their data to be
+// deleted, then connects the account again within the window (the same
+// row). The purge deletes what existed when the request was confirmed —
+// the posts of the account, its target in a shared post — and keeps what
+// the operator made for it since: a new post scheduled for it, a target
+// added to an older draft, one being published (which does not hold the
+// purge back, though it would if it were older). The account keeps its
+// row and its new tokens.
+func TestPurgeKeepsWhatFollowsReconnect(t *testing.T) {
+	runPurgeClocked(t, func(t *testing.T, s *store.Store, clk *simclock.Clock) {
+		ig := mustAccount(t, s, snsos.PlatformInstagram, "1784")
+		x := mustAccount(t, s, snsos.PlatformX, "42")
+		old := &snsos.Post{Body: "before the request", Targets: []*snsos.Target{{AccountID: ig.ID}}}
+		shared := &snsos.Post{Body: "both, before", Targets: []*snsos.Target{{AccountID: ig.ID}, {AccountID: x.ID}}}
+		draft := &snsos.Post{Body: "an X draft, before"}
+		draft.Targets = []*snsos.Target{{AccountID: x.ID}}
+		for _, p := range []*snsos.Post{old, shared, draft} {
+			if err := s.CreatePost(ctx, p, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		publish(t, s, old.Targets[0].ID)
+
+		clk.Advance(time.Hour)
+		d := requestDeletion(t, s, ig, "RECONNECT1")
+		clk.Advance(time.Hour)
+		reconnect(t, s, ig)
+		clk.Advance(time.Minute)
+		scheduled := &snsos.Post{Body: "after the reconnect", Targets: []*snsos.Target{{AccountID: ig.ID}}}
+		inFlight := &snsos.Post{Body: "going out after the reconnect", Targets: []*snsos.Target{{AccountID: ig.ID}}}
+		for _, p := range []*snsos.Post{scheduled, inFlight} {
+			if err := s.CreatePost(ctx, p, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		scheduleTarget(t, s, scheduled.Targets[0].ID, clk.Now().Add(48*time.Hour))
+		parkTarget(t, s, inFlight.Targets[0].ID, clk.Now())
+		edit := &snsos.Post{ID: draft.ID, Body: draft.Body, Targets: []*snsos.Target{draft.Targets[0], {AccountID: ig.ID}}}
+		if err := s.UpdatePost(ctx, edit, versionsOf(t, s, draft.ID), nil); err != nil {
+			t.Fatal(err)
+		}
+		added := edit.Targets[1].ID
+
+		clk.Advance(30 * 24 * time.Hour)
+		res, err := s.PurgeDeletionRequest(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := snsos.PurgeCounts{Targets: 2, Attempts: 1, Posts: 1}
+		if res.Counts != want {
+			t.Fatalf("purge counts %+v, want %+v", res.Counts, want)
+		}
+		_, err = s.FindPostByID(ctx, old.ID)
+		wantCode(t, err, snsos.ENOTFOUND)
+		if p, err := s.FindPostByID(ctx, shared.ID); err != nil || len(p.Targets) != 1 || p.Targets[0].AccountID != x.ID {
+			t.Fatalf("shared post %+v, %v", p, err)
+		}
+		for _, id := range []int64{scheduled.Targets[0].ID, inFlight.Targets[0].ID, added} {
+			if tg, err := s.FindTargetByID(ctx, id); err != nil || tg.AccountID != ig.ID {
+				t.Fatalf("target %d made after the reconnect: %+v, %v", id, tg, err)
+			}
+		}
+		if a, err := s.FindAccountByID(ctx, ig.ID); err != nil || a.Status != snsos.AccountConnected {
+			t.Fatalf("reconnected account %+v, %v", a, err)
+		}
+		if c, err := s.FindCredential(ctx, ig.ID); err != nil || c.AccessToken != "tok-again" {
+			t.Fatalf("the new tokens: %v", err)
+		}
+	})
+}
+
+// TestPurgeWaitsForOlderParkedStep: a target from before the request that
+// is parked in a long step holds the purge back even after a reconnect.
+func TestPurgeWaitsForOlderParkedStep(t *testing.T) {
+	runPurgeClocked(t, func(t *testing.T, s *store.Store, clk *simclock.Clock) {
+		th := mustAccount(t, s, snsos.PlatformThreads, "9")
+		p := &snsos.Post{Body: "a container processing", Targets: []*snsos.Target{{AccountID: th.ID}}}
+		if err := s.CreatePost(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		parkTarget(t, s, p.Targets[0].ID, clk.Now())
+		clk.Advance(time.Minute)
+		d := requestDeletion(t, s, th, "PARKED1234")
+		reconnect(t, s, th)
+		_, err := s.PurgeDeletionRequest(ctx, d.ID)
+		wantCode(t, err, snsos.ECONFLICT)
+		if !strings.Contains(snsos.ErrorMessage(err), "being published") {
+			t.Fatalf("refusal %q", snsos.ErrorMessage(err))
+		}
+	})
+}
+
+// TestPurgeAfterReconnectAndRevoke: connected again, given a new post, then
+// removed again (a later deauthorize): the purge deletes the old data and
+// keeps the new post, and so the account row its target needs; an account
+// connected again with nothing new and revoked again goes.
+func TestPurgeAfterReconnectAndRevoke(t *testing.T) {
+	runPurgeClocked(t, func(t *testing.T, s *store.Store, clk *simclock.Clock) {
+		busy := mustAccount(t, s, snsos.PlatformInstagram, "1")
+		idle := mustAccount(t, s, snsos.PlatformInstagram, "2")
+		old := &snsos.Post{Body: "before", Targets: []*snsos.Target{{AccountID: busy.ID}, {AccountID: idle.ID}}}
+		if err := s.CreatePost(ctx, old, nil); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Hour)
+		dBusy, dIdle := requestDeletion(t, s, busy, "AGAINBUSY1"), requestDeletion(t, s, idle, "AGAINIDLE1")
+		clk.Advance(time.Hour)
+		reconnect(t, s, busy)
+		reconnect(t, s, idle)
+		later := &snsos.Post{Body: "after", Targets: []*snsos.Target{{AccountID: busy.ID}}}
+		if err := s.CreatePost(ctx, later, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RemoveAccess(ctx, store.AccessRemoval{AccountIDs: []int64{busy.ID, idle.ID}, Source: store.RemovedByDeauthorize,
+			Actor: "platform:instagram", Reason: "removed again"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.PurgeDeletionRequest(ctx, dBusy.ID)
+		if err != nil || res.Counts.Targets != 1 || res.Counts.Accounts != 0 {
+			t.Fatalf("purge of the account with a new post: %+v, %v", res, err)
+		}
+		if a, err := s.FindAccountByID(ctx, busy.ID); err != nil || a.Status != snsos.AccountRevoked {
+			t.Fatalf("account with a new post: %+v, %v", a, err)
+		}
+		if p, err := s.FindPostByID(ctx, later.ID); err != nil || len(p.Targets) != 1 {
+			t.Fatalf("the new post %+v, %v", p, err)
+		}
+		res, err = s.PurgeDeletionRequest(ctx, dIdle.ID)
+		if err != nil || res.Counts.Targets != 1 || res.Counts.Accounts != 1 || res.Counts.Posts != 1 {
+			t.Fatalf("purge of the idle account: %+v, %v", res, err)
+		}
+		_, err = s.FindAccountByID(ctx, idle.ID)
+		wantCode(t, err, snsos.ENOTFOUND)
+	})
+}
+
+// scheduleTarget takes draft target id to scheduled at at.
+func scheduleTarget(t *testing.T, s *store.Store, id int64, at time.Time) {
+	t.Helper()
+	for _, tr := range []snsos.TargetTransition{
+		{TargetID: id, From: snsos.StateDraft, To: snsos.StateApproved},
+		{TargetID: id, From: snsos.StateApproved, To: snsos.StateScheduled, Mutate: func(t *snsos.Target) { t.ScheduledAt = at }},
+	} {
+		if _, err := s.TransitionTarget(ctx, tr); err != nil {
+			t.Fatalf("%s → %s: %v", tr.From, tr.To, err)
+		}
+	}
+}
+
+// parkTarget takes draft target id into publishing with its long step
+// parked (no lease), as a container that processes for minutes leaves it.
+func parkTarget(t *testing.T, s *store.Store, id int64, at time.Time) {
+	t.Helper()
+	scheduleTarget(t, s, id, at)
+	att := &snsos.Attempt{Detail: "post"}
+	if _, err := s.TransitionTarget(ctx, snsos.TargetTransition{TargetID: id, From: snsos.StateScheduled, To: snsos.StatePublishing,
+		Attempt: att}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTargetLease(ctx, id, att.ID, 1, 0); err != nil {
+		t.Fatal(err)
+	}
 }

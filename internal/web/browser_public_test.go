@@ -57,7 +57,7 @@ func TestBrowserPublicPhone(t *testing.T) {
 	}
 	b.Step("fill it", chromedp.SendKeys(chromedp.ID("name"), "佐藤 花子"), chromedp.SendKeys(chromedp.ID("email"), "hanako@example.com"),
 		chromedp.SetValue(chromedp.ID("topic"), "deletion"), chromedp.SendKeys(chromedp.ID("message"), "連携したアカウントのデータを削除してください。"))
-	b.ClickAndLoad("send", `.contact-form button[type="submit"]`, `a[href^="/deletion/"]`)
+	b.ClickAndLoad("send", `.contact-form button[type="submit"]`, `a[href^="/ja/deletion/"]`)
 	if !strings.HasPrefix(b.Location(), "/ja/contact?sent=deletion&code=") {
 		t.Fatalf("after sending at %s", b.Location())
 	}

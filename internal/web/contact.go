@@ -19,7 +19,8 @@ import (
 
 // The contact form (POST /contact, /ja/contact): a stranger's message is
 // checked, counted against its client address (the sign-in throttle's
-// address, trusting X-Forwarded-For from the trusted proxies only), stored
+// address, trusting X-Forwarded-For from the trusted proxies only; an IPv6
+// address counts by its /64, as one host usually holds a whole one), stored
 // as text, and put before the operator through the inbox, the attention
 // list and the alert channels. A "Data Deletion Request" also opens a
 // deletion request that waits for the operator: a form post never deletes
@@ -40,6 +41,12 @@ const (
 	contactPerWindow = 200
 	contactWindow    = time.Hour
 )
+
+// contactEmailRefused are characters RFC 5322 allows in an address that
+// the form refuses all the same: in the inbox's mailto: link they start
+// or join header fields (?bcc=…&cc=…) or percent-escapes, and no real
+// sender needs them. The link escapes the address anyway (mailtoHref).
+const contactEmailRefused = "?&%"
 
 // contactTopics are the choices of "What is it about?", in order.
 var contactTopics = []string{"question", "privacy", "deletion"}
@@ -207,6 +214,8 @@ func (h *Handler) checkContact(p *publicPage, d *contactData) bool {
 	}
 	if a, err := mail.ParseAddress(d.Email); err != nil || len(d.Email) > contactEmailMax || a.Address != d.Email || !oneLine(d.Email) {
 		bad("email", p.T("contact.error.email"))
+	} else if strings.ContainsAny(d.Email, contactEmailRefused) {
+		bad("email", p.T("contact.error.email_chars"))
 	}
 	if !validTopic(d.Topic) {
 		bad("topic", p.T("contact.error.topic"))

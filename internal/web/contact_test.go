@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,8 @@ func TestContactForm(t *testing.T) {
 		"long name":        {contactForm(strings.Repeat("名", contactNameMax+1), "a@example.com", "question", "", "hi"), "name-error"},
 		"bad email":        {contactForm("A", "not-an-address", "question", "", "hi"), "email-error"},
 		"named email":      {contactForm("A", "A <a@example.com>", "question", "", "hi"), "email-error"},
+		"mailto injection": {contactForm("A", "victim%40real.example?bcc=spy%40evil.example&x=@example.com", "question", "", "hi"), "email-error"},
+		"question mark":    {contactForm("A", "a?b@example.com", "question", "", "hi"), "email-error"},
 		"unknown topic":    {contactForm("A", "a@example.com", "sales", "", "hi"), "topic-error"},
 		"long subject":     {contactForm("A", "a@example.com", "question", strings.Repeat("s", contactSubjectMax+1), "hi"), "subject-error"},
 		"empty message":    {contactForm("A", "a@example.com", "question", "", "  "), "message-error"},
@@ -80,6 +83,12 @@ func TestContactForm(t *testing.T) {
 			t.Errorf("%s: the typed address was not kept", name)
 		}
 	}
+	// An address mail.ParseAddress takes but the Reply link could misread
+	// is refused in words that say which characters.
+	_, body = do(t, c, "POST", e.srv.URL+"/contact", contactForm("A", "a&b@example.com", "question", "", "hi"))
+	wantAll(t, "refused characters", body, "Enter an email address without the characters ?, &amp; or %")
+	_, body = do(t, c, "POST", e.srv.URL+"/ja/contact", contactForm("A", "a%b@example.com", "question", "", "hi"))
+	wantAll(t, "refused characters (ja)", body, "メールアドレスには記号 ? &amp; % を使えません。")
 	// A full message of Japanese text fits the body bound.
 	resp, _ = do(t, c, "POST", e.srv.URL+"/contact", contactForm("A", "a@example.com", "question", "", strings.Repeat("あ", contactMessageMax)))
 	if resp.StatusCode != http.StatusSeeOther {
@@ -166,6 +175,32 @@ func TestContactThrottle(t *testing.T) {
 	}
 }
 
+// TestContactThrottleIPv6: the addresses of one IPv6 /64 (what one host
+// or household usually holds) share one count; another /64 has its own.
+func TestContactThrottleIPv6(t *testing.T) {
+	e := newSiteEnv(t, nil, nil, func(c *Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	})
+	send := func(xff string) int {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/contact", strings.NewReader(contactForm("A", "a@example.com", "question", "", "hi from "+xff).Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, _ := doReq(t, e.client(t), req)
+		return resp.StatusCode
+	}
+	for i := range contactPerClient {
+		if code := send("2001:db8:1:2::" + strconv.FormatInt(int64(i+1), 16)); code != http.StatusSeeOther {
+			t.Fatalf("message %d: %d", i+1, code)
+		}
+	}
+	if code := send("2001:db8:1:2:ffff:ffff:ffff:fffe"); code != http.StatusTooManyRequests {
+		t.Fatalf("another address of the same /64: %d, want 429", code)
+	}
+	if code := send("2001:db8:1:3::1"); code != http.StatusSeeOther {
+		t.Fatalf("the next /64: %d", code)
+	}
+}
+
 // TestContactDeletionRequest: the subject "Data Deletion Request" (or the
 // topic) opens a deletion request awaiting the operator, shows the sender
 // its reference, and lists it with its deadlines; nothing is deleted.
@@ -245,7 +280,7 @@ func FuzzContactCheck(f *testing.F) {
 		}
 		if name == "" || utf8.RuneCountInString(name) > contactNameMax || !oneLine(name) || !oneLine(subject) ||
 			utf8.RuneCountInString(subject) > contactSubjectMax || !validTopic(topic) || message == "" ||
-			utf8.RuneCountInString(message) > contactMessageMax || !utf8.ValidString(message) || strings.ContainsAny(email, "<> \r\n") {
+			utf8.RuneCountInString(message) > contactMessageMax || !utf8.ValidString(message) || strings.ContainsAny(email, "<> \r\n"+contactEmailRefused) {
 			t.Fatalf("accepted %q %q %q %q %q", name, email, topic, subject, message)
 		}
 		if isDeletionSubject(subject) && !strings.Contains(strings.ToLower(subject), "deletion") && !strings.Contains(subject, "削除") {

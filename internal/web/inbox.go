@@ -47,7 +47,7 @@ type Purger interface {
 // message pages, by the flash parameter, and whether each is an error.
 var inboxFlashes = map[string]bool{
 	"handled": false, "unhandled": false, "deleted": false, "seen": false, "confirmed": false, "purged": false,
-	"nopurge": true, "notconfirmed": true, "conflict": true, "notfound": true, "error": true,
+	"nopurge": true, "notconfirmed": true, "conflict": true, "notfound": true, "error": true, "deletionopen": true,
 }
 
 func (h *Handler) inboxRoutes(mux *http.ServeMux) {

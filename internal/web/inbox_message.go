@@ -3,8 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -85,7 +85,7 @@ func (h *Handler) buildMessage(ctx context.Context, p *page, d *messageData, con
 	now, loc := h.now(), h.location()
 	base := "/inbox/" + strconv.FormatInt(m.ID, 10)
 	d.Name, d.Email, d.Subject, d.Body = m.Name, m.Email, m.Subject, m.Body
-	d.Mailto = "mailto:" + m.Email + "?subject=" + url.PathEscape("Re: "+m.Subject)
+	d.Mailto = mailtoHref(m.Email, "Re: "+m.Subject)
 	d.Lang, d.LangCode = langNames[max(0, langIndex(m.Lang))], langCodes[max(0, langIndex(m.Lang))]
 	d.Received, d.ReceivedISO = fullTime(p.lang, m.CreatedAt.In(loc)), m.CreatedAt.UTC().Format(time.RFC3339)
 	d.Handled, d.HandledPath, d.DeletePath = !m.HandledAt.IsZero(), base+"/handled", base+"/delete"
@@ -167,10 +167,16 @@ func (h *Handler) handleMessageDelete(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
-	if err := h.store.DeleteContactMessage(r.Context(), id); snsos.IsCode(err, snsos.ENOTFOUND) {
+	switch err := h.store.DeleteContactMessage(r.Context(), id); {
+	case snsos.IsCode(err, snsos.ENOTFOUND):
 		h.notFound(w, r)
 		return
-	} else if err != nil {
+	case snsos.IsCode(err, snsos.ECONFLICT):
+		// Its deletion request is still open: the message is how the
+		// operator settles it, so it stays until then.
+		h.redirectFlash(w, r, "/inbox/"+strconv.FormatInt(id, 10), "deletionopen")
+		return
+	case err != nil:
 		h.serverError(w, r, "delete message", err)
 		return
 	}
@@ -240,6 +246,32 @@ func (h *Handler) handleDeletionConfirm(w http.ResponseWriter, r *http.Request) 
 		h.log.Warn("web: mark message handled after confirming", "id", id, "err", err)
 	}
 	h.redirectFlash(w, r, back, "confirmed")
+}
+
+// mailtoHref is the Reply link to addr with subject: both percent-encoded
+// (RFC 6068), so that nothing in a stranger's address or subject ("?",
+// "&", "%", "#", ",") can add a recipient or a header field to the mail.
+func mailtoHref(addr, subject string) string {
+	return "mailto:" + mailtoEscape(addr, "@") + "?subject=" + mailtoEscape(subject, ":@!$'()*,;")
+}
+
+// mailtoEscape percent-encodes every byte of s but the unreserved
+// characters and those in keep. A space becomes %20 (a "+" is not read as
+// a space in a mailto: link).
+func mailtoEscape(s, keep string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~"+keep, c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }
 
 func (h *Handler) redirectFlash(w http.ResponseWriter, r *http.Request, path, flash string) {

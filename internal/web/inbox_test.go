@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -152,5 +154,86 @@ func TestInboxDeletionConfirm(t *testing.T) {
 	m3 := sendContact(t, e2, contactForm("Di", "di@example.com", "question", "", "hi"))
 	if resp, _ := do(t, c2, "POST", e2.srv.URL+"/inbox/"+itoa(m3.ID)+"/deletion", url.Values{"about": {"sender"}, "confirm": {"1"}}); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("confirming an ordinary message: %d", resp.StatusCode)
+	}
+}
+
+// TestInboxKeepsOpenRequestMessage: the message that carries a deletion
+// request still open cannot be deleted by hand — the page says why and
+// what to do — and a sender's second request survives the first being
+// settled as "the sender's messages only"; once settled, it can go.
+func TestInboxKeepsOpenRequestMessage(t *testing.T) {
+	e := newSiteEnv(t, nil, nil, nil)
+	first := sendContact(t, e, contactForm("Ann", "ann@example.com", "deletion", "", "Delete my messages."))
+	second := sendContact(t, e, contactForm("Ann", "Ann@example.com", "deletion", "", "And my Instagram data."))
+	c := signedIn(t, e.testEnv)
+	path := "/inbox/" + itoa(second.ID)
+	resp, _ := do(t, c, "POST", e.srv.URL+path+"/delete", url.Values{})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path+"?flash=deletionopen" {
+		t.Fatalf("deleting the message of an open request: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body := do(t, c, "GET", e.srv.URL+path+"?flash=deletionopen", nil)
+	wantAll(t, "refusal", body, `role="alert"`, "Not deleted: this message carries a data deletion request that is still open.",
+		"Settle the request first")
+
+	resp, _ = do(t, c, "POST", e.srv.URL+"/inbox/"+itoa(first.ID)+"/deletion", url.Values{"about": {"sender"}, "confirm": {"1"}})
+	if resp.Header.Get("Location") != "/inbox?flash=purged" {
+		t.Fatalf("settling the first: %s", resp.Header.Get("Location"))
+	}
+	left := inbox(t, e.store)
+	if len(left) != 1 || left[0].ID != second.ID {
+		t.Fatalf("after settling the first request the inbox holds %+v", left)
+	}
+	if d, err := e.store.FindDeletionRequestByCode(context.Background(), second.DeletionCode); err != nil || d.Status != snsos.DeletionUnconfirmed {
+		t.Fatalf("the second request %+v, %v", d, err)
+	}
+	resp, _ = do(t, c, "POST", e.srv.URL+path+"/deletion", url.Values{"about": {"sender"}, "confirm": {"1"}})
+	if resp.Header.Get("Location") != "/inbox?flash=purged" || len(inbox(t, e.store)) != 0 {
+		t.Fatalf("settling the second: %s, %d left", resp.Header.Get("Location"), len(inbox(t, e.store)))
+	}
+}
+
+// TestInboxReplyLinkEscaped: a stored address or subject with "?", "&" or
+// "%" (from before the form refused them, or the store written otherwise)
+// cannot add a recipient or header field to the Reply link.
+func TestInboxReplyLinkEscaped(t *testing.T) {
+	e := newSiteEnv(t, nil, nil, nil)
+	m := &snsos.ContactMessage{Name: "Eve", Email: "victim%40real.example?bcc=spy%40evil.example&x=@example.com",
+		Subject: "hi&bcc=spy@evil.example#x", Body: "hello", Lang: "en"}
+	if err := e.store.CreateContact(context.Background(), m, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := signedIn(t, e.testEnv)
+	_, body := do(t, c, "GET", e.srv.URL+"/inbox/"+itoa(m.ID), nil)
+	want := "mailto:victim%2540real.example%3Fbcc%3Dspy%2540evil.example%26x%3D@example.com?subject=Re:%20hi%26bcc%3Dspy@evil.example%23x"
+	wantAll(t, "reply link", body, `href="`+want+`"`)
+	hrefs := regexp.MustCompile(`href="mailto:[^"]*"`).FindAllString(body, -1)
+	if len(hrefs) != 2 {
+		t.Fatalf("mailto links %q", hrefs)
+	}
+	for _, h := range hrefs {
+		u, err := url.Parse(html.UnescapeString(strings.TrimSuffix(strings.TrimPrefix(h, `href="`), `"`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		if len(q) != 1 || q.Get("subject") != "Re: hi&bcc=spy@evil.example#x" || u.Fragment != "" {
+			t.Errorf("%s reads as fields %v, fragment %q", h, q, u.Fragment)
+		}
+		if to, _ := url.PathUnescape(u.Opaque); to != m.Email {
+			t.Errorf("%s is addressed to %q", h, to)
+		}
+	}
+}
+
+func TestMailtoHref(t *testing.T) {
+	for _, c := range []struct{ addr, subject, want string }{
+		{"ann@example.com", "Re: Hello", "mailto:ann@example.com?subject=Re:%20Hello"},
+		{"a+b@example.com", "Re: 1+1=2", "mailto:a%2Bb@example.com?subject=Re:%201%2B1%3D2"},
+		{"佐藤@example.jp", "Re: こんにちは", "mailto:%E4%BD%90%E8%97%A4@example.jp?subject=Re:%20%E3%81%93%E3%82%93%E3%81%AB%E3%81%A1%E3%81%AF"},
+		{"a,b@example.com", "Re: x", "mailto:a%2Cb@example.com?subject=Re:%20x"},
+	} {
+		if got := mailtoHref(c.addr, c.subject); got != c.want {
+			t.Errorf("mailtoHref(%q, %q) = %q, want %q", c.addr, c.subject, got, c.want)
+		}
 	}
 }
