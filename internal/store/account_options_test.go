@@ -182,6 +182,11 @@ func TestRecordPublicPost(t *testing.T) {
 			t.Fatalf("a failed hook left the public id: %+v", tg)
 		}
 
+		// A checkpoint that stopped waiting before the post went public.
+		if err := s.PutSnapshot(ctx, &snsos.MetricSnapshot{TargetID: tid, Checkpoint: snsos.Checkpoint1h, Status: snsos.SnapshotUnavailable,
+			Reason: "sent to the TikTok inbox"}); err != nil {
+			t.Fatal(err)
+		}
 		ran := false
 		got, err := s.RecordPublicPost(ctx, tid, "v_inbox_file~v2-1.7", public, link, at, func(ctx context.Context, tx *sql.Tx) error {
 			ran = tx != nil
@@ -197,6 +202,11 @@ func TestRecordPublicPost(t *testing.T) {
 		if stored.RemoteID != public || stored.RemoteURL != link || !stored.PublishedAt.Equal(at.Truncate(time.Microsecond)) ||
 			stored.State != snsos.StatePublished || !got.PublishedAt.Equal(stored.PublishedAt) || !got.UpdatedAt.Equal(stored.UpdatedAt) {
 			t.Fatalf("stored %+v, returned %+v", stored, got)
+		}
+		// The snapshot taken while it waited is gone: the checkpoints
+		// counted from the public time are taken anew.
+		if snaps, err := s.ListSnapshots(ctx, tid); err != nil || len(snaps) != 0 {
+			t.Fatalf("snapshots after the public id: %+v, %v; want none", snaps, err)
 		}
 		// Recorded once: the old id no longer matches.
 		_, err = s.RecordPublicPost(ctx, tid, "v_inbox_file~v2-1.7", "7440000000000000002", link, at, nil)

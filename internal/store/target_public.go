@@ -13,7 +13,7 @@ import (
 // upload's id, which the operator has since posted from the TikTok app:
 // its remote id and link, and publishedAt as its publication time, from
 // which its metric checkpoints are counted (the upload's own time stays in
-// its attempt). hook runs in the same transaction (the checkpoint jobs
+// its attempt); snapshots taken before it are deleted. hook runs in the same transaction (the checkpoint jobs
 // from the new time).
 //
 // It is a compare-and-set on the target being published under
@@ -42,6 +42,12 @@ func (s *Store) RecordPublicPost(ctx context.Context, targetID int64, fromRemote
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return snsos.Errorf(snsos.ECONFLICT, "target %d changed while its public id was recorded", t.ID)
+		}
+		// Snapshots taken while it waited are about no public post (a
+		// checkpoint that stopped waiting, a refresh): they go, so that the
+		// checkpoints counted from the new time are taken, not found taken.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM metric_snapshots WHERE target_id = $1`, t.ID); err != nil {
+			return mapErr(err)
 		}
 		if err := s.audit(ctx, tx, "system", "target.public", "target", t.ID, "public id "+remoteID+" (was "+fromRemoteID+")"); err != nil {
 			return err
