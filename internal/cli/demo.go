@@ -87,6 +87,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := setDemoAppSecrets(cfg, sims); err != nil {
 		return err
 	}
+	if err := setDemoArchive(cfg, e.stdout); err != nil {
+		return err
+	}
 	return serve(ctx, e, cfg, &serveExtras{
 		wire: func(publicURL string, o *wireOptions) {
 			pcs := map[snsos.Platform]*config.PlatformConfig{}

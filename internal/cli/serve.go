@@ -61,6 +61,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 	if err := startJobs(ctx, a, svc); err != nil {
 		return err
 	}
+	svc.archive.start(ctx)
 	a.log.Info("ready", "addr", ln.Addr().String(), "database", string(a.store.Dialect()), "data_dir", cfg.DataDir,
 		"key_id", a.keys.primary.ID(), "startup_ms", time.Since(start).Milliseconds())
 	serveCtx, stopServe := context.WithCancel(ctx)
@@ -84,6 +85,7 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 	// Shut down in reverse: the listener is closed; now let running jobs
 	// finish within the bound, then close the database (deferred).
 	stopJobs(ctx, cfg, a, svc)
+	svc.archive.stop() // its last commit and push, before the database closes
 	return serveErr
 }
 

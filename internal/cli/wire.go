@@ -66,6 +66,7 @@ type services struct {
 	// compliance answers Meta's deauthorize and data-deletion callbacks
 	// and purges deletion requests.
 	compliance *compliance.Service
+	archive    *archiveRun // nil: no git archive configured
 }
 
 // wireOptions are what the demo changes.
@@ -136,6 +137,9 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		JobTimeout: cfg.JobTimeout, LandMargin: cfg.LandMargin, Backoff: publish.ExponentialBackoff(cfg.RetryBackoff),
 		AllowInsecureMediaLinks: o.insecureMediaLinks || pullersFaked(o.platforms)})
 	s.tokens.SetTargetFailer(s.engine)
+	if s.archive, err = wireArchive(cfg, a); err != nil {
+		return nil, err
+	}
 	workers := river.NewWorkers()
 	s.heartbeat = jobs.NewHeartbeat(nil)
 	periodic := []*river.PeriodicJob{s.heartbeat.Register(workers, time.Minute)}

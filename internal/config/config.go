@@ -42,6 +42,7 @@ type Config struct {
 
 	APIToken       snsos.Secret // bootstrap API token; only its hash is stored
 	ArchiveRemote  string       // git remote of the metadata archive
+	Archive        ArchiveConfig
 	Checkpoints    []time.Duration
 	CheckpointsRaw string
 
@@ -177,6 +178,7 @@ func options() []option {
 	s, _ = str(func(c *Config) *string { return &c.ArchiveRemote })
 	add("SNSOS_ARCHIVE_REMOTE", "archive-remote", "", false, "git remote the metadata archive is pushed to", s,
 		func(c *Config) string { return redactURL(c.ArchiveRemote) })
+	archiveOptions(add)
 	add("SNSOS_CHECKPOINTS", "checkpoints", "1h,24h,7d", false, "metric checkpoint offsets after publication",
 		func(c *Config, v string) error { c.CheckpointsRaw = v; return nil },
 		func(c *Config) string { return c.CheckpointsRaw })

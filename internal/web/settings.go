@@ -140,6 +140,7 @@ type settingsData struct {
 	Alerts   bool // a channel is configured
 
 	FeedURL string
+	Archive *archiveLine // nil: no git archive
 
 	Tokens               []tokenRow
 	NewToken             string // shown once, on the response that made it
@@ -210,6 +211,9 @@ func (h *Handler) settingsPage(r *http.Request) (*page, *settingsData, error) {
 		d.Alerts = len(d.Channels) > 0
 	}
 	if d.FeedURL, err = h.feedURL(ctx); err != nil {
+		return nil, nil, err
+	}
+	if d.Archive, err = h.archiveStatus(ctx, p); err != nil {
 		return nil, nil, err
 	}
 	toks, err := h.store.ListAPITokens(ctx)

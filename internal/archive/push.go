@@ -1,0 +1,159 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/plumbing/transport/client"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/go-git/go-git/v5/plumbing/transport/server"
+	"github.com/go-git/go-git/v5/plumbing/transport/ssh"
+)
+
+// go-git's own file:// client runs git-upload-pack and git-receive-pack;
+// its in-process server does the same work without a git binary.
+var installFile sync.Once
+
+func inProcessFile() {
+	installFile.Do(func() { client.InstallProtocol("file", server.DefaultServer) })
+}
+
+// Remote is where the archive is pushed.
+type Remote struct {
+	// URL is file:///path (or a plain path), https://host/repo.git or
+	// ssh://git@host/repo.git.
+	URL string
+	// Token authenticates https pushes (as basic auth: the URL's user
+	// name, else x-access-token, with the token as password).
+	Token string
+	// SSHKeyFile is the private key of ssh pushes (the host key is checked
+	// against the user's known_hosts).
+	SSHKeyFile string
+}
+
+// CheckRemote reports whether u can be used as a remote, in words for the
+// operator. It reads no credential.
+func CheckRemote(u string) error {
+	_, err := endpoint(u)
+	return err
+}
+
+func endpoint(u string) (*transport.Endpoint, error) {
+	if u == "" {
+		return nil, errors.New("archive: no remote")
+	}
+	if strings.HasPrefix(u, "/") {
+		u = "file://" + u
+	}
+	pu, err := url.Parse(u)
+	if err != nil {
+		return nil, fmt.Errorf("archive: remote %q is not a URL", redact(u))
+	}
+	switch pu.Scheme {
+	case "file", "https", "ssh":
+	case "http":
+		return nil, errors.New("archive: the remote must be https, ssh or file: plain http would send the push credentials in clear")
+	default:
+		return nil, fmt.Errorf("archive: remote scheme %q is not supported: use file://, https:// or ssh://", pu.Scheme)
+	}
+	if _, ok := pu.User.Password(); ok {
+		return nil, errors.New("archive: the remote URL holds a password; give it as SNSOS_ARCHIVE_TOKEN instead")
+	}
+	return transport.NewEndpoint(u)
+}
+
+// redact drops user information from u for messages.
+func redact(u string) string {
+	if pu, err := url.Parse(u); err == nil && pu.User != nil {
+		pu.User = url.User("xxxxx")
+		return pu.String()
+	}
+	return u
+}
+
+// auth returns the credentials for the remote's scheme.
+func (rm Remote) auth(ep *transport.Endpoint) (transport.AuthMethod, error) {
+	switch ep.Protocol {
+	case "https":
+		if rm.Token == "" {
+			return nil, nil // a public or pre-authorised host; its refusal says so
+		}
+		user := ep.User
+		if user == "" {
+			user = "x-access-token"
+		}
+		return &githttp.BasicAuth{Username: user, Password: rm.Token}, nil
+	case "ssh":
+		if rm.SSHKeyFile == "" {
+			return nil, errors.New("archive: an ssh remote needs SNSOS_ARCHIVE_SSH_KEY_FILE")
+		}
+		user := ep.User
+		if user == "" {
+			user = "git"
+		}
+		k, err := ssh.NewPublicKeysFromFile(user, rm.SSHKeyFile, "")
+		if err != nil {
+			return nil, fmt.Errorf("archive: SNSOS_ARCHIVE_SSH_KEY_FILE: %w", err)
+		}
+		return k, nil
+	}
+	return nil, nil
+}
+
+// Push sends the branch to rm. force replaces the remote's branch (after a
+// purge rewrote the history); otherwise a remote that has diverged is
+// refused with a clear error and left as it is.
+func (r *Repo) Push(ctx context.Context, rm Remote, force bool) error {
+	if r.head.IsZero() {
+		return nil
+	}
+	ep, err := endpoint(rm.URL)
+	if err != nil {
+		return err
+	}
+	if ep.Protocol == "file" {
+		inProcessFile()
+	}
+	auth, err := rm.auth(ep)
+	if err != nil {
+		return err
+	}
+	// An anonymous remote: the URL and its credentials are never written
+	// into the repository's config.
+	remote := git.NewRemote(r.git.Storer, &config.RemoteConfig{Name: "archive", URLs: []string{ep.String()}})
+	spec := config.RefSpec(Branch + ":" + Branch)
+	if force {
+		spec = "+" + spec
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	err = remote.PushContext(ctx, &git.PushOptions{RemoteName: "archive", RefSpecs: []config.RefSpec{spec}, Auth: auth, Force: force})
+	switch {
+	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+		return nil
+	case strings.Contains(err.Error(), "non-fast-forward"):
+		return fmt.Errorf("archive: push to %s refused: the remote's %s has commits this archive does not have (someone else pushed there?); "+
+			"nothing was changed on the remote", redact(rm.URL), Branch.Short())
+	case errors.Is(err, transport.ErrRepositoryNotFound):
+		return fmt.Errorf("archive: push to %s: no repository there; create an empty one", redact(rm.URL))
+	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed):
+		return fmt.Errorf("archive: push to %s: the remote refused the credentials (check SNSOS_ARCHIVE_TOKEN or the SSH key)", redact(rm.URL))
+	}
+	return fmt.Errorf("archive: push to %s: %s", redact(rm.URL), scrub(err.Error(), rm.Token))
+}
+
+// scrub removes the token from a transport's error text.
+func scrub(s, token string) string {
+	if len(token) >= minSecret {
+		s = strings.ReplaceAll(s, token, "xxxxx")
+	}
+	return s
+}

@@ -1,0 +1,338 @@
+package archive
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/sns-os/snsos"
+)
+
+// Store is what the writer reads. *store.Store implements it.
+type Store interface {
+	ListAccounts(ctx context.Context) ([]*snsos.Account, error)
+	PostsAfter(ctx context.Context, afterID int64, limit int) ([]*snsos.Post, error)
+	PostsByID(ctx context.Context, ids []int64) ([]*snsos.Post, error)
+	ChangedPostIDs(ctx context.Context, since time.Time) ([]int64, error)
+	AttemptsOfTargets(ctx context.Context, targetIDs []int64) (map[int64][]*snsos.Attempt, error)
+	ListAuditEventsSince(ctx context.Context, action string, since time.Time) ([]*snsos.AuditEvent, error)
+	PutSetting(ctx context.Context, key, value string) error
+}
+
+// PurgeEvent is what one purge deleted from the database (the store's
+// purge_events outbox).
+type PurgeEvent struct {
+	ID                           int64
+	AccountIDs, PostIDs, TargetIDs []int64
+}
+
+// Purges is the outbox of purges. The writer removes what each event
+// deleted from the archive's history, then marks it archived.
+type Purges interface {
+	PendingPurges(ctx context.Context) ([]PurgeEvent, error)
+	MarkPurgeArchived(ctx context.Context, id int64) error
+}
+
+// Locker elects the one writer when several processes share a database.
+// TryLock reports whether this process holds the lock now; it is called
+// before every pass and must be cheap once held.
+type Locker interface {
+	TryLock(ctx context.Context) (bool, error)
+	Unlock() error
+}
+
+// Config configures a Writer.
+type Config struct {
+	Dir    string
+	Store  Store
+	Purges Purges // nil: no purge outbox
+	Remote Remote // URL "": no push
+	// Secrets returns every secret value the guard must keep out (tokens
+	// of every credential, app secrets, keys); called before each commit.
+	Secrets func(ctx context.Context) ([]string, error)
+	Locker  Locker // nil: this process is the only writer (SQLite)
+	Now     func() time.Time
+	Logger  *slog.Logger
+	// Interval is the shortest time between two commits (default one
+	// minute); FullEvery how often everything is compared again (default a
+	// day), which catches what a poll could miss.
+	Interval, FullEvery time.Duration
+}
+
+// StatusKey is the setting the writer keeps its Status in, so that every
+// process sharing the database can show it.
+const StatusKey = "archive.status"
+
+// Status is what the archive did last.
+type Status struct {
+	Dir          string    `json:"dir"`
+	Remote       string    `json:"remote,omitempty"` // without credentials
+	LastCommit   string    `json:"last_commit,omitempty"`
+	LastCommitAt time.Time `json:"last_commit_at,omitzero"`
+	LastPushAt   time.Time `json:"last_push_at,omitzero"`
+	// LastError is the last failure (a commit refused by the guard, a push
+	// refused), cleared by the next success of the same step.
+	LastError string    `json:"last_error,omitempty"`
+	ErrorAt   time.Time `json:"error_at,omitzero"`
+	// PushFailures counts the pushes failed in a row; FailingSince is
+	// when the first of them failed.
+	PushFailures int       `json:"push_failures,omitempty"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	// Blocked is set while the guard refuses to commit.
+	Blocked bool `json:"blocked,omitempty"`
+	Files   int  `json:"files"`
+}
+
+// Failing reports whether the operator should look: the guard refuses to
+// commit, or pushes have failed for more than an hour (three tries at
+// least).
+func (s Status) Failing(now time.Time) bool {
+	return s.Blocked || (s.PushFailures >= 3 && now.Sub(s.FailingSince) >= time.Hour)
+}
+
+// ParseStatus reads a Status kept in the StatusKey setting.
+func ParseStatus(v string) (Status, error) {
+	var s Status
+	err := json.Unmarshal([]byte(v), &s)
+	return s, err
+}
+
+// Writer keeps the archive in step with the database.
+type Writer struct {
+	cfg  Config
+	log  *slog.Logger
+	mu   sync.Mutex // one pass at a time; guards everything below
+	repo *Repo
+
+	st        Status
+	polledAt  time.Time // start of the last successful poll
+	fullAt    time.Time // start of the last full comparison
+	dirty     map[int64]bool
+	force     bool      // the history was rewritten: the next push replaces the remote's
+	pushDue   time.Time // when a failed push is tried again
+	pushDelay time.Duration
+	pushed    bool // the remote has the head
+	events    []int64 // purge events done locally, waiting for the push
+	deleted   []int64 // posts a full comparison found gone, purged next pass
+}
+
+// NewWriter opens (or creates) the repository at cfg.Dir.
+func NewWriter(cfg Config) (*Writer, error) {
+	if cfg.Remote.URL != "" {
+		if err := CheckRemote(cfg.Remote.URL); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Minute
+	}
+	if cfg.FullEvery <= 0 {
+		cfg.FullEvery = 24 * time.Hour
+	}
+	repo, err := Open(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	w := &Writer{cfg: cfg, log: cfg.Logger, repo: repo, dirty: map[int64]bool{}}
+	w.st = Status{Dir: cfg.Dir, Remote: redact(cfg.Remote.URL), Files: len(repo.files)}
+	if h := repo.Head(); !h.IsZero() {
+		w.st.LastCommit = h.String()
+	}
+	return w, nil
+}
+
+// Repo is the writer's repository (for tests and the CLI).
+func (w *Writer) Repo() *Repo { return w.repo }
+
+// Status returns what the archive did last.
+func (w *Writer) Status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.st
+}
+
+// Run keeps the archive in step until ctx ends, one pass per tick (tick
+// nil: every Interval), then makes a last pass and push. It never returns
+// an error: failures are in the Status and the log, and the next tick
+// tries again.
+func (w *Writer) Run(ctx context.Context, tick <-chan time.Time) {
+	if tick == nil {
+		t := time.NewTicker(w.cfg.Interval)
+		defer t.Stop()
+		tick = t.C
+	}
+	w.pass(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			// The last pass outlives the cancelled context, within bounds.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			w.pass(sctx)
+			cancel()
+			if w.cfg.Locker != nil {
+				_ = w.cfg.Locker.Unlock()
+			}
+			return
+		case <-tick:
+			w.pass(ctx)
+		}
+	}
+}
+
+// pass runs Sync as the elected writer, logging failures.
+func (w *Writer) pass(ctx context.Context) {
+	if w.cfg.Locker != nil {
+		held, err := w.cfg.Locker.TryLock(ctx)
+		if err != nil {
+			w.log.Warn("archive: writer election failed", "err", err)
+			return
+		}
+		if !held {
+			return
+		}
+	}
+	if _, err := w.Sync(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		w.log.Error("archive: sync failed", "err", err)
+	}
+}
+
+// Result is what one Sync did.
+type Result struct {
+	Commit  string // "" when nothing changed
+	Message string
+	Purged  int  // paths removed from the history
+	Pushed  bool // the remote has the head
+}
+
+// Sync brings the archive in step with the database now: purges first,
+// then one commit of what changed, then the push (when due). Callers that
+// must not commit more than once a minute call it once a minute (Run).
+func (w *Writer) Sync(ctx context.Context) (Result, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var res Result
+	start := w.cfg.Now()
+	n, err := w.purge(ctx)
+	res.Purged = n
+	if err != nil {
+		return res, w.fail(ctx, err)
+	}
+	full := w.polledAt.IsZero() || start.Sub(w.fullAt) >= w.cfg.FullEvery
+	changes, msg, err := w.collect(ctx, full)
+	if err != nil {
+		return res, w.fail(ctx, err)
+	}
+	c, err := w.commit(ctx, changes, msg, start)
+	if err != nil {
+		return res, w.fail(ctx, err)
+	}
+	if !c.IsZero() {
+		res.Commit, res.Message = c.String(), msg
+	}
+	w.polledAt, w.dirty = start, map[int64]bool{}
+	if full {
+		w.fullAt = start
+	}
+	res.Pushed, err = w.push(ctx, start)
+	w.save(ctx)
+	return res, err
+}
+
+// fail records err in the status.
+func (w *Writer) fail(ctx context.Context, err error) error {
+	w.st.LastError, w.st.ErrorAt = err.Error(), w.cfg.Now()
+	var se *SecretError
+	w.st.Blocked = errors.As(err, &se)
+	w.save(ctx)
+	return err
+}
+
+// save keeps the status where every process can read it.
+func (w *Writer) save(ctx context.Context) {
+	w.st.Files = len(w.repo.files)
+	b, err := json.Marshal(w.st)
+	if err == nil {
+		err = w.cfg.Store.PutSetting(ctx, StatusKey, string(b))
+	}
+	if err != nil {
+		w.log.Warn("archive: status not saved", "err", err)
+	}
+}
+
+// commit scans and commits changes.
+func (w *Writer) commit(ctx context.Context, changes map[string][]byte, msg string, now time.Time) (plumbing.Hash, error) {
+	var secrets []string
+	if w.cfg.Secrets != nil {
+		var err error
+		if secrets, err = w.cfg.Secrets(ctx); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("archive: list the secrets to keep out: %w", err)
+		}
+	}
+	g := NewGuard(secrets)
+	c, err := w.repo.Commit(changes, msg, now, g.Check)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	w.st.Blocked = false
+	if !c.IsZero() {
+		w.st.LastCommit, w.st.LastCommitAt, w.pushed = c.String(), now, false
+		w.log.Info("archive: committed", "commit", c.String()[:12], "message", firstLine(msg))
+	}
+	if w.st.LastError != "" && w.st.PushFailures == 0 {
+		w.st.LastError = ""
+	}
+	return c, nil
+}
+
+// push sends the head to the remote when one is configured, something is
+// new and no failed push is waiting for its next try. Failures back off
+// from 30 seconds, doubling, to 30 minutes.
+func (w *Writer) push(ctx context.Context, now time.Time) (bool, error) {
+	if w.cfg.Remote.URL == "" || w.repo.Head().IsZero() {
+		return false, nil
+	}
+	if w.pushed && !w.force {
+		return true, nil
+	}
+	if now.Before(w.pushDue) {
+		return false, nil
+	}
+	err := w.repo.Push(ctx, w.cfg.Remote, w.force)
+	if err != nil {
+		if w.st.PushFailures == 0 {
+			w.st.FailingSince = now
+		}
+		w.st.PushFailures++
+		w.st.LastError, w.st.ErrorAt = err.Error(), now
+		w.pushDelay = min(max(2*w.pushDelay, 30*time.Second), 30*time.Minute)
+		w.pushDue = now.Add(w.pushDelay)
+		return false, err
+	}
+	w.pushed, w.force, w.pushDelay, w.pushDue = true, false, 0, time.Time{}
+	w.st.LastPushAt, w.st.PushFailures, w.st.FailingSince, w.st.LastError = now, 0, time.Time{}, ""
+	return true, w.markArchived(ctx)
+}
+
+// markArchived closes the purge events whose removal is now complete
+// (locally, and on the remote when there is one).
+func (w *Writer) markArchived(ctx context.Context) error {
+	for len(w.events) > 0 {
+		if err := w.cfg.Purges.MarkPurgeArchived(ctx, w.events[0]); err != nil {
+			return fmt.Errorf("archive: mark purge event %d archived: %w", w.events[0], err)
+		}
+		w.events = w.events[1:]
+	}
+	return nil
+}
