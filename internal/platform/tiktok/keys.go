@@ -38,6 +38,7 @@ func (g gen) publishID() string  { return g.key("publish_id") }
 func (g gen) uploadURL() string  { return g.key("upload_url") }
 func (g gen) nextOffset() string { return g.key("upload.next_offset") }
 func (g gen) finalSent() string  { return g.key("upload.final_sent") }
+func (g gen) uploadSize() string { return g.key("upload.size") }
 
 // PublishIDKey, InitSentKey and UploadURLKey name the progress entries of
 // generation g (from 1).

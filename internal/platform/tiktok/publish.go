@@ -198,7 +198,8 @@ func (c *Client) initPost(ctx context.Context, acct platform.Auth, p *post, pr *
 }
 
 // initRequest returns the init call's path and body for p, and the
-// secrets of its media links. For a video it saves the chunk size first.
+// secrets of its media links. For a video it saves the chunk size and the
+// video's size first (reconciliation tells a cut last chunk by them).
 func (c *Client) initRequest(ctx context.Context, p *post, pr *platform.Progress, g gen) (string, any, []string, error) {
 	if p.video == nil {
 		return c.photoInit(p)
@@ -208,6 +209,9 @@ func (c *Client) initRequest(ctx context.Context, p *post, pr *platform.Progress
 		return "", nil, nil, rejected("start the post", err.Error())
 	}
 	if err := saveProgress(ctx, pr, g.chunkSize(), strconv.FormatInt(cp.chunk, 10), "start the post"); err != nil {
+		return "", nil, nil, err
+	}
+	if err := saveProgress(ctx, pr, g.uploadSize(), strconv.FormatInt(cp.size, 10), "start the post"); err != nil {
 		return "", nil, nil, err
 	}
 	source := map[string]any{"source": "FILE_UPLOAD", "video_size": cp.size, "chunk_size": cp.chunk, "total_chunk_count": cp.count}

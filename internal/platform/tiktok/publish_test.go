@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -83,7 +84,7 @@ func TestPublishDirectVideo(t *testing.T) {
 		t.Errorf("media opened %d times, %d bytes read", cm.opens.Load(), cm.read.Load())
 	}
 	wantSaves := []string{
-		"upload.chunk_size=5242880@0", "post_mode=DIRECT_POST@0", "init_sent=2026-11-28T12:00:00Z@0", "publish_id=" + videoPublishID + "@0",
+		"upload.chunk_size=5242880@0", "upload.size=" + strconv.FormatInt(size, 10) + "@0", "post_mode=DIRECT_POST@0", "init_sent=2026-11-28T12:00:00Z@0", "publish_id=" + videoPublishID + "@0",
 		"upload_url=" + recordedURL + "@0", "upload.next_offset=5242880@1", "upload.next_offset=10485760@2",
 		"upload.final_sent=1@2", fmt.Sprintf("upload.next_offset=%d@3", size), "part1.post_id=" + publicID + "@3",
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -21,6 +22,10 @@ func TestFindPost(t *testing.T) {
 			m[k] = v
 		}
 		return m
+	}
+	cut := map[string]string{"upload.size": "12000000", "upload.next_offset": "5242880"}
+	processing := func(held int64) []byte {
+		return fmt.Appendf(nil, `{"data":{"status":"PROCESSING_UPLOAD","publicaly_available_post_id":[],"uploaded_bytes":%d},"error":{"code":"ok","message":"","log_id":"L5"}}`, held)
 	}
 	tests := []struct {
 		name     string
@@ -40,6 +45,17 @@ func TestFindPost(t *testing.T) {
 			map[string][]byte{photoPublishID: fixture(t, "status_processing_download.json")}, "transient:PROCESSING_DOWNLOAD"},
 		{"last chunk never sent", video(map[string]string{"upload.final_sent": ""}),
 			map[string][]byte{videoPublishID: fixture(t, "status_processing_upload.json")}, ""},
+		// A crash cut the last chunk: TikTok holds fewer bytes than the
+		// video's; while the upload_url works, the next attempt sends
+		// them to the same upload, so nothing was published by this one.
+		{"last chunk cut, upload resumable", video(cut), map[string][]byte{videoPublishID: processing(5242880)}, ""},
+		{"last chunk cut, TikTok's count unknown", video(cut), map[string][]byte{videoPublishID: []byte(`{"data":{"status":"PROCESSING_UPLOAD"},"error":{"code":"ok","message":"","log_id":"L5"}}`)},
+			"transient:still processing"},
+		{"last chunk cut, upload_url too old", video(withKeys(cut, "init_sent", "2026-11-28T11:00:00Z")),
+			map[string][]byte{videoPublishID: processing(5242880)}, "transient:still processing"},
+		{"TikTok counts every byte", video(cut), map[string][]byte{videoPublishID: processing(12000000)}, "transient:still processing"},
+		{"every byte confirmed", video(withKeys(cut, "upload.next_offset", "12000000")), map[string][]byte{videoPublishID: processing(12000000)},
+			"transient:still processing"},
 		{"no publish_id", map[string]string{}, nil, "transient:" + cannotSearch},
 		{"init answer lost", map[string]string{"init_sent": "2026-11-28T11:50:00Z", "upload.chunk_size": "5242880"}, nil,
 			"transient:" + cannotSearch},
@@ -217,4 +233,11 @@ func TestPermalinks(t *testing.T) {
 			t.Errorf("PostIDFromURL(%q) = %q, %v; want %q %q", tt.in, got, err, tt.want, tt.err)
 		}
 	}
+}
+
+// withKeys returns m with key set to value, m unchanged.
+func withKeys(m map[string]string, key, value string) map[string]string {
+	out := maps.Clone(m)
+	out[key] = value
+	return out
 }

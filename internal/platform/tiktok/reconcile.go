@@ -2,6 +2,7 @@ package tiktok
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/sns-os/snsos/internal/platform"
 )
@@ -50,6 +51,13 @@ func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.Po
 			if neverCompletes(q.Progress, g) {
 				continue // the last chunk never reached TikTok: nothing will be published
 			}
+			if c.resumable(q.Progress, g, st) {
+				// The last chunk was cut (a crash mid-PUT): TikTok holds
+				// fewer bytes than the video's and publishes nothing
+				// until they come. The next attempt sends them to the
+				// same upload (resume: no init, so no second post).
+				continue
+			}
 		}
 		if processing == "" {
 			processing = st.Status
@@ -62,6 +70,25 @@ func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.Po
 		return nil, fail(platform.KindTransient, op, cannotSearch)
 	}
 	return nil, platform.ErrNotFound
+}
+
+// resumable reports that generation g's upload was cut short after its
+// last chunk was marked sent and can still be completed: the video's size
+// is known, TikTok counts no more bytes than the confirmed offset, which is
+// short of it, and the upload_url still works. Without TikTok's count the
+// last chunk may have landed with its answer lost: not proof.
+func (c *Client) resumable(progress map[string]string, g gen, st *publishStatus) bool {
+	if progress[g.finalSent()] == "" {
+		return false
+	}
+	size, err1 := strconv.ParseInt(progress[g.uploadSize()], 10, 64)
+	next, err2 := strconv.ParseInt(progress[g.nextOffset()], 10, 64)
+	if err1 != nil || err2 != nil || size <= 0 || next >= size || !st.CountsBytes || st.UploadedBytes > next {
+		return false
+	}
+	pr := platform.NewProgress(progress, nil)
+	_, ok := c.usableURL(pr, g)
+	return ok
 }
 
 // neverCompletes reports that generation g's upload cannot complete

@@ -25,6 +25,8 @@ type publishStatus struct {
 	// moderated; never for SELF_ONLY).
 	PostID        string
 	UploadedBytes int64
+	// CountsBytes says the answer carried uploaded_bytes.
+	CountsBytes bool
 }
 
 // fetchStatus asks TikTok where publish_id stands (POST
@@ -48,13 +50,15 @@ func decodeStatus(resp *platform.Response, data []byte) (*publishStatus, error) 
 		FailReason    string        `json:"fail_reason"`
 		PublicIDs     []platform.ID `json:"publicaly_available_post_id"`
 		PublicIDsFix  []platform.ID `json:"publicly_available_post_id"`
-		UploadedBytes int64         `json:"uploaded_bytes"`
+		UploadedBytes *int64        `json:"uploaded_bytes"`
 	}
 	if err := decodeData(resp, data, &d); err != nil {
 		return nil, err
 	}
-	st := &publishStatus{Status: strings.ToUpper(strings.TrimSpace(d.Status)), FailReason: strings.TrimSpace(d.FailReason),
-		UploadedBytes: max(d.UploadedBytes, 0)}
+	st := &publishStatus{Status: strings.ToUpper(strings.TrimSpace(d.Status)), FailReason: strings.TrimSpace(d.FailReason)}
+	if d.UploadedBytes != nil {
+		st.UploadedBytes, st.CountsBytes = max(*d.UploadedBytes, 0), true
+	}
 	if st.Status == "" {
 		return nil, resp.BadResponse("the status answer has no status")
 	}
