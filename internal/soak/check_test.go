@@ -19,6 +19,14 @@ type expectation struct {
 	user     string   // the platform's id of the target's account (the author of its posts)
 	handle   string
 	media    []string // the sns-os media ids on the first part, in order
+	// unaskable says why the platform cannot be asked whether the
+	// target's post was made (on TikTok, an init whose answer sns-os never
+	// read): needs_operator is then the designed outcome, as long as
+	// nothing is live.
+	unaskable string
+	// refused says how the platform refused the target for good (an
+	// injected spam_risk on TikTok): failed is then its outcome.
+	refused string
 }
 
 // A livePost is one post as a platform's simulator stores it, in the few
@@ -26,6 +34,7 @@ type expectation struct {
 type livePost struct {
 	platform string
 	id       string
+	alias    string // another id of the same post (TikTok's public video id; its id is the publish_id)
 	author   string // the platform's id of the account
 	text     string // X's text, Instagram's caption, Threads' text
 	replyTo  string // the post this one replies to, "" for none
@@ -65,7 +74,7 @@ func (v verdict) line(db string) string {
 // platform, in a fixed order.
 func (v verdict) breakdown(db string) string {
 	var parts []string
-	for _, p := range []string{"x", "instagram", "threads"} {
+	for _, p := range []string{"x", "instagram", "threads", "tiktok"} {
 		if b := v.byPlatform[p]; b != nil {
 			parts = append(parts, fmt.Sprintf("%s targets=%d published=%d failed=%d needs_operator=%d canceled=%d duplicates=%d lost=%d stuck=%d wrong=%d",
 				p, b.targets, b.published, b.failed, b.needsOperator, b.canceled, b.duplicates, b.lost, b.stuck, b.wrong))
@@ -132,7 +141,10 @@ func (t tally) duplicates(n int) {
 //   - lost: a target that did not end published although its account kept
 //     its grant (excused lists the accounts, as "platform:id", that lost
 //     theirs: revoked by the soak, or a rotated refresh token that died
-//     with a killed process), or a published target whose remote id is not
+//     with a killed process), unless it is needs_operator with nothing live
+//     and its expectation says the platform cannot be asked (TikTok, after
+//     an init whose answer was lost), or failed and its expectation says
+//     the platform refused it; or a published target whose remote id is not
 //     live, or one of whose parts is not live while its account kept its
 //     grant (a thread or reply chain cut short by the loss of the grant
 //     ends as a partial publication);
@@ -158,6 +170,9 @@ func judge(targets []apiTarget, expect map[int64]expectation, excused map[string
 		k := postKey{p.platform, p.author, p.text}
 		live[k] = append(live[k], p)
 		byID[idKey{p.platform, p.id}] = p
+		if p.alias != "" {
+			byID[idKey{p.platform, p.alias}] = p
+		}
 	}
 	v := verdict{byPlatform: map[string]*verdict{}}
 	of := func(platform string) tally {
@@ -218,8 +233,10 @@ func judgeTarget(tl tally, t apiTarget, e expectation, copies [][]livePost, byID
 		tl.add(t.ID, "wrong", "recorded %s but live on %s: %s", t.State, e.platform, liveParts(copies))
 	case t.State == "published":
 		judgePublished(tl, t, e, copies, byID, allLive, isExcused)
-	case t.State == "canceled", isExcused:
-		// Canceled and not live; or the account lost its grant.
+	case t.State == "canceled", isExcused,
+		t.State == "needs_operator" && e.unaskable != "" && !anyLive, t.State == "failed" && e.refused != "":
+		// Canceled and not live; or the account lost its grant; or the
+		// operator's to settle, as designed; or refused by the platform.
 	default: // failed or needs_operator on an account that kept its grant
 		tl.add(t.ID, "lost", "ended %s on an account that kept its grant (error %q; live: %s)", t.State, t.Error, liveParts(copies))
 	}
@@ -243,7 +260,7 @@ func judgePublished(tl tally, t apiTarget, e expectation, copies [][]livePost, b
 		if p.State != "published" || p.RemoteID == "" || p.N < 1 || p.N > len(copies) {
 			continue
 		}
-		if !slices.ContainsFunc(copies[p.N-1], func(c livePost) bool { return c.id == p.RemoteID }) {
+		if !slices.ContainsFunc(copies[p.N-1], func(c livePost) bool { return c.id == p.RemoteID || c.alias != "" && c.alias == p.RemoteID }) {
 			tl.add(t.ID, "wrong", "the API lists part %d as %s, which is not a live copy of that part (live: %s)", p.N, p.RemoteID, ids(copies[p.N-1]))
 			return
 		}

@@ -177,7 +177,7 @@ func (s *soak) victim(rng *rand.Rand) (int, string) {
 
 // actor reschedules and cancels posts at random moments while they are
 // being published and, when the variant says so, revokes an X account
-// halfway and an Instagram or Threads account at three quarters.
+// halfway and an Instagram, Threads or TikTok account at three quarters.
 func (s *soak) actor(rng *rand.Rand, created, end time.Time) {
 	type event struct {
 		at   time.Time
@@ -205,7 +205,7 @@ func (s *soak) actor(rng *rand.Rand, created, end time.Time) {
 		case "revoke":
 			s.revoke(s.accounts[rng.IntN(s.v.accounts)]) // an X account
 		case "revoke-meta":
-			s.revoke(s.accounts[s.v.accounts+rng.IntN(len(s.accounts)-s.v.accounts)]) // an Instagram or Threads account
+			s.revoke(s.accounts[s.v.accounts+rng.IntN(len(s.accounts)-s.v.accounts)]) // an Instagram, Threads or TikTok account
 		default:
 			s.act(rng, e.kind, latest)
 		}
@@ -215,9 +215,12 @@ func (s *soak) actor(rng *rand.Rand, created, end time.Time) {
 // revoke withdraws a's grant on its platform, as its owner would in the
 // platform's settings: its waiting targets may fail from then on.
 func (s *soak) revoke(a soakAccount) {
-	if m := s.plat.metaOf(a.platform); m != nil {
+	switch m := s.plat.metaOf(a.platform); {
+	case m != nil:
 		m.sim.RevokeUser(a.user)
-	} else {
+	case a.platform == "tiktok":
+		s.plat.tt.sim.RevokeUser(a.user)
+	default:
 		s.plat.x.RevokeUser(a.user)
 	}
 	s.mu.Lock()
@@ -351,19 +354,22 @@ func (s *soak) verify() {
 			found[tg.ID] = true
 		}
 	}
+	kills := s.c.killList()
 	expect := map[int64]expectation{}
 	for id, tg := range s.byID {
 		a := s.accounts[tg.account]
 		e := expectation{platform: tg.platform, parts: tg.parts, user: a.user, handle: a.handle}
-		for _, m := range tg.media {
-			e.media = append(e.media, strconv.FormatInt(s.images[m], 10))
+		for _, m := range s.mediaOf(tg) {
+			e.media = append(e.media, strconv.FormatInt(m, 10))
+		}
+		if tg.platform == "tiktok" {
+			e.unaskable, e.refused = s.ttUnaskable(tg, targets, kills), s.plat.tt.refusedBySpam(tg.key)
 		}
 		expect[id] = e
 		if !found[id] {
 			targets = append(targets, apiTarget{ID: id, PostID: tg.post.id, Platform: tg.platform})
 		}
 	}
-	kills := s.c.killList()
 	lostTo, replays := s.plat.x.lostGrants(kills)
 	excused := map[string]string{}
 	s.mu.Lock()
@@ -387,6 +393,7 @@ func (s *soak) verify() {
 	for _, line := range s.plat.summaries() {
 		t.Logf("  %s", line)
 	}
+	t.Logf("  %s", s.ttSummary(targets, expect, kills))
 	t.Logf("  actions: %s", s.actSummary())
 	s.mu.Lock()
 	for _, a := range s.acts {
@@ -562,6 +569,9 @@ func (s *soak) callsOf(tg *planTarget) []*call {
 	if m := s.plat.metaOf(tg.platform); m != nil {
 		return m.callsOf(tg.key)
 	}
+	if tg.platform == "tiktok" {
+		return s.plat.tt.callsOf(tg.key)
+	}
 	return s.plat.x.callsFor(s.accounts[tg.account].handle, tg.parts)
 }
 
@@ -578,8 +588,14 @@ func (s *soak) describe(tg *planTarget, c *call) string {
 	if c.text != "" {
 		what += fmt.Sprintf(" part %d", slices.Index(tg.parts, c.text)+1)
 	}
-	if c.container != "" {
+	switch {
+	case c.platform == "tiktok" && c.container != "":
+		what += " publish " + c.container
+	case c.container != "":
 		what += " container " + c.container
+	}
+	if c.detail != "" {
+		what += " " + c.detail
 	}
 	return what + fault + " → " + c.outcome
 }

@@ -6,11 +6,12 @@ import (
 	"time"
 )
 
-// fronts are the simulators of the three platforms, each behind its
+// fronts are the simulators of the four platforms, each behind its
 // front, as one: what the cluster, the killer and the judge ask of them.
 type fronts struct {
 	x        *platform
 	meta     []*metaFront // Instagram, then Threads
+	tt       *ttFront
 	arrivals chan arrival // calls of interest of every front as they arrive
 }
 
@@ -19,6 +20,7 @@ func newFronts(t *testing.T, seed uint64, start time.Time) *fronts {
 	return &fronts{
 		x:        newPlatform(t, seed, start, arrivals),
 		meta:     []*metaFront{newInstagram(t, seed, start, arrivals), newThreads(t, seed, start, arrivals)},
+		tt:       newTikTok(t, seed, start, arrivals),
 		arrivals: arrivals,
 	}
 }
@@ -40,6 +42,7 @@ func (f *fronts) baseURLs(tag string) map[string]string {
 	for _, m := range f.meta {
 		env[m.shape.env] = m.URL + "/p/" + tag
 	}
+	env["SNSOS_TIKTOK_BASE_URL"] = f.tt.URL + "/p/" + tag
 	return env
 }
 
@@ -48,14 +51,21 @@ func (f *fronts) users(platform string) map[string]string {
 	if m := f.metaOf(platform); m != nil {
 		return m.users()
 	}
+	if platform == "tiktok" {
+		return f.tt.users()
+	}
 	return f.x.users()
 }
 
 // expectText tells platform's front which target a text of user belongs
-// to (user is the username on X, the account's id on Meta).
+// to (user is the username on X, the account's id on Meta and TikTok).
 func (f *fronts) expectText(platform, user, text, target string) {
 	if m := f.metaOf(platform); m != nil {
 		m.expectText(user, text, target)
+		return
+	}
+	if platform == "tiktok" {
+		f.tt.expectText(user, text, target)
 		return
 	}
 	f.x.expectText(user, text, target)
@@ -66,6 +76,7 @@ func (f *fronts) setInjecting(on bool) {
 	for _, m := range f.meta {
 		m.setInjecting(on)
 	}
+	f.tt.setInjecting(on)
 }
 
 // killed records that incarnation tag died and returns its calls that
@@ -75,6 +86,7 @@ func (f *fronts) killed(tag string) []string {
 	for _, m := range f.meta {
 		cut = append(cut, m.killed(tag)...)
 	}
+	cut = append(cut, f.tt.killed(tag)...)
 	slices.Sort(cut)
 	return cut
 }
@@ -86,6 +98,7 @@ func (f *fronts) runningTags() []string {
 	for _, m := range f.meta {
 		cs = append(cs, m.running()...)
 	}
+	cs = append(cs, f.tt.running()...)
 	slices.SortFunc(cs, func(a, b *call) int { return a.start.Compare(b.start) })
 	var tags []string
 	for _, c := range cs {
@@ -105,7 +118,11 @@ func (f *fronts) publishesInFlight() (int, time.Time) {
 			last = l
 		}
 	}
-	return n, last
+	k, l := f.tt.publishesInFlight()
+	if l.After(last) {
+		last = l
+	}
+	return n + k, last
 }
 
 // posts returns every platform's posts.
@@ -114,7 +131,7 @@ func (f *fronts) posts() []livePost {
 	for _, m := range f.meta {
 		out = append(out, m.posts()...)
 	}
-	return out
+	return append(out, f.tt.posts()...)
 }
 
 // summaries returns one line of calls and faults per platform.
@@ -123,5 +140,5 @@ func (f *fronts) summaries() []string {
 	for _, m := range f.meta {
 		out = append(out, m.summary())
 	}
-	return out
+	return append(out, f.tt.summary())
 }

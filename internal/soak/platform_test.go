@@ -96,7 +96,9 @@ type call struct {
 	platform  string // instagram or threads
 	kind      string // metaCreate, metaPublish, …
 	target    string // the target key the call belongs to, "" when unknown
-	container string // the container created, read or published
+	container string // the container created, read or published; TikTok: the publish_id
+	detail    string // TikTok chunks: the Content-Range; inbox inits: the video's size
+	size      int64  // TikTok inits: the video_size announced
 	match     string // "METHOD /path" without version: the literal Match of a fault on this very call
 }
 

@@ -396,6 +396,9 @@ func (c *cluster) accounts(deadline time.Time) ([]apiAccount, error) {
 var (
 	formActionRE = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
 	hiddenRE     = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+	// checkedRE finds the ticked boxes of a consent form (TikTok's
+	// scopes), which a browser sends too.
+	checkedRE = regexp.MustCompile(`<input type="checkbox" name="([^"]+)" value="([^"]*)" checked>`)
 )
 
 // connect connects the account username of platform through the real
@@ -441,8 +444,8 @@ func (c *cluster) connect(platform, username string) error {
 		return err
 	}
 	form := url.Values{}
-	for _, h := range hiddenRE.FindAllSubmatch(page, -1) {
-		form.Set(string(h[1]), html.UnescapeString(string(h[2])))
+	for _, h := range append(hiddenRE.FindAllSubmatch(page, -1), checkedRE.FindAllSubmatch(page, -1)...) {
+		form.Add(string(h[1]), html.UnescapeString(string(h[2])))
 	}
 	form.Set("approve", "1")
 	form.Set("username", username)

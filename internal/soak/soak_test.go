@@ -10,6 +10,8 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
+	"log"
 	"maps"
 	mrand "math/rand/v2"
 	"net/http"
@@ -59,8 +61,11 @@ type variant struct {
 	accounts    int           // X accounts connected
 	igAccounts  int           // Instagram accounts connected
 	thAccounts  int           // Threads accounts connected
+	ttAccounts  int           // TikTok accounts connected
+	ttInbox     int           // of which the last ones upload to their TikTok inbox
 	minTargets  int           // X targets created (at least)
 	metaTargets int           // Instagram and Threads targets added to the posts
+	ttTargets   int           // TikTok targets added to the posts (at most ttPerAccount per account)
 	lead        time.Duration // first scheduled time after the posts are created
 	window      time.Duration // scheduled times spread over [lead, lead+window]
 	tail        time.Duration // faults and kills go on this long after the window
@@ -72,10 +77,10 @@ type variant struct {
 }
 
 var (
-	short = variant{name: "short", accounts: 8, igAccounts: 2, thAccounts: 2, minTargets: 48, metaTargets: 15,
-		lead: 3 * time.Second, window: 30 * time.Second, tail: 8 * time.Second, kills: 3, actions: 8, cancels: 2, drain: 240 * time.Second}
-	full = variant{name: "full", accounts: 10, igAccounts: 3, thAccounts: 3, minTargets: 320, metaTargets: 100,
-		lead: 5 * time.Second, window: 150 * time.Second, tail: 15 * time.Second, kills: 12, actions: 50, cancels: 6, revoke: true,
+	short = variant{name: "short", accounts: 8, igAccounts: 2, thAccounts: 2, ttAccounts: 3, ttInbox: 1, minTargets: 48,
+		metaTargets: 15, ttTargets: 16, lead: 3 * time.Second, window: 30 * time.Second, tail: 8 * time.Second, kills: 3, actions: 8, cancels: 2, drain: 240 * time.Second}
+	full = variant{name: "full", accounts: 10, igAccounts: 3, thAccounts: 3, ttAccounts: 5, ttInbox: 1, minTargets: 320,
+		metaTargets: 100, ttTargets: 60, lead: 5 * time.Second, window: 150 * time.Second, tail: 15 * time.Second, kills: 12, actions: 50, cancels: 6, revoke: true,
 		drain: 240 * time.Second}
 )
 
@@ -118,18 +123,30 @@ type planPost struct {
 type planTarget struct {
 	key      string
 	post     *planPost
-	account  int      // index in the accounts: X, then Instagram, then Threads
-	platform string   // x, instagram or threads
+	account  int      // index in the accounts: X, then Instagram, Threads and TikTok
+	platform string   // x, instagram, threads or tiktok
 	parts    []string // texts as they must appear on the platform
 	body     string   // the target's own body, "" for the post's
 	thread   bool     // sent as options.parts (an X thread, a Threads reply chain)
 	media    []int    // indices of the soak's images, in the target's order
-	id       int64
+	video    int      // index of the soak's shared videos (a TikTok Direct Post), -1 for none
+	// clip is the own video of an upload to a TikTok inbox, which keeps
+	// no caption: its bytes tell it apart. clipID is its media id.
+	clip    *soakVideo
+	clipID  int64
+	inbox   bool // a TikTok target on an account that uploads to its inbox
+	chunks  int  // the chunks its video is uploaded in (TikTok)
+	options map[string]any
+	id      int64
 }
 
 // shape describes a target in words, for the diagnostics.
 func (tg *planTarget) shape() string {
 	switch {
+	case tg.inbox:
+		return fmt.Sprintf("%d-chunk inbox video", tg.chunks)
+	case tg.platform == "tiktok":
+		return fmt.Sprintf("%d-chunk video", tg.chunks)
 	case tg.thread && tg.platform == "threads":
 		return fmt.Sprintf("reply chain of %d", len(tg.parts))
 	case tg.thread:
@@ -153,15 +170,19 @@ func (v variant) accountRange(platform string) (int, int) {
 		return v.accounts, v.accounts + v.igAccounts
 	case "threads":
 		return v.accounts + v.igAccounts, v.accounts + v.igAccounts + v.thAccounts
+	case "tiktok":
+		from := v.accounts + v.igAccounts + v.thAccounts
+		return from, from + v.ttAccounts
 	}
 	return 0, v.accounts
 }
 
 // planner draws a plan from one random source.
 type planner struct {
-	rng *mrand.Rand
-	run string
-	v   variant
+	rng   *mrand.Rand
+	run   string
+	v     variant
+	clips int // inbox uploads planned so far, each with a video of its own
 }
 
 func (pl *planner) phrase() string {
@@ -210,6 +231,17 @@ func makePlan(rng *mrand.Rand, run string, v variant) []*planPost {
 			pl.threadsTarget(p, a)
 		}
 	}
+	for range v.ttTargets {
+		p, a := pl.ttRoom(posts)
+		if a < 0 {
+			break // every TikTok account has its day's worth
+		}
+		if p == nil {
+			p = pl.post(len(posts))
+			posts = append(posts, p)
+		}
+		pl.ttTarget(p, a)
+	}
 	return posts
 }
 
@@ -221,7 +253,7 @@ func (pl *planner) post(idx int) *planPost {
 
 // add appends a target of platform on account a to p.
 func (pl *planner) add(p *planPost, a int, platform string) *planTarget {
-	tg := &planTarget{key: fmt.Sprintf("p%03dt%d", p.idx, len(p.targets)), post: p, account: a, platform: platform}
+	tg := &planTarget{key: fmt.Sprintf("p%03dt%d", p.idx, len(p.targets)), post: p, account: a, platform: platform, video: -1}
 	p.targets = append(p.targets, tg)
 	return tg
 }
@@ -317,6 +349,7 @@ type soak struct {
 
 	accounts []soakAccount // by plan index
 	images   []int64       // the media ids of soakImages
+	videos   []int64       // the media ids of soakVideos
 	posts    []*planPost
 	byID     map[int64]*planTarget
 
@@ -406,8 +439,10 @@ func runSoak(t *testing.T, db string, v variant) {
 		}
 	}
 	s.connectAccounts()
+	s.setInbox()
 	s.uploadImages()
 	s.posts = makePlan(rng, strconv.FormatUint(seed%1e6, 36), v)
+	s.uploadVideos() // the shared ones, and each inbox upload's own
 	for _, p := range s.posts {
 		for _, tg := range p.targets {
 			a := s.accounts[tg.account]
@@ -478,6 +513,8 @@ func serverEnvs(t *testing.T, db, dir, pgURL string) []map[string]string {
 			"SNSOS_INSTAGRAM_CLIENT_SECRET": igClientSecret,
 			"SNSOS_THREADS_CLIENT_ID":       thClientID,
 			"SNSOS_THREADS_CLIENT_SECRET":   thClientSecret,
+			"SNSOS_TIKTOK_CLIENT_ID":        ttClientKey,
+			"SNSOS_TIKTOK_CLIENT_SECRET":    ttClientSecret,
 			// Short timings, so that a soak of minutes sees every path.
 			"SNSOS_JOB_TIMEOUT":      "4s",
 			"SNSOS_RECONCILE_DELAY":  "300ms",
@@ -505,7 +542,12 @@ func mediaBucket(t *testing.T) map[string]string {
 	if err := backend.CreateBucket("media"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	srv := httptest.NewUnstartedServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	// sns-os reads each chunk of a TikTok video from a ranged read of the
+	// rest of the object and closes it early: the fake answers the broken
+	// write with a second WriteHeader, which net/http logs every time.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return map[string]string{
 		"SNSOS_S3_ENDPOINT":   strings.TrimPrefix(srv.URL, "http://"),
@@ -580,6 +622,9 @@ func (v variant) accountSpecs() [][2]string {
 	}
 	for i := range v.thAccounts {
 		out = append(out, [2]string{"threads", fmt.Sprintf("soak_th_%d", i)})
+	}
+	for i := range v.ttAccounts {
+		out = append(out, [2]string{"tiktok", fmt.Sprintf("soak_tt_%d", i)})
 	}
 	return out
 }
@@ -679,14 +724,14 @@ func (s *soak) createPosts(created time.Time) {
 }
 
 // postRequest is the body of POST /api/v1/posts for p at at: the post's
-// media are every image one of its targets uses, and each target names
-// its own (none for X, which the soak keeps to text).
+// media are every image and video one of its targets uses, and each target
+// names its own (none for X, which the soak keeps to text).
 func (s *soak) postRequest(p *planPost, at time.Time) map[string]any {
 	var pool []int64
 	for _, tg := range p.targets {
-		for _, m := range tg.media {
-			if !slices.Contains(pool, s.images[m]) {
-				pool = append(pool, s.images[m])
+		for _, id := range s.mediaOf(tg) {
+			if !slices.Contains(pool, id) {
+				pool = append(pool, id)
 			}
 		}
 	}
@@ -699,12 +744,11 @@ func (s *soak) postRequest(p *planPost, at time.Time) map[string]any {
 		if tg.thread {
 			in["options"] = map[string]any{"parts": tg.parts}
 		}
+		if tg.options != nil {
+			in["options"] = tg.options
+		}
 		if len(pool) > 0 {
-			ids := []int64{}
-			for _, m := range tg.media {
-				ids = append(ids, s.images[m])
-			}
-			in["media_ids"] = ids
+			in["media_ids"] = s.mediaOf(tg)
 		}
 		targets = append(targets, in)
 	}
@@ -713,4 +757,19 @@ func (s *soak) postRequest(p *planPost, at time.Time) map[string]any {
 		req["media_ids"] = pool
 	}
 	return req
+}
+
+// mediaOf returns the media ids of target tg, in its order.
+func (s *soak) mediaOf(tg *planTarget) []int64 {
+	ids := []int64{}
+	for _, m := range tg.media {
+		ids = append(ids, s.images[m])
+	}
+	if tg.video >= 0 {
+		ids = append(ids, s.videos[tg.video])
+	}
+	if tg.clip != nil {
+		ids = append(ids, tg.clipID)
+	}
+	return ids
 }
