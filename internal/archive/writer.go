@@ -28,7 +28,7 @@ type Store interface {
 // PurgeEvent is what one purge deleted from the database (the store's
 // purge_events outbox).
 type PurgeEvent struct {
-	ID                           int64
+	ID                             int64
 	AccountIDs, PostIDs, TargetIDs []int64
 }
 
@@ -117,7 +117,7 @@ type Writer struct {
 	force     bool      // the history was rewritten: the next push replaces the remote's
 	pushDue   time.Time // when a failed push is tried again
 	pushDelay time.Duration
-	pushed    bool // the remote has the head
+	pushed    bool    // the remote has the head
 	events    []int64 // purge events done locally, waiting for the push
 	deleted   []int64 // posts a full comparison found gone, purged next pass
 }
