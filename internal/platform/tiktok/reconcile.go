@@ -20,20 +20,20 @@ const cannotSearch = "TikTok cannot be searched for this post: look in the TikTo
 // processing is a transient error. When every generation proves nothing
 // was published, FindPost returns an error matching platform.ErrNotFound.
 //
-// TikTok offers no search: an init call whose answer was lost, or progress
-// without any publish_id, leaves nothing to ask about, and FindPost returns
-// a transient error saying so, never ErrNotFound.
+// TikTok offers no search: an init call whose answer was lost leaves
+// nothing to ask about, and FindPost returns a transient error saying so,
+// never ErrNotFound. Progress with no init marked sent proves that none
+// was: init_sent is saved before every init call.
 func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.PostQuery) (*platform.RemotePost, error) {
 	const op = "find post"
 	get := func(k string) string { return q.Progress[k] }
-	anyID, lost, processing := false, false, ""
+	lost, processing := false, ""
 	for g := generationOf(get(KeyGeneration)); g >= 1; g-- {
 		id := get(g.publishID())
 		if id == "" {
 			lost = lost || get(g.initSent()) != ""
 			continue
 		}
-		anyID = true
 		st, err := c.fetchStatus(ctx, acct, id)
 		if err != nil {
 			return nil, err
@@ -66,9 +66,13 @@ func (c *Client) FindPost(ctx context.Context, acct platform.Auth, q platform.Po
 	switch {
 	case processing != "":
 		return nil, fail(platform.KindTransient, op, "TikTok is still processing the post ("+processing+"); look again later")
-	case lost || !anyID:
+	case lost:
 		return nil, fail(platform.KindTransient, op, cannotSearch)
 	}
+	// Every init sent was answered (or refused, its mark cleared), and
+	// every publish_id proved nothing published; with none sent at all (the
+	// attempt stopped before its init: init_sent is saved just before it),
+	// nothing can have reached TikTok either.
 	return nil, platform.ErrNotFound
 }
 
