@@ -13,14 +13,14 @@ import (
 )
 
 // rawInit sends a small Direct Post init with a client that gives up
-// after a short real-time timeout (for the hang faults) and returns what
-// the transport saw.
-func rawInit(e *env, tok string) (*http.Response, []byte, error) {
+// after timeout (short for the hang faults, long enough never to cut an
+// answer on a loaded machine otherwise) and returns what the transport saw.
+func rawInit(e *env, tok string, timeout time.Duration) (*http.Response, []byte, error) {
 	body, _ := json.Marshal(map[string]any{"post_info": postInfoOf("f", PrivacyPublic), "source_info": fileSource(100, 100, 1)})
 	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/v2/post/publish/video/init/", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
-	client := &http.Client{Timeout: 300 * time.Millisecond}
+	client := &http.Client{Timeout: timeout}
 	res, err := client.Do(req)
 	if err != nil {
 		return nil, nil, err
@@ -60,7 +60,11 @@ func TestInitFaults(t *testing.T) {
 			_, tok := e.user("faulty")
 			tc.fault.Match = "POST /v2/post/publish/video/init"
 			e.sim.InjectFault(tc.fault)
-			res, body, err := rawInit(e, tok)
+			timeout := 30 * time.Second
+			if tc.status == 0 {
+				timeout = 300 * time.Millisecond // a hang: the transport gives up
+			}
+			res, body, err := rawInit(e, tok, timeout)
 			switch {
 			case tc.status == 0 && err == nil:
 				t.Fatalf("want a transport error, got %d %s", res.StatusCode, body)
@@ -88,7 +92,7 @@ func TestInitFaults(t *testing.T) {
 			}
 			// The fault fired once: the token still works and the next
 			// call is served normally.
-			if res, body, err := rawInit(e, tok); err != nil || res.StatusCode != 200 {
+			if res, body, err := rawInit(e, tok, 30*time.Second); err != nil || res.StatusCode != 200 {
 				t.Fatalf("after the fault: %v %v %s", res, err, body)
 			}
 		})
