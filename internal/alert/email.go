@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sns-os/snsos/internal/attention"
 )
 
 // EmailConfig is the email channel: an SMTP server URL and the addresses.
@@ -286,6 +288,9 @@ func (a *Alerter) render(m Message) (subject, body string) {
 		}
 		if it.Action.Kind == "reconnect" { // a form on the accounts page (connecting is a POST)
 			fmt.Fprintf(&b, "   Reconnect: %s\n", a.link("/accounts"))
+		}
+		if it.Action.Kind == attention.ActionSettings { // the git archive's status
+			fmt.Fprintf(&b, "   Settings: %s\n", a.link(it.Action.Path))
 		}
 	}
 	if a.cfg.PublicURL != "" {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -61,6 +62,14 @@ func (a *API) error(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
 	p := problem{Status: status, Title: http.StatusText(status), Errors: []snsos.FieldError{}}
 	switch {
+	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
+		// The page deadline (SNSOS_PAGE_TIMEOUT) cut the read off: whatever
+		// the interrupted query returned, the client may simply try again.
+		a.log.Warn("api: request deadline passed", "method", r.Method, "path", r.URL.Path)
+		p.Status, p.Title = http.StatusServiceUnavailable, http.StatusText(http.StatusServiceUnavailable)
+		p.Type, p.Detail = problemBase+"timeout", "The request took too long and was stopped; try again, or ask for less."
+		w.Header().Set("Retry-After", "5")
+		status = p.Status
 	case status == http.StatusInternalServerError:
 		a.log.Error("api internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		p.Type, p.Detail = "about:blank", "Internal error."

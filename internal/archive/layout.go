@@ -103,19 +103,23 @@ type mediaDoc struct {
 }
 
 type targetDoc struct {
-	ID          int64          `json:"id"`
-	AccountID   int64          `json:"account_id"`
-	Platform    snsos.Platform `json:"platform"`
-	State       string         `json:"state"`
-	Body        string         `json:"body,omitempty"`
-	Options     map[string]any `json:"options,omitempty"`
-	MediaIDs    []int64        `json:"media_ids,omitempty"`
-	ScheduledAt string         `json:"scheduled_at,omitempty"`
-	RemoteID    string         `json:"remote_id,omitempty"`
-	RemoteURL   string         `json:"remote_url,omitempty"`
-	PublishedAt string         `json:"published_at,omitempty"`
-	Error       string         `json:"error,omitempty"`
-	Attempts    []attemptDoc   `json:"attempts"`
+	ID        int64          `json:"id"`
+	AccountID int64          `json:"account_id"`
+	Platform  snsos.Platform `json:"platform"`
+	State     string         `json:"state"`
+	Body      string         `json:"body,omitempty"`
+	Options   map[string]any `json:"options,omitempty"`
+	MediaIDs  []int64        `json:"media_ids,omitempty"`
+	// NoMedia says the target publishes without the post's media (its own
+	// list is empty, which media_ids cannot show); added later, so older
+	// files lack it, which reads as false: the same as before.
+	NoMedia     bool         `json:"no_media,omitempty"`
+	ScheduledAt string       `json:"scheduled_at,omitempty"`
+	RemoteID    string       `json:"remote_id,omitempty"`
+	RemoteURL   string       `json:"remote_url,omitempty"`
+	PublishedAt string       `json:"published_at,omitempty"`
+	Error       string       `json:"error,omitempty"`
+	Attempts    []attemptDoc `json:"attempts"`
 }
 
 type attemptDoc struct {
@@ -140,7 +144,7 @@ func RenderPost(p *snsos.Post, attempts map[int64][]*snsos.Attempt) []byte {
 	slices.SortFunc(ts, func(a, b *snsos.Target) int { return int(a.ID - b.ID) })
 	for _, t := range ts {
 		td := targetDoc{ID: t.ID, AccountID: t.AccountID, Platform: t.Platform, State: string(t.State), Body: t.Body,
-			Options: t.Options, MediaIDs: t.MediaIDs, ScheduledAt: stamp(t.ScheduledAt), RemoteID: t.RemoteID,
+			Options: t.Options, MediaIDs: t.MediaIDs, NoMedia: t.MediaIDs != nil && len(t.MediaIDs) == 0, ScheduledAt: stamp(t.ScheduledAt), RemoteID: t.RemoteID,
 			RemoteURL: t.RemoteURL, PublishedAt: stamp(t.PublishedAt), Error: t.Error, Attempts: []attemptDoc{}}
 		for _, a := range attempts[t.ID] {
 			td.Attempts = append(td.Attempts, attemptDoc{Number: a.Number, StartedAt: stamp(a.StartedAt),

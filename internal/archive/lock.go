@@ -24,7 +24,7 @@ type PGLock struct {
 func NewPGLock(db *sql.DB) *PGLock { return &PGLock{db: db} }
 
 // TryLock takes the lock if free, or checks that the connection holding it
-// is still alive.
+// is still alive (when it is not, it reports the lock lost).
 func (l *PGLock) TryLock(ctx context.Context) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -32,8 +32,13 @@ func (l *PGLock) TryLock(ctx context.Context) (bool, error) {
 		if err := l.conn.PingContext(ctx); err == nil {
 			return true, nil
 		}
-		l.conn.Close() // the lock went with the session
+		// The lock went with the session, and another process may have
+		// written meanwhile: this try says so; the next one competes
+		// afresh, so the writer knows it was elected again (and catches
+		// up with the remote first).
+		l.conn.Close()
 		l.conn = nil
+		return false, nil
 	}
 	conn, err := l.db.Conn(ctx)
 	if err != nil {

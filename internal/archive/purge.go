@@ -121,5 +121,13 @@ func (r *Repo) dropUnreachable() error {
 	if err := r.git.RepackObjects(&git.RepackConfig{}); err != nil {
 		return fmt.Errorf("archive: repack: %w", err)
 	}
+	// The storage caches the packs it had opened, which the repack
+	// deleted: open the repository again (a push would otherwise look for
+	// them).
+	g, err := git.PlainOpen(r.path)
+	if err != nil {
+		return fmt.Errorf("archive: open %s again after the repack: %w", r.path, err)
+	}
+	r.git = g
 	return nil
 }

@@ -70,6 +70,9 @@ func endpoint(u string) (*transport.Endpoint, error) {
 	return transport.NewEndpoint(u)
 }
 
+// RedactURL is u without its user information, for messages.
+func RedactURL(u string) string { return redact(u) }
+
 // redact drops user information from u for messages.
 func redact(u string) string {
 	if pu, err := url.Parse(u); err == nil && pu.User != nil {
@@ -115,20 +118,10 @@ func (r *Repo) Push(ctx context.Context, rm Remote, force bool) error {
 	if r.head.IsZero() {
 		return nil
 	}
-	ep, err := endpoint(rm.URL)
+	remote, auth, err := r.remote(rm)
 	if err != nil {
 		return err
 	}
-	if ep.Protocol == "file" {
-		inProcessFile()
-	}
-	auth, err := rm.auth(ep)
-	if err != nil {
-		return err
-	}
-	// An anonymous remote: the URL and its credentials are never written
-	// into the repository's config.
-	remote := git.NewRemote(r.git.Storer, &config.RemoteConfig{Name: "archive", URLs: []string{ep.String()}})
 	spec := config.RefSpec(Branch + ":" + Branch)
 	if force {
 		spec = "+" + spec
@@ -148,6 +141,24 @@ func (r *Repo) Push(ctx context.Context, rm Remote, force bool) error {
 		return fmt.Errorf("archive: push to %s: the remote refused the credentials (check SNSOS_ARCHIVE_TOKEN or the SSH key)", redact(rm.URL))
 	}
 	return fmt.Errorf("archive: push to %s: %s", redact(rm.URL), scrub(err.Error(), rm.Token))
+}
+
+// remote returns rm as an anonymous remote of r, with its credentials:
+// the URL and the credentials are never written into the repository's
+// config.
+func (r *Repo) remote(rm Remote) (*git.Remote, transport.AuthMethod, error) {
+	ep, err := endpoint(rm.URL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ep.Protocol == "file" {
+		inProcessFile()
+	}
+	auth, err := rm.auth(ep)
+	if err != nil {
+		return nil, nil, err
+	}
+	return git.NewRemote(r.git.Storer, &config.RemoteConfig{Name: "archive", URLs: []string{ep.String()}}), auth, nil
 }
 
 // scrub removes the token from a transport's error text.

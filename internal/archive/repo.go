@@ -86,20 +86,30 @@ func (r *Repo) load() error {
 	} else if err != nil {
 		return fmt.Errorf("archive: %s: %w", r.path, err)
 	}
-	c, err := object.GetCommit(r.git.Storer, ref.Hash())
+	files, err := r.archiveFiles(ref.Hash())
 	if err != nil {
-		return fmt.Errorf("archive: %s: the branch's commit %s cannot be read (%w); the repository may be damaged", r.path, ref.Hash(), err)
+		return fmt.Errorf("archive: %s: %w; choose another SNSOS_ARCHIVE_DIR", r.path, err)
+	}
+	r.head, r.files = ref.Hash(), files
+	return nil
+}
+
+// archiveFiles returns the listing of commit h's tree, checking that it
+// is an sns-os archive.
+func (r *Repo) archiveFiles(h plumbing.Hash) (map[string]plumbing.Hash, error) {
+	c, err := object.GetCommit(r.git.Storer, h)
+	if err != nil {
+		return nil, fmt.Errorf("the branch's commit %s cannot be read (%w); the repository may be damaged", h, err)
 	}
 	files, err := r.listTree(c.TreeHash)
 	if err != nil {
-		return fmt.Errorf("archive: %s: %w", r.path, err)
+		return nil, err
 	}
 	readme, ok := files[readmePath]
 	if !ok || !r.startsWith(readme, marker) {
-		return fmt.Errorf("archive: %s holds a git repository that is not an sns-os archive (no %q); choose another SNSOS_ARCHIVE_DIR", r.path, readmePath)
+		return nil, fmt.Errorf("holds a git repository that is not an sns-os archive (commit %s has no %q)", h, readmePath)
 	}
-	r.head, r.files = c.Hash, files
-	return nil
+	return files, nil
 }
 
 func (r *Repo) startsWith(blob plumbing.Hash, prefix string) bool {

@@ -120,6 +120,9 @@ type Writer struct {
 	pushed    bool    // the remote has the head
 	events    []int64 // purge events done locally, waiting for the push
 	deleted   []int64 // posts a full comparison found gone, purged next pass
+	// elected: the Locker said this process is the writer last time;
+	// caughtUp: the remote was fetched since it was elected (takeover.go).
+	elected, caughtUp bool
 }
 
 // NewWriter opens (or creates) the repository at cfg.Dir.
@@ -191,21 +194,47 @@ func (w *Writer) Run(ctx context.Context, tick <-chan time.Time) {
 	}
 }
 
+// Release gives up the writer's election (the command line's one pass).
+func (w *Writer) Release() error {
+	if w.cfg.Locker == nil {
+		return nil
+	}
+	return w.cfg.Locker.Unlock()
+}
+
 // pass runs Sync as the elected writer, logging failures.
 func (w *Writer) pass(ctx context.Context) {
+	if _, _, err := w.SyncIfElected(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		w.log.Error("archive: sync failed", "err", err)
+	}
+}
+
+// ErrNotElected is SyncIfElected's answer in a process that is not the
+// writer: another process sharing the database holds the lock.
+var ErrNotElected = errors.New("archive: another process sharing the database is the archive's writer")
+
+// SyncIfElected runs Sync when this process is the writer (always, without
+// a Locker), and reports whether it was. A writer newly elected catches up
+// with the remote before its first commit: the one before it may have
+// pushed there from another data dir.
+func (w *Writer) SyncIfElected(ctx context.Context) (Result, bool, error) {
 	if w.cfg.Locker != nil {
 		held, err := w.cfg.Locker.TryLock(ctx)
 		if err != nil {
-			w.log.Warn("archive: writer election failed", "err", err)
-			return
+			return Result{}, false, fmt.Errorf("archive: writer election: %w", err)
 		}
+		w.mu.Lock()
+		if held && !w.elected {
+			w.caughtUp = false
+		}
+		w.elected = held
+		w.mu.Unlock()
 		if !held {
-			return
+			return Result{}, false, nil
 		}
 	}
-	if _, err := w.Sync(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		w.log.Error("archive: sync failed", "err", err)
-	}
+	res, err := w.Sync(ctx)
+	return res, true, err
 }
 
 // Result is what one Sync did.
@@ -224,6 +253,12 @@ func (w *Writer) Sync(ctx context.Context) (Result, error) {
 	defer w.mu.Unlock()
 	var res Result
 	start := w.cfg.Now()
+	if !w.caughtUp {
+		if err := w.catchUp(ctx); err != nil {
+			return res, w.fail(ctx, err)
+		}
+		w.caughtUp = true
+	}
 	n, err := w.purge(ctx)
 	res.Purged = n
 	if err != nil {

@@ -7,7 +7,9 @@
 // contact messages not handled yet (a data deletion request with its
 // deadlines) and changes of the privacy policy the operator has not seen
 // (site.go); accounts whose access the platform ended (deauthorized,
-// grant revoked) and data deletions under way or done (removal.go). The
+// grant revoked) and data deletions under way or done (removal.go); and the
+// git archive when its guard blocked a commit or its pushes keep failing
+// (archive.go). The
 // dashboard shows the list and internal/alert sends it by
 // email and webhook.
 //
@@ -37,6 +39,7 @@ type Store interface {
 	ListUnhandledContactMessages(ctx context.Context, limit int) ([]*snsos.ContactMessage, error)
 	ListPolicyChanges(ctx context.Context, unseen bool, limit int) ([]*snsos.PolicyChange, error)
 	RemovalStore
+	SettingStore
 }
 
 // Kind says what an item is about.
@@ -56,10 +59,13 @@ const (
 	PolicyChanged Kind = "policy_changed" // the privacy policy's substance changed
 	AccessRemoved Kind = "access_removed" // the platform ended sns-os's access (deauthorized, grant revoked); tokens deleted
 	Purge         Kind = "purge"          // a confirmed data deletion under way, or done
+	// ArchiveFailing: the git archive's guard blocked a commit, or its
+	// pushes keep failing (archive.go).
+	ArchiveFailing Kind = "archive"
 )
 
 var kindOrder = map[Kind]int{Failed: 0, NeedsOperator: 1, Unknown: 2, AccessRemoved: 3, NeedsReauth: 4, Revoked: 5, TokenExpiring: 6,
-	AtRisk: 7, Deletion: 8, Purge: 9, Contact: 10, PolicyChanged: 11}
+	AtRisk: 7, Deletion: 8, Purge: 9, Contact: 10, PolicyChanged: 11, ArchiveFailing: 12}
 
 // ActionKind is what the operator can do about an item.
 type ActionKind string
@@ -73,6 +79,7 @@ const (
 	ActionRead      ActionKind = "read"      // GET: the message in the inbox
 	ActionSeen      ActionKind = "seen"      // POST: mark a policy change as seen
 	ActionStatus    ActionKind = "status"    // GET: a deletion request's public status page
+	ActionSettings  ActionKind = "settings"  // GET: the Settings page (the git archive's status)
 )
 
 // Action is the button of an item: a path on this site, and whether it is a
@@ -119,6 +126,8 @@ type Item struct {
 	// Removal says what happened and what was deleted (AccessRemoved,
 	// Purge).
 	Removal *Removal
+	// Archive is what is wrong with the git archive (ArchiveFailing).
+	Archive *Archive
 }
 
 // Options tune the list.
@@ -135,6 +144,11 @@ type Options struct {
 	// Recent is how long an access the platform ended, or a completed
 	// data deletion, stays listed (default DefaultRecent).
 	Recent time.Duration
+	// Shown, when positive, is how many items the caller shows (the
+	// dashboard): only the first Shown in display order get their
+	// excerpt, which may cost a read of the post each; the others keep
+	// Excerpt empty. A thousand failed targets then cost no thousand reads.
+	Shown int
 }
 
 // Defaults.
@@ -162,7 +176,7 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 		return nil, err
 	}
 	c := &computation{st: st, now: now, o: o, byID: make(map[int64]*snsos.Account, len(accts)), posts: map[int64]*snsos.Post{},
-		removed: map[int64]bool{}}
+		removed: map[int64]bool{}, deferred: map[int64]*snsos.Target{}}
 	for _, a := range accts {
 		c.byID[a.ID] = a
 	}
@@ -220,7 +234,13 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 	if err := c.addSite(ctx); err != nil {
 		return nil, err
 	}
+	if err := c.addArchive(ctx); err != nil {
+		return nil, err
+	}
 	sortItems(c.items)
+	if err := c.fillExcerpts(ctx); err != nil {
+		return nil, err
+	}
 	return c.items, nil
 }
 
@@ -237,6 +257,24 @@ type computation struct {
 	// removed are the accounts listed as AccessRemoved or under a Purge:
 	// not listed as Revoked again.
 	removed map[int64]bool
+	// deferred are the targets whose excerpt waits for the items to be
+	// sorted (Options.Shown), by id.
+	deferred map[int64]*snsos.Target
+}
+
+// fillExcerpts reads the excerpts left for later (Options.Shown) of the
+// first Shown items.
+func (c *computation) fillExcerpts(ctx context.Context) error {
+	for i := range c.items[:min(len(c.items), c.o.Shown)] {
+		it := &c.items[i]
+		if t := c.deferred[it.TargetID]; t != nil && it.Excerpt == "" {
+			var err error
+			if it.Excerpt, err = c.excerptOf(ctx, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // excerptOf is the excerpt of target t's text.
@@ -262,6 +300,10 @@ func (c *computation) targetItem(ctx context.Context, t *snsos.Target, k Kind) (
 		Since: t.UpdatedAt, At: t.ScheduledAt, PostPath: "/posts/" + strconv.FormatInt(t.PostID, 10)}
 	if a := c.byID[t.AccountID]; a != nil {
 		it.Handle = a.Handle
+	}
+	if c.o.Shown > 0 {
+		c.deferred[t.ID] = t
+		return it, nil
 	}
 	var err error
 	it.Excerpt, err = c.excerptOf(ctx, t)
@@ -453,6 +495,8 @@ func (it Item) Text(loc *time.Location, now time.Time) string {
 		return it.siteText(when)
 	case AccessRemoved, Purge:
 		return it.removalText(who, when)
+	case ArchiveFailing:
+		return it.archiveText(now)
 	}
 	return string(it.Kind)
 }

@@ -7,12 +7,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/go-git/go-git/v5"
 
 	"github.com/sns-os/snsos/internal/archive"
 	"github.com/sns-os/snsos/internal/config"
 	"github.com/sns-os/snsos/internal/secret"
+	"github.com/sns-os/snsos/internal/server"
 	"github.com/sns-os/snsos/internal/store"
 )
 
@@ -29,7 +31,10 @@ func wireArchive(cfg *config.Config, a *app) (*archiveRun, error) {
 	if !cfg.ArchiveEnabled() {
 		return nil, nil
 	}
-	tok := cfg.Archive.Token.Reveal()
+	tok, err := storedArchiveToken(context.Background(), cfg, a) // archive_cmd.go
+	if err != nil {
+		return nil, err
+	}
 	a.red.Add(tok)
 	var locker archive.Locker
 	if a.store.Dialect() == store.Postgres { // several processes: one writer
@@ -37,11 +42,20 @@ func wireArchive(cfg *config.Config, a *app) (*archiveRun, error) {
 	}
 	w, err := archive.NewWriter(archive.Config{Dir: cfg.ArchiveDir(), Store: a.store, Purges: storePurges{a.store},
 		Remote:  archive.Remote{URL: cfg.ArchiveRemote, Token: tok, SSHKeyFile: cfg.Archive.SSHKeyFile},
-		Secrets: archive.StoredSecrets(a.store, configSecrets(cfg, a)...), Locker: locker, Logger: a.log})
+		Secrets: archive.StoredSecrets(a.store, append(configSecrets(cfg, a), tok)...), Locker: locker, Logger: a.log})
 	if err != nil {
 		return nil, fmt.Errorf("SNSOS_ARCHIVE_DIR / SNSOS_ARCHIVE_REMOTE: %w", err)
 	}
 	return &archiveRun{w: w}, nil
+}
+
+// archiveDetails is the archive's part of /readyz when it is configured:
+// the status the elected writer saved, never a verdict on readiness.
+func archiveDetails(cfg *config.Config, a *app) []server.Detail {
+	if !cfg.ArchiveEnabled() {
+		return nil
+	}
+	return []server.Detail{{Name: "archive", Func: archive.ReadyDetail(a.store, time.Now)}}
 }
 
 // start runs the writer until stop.

@@ -45,6 +45,7 @@ func commands() []command {
 		{"export", "write everything sns-os holds as JSON (never tokens)", runExport},
 		{"doctor", "check this deployment: public URL, platform apps, permissions, media links", runDoctor},
 		{"media", "remove media no post uses (gc), or list them with --dry-run", runMedia},
+		{"archive", "the git archive of post metadata: status, sync, verify, token set", runArchive},
 		{"version", "print the version", runVersion},
 	}
 }

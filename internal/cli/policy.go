@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"time"
 
@@ -76,8 +77,9 @@ func policyFacts(cfg *config.Config, st *store.Store, clients map[snsos.Platform
 	if cfg.S3.Endpoint != "" {
 		f.Media, f.MediaHost = "s3", cfg.S3.Endpoint
 	}
-	// SNSOS_ARCHIVE_REMOTE is not acted on yet (the git archive is still to
-	// come): until it is, the policy says nothing is copied there.
+	if cfg.ArchiveEnabled() {
+		f.Archive, f.ArchiveHost = true, archiveHost(cfg)
+	}
 	for _, p := range snsos.Platforms {
 		if clients[p] == nil {
 			continue
@@ -88,6 +90,19 @@ func policyFacts(cfg *config.Config, st *store.Store, clients map[snsos.Platform
 		f.Checkpoints = append(f.Checkpoints, c.After)
 	}
 	return f
+}
+
+// archiveHost is where the policy says the git archive is kept: the
+// remote's host (never its user or token), or this server's own host when
+// the copy stays on it (no remote, or a file:// one).
+func archiveHost(cfg *config.Config) string {
+	if u, err := url.Parse(cfg.ArchiveRemote); err == nil && u.Hostname() != "" && u.Scheme != "file" {
+		return u.Hostname()
+	}
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "localhost"
 }
 
 // notifyOf runs the alert channels at once, or is nil when none is

@@ -117,6 +117,7 @@ func newServer(cfg *config.Config, a *app, svc *services, ln net.Listener, publi
 			{Name: "database", Func: a.store.Ready},
 			{Name: "jobs", Func: func(context.Context) error { return svc.jobs.Ready() }},
 		},
+		Details: archiveDetails(cfg, a), // archive.go
 		Mount: func(mux *http.ServeMux) {
 			svc.mount(mux)
 			if mount != nil {
@@ -125,6 +126,12 @@ func newServer(cfg *config.Config, a *app, svc *services, ln net.Listener, publi
 		},
 		CrossOriginBypass: []string{"POST /webhooks/"},
 		LongPaths:         []string{"/m/"}, // signed media links: platforms download large videos
+		// Pages read from SQLite's read pool, never the publisher's
+		// connection, and give up with a 503 after PageTimeout; these take
+		// their time elsewhere (the platform's token exchange, a file, an export).
+		Context:     store.ReadPool,
+		PageTimeout: cfg.PageTimeout,
+		SlowPaths:   []string{"/oauth/", "/media/", "/analytics.csv"},
 	})
 }
 

@@ -70,6 +70,9 @@ type Config struct {
 	LogFormat       string // text or json
 	LogLevel        string // debug, info, warn, error
 	ShutdownTimeout time.Duration
+	// PageTimeout bounds a page's or API read's work (its database work
+	// above all): past it the request answers 503.
+	PageTimeout time.Duration
 
 	Platforms map[snsos.Platform]*PlatformConfig
 	// MetaAppSecret is META_APP_SECRET, the Meta app's own secret: the
@@ -214,6 +217,8 @@ func options() []option {
 		time.Minute, 7*24*time.Hour, func(c *Config) *time.Duration { return &c.SignedRequestMaxAge })
 	durOpt("SNSOS_DELETION_WINDOW", "720h", "how long after a data-deletion request its posts, metrics and media are deleted (tokens go at once); 0s deletes at once",
 		0, 720*time.Hour, func(c *Config) *time.Duration { return &c.DeletionWindow })
+	durOpt("SNSOS_PAGE_TIMEOUT", "5s", "how long a page or API read may work before it answers 503 (\"took too long\") instead of waiting on",
+		100*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.PageTimeout })
 	s, d = str(func(c *Config) *string { return &c.LogFormat })
 	add("SNSOS_LOG_FORMAT", "log-format", "text", false, "log format: text or json", s, d)
 	s, d = str(func(c *Config) *string { return &c.LogLevel })

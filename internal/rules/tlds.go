@@ -1,6 +1,9 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // The top-level domains X links without a scheme, as listed in twitter-text's
 // tld_lib (Apache-2.0), which follows the IANA root zone. URL detection needs
@@ -121,7 +124,8 @@ type tldSets struct {
 	maxLen           int
 }
 
-var tlds = parseTLDs()
+// tlds are the lists parsed at first use, not at start-up.
+var tlds = sync.OnceValue(parseTLDs)
 
 func parseTLDs() tldSets {
 	t := tldSets{generic: map[string]bool{}, country: map[string]bool{}}

@@ -293,7 +293,7 @@ func lastIsDomainChar(s string, end int) bool {
 // [0-9A-Za-z@+-]. Of several names, the longest wins.
 func matchTLD(s string, i int) (int, bool) {
 	generic, country := -1, -1
-	for j := i; j < len(s) && j-i < tlds.maxLen; {
+	for j := i; j < len(s) && j-i < tlds().maxLen; {
 		r, n := utf8.DecodeRuneInString(s[j:])
 		if !isDomainChar(r) {
 			break
@@ -306,9 +306,9 @@ func matchTLD(s string, i int) (int, bool) {
 		if !isLowerASCII(name) {
 			name = strings.ToLower(name)
 		}
-		if tlds.generic[name] {
+		if tlds().generic[name] {
 			generic = j
-		} else if tlds.country[name] {
+		} else if tlds().country[name] {
 			country = j
 		}
 	}

@@ -26,6 +26,16 @@ type Check struct {
 	Func func(ctx context.Context) error
 }
 
+// Detail is what /readyz says about a part of sns-os without judging
+// readiness by it (the git archive's last commit and push): Func returns
+// a value for the body's "detail" object. Its error is logged and shown as
+// "unavailable"; it never makes the server not ready, since a remote that
+// refuses pushes is no reason to take the process out of a load balancer.
+type Detail struct {
+	Name string
+	Func func(ctx context.Context) (any, error)
+}
+
 // Options configures a Server.
 type Options struct {
 	Addr      string
@@ -34,6 +44,10 @@ type Options struct {
 	Logger    *slog.Logger
 	// Ready lists what /readyz checks (database, migrations, job client).
 	Ready []Check
+	// Details add to /readyz's body, never to its verdict. What they
+	// return is public (/readyz needs no sign-in): no secret, no error
+	// text that could hold one.
+	Details []Detail
 	// Mount adds routes to the mux; patterns use Go 1.22 method syntax.
 	Mount func(mux *http.ServeMux)
 	// CrossOriginBypass lists patterns exempt from cross-origin protection:
@@ -50,6 +64,16 @@ type Options struct {
 	// LongPaths are path prefixes whose responses may take long to send
 	// (signed media links that platforms download): no write deadline.
 	LongPaths []string
+	// SlowPaths are path prefixes whose GETs may take longer than
+	// PageTimeout for reasons other than the database (a platform's token
+	// exchange, a file download, an export): no page deadline.
+	SlowPaths []string
+	// PageTimeout bounds the work of every other GET and HEAD (pages.go):
+	// zero means DefaultPageTimeout, negative none.
+	PageTimeout time.Duration
+	// Context, when set, derives each request's context (the store's read
+	// pool mark).
+	Context func(context.Context) context.Context
 	// ReadTimeout and WriteTimeout bound reading a request's body and
 	// writing its response, outside uploads and LongPaths (defaults 1 min
 	// and 2 min).
@@ -87,6 +111,9 @@ func New(opts Options) *Server {
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 2 * time.Minute
 	}
+	if opts.PageTimeout == 0 {
+		opts.PageTimeout = DefaultPageTimeout
+	}
 	s := &Server{opts: opts, log: opts.Logger, ln: opts.Listener}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
@@ -102,7 +129,7 @@ func New(opts Options) *Server {
 		Error(w, r, http.StatusForbidden, "Cross-origin request refused.")
 	}))
 	https := strings.HasPrefix(opts.PublicURL, "https://")
-	s.handler = s.recoverer(securityHeaders(https, s.logRequests(cop.Handler(mux))))
+	s.handler = s.recoverer(securityHeaders(https, s.logRequests(cop.Handler(s.pages(mux)))))
 	s.handler = s.deadlines(s.handler)
 	s.srv = &http.Server{
 		Handler:           s.handler,
@@ -191,7 +218,20 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	if status != http.StatusOK {
 		word = "not ready"
 	}
-	writeJSON(w, status, map[string]any{"status": word, "checks": checks})
+	body := map[string]any{"status": word, "checks": checks}
+	if len(s.opts.Details) > 0 {
+		detail := map[string]any{}
+		for _, d := range s.opts.Details {
+			v, err := d.Func(ctx)
+			if err != nil {
+				s.log.Warn("readyz detail unavailable", "detail", d.Name, "err", err)
+				v = "unavailable"
+			}
+			detail[d.Name] = v
+		}
+		body["detail"] = detail
+	}
+	writeJSON(w, status, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

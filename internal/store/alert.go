@@ -92,6 +92,21 @@ func (s *Store) ListRecentlyPublished(ctx context.Context, limit int) ([]*snsos.
 	if limit <= 0 || limit > 100 {
 		limit = 10
 	}
-	return queryTargets(ctx, s.db, `SELECT `+targetCols+` FROM targets WHERE state = $1
-		ORDER BY (published_at IS NULL), published_at DESC, id DESC LIMIT $2`, snsos.StatePublished, limit)
+	// Two reads, each walking an index from its end, rather than one
+	// ORDER BY (published_at IS NULL), …, which no index serves and which
+	// sorted every published target: those with a time, newest first,
+	// then (rare, never written by sns-os) those without one.
+	out, err := queryTargets(ctx, s.db, recentQuery, limit)
+	if err != nil || len(out) == limit {
+		return out, err
+	}
+	rest, err := queryTargets(ctx, s.db, recentUndatedQuery, limit-len(out))
+	return append(out, rest...), err
 }
+
+const (
+	recentQuery = `SELECT ` + targetCols + ` FROM targets WHERE state = 'published' AND published_at IS NOT NULL
+		ORDER BY published_at DESC, id DESC LIMIT $1`
+	recentUndatedQuery = `SELECT ` + targetCols + ` FROM targets WHERE state = 'published' AND published_at IS NULL
+		ORDER BY id DESC LIMIT $1`
+)

@@ -88,6 +88,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if int(current.Int64) > latest {
 		return fmt.Errorf("the database schema is version %d but this sns-os knows only up to %d: run a newer sns-os, or restore a backup made by this version", current.Int64, latest)
 	}
+	migrated := false
 	for _, m := range ms {
 		if m.version <= int(current.Int64) {
 			continue
@@ -109,6 +110,28 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %04d_%s: %w", m.version, m.name, mapErr(err))
 		}
 		s.log.Info("schema migrated", "version", m.version, "name", m.name, "dialect", string(s.dialect))
+		migrated = true
+	}
+	return s.optimizeSQLite(ctx, conn, migrated)
+}
+
+// optimizeSQLite keeps SQLite's planner statistics fresh at start: after a
+// migration (new indexes, such as 0016's, plan by statistics) a full but
+// sampled ANALYZE, else PRAGMA optimize, which analyses only the tables
+// whose size changed much since. analysis_limit samples a bounded number
+// of rows per index, so neither reads a large database whole.
+func (s *Store) optimizeSQLite(ctx context.Context, conn *sql.Conn, migrated bool) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	stmts := []string{`PRAGMA analysis_limit = 1000`, `PRAGMA optimize = 0x10002`}
+	if migrated {
+		stmts[1] = `ANALYZE`
+	}
+	for _, q := range stmts {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("migrate: %s: %w", q, mapErr(err))
+		}
 	}
 	return nil
 }

@@ -70,35 +70,11 @@ func (s *Store) SearchPosts(ctx context.Context, q PostQuery) (*PostPage, error)
 	if q.Offset < 0 {
 		q.Offset = 0
 	}
-	var where []string
-	var args []any
+	wh, order, args := postsWhere(q)
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if len(q.States) > 0 || q.Platform != "" {
-		cond := []string{"t.post_id = p.id"}
-		if len(q.States) > 0 {
-			ph := make([]string, len(q.States))
-			for i, st := range q.States {
-				ph[i] = arg(string(st))
-			}
-			cond = append(cond, "t.state IN ("+strings.Join(ph, ", ")+")")
-		}
-		if q.Platform != "" {
-			cond = append(cond, "t.platform = "+arg(string(q.Platform)))
-		}
-		where = append(where, "EXISTS (SELECT 1 FROM targets t WHERE "+strings.Join(cond, " AND ")+")")
-	}
-	wh := ""
-	if len(where) > 0 {
-		wh = " WHERE " + strings.Join(where, " AND ")
-	}
-	dir := "DESC"
-	if q.Ascending {
-		dir = "ASC"
-	}
-	order := " ORDER BY COALESCE(p.scheduled_at, p.created_at) " + dir + ", p.id " + dir
 
 	page := &PostPage{}
 	var ids []int64
@@ -137,6 +113,40 @@ func (s *Store) SearchPosts(ctx context.Context, q PostQuery) (*PostPage, error)
 	}
 	page.Posts = posts
 	return page, nil
+}
+
+// postsWhere is the post list's condition and order, with their
+// arguments. The order is on COALESCE(scheduled_at, created_at) exactly as
+// the index posts_time (migration 0016) has it, so a page walks the index
+// instead of sorting every post.
+func postsWhere(q PostQuery) (wh, order string, args []any) {
+	var where []string
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if len(q.States) > 0 || q.Platform != "" {
+		cond := []string{"t.post_id = p.id"}
+		if len(q.States) > 0 {
+			ph := make([]string, len(q.States))
+			for i, st := range q.States {
+				ph[i] = arg(string(st))
+			}
+			cond = append(cond, "t.state IN ("+strings.Join(ph, ", ")+")")
+		}
+		if q.Platform != "" {
+			cond = append(cond, "t.platform = "+arg(string(q.Platform)))
+		}
+		where = append(where, "EXISTS (SELECT 1 FROM targets t WHERE "+strings.Join(cond, " AND ")+")")
+	}
+	if len(where) > 0 {
+		wh = " WHERE " + strings.Join(where, " AND ")
+	}
+	dir := "DESC"
+	if q.Ascending {
+		dir = "ASC"
+	}
+	return wh, " ORDER BY COALESCE(p.scheduled_at, p.created_at) " + dir + ", p.id " + dir, args
 }
 
 // matchPosts streams (id, body, target body) rows, grouped by post, and

@@ -56,7 +56,7 @@ type Options struct {
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
-	db      *sql.DB
+	db      *conns        // the writer, and SQLite's read pool (readpool.go)
 	pool    *pgxpool.Pool // PostgreSQL only
 	dialect Dialect
 	path    string // SQLite file
@@ -147,8 +147,9 @@ func (s *Store) openSQLite(ctx context.Context, dir string) error {
 	if err != nil {
 		return fmt.Errorf("open SQLite %s: %w", s.path, err)
 	}
-	// One connection: River's SQLite driver and SQLite's single writer both
-	// want it, and it makes "database is locked" impossible inside the process.
+	// One write connection: River's SQLite driver and SQLite's single writer
+	// both want it, and it makes "database is locked" impossible inside the
+	// process. Pages read beside it, on the read pool (readpool.go).
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
@@ -156,7 +157,12 @@ func (s *Store) openSQLite(ctx context.Context, dir string) error {
 		db.Close()
 		return fmt.Errorf("SNSOS_DATA_DIR: cannot open the database %s: %w", s.path, err)
 	}
-	s.db = db
+	rdb, err := openReadPool(s.path)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("open SQLite %s read-only: %w", s.path, err)
+	}
+	s.db = &conns{w: db, r: rdb}
 	return nil
 }
 
@@ -181,7 +187,8 @@ func (s *Store) openPostgres(ctx context.Context, rawURL string) error {
 			cfg.ConnConfig.Host, cfg.ConnConfig.Port, redactErr(err, rawURL))
 	}
 	s.pool = pool
-	s.db = stdlib.OpenDBFromPool(pool)
+	db := stdlib.OpenDBFromPool(pool)
+	s.db = &conns{w: db, r: db}
 	return nil
 }
 
@@ -199,6 +206,11 @@ func redactErr(err error, rawURL string) string {
 // Close closes the database.
 func (s *Store) Close() error {
 	var err error
+	if s.db != nil && s.dialect == SQLite {
+		// What SQLite recommends before a long-lived connection closes:
+		// statistics for the tables this process's queries used.
+		s.db.w.ExecContext(context.Background(), `PRAGMA optimize`)
+	}
 	if s.db != nil {
 		err = s.db.Close()
 	}
@@ -208,8 +220,9 @@ func (s *Store) Close() error {
 	return err
 }
 
-// DB returns the database handle (for River and backups).
-func (s *Store) DB() *sql.DB { return s.db }
+// DB returns the writer's handle (for River and backups): on SQLite the
+// one write connection.
+func (s *Store) DB() *sql.DB { return s.db.w }
 
 // Pool returns the pgx pool on PostgreSQL, nil on SQLite.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

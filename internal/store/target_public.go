@@ -49,6 +49,9 @@ func (s *Store) RecordPublicPost(ctx context.Context, targetID int64, fromRemote
 		if _, err := tx.ExecContext(ctx, `DELETE FROM metric_snapshots WHERE target_id = $1`, t.ID); err != nil {
 			return mapErr(err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM metric_summary WHERE target_id = $1`, t.ID); err != nil {
+			return mapErr(err)
+		}
 		if err := s.audit(ctx, tx, "system", "target.public", "target", t.ID, "public id "+remoteID+" (was "+fromRemoteID+")"); err != nil {
 			return err
 		}

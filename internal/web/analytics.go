@@ -1,10 +1,10 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -49,21 +49,14 @@ type anColumn struct {
 	Metric   string
 }
 
-// anColumns are the standard metrics, then the own metrics of each
-// platform that has a target among targets (in snsos.Platforms order).
-func anColumns(targets []*store.DatedTarget) []anColumn {
+// anColumns are the standard metrics, then the own metrics of each of
+// platforms (in snsos.Platforms order).
+func anColumns(platforms []snsos.Platform) []anColumn {
 	cols := make([]anColumn, 0, len(anMetrics)+6)
 	for _, m := range anMetrics {
 		cols = append(cols, anColumn{Metric: m})
 	}
-	has := map[snsos.Platform]bool{}
-	for _, t := range targets {
-		has[t.Platform] = true
-	}
-	for _, pl := range snsos.Platforms {
-		if !has[pl] {
-			continue
-		}
+	for _, pl := range platforms {
 		for _, m := range platformExtras[pl] {
 			cols = append(cols, anColumn{Platform: pl, Metric: m})
 		}
@@ -90,6 +83,16 @@ type anData struct {
 	Chart           anChart
 	ChartRows       []anChartRow
 	Best            anBest
+	// HasPosts is set when the range holds a published post (the chart
+	// and the table show); the table shows one page of them, newest first.
+	HasPosts   bool
+	Prev, Next string // the table's other pages ("" at either end)
+	PageNo     int
+	Pages      int
+	PastEnd    bool // the page asked for is past the last one
+	// ChartNote says how many posts each point averages, when a point
+	// holds several.
+	ChartNote string
 	// columns are the per-post table's metrics (anColumns).
 	columns []anColumn
 	// CaveatInstagram and CaveatTikTok show those platforms' caveats,
@@ -211,29 +214,9 @@ func (h *Handler) anFilters(r *http.Request) (rng string, days int, platform sns
 	return rng, days, platform
 }
 
-func (h *Handler) anLoad(r *http.Request, days int, platform snsos.Platform) ([]*store.DatedTarget, error) {
-	f := store.TargetRange{States: []snsos.TargetState{snsos.StatePublished}, Platform: platform, Metrics: true}
-	if days > 0 {
-		f.From = h.anFrom(days)
-	}
-	return h.store.ListTargetsInRange(r.Context(), f)
-}
-
 // anFrom is the start of a range of days ending now.
 func (h *Handler) anFrom(days int) time.Time {
 	return h.now().Add(-time.Duration(days) * 24 * time.Hour)
-}
-
-// anSince keeps the targets published at or after from, as anLoad's range
-// does, in their order.
-func anSince(targets []*store.DatedTarget, from time.Time) []*store.DatedTarget {
-	out := []*store.DatedTarget{}
-	for _, t := range targets {
-		if !t.At.Before(from) {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 func anQuery(rng string, platform snsos.Platform) string {
@@ -244,52 +227,92 @@ func anQuery(rng string, platform snsos.Platform) string {
 	return q.Encode()
 }
 
+// anPageSize is how many posts one page of the per-post table shows.
+const anPageSize = 100
+
+// anRange is the store's range for the page's filters.
+func (h *Handler) anRange(days int, platform snsos.Platform) store.AnalyticsRange {
+	rg := store.AnalyticsRange{Platform: platform}
+	if days > 0 {
+		rg.From = h.anFrom(days)
+	}
+	return rg
+}
+
 func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 	rng, days, platform := h.anFilters(r)
-	// Best hours use the whole history (of the platform chosen); the rest
-	// of the page its range, cut from it rather than read again.
-	history, err := h.anLoad(r, 0, platform)
-	if err != nil {
-		h.serverError(w, r, "analytics", err)
-		return
-	}
 	handles, ok := h.accountHandles(w, r)
 	if !ok {
 		return
 	}
-	d := &anData{Range: rng, Platform: string(platform), CSVHref: "/analytics.csv?" + anQuery(rng, platform)}
+	d := &anData{Range: rng, Platform: string(platform), CSVHref: "/analytics.csv?" + anQuery(rng, platform), PageNo: 1}
+	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n > 1 {
+		d.PageNo = n
+	}
 	p := h.newPage(r, "an.title", true, d)
-	h.buildAnalytics(r.Context(), p, d, history, handles, days, platform)
+	if err := h.buildAnalytics(r.Context(), p, d, h.anRange(days, platform), handles); err != nil {
+		h.serverError(w, r, "analytics", err)
+		return
+	}
 	h.render(w, http.StatusOK, "analytics", p)
 }
 
-// buildAnalytics fills the analytics page from the platform's whole
-// published history: the filters, the chart, the per-post table and the
-// totals of the range's last days, and the best hours of it all.
-func (h *Handler) buildAnalytics(ctx context.Context, p *page, d *anData, history []*store.DatedTarget, handles map[int64]string, days int, platform snsos.Platform) {
-	targets := history
-	if days > 0 {
-		targets = anSince(history, h.anFrom(days))
-	}
+// buildAnalytics fills the analytics page: the filters, then from one pass
+// over the range the totals and the chart, one page of the per-post table,
+// and the best hours of the platform's latest posts.
+func (h *Handler) buildAnalytics(ctx context.Context, p *page, d *anData, rg store.AnalyticsRange, handles map[int64]string) error {
 	now := h.now().In(h.location())
-	d.columns = anColumns(targets)
-	anFilterOptions(p, d, platform)
-	// Per post, newest first in the table; oldest first in the chart.
-	idx := make([]anPostMetrics, len(targets))
-	for i, t := range targets {
-		idx[i] = anIndex(t)
+	platforms, err := h.store.AnalyticsPlatforms(ctx, rg)
+	if err != nil {
+		return err
 	}
-	d.Chart, d.ChartRows = h.anChartOf(p, idx, now)
-	for i := len(idx) - 1; i >= 0; i-- {
-		d.Posts = append(d.Posts, h.anPostRow(p, idx[i], d.columns, handles, now))
+	d.columns = anColumns(platforms)
+	anFilterOptions(p, d, rg.Platform)
+	for _, pl := range platforms {
+		d.CaveatInstagram = d.CaveatInstagram || pl == snsos.PlatformInstagram
 	}
-	anSummary(p, d, idx)
+	pass := &anPass{byPlatform: map[snsos.Platform]*anAcc{}}
+	if err := h.store.ScanAnalytics(ctx, rg, pass.add); err != nil {
+		return err
+	}
+	d.HasPosts = pass.all.posts > 0
+	d.Chart, d.ChartRows = h.anChartOf(p, pass.chart.points(), now)
+	if pass.chart.step > 1 {
+		d.ChartNote = p.T("an.chart.averaged", "Count", pass.chart.step)
+	}
+	anSummary(p, d, pass)
+	d.Pages = max(1, (pass.all.posts+anPageSize-1)/anPageSize)
+	targets, more, err := h.store.AnalyticsPage(ctx, rg, (d.PageNo-1)*anPageSize, anPageSize)
+	if err != nil {
+		return err
+	}
 	for _, t := range targets {
-		d.CaveatInstagram = d.CaveatInstagram || t.Platform == snsos.PlatformInstagram
+		d.Posts = append(d.Posts, h.anPostRow(p, anIndex(t), d.columns, handles, now))
 		d.CaveatTikTok = d.CaveatTikTok || tiktokOnlyMe(t.Target)
 		d.CaveatTikTokInbox = d.CaveatTikTokInbox || publish.InboxState(t.Target) == publish.InboxWaiting
 	}
-	d.Best = h.anBestHours(ctx, p, history, now)
+	d.PastEnd = d.HasPosts && len(targets) == 0
+	base := "/analytics?" + anQuery(d.Range, rg.Platform)
+	if d.PageNo > 1 {
+		d.Prev = base + anPageParam(min(d.PageNo-1, d.Pages))
+	}
+	if more {
+		d.Next = base + anPageParam(d.PageNo+1)
+	}
+	ats, views, err := h.store.BestHoursPosts(ctx, rg.Platform)
+	if err != nil {
+		return err
+	}
+	d.Best = h.anBestHours(ctx, p, ats, views, now)
+	return nil
+}
+
+// anPageParam is the query's page parameter ("" for the first page).
+func anPageParam(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return "&page=" + strconv.Itoa(n)
 }
 
 // anFilterOptions sets the range and platform choices and the table's
@@ -315,35 +338,6 @@ func anFilterOptions(p *page, d *anData, platform snsos.Platform) {
 	for _, cp := range anCheckpoints {
 		d.Checkpoints = append(d.Checkpoints, p.T("an.cp."+string(cp))) // +1h / 1時間後
 	}
-}
-
-// anChartOf is the views chart, oldest post first, and its table for
-// screen readers.
-func (h *Handler) anChartOf(p *page, idx []anPostMetrics, now time.Time) (anChart, []anChartRow) {
-	loc := h.location()
-	lang := p.lang
-	c := anChart{Title: p.T("an.chart.title"), XLabel: p.T("an.published"), Lang: lang, Zone: loc.String()}
-	_, c.Offset = now.Zone()
-	for _, cp := range anCheckpoints {
-		c.Labels = append(c.Labels, p.T("an.chart.series", "Checkpoint", p.T("an.cp."+string(cp))))
-	}
-	c.Series = make([][]*int64, len(anCheckpoints))
-	var rows []anChartRow
-	for _, pm := range idx {
-		c.X = append(c.X, pm.t.At.Unix())
-		row := anChartRow{Time: shortTime(lang, pm.t.At.In(loc), now)}
-		for i, cp := range anCheckpoints {
-			var v *int64
-			txt := "—"
-			if n, ok := pm.value(cp, snsos.MetricViews); ok {
-				v, txt = &n, groupDigits(n)
-			}
-			c.Series[i] = append(c.Series[i], v)
-			row.Cells = append(row.Cells, txt)
-		}
-		rows = append(rows, row)
-	}
-	return c, rows
 }
 
 // anPostRow is one post of the per-post table.
@@ -372,30 +366,6 @@ func (h *Handler) anPostRow(p *page, pm anPostMetrics, cols []anColumn, handles 
 	return row
 }
 
-// anSummary sets the cards (all platforms) and the totals of each
-// platform.
-func anSummary(p *page, d *anData, idx []anPostMetrics) {
-	byPlatform := map[snsos.Platform][]anPostMetrics{}
-	for _, pm := range idx {
-		byPlatform[pm.t.Platform] = append(byPlatform[pm.t.Platform], pm)
-	}
-	all := anTotals(p, idx)
-	all.Platform = p.T("an.platform.all")
-	d.Cards = []anCard{
-		{Label: p.T("an.card.posts"), Value: all.Posts},
-		{Label: p.T("an.card.views7d"), Value: all.Views7d, Hint: all.Views7dN},
-		{Label: p.T("an.card.median24h"), Value: all.Median24h, Hint: all.Median24hN},
-		{Label: p.T("an.card.engagement"), Value: all.EngRate, Hint: p.T("an.card.engagement.hint")},
-	}
-	for _, pl := range snsos.Platforms {
-		if pms := byPlatform[pl]; len(pms) > 0 {
-			tot := anTotals(p, pms)
-			tot.Platform = pl.DisplayName()
-			d.Totals = append(d.Totals, tot)
-		}
-	}
-}
-
 // anCell is one number of the per-post table: the value, "—" when not
 // collected (yet), "n/a" (対象外) when the platform did not report it.
 func (h *Handler) anCell(p *page, pm anPostMetrics, cp snsos.Checkpoint, metric string, now time.Time) anCell {
@@ -420,55 +390,17 @@ func (h *Handler) anCell(p *page, pm anPostMetrics, cp snsos.Checkpoint, metric 
 	return anCell{Text: groupDigits(v), Num: true, Sort: v}
 }
 
-func anTotals(p *page, pms []anPostMetrics) anTotal {
-	var views7d, eng, engViews int64
-	var n7d int
-	var v24 []float64
-	for _, pm := range pms {
-		if v, ok := pm.value(snsos.Checkpoint7d, snsos.MetricViews); ok {
-			views7d += v
-			n7d++
-		}
-		if v, ok := pm.value(snsos.Checkpoint24h, snsos.MetricViews); ok {
-			v24 = append(v24, float64(v))
-			if v > 0 {
-				engViews += v
-				for _, m := range []string{snsos.MetricLikes, snsos.MetricComments, snsos.MetricShares} {
-					x, _ := pm.value(snsos.Checkpoint24h, m)
-					eng += x
-				}
-			}
-		}
-	}
-	t := anTotal{Posts: groupDigits(int64(len(pms))), Views7d: "—", Median24h: "—", EngRate: "—"}
-	if n7d > 0 {
-		t.Views7d = groupDigits(views7d)
-	}
-	t.Views7dN = p.T("an.sample", "Count", n7d)
-	if len(v24) > 0 {
-		t.Median24h = groupDigits(int64(math.Round(besthours.Median(v24))))
-	}
-	t.Median24hN = p.T("an.sample", "Count", len(v24))
-	if engViews > 0 {
-		t.EngRate = strconv.FormatFloat(float64(eng)*100/float64(engViews), 'f', 1, 64) + "%"
-	}
-	return t
-}
-
-// anBestHours computes, from posts with +24h views, the median by local
-// weekday × hour (the heatmap), by hour and by weekday (package besthours);
-// buckets with fewer than besthours.BucketMin posts are not ranked.
-func (h *Handler) anBestHours(ctx context.Context, p *page, history []*store.DatedTarget, now time.Time) anBest {
+// anBestHours computes, from the latest posts with +24h views (at most
+// store.BestHoursSample: their publication times ats and views), the
+// median by local weekday × hour (the heatmap), by hour and by weekday
+// (package besthours); buckets with fewer than besthours.BucketMin posts
+// are not ranked.
+func (h *Handler) anBestHours(ctx context.Context, p *page, ats []time.Time, views []int64, now time.Time) anBest {
 	loc := h.location()
 	lang := p.lang
-	var posts []besthours.Post
-	for _, t := range history {
-		pm := anIndex(t)
-		v, ok := pm.value(snsos.Checkpoint24h, snsos.MetricViews)
-		if !ok {
-			continue
-		}
-		posts = append(posts, besthours.Post{At: t.At, Views24h: v})
+	posts := make([]besthours.Post, len(ats))
+	for i, at := range ats {
+		posts[i] = besthours.Post{At: at, Views24h: views[i]}
 	}
 	have := len(posts)
 	b := anBest{Have: have, Need: besthours.HistoryMin, Enough: have >= besthours.HistoryMin, MinPosts: besthours.BucketMin}
@@ -608,7 +540,8 @@ func anCSVCell(s string) string {
 
 func (h *Handler) handleAnalyticsCSV(w http.ResponseWriter, r *http.Request) {
 	rng, days, platform := h.anFilters(r)
-	targets, err := h.anLoad(r, days, platform)
+	rg := h.anRange(days, platform)
+	platforms, err := h.store.AnalyticsPlatforms(r.Context(), rg)
 	if err != nil {
 		h.serverError(w, r, "analytics csv", err)
 		return
@@ -618,37 +551,6 @@ func (h *Handler) handleAnalyticsCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	loc := h.location()
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff") // a BOM, so spreadsheets read UTF-8
-	cw := csv.NewWriter(&buf)
-	cw.UseCRLF = true
-	cols := anColumns(targets)
-	cw.Write(anCSVHeader(cols))
-	for _, t := range targets {
-		for _, m := range t.Metrics {
-			rec := []string{strconv.FormatInt(t.PostID, 10), strconv.FormatInt(t.ID, 10), string(t.Platform), handles[t.AccountID],
-				t.At.UTC().Format(time.RFC3339), t.At.In(loc).Format(time.RFC3339), string(m.Checkpoint), m.FetchedAt.UTC().Format(time.RFC3339)}
-			for _, c := range cols {
-				// Empty, never 0, when the platform did not report it.
-				v, ok := m.Values[c.Metric]
-				if m.Status != snsos.SnapshotOK || !ok || c.Platform != "" && c.Platform != t.Platform {
-					rec = append(rec, "")
-					continue
-				}
-				rec = append(rec, strconv.FormatInt(v, 10))
-			}
-			rec = append(rec, string(m.Status), m.Reason)
-			for i := range rec {
-				rec[i] = anCSVCell(rec[i])
-			}
-			cw.Write(rec)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		h.serverError(w, r, "analytics csv", err)
-		return
-	}
 	name := "sns-os-metrics-" + h.now().In(loc).Format(calDateLayout)
 	if rng != "all" {
 		name += "-" + rng
@@ -660,5 +562,56 @@ func (h *Handler) handleAnalyticsCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Write(buf.Bytes())
+	// The rows stream as they are read, a chunk of targets at a time
+	// (chunked encoding: the length is not known ahead), so memory stays
+	// the same whatever the range holds.
+	io.WriteString(w, "\ufeff") // a BOM, so spreadsheets read UTF-8
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	cols := anColumns(platforms)
+	cw.Write(anCSVHeader(cols))
+	rc := http.NewResponseController(w)
+	rec := make([]string, 0, 10+len(cols))
+	err = h.store.ScanAnalyticsSnapshots(r.Context(), rg, func(t *snsos.Target, snaps []*snsos.MetricSnapshot) error {
+		for _, m := range snaps {
+			rec = anCSVRecord(rec[:0], t, m, cols, handles, loc)
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+	if err == nil {
+		cw.Flush()
+		err = cw.Error()
+	}
+	if err != nil {
+		// The status is long gone: cut the connection, so the download
+		// ends as failed rather than as a shorter file that looks whole.
+		h.log.Warn("web: analytics csv", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	rc.Flush()
+}
+
+// anCSVRecord appends to rec the CSV record of snapshot m of target t.
+func anCSVRecord(rec []string, t *snsos.Target, m *snsos.MetricSnapshot, cols []anColumn, handles map[int64]string, loc *time.Location) []string {
+	at := t.PublishedAt
+	rec = append(rec, strconv.FormatInt(t.PostID, 10), strconv.FormatInt(t.ID, 10), string(t.Platform), handles[t.AccountID],
+		at.UTC().Format(time.RFC3339), at.In(loc).Format(time.RFC3339), string(m.Checkpoint), m.FetchedAt.UTC().Format(time.RFC3339))
+	for _, c := range cols {
+		// Empty, never 0, when the platform did not report it.
+		v, ok := m.Values[c.Metric]
+		if m.Status != snsos.SnapshotOK || !ok || c.Platform != "" && c.Platform != t.Platform {
+			rec = append(rec, "")
+			continue
+		}
+		rec = append(rec, strconv.FormatInt(v, 10))
+	}
+	rec = append(rec, string(m.Status), m.Reason)
+	for i := range rec {
+		rec[i] = anCSVCell(rec[i])
+	}
+	return rec
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/store"
 )
 
 // anSnap stores a snapshot of target tid.
@@ -271,24 +270,6 @@ func TestAnalyticsHelpers(t *testing.T) {
 		if got := anCompact(c.lang, c.n); got != c.want {
 			t.Errorf("anCompact(%s, %d) = %q, want %q", c.lang, c.n, got, c.want)
 		}
-	}
-}
-
-// TestAnSince: the analytics range is cut from the whole history as the
-// store's range would read it: published at or after from, order kept.
-func TestAnSince(t *testing.T) {
-	t.Parallel()
-	from := time.Date(2027, 1, 10, 0, 0, 0, 0, time.UTC)
-	mk := func(id int64, at time.Time) *store.DatedTarget {
-		return &store.DatedTarget{Target: &snsos.Target{ID: id}, At: at}
-	}
-	all := []*store.DatedTarget{mk(1, from.Add(-time.Second)), mk(2, from), mk(3, from.Add(time.Hour)), mk(4, from.Add(-time.Hour))}
-	got := anSince(all, from)
-	if len(got) != 2 || got[0].ID != 2 || got[1].ID != 3 {
-		t.Fatalf("anSince: %v", got)
-	}
-	if got := anSince(nil, from); got == nil || len(got) != 0 {
-		t.Fatalf("anSince(nil) = %#v", got)
 	}
 }
 

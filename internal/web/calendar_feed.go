@@ -123,8 +123,7 @@ func (h *Handler) handleCalFeed(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	want, err := h.calFeedToken(ctx)
 	if err != nil {
-		h.log.Error("web: feed token", "err", err)
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		h.feedError(w, r, "feed token", err)
 		return
 	}
 	got := r.URL.Query().Get("token")
@@ -136,14 +135,12 @@ func (h *Handler) handleCalFeed(w http.ResponseWriter, r *http.Request) {
 	now := h.now().UTC()
 	entries, err := h.store.ListTargetsInRange(ctx, store.TargetRange{From: now.Add(-calFeedPast), To: now.Add(calFeedAhead), States: calFeedStates})
 	if err != nil {
-		h.log.Error("web: feed", "err", err)
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		h.feedError(w, r, "feed", err)
 		return
 	}
 	accts, err := h.store.ListAccounts(ctx)
 	if err != nil {
-		h.log.Error("web: feed accounts", "err", err)
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		h.feedError(w, r, "feed accounts", err)
 		return
 	}
 	handles := handlesOf(accts)
@@ -252,4 +249,18 @@ func icsText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// feedError answers a calendar client's failed feed: 503 when the page
+// deadline cut the work off (it may try again), else a 500 that says
+// nothing more.
+func (h *Handler) feedError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if timedOut(r) {
+		h.log.Warn("web: page deadline passed", "path", r.URL.Path, "during", what)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	h.log.Error("web: "+what, "err", err)
+	http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 }

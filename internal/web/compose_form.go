@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -24,9 +25,9 @@ import (
 var composeZones = []string{"UTC", "Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Australia/Sydney", "Europe/London",
 	"Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago", "America/Los_Angeles"}
 
-// composeZoneLocs are composeZones loaded once (LoadLocation reads the
-// zone database on every call).
-var composeZoneLocs = func() map[string]*time.Location {
+// composeZoneLocs are composeZones loaded once, at first use (LoadLocation
+// reads the zone database on every call).
+var composeZoneLocs = sync.OnceValue(func() map[string]*time.Location {
 	m := map[string]*time.Location{}
 	for _, z := range composeZones {
 		if l, err := time.LoadLocation(z); err == nil {
@@ -34,7 +35,7 @@ var composeZoneLocs = func() map[string]*time.Location {
 		}
 	}
 	return m
-}()
+})
 
 // composeMaxForm bounds a compose form without files.
 const composeMaxForm = 4 << 20

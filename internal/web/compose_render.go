@@ -470,7 +470,7 @@ func (h *Handler) composeZonesData(d *composeData) {
 			continue
 		}
 		seen[z] = true
-		l := composeZoneLocs[z]
+		l := composeZoneLocs()[z]
 		if l == nil {
 			var err error
 			if l, err = time.LoadLocation(z); err != nil {
@@ -665,12 +665,12 @@ func (h *Handler) composeBestHours(r *http.Request, p *page, loc *time.Location)
 	b, fresh := h.best.best, h.best.key == key && now.Sub(h.best.at) < bestHoursTTL
 	h.best.mu.Unlock()
 	if !fresh {
-		history, err := h.anLoad(r, 0, "")
+		ats, views, err := h.store.BestHoursPosts(r.Context(), "")
 		if err != nil {
 			h.log.Warn("web: best hours", "err", err)
 			return nil
 		}
-		if b = h.anBestHours(r.Context(), p, history, now); b.Enough {
+		if b = h.anBestHours(r.Context(), p, ats, views, now); b.Enough {
 			h.best.mu.Lock()
 			h.best.key, h.best.at, h.best.best = key, now, b
 			h.best.mu.Unlock()

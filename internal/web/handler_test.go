@@ -238,7 +238,7 @@ func TestDashboardAndLanguage(t *testing.T) {
 
 func TestStylesheet(t *testing.T) {
 	e := newTestEnv(t, "pw")
-	resp, body := do(t, e.client(t), "GET", e.srv.URL+cssPath, nil)
+	resp, body := do(t, e.client(t), "GET", e.srv.URL+cssPath(), nil)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") ||
 		!strings.Contains(resp.Header.Get("Cache-Control"), "immutable") || !strings.Contains(body, "--accent") {
 		t.Fatalf("stylesheet %d %v", resp.StatusCode, resp.Header)

@@ -17,6 +17,9 @@ import (
 // results with their +24h numbers, and the account strip.
 type homeData struct {
 	Attention []attentionRow
+	// AttentionTotal counts every item; AttentionMore those past the
+	// homeAttention shown, with a link to the filtered post list.
+	AttentionTotal, AttentionMore int
 	// Publishing lists the targets being published or waiting to be
 	// tried again, each with where it stands in words.
 	Publishing []progressRow
@@ -80,6 +83,9 @@ const (
 	homeNext       = 5
 	homeRecent     = 5
 	homePublishing = 10
+	// homeAttention bounds the attention rows: the dashboard says how many
+	// more there are and links to the list of posts needing attention.
+	homeAttention = 10
 )
 
 // stateIcons are the badge icons of ui-guide §4 (the word is always shown
@@ -129,11 +135,12 @@ func (h *Handler) buildHome(ctx context.Context, p *page, d *homeData) error {
 	d.NoAccounts = len(accts) == 0
 
 	// Needs attention.
-	items, err := attention.Compute(ctx, h.store, now, attention.Options{})
+	items, err := attention.Compute(ctx, h.store, now, attention.Options{Shown: homeAttention})
 	if err != nil {
 		return failed("compute attention", err)
 	}
-	for _, it := range items {
+	d.AttentionTotal, d.AttentionMore = len(items), max(0, len(items)-homeAttention)
+	for _, it := range items[:min(len(items), homeAttention)] {
 		d.Attention = append(d.Attention, h.attentionRow(p, it, now))
 	}
 
@@ -330,6 +337,8 @@ func (h *Handler) attentionRow(p *page, it attention.Item, now time.Time) attent
 		h.siteAttentionRow(p, it, now, &row) // inbox.go
 	case attention.AccessRemoved, attention.Purge:
 		h.removalAttentionRow(p, it, now, &row) // deletion.go
+	case attention.ArchiveFailing:
+		archiveAttentionRow(p, it, now, &row) // home_archive.go
 	}
 	row.Action = p.T("home.action." + string(it.Action.Kind))
 	return row

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -28,9 +29,11 @@ var langCodes = []string{"en", "ja"}
 // langCookie holds the language the operator chose with the switcher.
 const langCookie = "lang"
 
+// The messages and the language matcher are loaded at the first page
+// that needs them, not at start-up.
 var (
-	bundle  = newBundle()
-	matcher = language.NewMatcher(languages)
+	bundle  = sync.OnceValue(newBundle)
+	matcher = sync.OnceValue(func() language.Matcher { return language.NewMatcher(languages) })
 )
 
 func newBundle() *i18n.Bundle {
@@ -72,7 +75,7 @@ func pickLang(r *http.Request) int {
 	}
 	// The matcher returns tags such as ja-u-rg-jpzzzz; the index is what
 	// names the language.
-	_, i, conf := matcher.Match(tags...)
+	_, i, conf := matcher().Match(tags...)
 	if conf == language.No {
 		return 0
 	}
@@ -98,7 +101,7 @@ type translator struct {
 
 func newTranslator(lang int, missing func(string)) *translator {
 	code := langCodes[lang]
-	return &translator{lang: code, loc: i18n.NewLocalizer(bundle, code), missing: missing}
+	return &translator{lang: code, loc: i18n.NewLocalizer(bundle(), code), missing: missing}
 }
 
 // T returns the message id in the page's language, falling back to English

@@ -26,8 +26,8 @@ import (
 var publicFS embed.FS
 
 // publicPages are the public templates by name, each parsed with the
-// public layout.
-var publicPages = func() map[string]*template.Template {
+// public layout at first use.
+var publicPages = sync.OnceValue(func() map[string]*template.Template {
 	names, err := fs.Glob(publicFS, "templates/public/*.html")
 	if err != nil {
 		panic(err)
@@ -41,7 +41,7 @@ var publicPages = func() map[string]*template.Template {
 		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(publicFS, "templates/public/layout.html", file))
 	}
 	return out
-}()
+})
 
 // publicPaths are the public pages, in the footer's order.
 var publicPaths = []string{"/privacy", "/terms", "/changelog", "/contact"}
@@ -133,7 +133,7 @@ func (h *Handler) newPublicPage(r *http.Request, titleID string, data any) *publ
 	lang, bare := publicLang(r)
 	tr := newTranslator(lang, func(id string) { h.log.Error("web: message missing from every locale", "id", id) })
 	base := strings.TrimRight(h.cfg.PublicURL, "/")
-	p := &publicPage{translator: tr, Lang: tr.lang, CSS: cssPath, Path: bare, Site: "sns-os", Data: data, Default: base + bare}
+	p := &publicPage{translator: tr, Lang: tr.lang, CSS: cssPath(), Path: bare, Site: "sns-os", Data: data, Default: base + bare}
 	if h.site.facts.Operator != "" {
 		p.Site = h.site.facts.Operator
 	}
@@ -164,7 +164,7 @@ func (h *Handler) setUpdated(p *publicPage, t time.Time) {
 // by the browser but vary with nothing: no cookie is read.
 func (h *Handler) renderPublic(w http.ResponseWriter, status int, name string, p *publicPage) {
 	var buf bytes.Buffer
-	if err := publicPages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+	if err := publicPages()[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		h.log.Error("web: render", "page", name, "err", err)
 		http.Error(w, p.T("error.server"), http.StatusInternalServerError)
 		return
@@ -179,8 +179,12 @@ func (h *Handler) renderPublic(w http.ResponseWriter, status int, name string, p
 // publicError answers a failure on a public page: logged, and a plain
 // sentence in the page's language that reveals nothing.
 func (h *Handler) publicError(w http.ResponseWriter, r *http.Request, what string, err error) {
-	h.log.Error("web: "+what, "path", r.URL.Path, "err", err)
 	lang, _ := publicLang(r)
+	if timedOut(r) {
+		h.tooSlow(w, r, newTranslator(lang, nil), what)
+		return
+	}
+	h.log.Error("web: "+what, "path", r.URL.Path, "err", err)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Error(w, newTranslator(lang, nil).T("error.server"), http.StatusInternalServerError)
 }

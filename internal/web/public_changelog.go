@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sns-os/snsos"
@@ -31,8 +32,8 @@ type release struct {
 	Paras   []template.HTML
 }
 
-// releases is CHANGELOG.md, parsed once.
-var releases = parseChangelog(snsos.Changelog)
+// releases is CHANGELOG.md, parsed at first use.
+var releases = sync.OnceValue(func() []release { return parseChangelog(snsos.Changelog) })
 
 // parseChangelog reads the small markdown CHANGELOG.md is written in: "## "
 // headings open a release, "- " lines open an item, indented lines continue
@@ -100,7 +101,7 @@ func inlineCode(s string) template.HTML {
 
 // newestRelease is the date of the newest dated release heading.
 func newestRelease() time.Time {
-	for _, r := range releases {
+	for _, r := range releases() {
 		if t, err := time.Parse("2006-01-02", r.Heading); err == nil {
 			return t
 		}
@@ -109,7 +110,7 @@ func newestRelease() time.Time {
 }
 
 func (h *Handler) handleChangelog(w http.ResponseWriter, r *http.Request) {
-	d := &changelogData{Releases: releases}
+	d := &changelogData{Releases: releases()}
 	p := h.newPublicPage(r, "changelog.title", d)
 	updated, err := h.policyUpdated(r.Context())
 	if err != nil {

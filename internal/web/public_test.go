@@ -215,8 +215,8 @@ func TestParseChangelog(t *testing.T) {
 	if got[1].Items[0] != "`unpaired" {
 		t.Fatalf("an unpaired backtick = %q", got[1].Items[0])
 	}
-	if len(releases) < 3 || newestRelease().IsZero() {
-		t.Fatalf("CHANGELOG.md parsed into %d releases", len(releases))
+	if len(releases()) < 3 || newestRelease().IsZero() {
+		t.Fatalf("CHANGELOG.md parsed into %d releases", len(releases()))
 	}
 }
 

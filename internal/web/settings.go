@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -55,8 +56,9 @@ const maxTokenName = 100
 //go:embed zones.txt
 var zonesTxt string
 
-// zoneNames are the IANA names the time zone field suggests.
-var zoneNames = func() []string {
+// zoneNames are the IANA names the time zone field suggests, read at
+// first use.
+var zoneNames = sync.OnceValue(func() []string {
 	var out []string
 	for _, l := range strings.Split(zonesTxt, "\n") {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
@@ -64,7 +66,7 @@ var zoneNames = func() []string {
 		}
 	}
 	return out
-}()
+})
 
 // pageLang picks the language of a page. The rule:
 //
@@ -175,7 +177,7 @@ func (h *Handler) settingsRoutes(mux *http.ServeMux) {
 // overrides what the operator typed.
 func (h *Handler) settingsPage(r *http.Request) (*page, *settingsData, error) {
 	ctx := r.Context()
-	d := &settingsData{Zones: zoneNames, MinChars: MinPasswordLength}
+	d := &settingsData{Zones: zoneNames(), MinChars: MinPasswordLength}
 	p := h.newPage(r, "settings.title", true, d)
 	d.CurrentZone = h.location().String()
 	d.Zone = d.CurrentZone

@@ -46,6 +46,13 @@ type Store interface {
 	ListAttempts(ctx context.Context, targetID int64) ([]*snsos.Attempt, error)
 	ListSnapshots(ctx context.Context, targetID int64) ([]*snsos.MetricSnapshot, error)
 
+	// Analytics (store/analytics_summary.go): range reads on the summary.
+	AnalyticsPlatforms(ctx context.Context, r store.AnalyticsRange) ([]snsos.Platform, error)
+	AnalyticsPage(ctx context.Context, r store.AnalyticsRange, offset, limit int) ([]*store.DatedTarget, bool, error)
+	ScanAnalytics(ctx context.Context, r store.AnalyticsRange, fn func(*store.AnalyticsPoint) error) error
+	ScanAnalyticsSnapshots(ctx context.Context, r store.AnalyticsRange, fn func(*snsos.Target, []*snsos.MetricSnapshot) error) error
+	BestHoursPosts(ctx context.Context, platform snsos.Platform) ([]time.Time, []int64, error)
+
 	// API tokens.
 	CreateAPIToken(ctx context.Context, name, hash, prefix string) (*snsos.APIToken, error)
 	ListAPITokens(ctx context.Context) ([]*snsos.APIToken, error)

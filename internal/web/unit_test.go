@@ -109,7 +109,7 @@ func TestPickLang(t *testing.T) {
 }
 
 func TestTranslatorFallback(t *testing.T) {
-	bundle.MustAddMessages(language.English, &i18n.Message{ID: "test.only-english", Other: "Only in English, {{.Name}}"})
+	bundle().MustAddMessages(language.English, &i18n.Message{ID: "test.only-english", Other: "Only in English, {{.Name}}"})
 	var missing []string
 	ja := newTranslator(langIndex("ja"), func(id string) { missing = append(missing, id) })
 	if got := ja.T("nav.home"); got != "ホーム" {

@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -22,6 +23,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -122,7 +124,6 @@ type Handler struct {
 	loc      atomic.Pointer[time.Location] // the operator's zone; see location
 	now      func() time.Time
 	secure   bool
-	pages    map[string]*template.Template
 	throttle *throttle
 	verify   chan struct{} // bounds concurrent password checks (argon2id is memory-hard)
 	slow     chan struct{} // one check at a time while over the global failure budget
@@ -155,7 +156,6 @@ func New(cfg Config) *Handler {
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		secure:   strings.HasPrefix(cfg.PublicURL, "https://"),
-		pages:    map[string]*template.Template{},
 		throttle: newThrottle(signinMaxFailures, signinWindow, throttleMaxClients, cfg.Now),
 		verify:   make(chan struct{}, 4),
 		slow:     make(chan struct{}, 1),
@@ -164,22 +164,30 @@ func New(cfg Config) *Handler {
 	}
 	h.loc.Store(cfg.Location)
 	h.site = newSite(cfg)
-	// Every template but the layout is a page of the same name; partials
-	// shared by several pages live in templates/partials/.
+	return h
+}
+
+// pageTemplates are the operator pages, parsed at the first render rather
+// than at start-up (a process that only publishes never parses them).
+// Every template but the layout is a page of the same name; partials
+// shared by several pages live in templates/partials/. Parsed templates
+// are safe for concurrent use, so every Handler shares them.
+var pageTemplates = sync.OnceValue(func() map[string]*template.Template {
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
+	pages := map[string]*template.Template{}
 	for _, file := range names {
 		name := strings.TrimSuffix(path.Base(file), ".html")
 		if name == "layout" {
 			continue
 		}
 		patterns := []string{"templates/layout.html", "templates/partials/*.html", file}
-		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, patterns...))
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, patterns...))
 	}
-	return h
-}
+	return pages
+})
 
 // location returns the operator's time zone. The settings page may change
 // it while the server runs (SetLocation).
@@ -202,7 +210,6 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /signout", h.handleSignout)
 	h.setupRoutes(mux) // the one-time link of the first run
 	mux.HandleFunc("GET /lang/{code}", h.handleLang)
-	mux.HandleFunc("GET "+cssPath, h.handleCSS)
 	mux.HandleFunc("GET /static/{file}", h.handleAsset)
 	mux.Handle("GET /{$}", h.RequireSession(http.HandlerFunc(h.handleHome)))
 	// Any other path: the interface's own 404 for the signed-in operator,
@@ -243,9 +250,10 @@ func (h *Handler) Home() string { return h.home }
 
 // The stylesheet is every static/*.css file in name order (style.css
 // first), served as one file under a name carrying its content hash, so it
-// can be cached for a year.
+// can be cached for a year. It is put together at first use, like the
+// other static files, not at start-up.
 var (
-	cssBody = func() []byte {
+	cssBody = sync.OnceValue(func() []byte {
 		names, _ := fs.Glob(staticFS, "static/*.css")
 		sort.Slice(names, func(i, j int) bool {
 			if (names[i] == "static/style.css") != (names[j] == "static/style.css") {
@@ -259,11 +267,11 @@ var (
 			b = append(b, '\n')
 		}
 		return b
-	}()
-	cssPath = func() string {
-		sum := sha256.Sum256(cssBody)
+	})
+	cssPath = sync.OnceValue(func() string {
+		sum := sha256.Sum256(cssBody())
 		return "/static/style." + hex.EncodeToString(sum[:6]) + ".css"
-	}()
+	})
 )
 
 // asset is a static file other than the stylesheet: a script or a vendored
@@ -273,12 +281,10 @@ type asset struct {
 	ctype string
 }
 
-var (
-	assets     = map[string]asset{}  // by hashed file name
-	assetPaths = map[string]string{} // plain name -> /static/hashed name
-)
-
-func init() {
+// staticAssets are the static files by hashed name, and their paths by
+// plain name, hashed at first use.
+var staticAssets = sync.OnceValues(func() (assets map[string]asset, paths map[string]string) {
+	assets, paths = map[string]asset{}, map[string]string{}
 	names, _ := fs.Glob(staticFS, "static/*.js")
 	vendored, _ := fs.Glob(staticFS, "static/vendor/*")
 	for _, n := range append(names, vendored...) {
@@ -295,15 +301,17 @@ func init() {
 			ctype = "text/css; charset=utf-8"
 		}
 		assets[hashed] = asset{body: body, ctype: ctype}
-		assetPaths[base] = "/static/" + hashed
+		paths[base] = "/static/" + hashed
 	}
-}
+	return assets, paths
+})
 
 // assetPath returns the URL of the static file named name (such as
 // "compose.js" or "uPlot.iife.min.js"); a name that does not exist panics
 // at render time, which the page tests catch.
 func assetPath(name string) (string, error) {
-	p, ok := assetPaths[name]
+	_, paths := staticAssets()
+	p, ok := paths[name]
 	if !ok {
 		return "", fmt.Errorf("web: no static file %q", name)
 	}
@@ -311,7 +319,13 @@ func assetPath(name string) (string, error) {
 }
 
 func (h *Handler) handleAsset(w http.ResponseWriter, r *http.Request) {
-	a, ok := assets[r.PathValue("file")]
+	file := r.PathValue("file")
+	if "/static/"+file == cssPath() {
+		h.handleCSS(w, r)
+		return
+	}
+	assets, _ := staticAssets()
+	a, ok := assets[file]
 	if !ok {
 		http.NotFound(w, r)
 		return
@@ -324,7 +338,7 @@ func (h *Handler) handleAsset(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) handleCSS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	w.Write(cssBody)
+	w.Write(cssBody())
 }
 
 // handleLang remembers the chosen language and returns to the page.
@@ -379,7 +393,7 @@ func (h *Handler) newPage(r *http.Request, titleID string, signedIn bool, data a
 	if r.Method == http.MethodGet && r.URL.RawQuery != "" {
 		here = r.URL.RequestURI()
 	}
-	p := &page{translator: tr, Lang: tr.lang, CSS: cssPath, Path: r.URL.Path, Home: h.home, SignedIn: signedIn, Data: data}
+	p := &page{translator: tr, Lang: tr.lang, CSS: cssPath(), Path: r.URL.Path, Home: h.home, SignedIn: signedIn, Data: data}
 	p.Title = tr.T(titleID)
 	if signedIn {
 		p.Zone = h.location().String()
@@ -397,7 +411,7 @@ func (h *Handler) newPage(r *http.Request, titleID string, signedIn bool, data a
 // render writes a page; a template failure becomes a plain 500.
 func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page) {
 	var buf bytes.Buffer
-	if err := h.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+	if err := pageTemplates()[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		h.log.Error("web: render", "page", name, "err", err)
 		http.Error(w, p.T("error.server"), http.StatusInternalServerError)
 		return
@@ -411,10 +425,31 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page
 
 // serverError logs err and shows the operator what to do.
 func (h *Handler) serverError(w http.ResponseWriter, r *http.Request, what string, err error) {
-	h.log.Error("web: "+what, "path", r.URL.Path, "err", err)
 	tr := newTranslator(pickLang(r), nil)
+	if timedOut(r) {
+		h.tooSlow(w, r, tr, what)
+		return
+	}
+	h.log.Error("web: "+what, "path", r.URL.Path, "err", err)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Error(w, tr.T("error.server"), http.StatusInternalServerError)
+}
+
+// timedOut reports whether r's page deadline (SNSOS_PAGE_TIMEOUT, set by
+// the server) has passed: whatever error the interrupted database work
+// returned, the answer is then "took too long", not "went wrong".
+func timedOut(r *http.Request) bool {
+	return errors.Is(r.Context().Err(), context.DeadlineExceeded)
+}
+
+// tooSlow answers a page cut off at its deadline: 503, in the operator's
+// language, saying what to do. It is plain text because rendering the
+// layout would read the database again.
+func (h *Handler) tooSlow(w http.ResponseWriter, r *http.Request, tr *translator, what string) {
+	h.log.Warn("web: page deadline passed", "path", r.URL.Path, "during", what)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Retry-After", "5")
+	http.Error(w, tr.T("error.timeout"), http.StatusServiceUnavailable)
 }
 
 func mustRead(fsys fs.FS, name string) []byte {

@@ -1,0 +1,76 @@
+package attention
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/archive"
+)
+
+// SettingStore reads the git archive's status, which the elected writer
+// (in whichever process holds the lock) saves as a setting; *store.Store
+// implements it.
+type SettingStore interface {
+	Setting(ctx context.Context, key string) (string, error)
+}
+
+// Archive says what is wrong with the git archive (ArchiveFailing).
+type Archive struct {
+	// Blocked: the guard refuses to commit (something shaped like a
+	// secret is in what would be written); otherwise pushes fail.
+	Blocked bool
+	// Failures counts the pushes failed in a row.
+	Failures int
+	// Remote is the remote without credentials ("" when local only).
+	Remote string
+}
+
+// addArchive lists the archive when its Status says the operator should
+// look (archive.Status.Failing): the guard blocked a commit, or pushes
+// have kept failing for an hour. A status that cannot be read (none saved,
+// or written by another version) lists nothing.
+func (c *computation) addArchive(ctx context.Context) error {
+	v, err := c.st.Setting(ctx, archive.StatusKey)
+	if snsos.IsCode(err, snsos.ENOTFOUND) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	st, err := archive.ParseStatus(v)
+	if err != nil || !st.Failing(c.now) {
+		return nil
+	}
+	it := Item{Kind: ArchiveFailing, Error: st.LastError, Archive: &Archive{Blocked: st.Blocked, Failures: st.PushFailures,
+		Remote: st.Remote}, Action: Action{Kind: ActionSettings, Path: "/settings#archive-h"}}
+	if st.Blocked {
+		// One occurrence per head the guard keeps from moving: a block
+		// after a later commit is new, the same block pass after pass is
+		// not.
+		it.Key, it.Since = "archive:blocked:"+st.LastCommit, st.ErrorAt
+	} else {
+		it.Key, it.Since = "archive:push:"+strconv.FormatInt(st.FailingSince.UnixMicro(), 10), st.FailingSince
+	}
+	c.items = append(c.items, it)
+	return nil
+}
+
+// archiveText is Text for ArchiveFailing.
+func (it Item) archiveText(now time.Time) string {
+	a := it.Archive
+	if a == nil {
+		a = &Archive{}
+	}
+	s := "The git archive stopped committing: " + it.Error + ". Take the secret out of what holds it (a post, or the error stored on a delivery); the next commit then goes through."
+	if !a.Blocked {
+		where := "its remote"
+		if a.Remote != "" {
+			where = a.Remote
+		}
+		s = "The git archive has not reached " + where + " for " + roughDuration(now.Sub(it.Since)) + " (" +
+			strconv.Itoa(a.Failures) + " pushes failed in a row): " + it.Error +
+			". Commits are kept locally and pushed once it works again; check the remote and its credentials."
+	}
+	return s
+}

@@ -1,0 +1,101 @@
+package attention_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sns-os/snsos/internal/archive"
+	"github.com/sns-os/snsos/internal/attention"
+	"github.com/sns-os/snsos/internal/store/storetest"
+)
+
+// TestArchiveFailing: the archive is listed while its guard blocks a
+// commit, and once pushes have failed three times over an hour; the same
+// problem keeps its key from one pass to the next, a new one gets another.
+func TestArchiveFailing(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+		put := func(st archive.Status) {
+			t.Helper()
+			b, _ := json.Marshal(st)
+			if err := env.Store.PutSetting(ctx, archive.StatusKey, string(b)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list := func() []attention.Item {
+			t.Helper()
+			items, err := attention.Compute(ctx, env.Store, now, attention.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []attention.Item
+			for _, it := range items {
+				if it.Kind == attention.ArchiveFailing {
+					out = append(out, it)
+				}
+			}
+			return out
+		}
+		if got := list(); len(got) != 0 { // no archive has run
+			t.Fatalf("items %+v", got)
+		}
+		pushErr := "archive: push to https://git.example/me/archive.git: the remote refused the credentials (check SNSOS_ARCHIVE_TOKEN or the SSH key)"
+		failing := archive.Status{Remote: "https://git.example/me/archive.git", LastCommit: "abc", LastError: pushErr,
+			PushFailures: 2, FailingSince: now.Add(-2 * time.Hour)}
+		put(failing)
+		if got := list(); len(got) != 0 {
+			t.Fatalf("two failed pushes listed: %+v", got)
+		}
+		failing.PushFailures, failing.FailingSince = 5, now.Add(-30*time.Minute)
+		put(failing)
+		if got := list(); len(got) != 0 {
+			t.Fatalf("half an hour of failures listed: %+v", got)
+		}
+		failing.FailingSince = now.Add(-90 * time.Minute)
+		put(failing)
+		got := list()
+		if len(got) != 1 || got[0].Action.Path != "/settings#archive-h" || got[0].Archive.Failures != 5 {
+			t.Fatalf("items %+v", got)
+		}
+		text := got[0].Text(time.UTC, now)
+		for _, want := range []string{"has not reached https://git.example/me/archive.git for 1 h 30 min", "5 pushes failed", "refused the credentials"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("text %q lacks %q", text, want)
+			}
+		}
+		key := got[0].Key
+		failing.PushFailures++ // another try failed: the same problem
+		put(failing)
+		if got := list(); len(got) != 1 || got[0].Key != key {
+			t.Fatalf("the same failure got a new key: %+v, was %s", got, key)
+		}
+
+		blocked := archive.Status{LastCommit: "def", Blocked: true, ErrorAt: now,
+			LastError: "archive: posts/2026/03/7.json holds what looks like a GitHub token; nothing was committed"}
+		put(blocked)
+		got = list()
+		if len(got) != 1 || !got[0].Archive.Blocked || got[0].Key == key {
+			t.Fatalf("blocked: %+v", got)
+		}
+		if text := got[0].Text(time.UTC, now); !strings.Contains(text, "stopped committing: archive: posts/2026/03/7.json holds") {
+			t.Fatalf("text %q", text)
+		}
+		key = got[0].Key
+		blocked.ErrorAt = now.Add(time.Minute) // the next pass, blocked again
+		put(blocked)
+		if got := list(); len(got) != 1 || got[0].Key != key {
+			t.Fatalf("the same block got a new key: %+v, was %s", got, key)
+		}
+
+		if err := env.Store.PutSetting(ctx, archive.StatusKey, "{not json"); err != nil {
+			t.Fatal(err)
+		}
+		if got := list(); len(got) != 0 {
+			t.Fatalf("unreadable status listed: %+v", got)
+		}
+	})
+}
