@@ -42,6 +42,7 @@ func commands() []command {
 		{"config", "print the effective configuration, secrets masked", runConfig},
 		{"keys", "manage the master key: generate, status, rotate", runKeys},
 		{"backup", "write a consistent copy of the SQLite database", runBackup},
+		{"restore", "rebuild a fresh database from the git archive or a backup", runRestore},
 		{"export", "write everything sns-os holds as JSON (never tokens)", runExport},
 		{"doctor", "check this deployment: public URL, platform apps, permissions, media links", runDoctor},
 		{"media", "remove media no post uses (gc), or list them with --dry-run", runMedia},

@@ -1,0 +1,217 @@
+package archive_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/archive"
+	"github.com/sns-os/snsos/internal/store"
+	"github.com/sns-os/snsos/internal/store/storetest"
+)
+
+// seedForRestore gives the bundle's store a second account and posts in
+// every kind of state a restore must treat: published with remote ids,
+// attempts and snapshots; failed with an error; scheduled; publishing;
+// unknown; retry_wait; a draft with no media of its own; media with alt text.
+func seedForRestore(t *testing.T, b *bundle) {
+	t.Helper()
+	th := &snsos.Account{Platform: snsos.PlatformThreads, RemoteID: "th-77", Handle: "demo.threads", DisplayName: "Threads Demo",
+		AvatarURL: "https://example.test/a.png", Status: snsos.AccountConnected, Options: map[string]string{"reply_control": "everyone"}}
+	if err := b.st.UpsertAccount(ctx, th); err != nil {
+		t.Fatal(err)
+	}
+	var media []int64
+	for i := range 2 {
+		m := &snsos.MediaRef{SHA256: fmt.Sprintf("%064x", i+1), Key: fmt.Sprintf("ab/%d", i), Mime: "image/jpeg", Size: 100}
+		if _, err := b.st.CreateMedia(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		media = append(media, m.ID)
+	}
+	var withMedia []int64
+	mk := func(body string, targets ...*snsos.Target) *snsos.Post {
+		p := &snsos.Post{Body: body, ScheduledAt: b.clk.t.Add(time.Hour), Targets: targets, MediaIDs: withMedia}
+		if withMedia != nil {
+			p.MediaAlt = map[int64]string{withMedia[0]: "a cat"}
+		}
+		if err := b.st.CreatePost(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		b.clk.advance(time.Minute)
+		return p
+	}
+	x := b.acct.ID
+	withMedia = media
+	p1 := mk("published, with media", &snsos.Target{AccountID: x, State: snsos.StateScheduled},
+		&snsos.Target{AccountID: th.ID, State: snsos.StateScheduled, Options: map[string]any{"topic": "go", "n": 3}})
+	withMedia = nil
+	b.move(t, p1.Targets[0].ID, func(tg *snsos.Target) {
+		tg.RemoteID, tg.RemoteURL, tg.PublishedAt = "1890001", "https://x.com/sns_demo/status/1890001", b.clk.t
+	}, snsos.StateScheduled, snsos.StatePublishing, snsos.StatePublished)
+	b.move(t, p1.Targets[1].ID, func(tg *snsos.Target) { tg.Error = "the platform refused the text (too long)" },
+		snsos.StateScheduled, snsos.StatePublishing, snsos.StateFailed)
+	for _, cp := range []snsos.Checkpoint{snsos.Checkpoint1h, snsos.Checkpoint24h, snsos.CheckpointManual} {
+		b.clk.advance(time.Hour)
+		if err := b.st.PutSnapshot(ctx, &snsos.MetricSnapshot{TargetID: p1.Targets[0].ID, Checkpoint: cp, FetchedAt: b.clk.t,
+			Values: map[string]int64{snsos.MetricViews: 10, snsos.MetricLikes: 2}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.st.PutSnapshot(ctx, &snsos.MetricSnapshot{TargetID: p1.Targets[0].ID, Checkpoint: snsos.Checkpoint7d, FetchedAt: b.clk.t,
+		Status: snsos.SnapshotStatus("unavailable"), Reason: "deleted on the platform"}); err != nil {
+		t.Fatal(err)
+	}
+	mk("scheduled", &snsos.Target{AccountID: x, State: snsos.StateScheduled},
+		&snsos.Target{AccountID: th.ID, State: snsos.StateDraft, MediaIDs: []int64{}})
+	p3 := mk("in flight", &snsos.Target{AccountID: x, State: snsos.StateScheduled}, &snsos.Target{AccountID: th.ID, State: snsos.StateScheduled})
+	b.move(t, p3.Targets[0].ID, nil, snsos.StateScheduled, snsos.StatePublishing)
+	b.move(t, p3.Targets[1].ID, func(tg *snsos.Target) { tg.Error = "timeout after the request was sent" },
+		snsos.StateScheduled, snsos.StatePublishing, snsos.StateUnknown)
+	p4 := mk("waiting to retry", &snsos.Target{AccountID: x, State: snsos.StateScheduled})
+	b.move(t, p4.Targets[0].ID, func(tg *snsos.Target) { tg.Error = "503 from the platform" },
+		snsos.StateScheduled, snsos.StatePublishing, snsos.StateRetryWait)
+}
+
+func TestRestoreRoundTrip(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		b := setup(t, env.Dialect, false)
+		seedForRestore(t, b)
+		b.sync(t)
+		src := b.w.Repo()
+
+		// Restore from a file:// URL: the branch is fetched into a copy.
+		fresh := storetest.NewWithClock(t, env.Dialect, b.clk.now).Store
+		repo, err := archive.OpenSource(ctx, "file://"+src.Path(), archive.Remote{}, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var steps []string
+		rep, err := archive.Restore(ctx, repo, fresh, func(done, total int) { steps = append(steps, fmt.Sprintf("%d/%d", done, total)) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep != (archive.RestoreReport{Accounts: 2, Posts: 4, Targets: 7, Snapshots: 4, Held: 4}) || !slices.Equal(steps, []string{"4/4"}) {
+			t.Fatalf("report %+v, progress %v", rep, steps)
+		}
+		if _, err := archive.Restore(ctx, repo, fresh, nil); err == nil || !strings.Contains(err.Error(), "fresh one") {
+			t.Fatalf("a second restore into the same database: %v", err)
+		}
+
+		// Accounts hold no credential; new rows get ids past the restored.
+		accts, err := fresh.ListAccounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range accts {
+			if _, err := fresh.FindCredential(ctx, a.ID); !snsos.IsCode(err, snsos.ENOTFOUND) {
+				t.Errorf("account %d has a credential after a restore: %v", a.ID, err)
+			}
+		}
+		last, err := fresh.PostsAfter(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		np := &snsos.Post{Body: "after the restore", Targets: []*snsos.Target{{AccountID: b.acct.ID}}}
+		if err := fresh.CreatePost(ctx, np, nil); err != nil || np.ID <= last[len(last)-1].ID {
+			t.Fatalf("a new post after the restore: id %d (%v), last restored %d", np.ID, err, last[len(last)-1].ID)
+		}
+		if _, err := fresh.DeletePost(ctx, np.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		// The restored database, archived again, holds what the archive
+		// held, but for what a restore changes on purpose.
+		w2, err := archive.NewWriter(archive.Config{Dir: t.TempDir() + "/again", Store: fresh, Secrets: archive.StoredSecrets(fresh), Now: b.clk.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w2.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		compareRestored(t, src, w2.Repo())
+	})
+}
+
+// compareRestored requires again to hold the files of orig, byte for byte,
+// except for the account status and the held deliveries (and so the posts'
+// derived status), which must be exactly what a restore makes them.
+func compareRestored(t *testing.T, orig, again *archive.Repo) {
+	t.Helper()
+	if o, a := orig.Files(), again.Files(); !slices.Equal(o, a) {
+		t.Fatalf("files differ:\narchive  %v\nrestored %v", o, a)
+	}
+	held := 0
+	for _, p := range orig.Files() {
+		want, _ := orig.File(p)
+		got, _ := again.File(p)
+		switch {
+		case strings.HasPrefix(p, "accounts/"):
+			want = expectJSON(t, want, func(m map[string]any) {
+				m["status"], m["status_reason"] = string(snsos.AccountNeedsReauth), store.RestoredAccountReason
+			})
+			got = expectJSON(t, got, nil)
+		case strings.HasPrefix(p, "posts/"):
+			want = expectJSON(t, want, func(m map[string]any) {
+				var states []*snsos.Target
+				for _, x := range m["targets"].([]any) {
+					tg := x.(map[string]any)
+					switch s := tg["state"].(string); s {
+					case "scheduled", "retry_wait", "publishing", "unknown":
+						tg["state"], tg["error"] = "needs_operator", fmt.Sprintf(store.RestoredReason, s)
+						held++
+					}
+					states = append(states, &snsos.Target{State: snsos.TargetState(tg["state"].(string))})
+				}
+				m["status"] = string(store.DerivePostStatus(states))
+			})
+			got = expectJSON(t, got, nil)
+		}
+		if !bytes.Equal(want, got) {
+			t.Errorf("%s differs:\nwant %s\ngot  %s", p, want, got)
+		}
+	}
+	if held != 4 {
+		t.Errorf("%d held deliveries in the comparison, want 4", held)
+	}
+}
+
+// expectJSON decodes a JSON file, applies edit, and encodes it again with
+// sorted keys, so that two files compare by content.
+func expectJSON(t *testing.T, b []byte, edit func(map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("%v in %s", err, b)
+	}
+	if edit != nil {
+		edit(m)
+	}
+	out, _ := json.Marshal(m)
+	return out
+}
+
+func TestRestoreRefusesWhatIsNotAnArchive(t *testing.T) {
+	empty := t.TempDir()
+	if _, err := archive.OpenSource(ctx, empty, archive.Remote{}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("an empty directory: %v", err)
+	}
+	if _, err := archive.OpenSource(ctx, empty+"/nothing", archive.Remote{}, t.TempDir()); err == nil {
+		t.Fatal("a missing directory was accepted")
+	}
+	if err := os.WriteFile(empty+"/notes.txt", []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := archive.OpenSource(ctx, empty, archive.Remote{}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "not a git repository") {
+		t.Fatalf("a directory of files: %v", err)
+	}
+	if _, err := archive.OpenSource(ctx, "http://example.test/a.git", archive.Remote{}, t.TempDir()); err == nil {
+		t.Fatal("plain http was accepted")
+	}
+}
