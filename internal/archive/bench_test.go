@@ -23,7 +23,7 @@ func BenchmarkCommitOneChangeIn10kPosts(b *testing.B) {
 		created := start.Add(time.Duration(i) * 53 * time.Minute) // about a year
 		p := &snsos.Post{ID: int64(i + 1), Body: fmt.Sprintf("post number %d with some words in it", i), CreatedAt: created,
 			Targets: []*snsos.Target{{ID: int64(i + 1), Platform: snsos.PlatformX, State: snsos.StatePublished, RemoteID: fmt.Sprint(1e9 + i)}}}
-		files[archive.PostPath(p.ID, created)] = archive.RenderPost(p, nil)
+		files[archive.PostPath(p.ID, created)] = archive.RenderPost(p, nil, nil)
 	}
 	t0 := time.Now()
 	if _, err := r.Commit(files, "first\n", start, nil); err != nil {

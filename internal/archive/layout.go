@@ -97,9 +97,23 @@ type postDoc struct {
 	Targets     []targetDoc `json:"targets"`
 }
 
+// mediaDoc is one medium of a post: its record (what the file is; never
+// where it is stored or a link to it) and the post's alt text for it. The
+// record was added later: older files hold only id and alt, and a record
+// missing from the database renders so too.
 type mediaDoc struct {
-	ID  int64  `json:"id"`
-	Alt string `json:"alt,omitempty"`
+	ID         int64   `json:"id"`
+	SHA256     string  `json:"sha256,omitempty"`
+	Mime       string  `json:"mime,omitempty"`
+	Size       int64   `json:"size,omitempty"`
+	Width      int     `json:"width,omitempty"`
+	Height     int     `json:"height,omitempty"`
+	DurationMS int64   `json:"duration_ms,omitempty"`
+	FrameRate  float64 `json:"frame_rate,omitempty"`
+	Codec      string  `json:"codec,omitempty"`
+	Filename   string  `json:"filename,omitempty"`
+	CreatedAt  string  `json:"created_at,omitempty"`
+	Alt        string  `json:"alt,omitempty"`
 }
 
 type targetDoc struct {
@@ -131,14 +145,21 @@ type attemptDoc struct {
 	Error      string `json:"error,omitempty"`
 }
 
-// RenderPost renders a post with its targets and their attempts (by
-// target id). A target's intermediate progress (upload URLs, container
-// ids) is working state, not record, and stays out.
-func RenderPost(p *snsos.Post, attempts map[int64][]*snsos.Attempt) []byte {
+// RenderPost renders a post with its media (records by id), its targets
+// and their attempts (by target id). A target's intermediate progress
+// (upload URLs, container ids) is working state, not record, and stays
+// out; so does a medium's storage key, which restore derives again from
+// the hash.
+func RenderPost(p *snsos.Post, attempts map[int64][]*snsos.Attempt, media map[int64]*snsos.MediaRef) []byte {
 	d := postDoc{ID: p.ID, Status: string(p.Status), CreatedAt: stamp(p.CreatedAt), ApprovedAt: stamp(p.ApprovedAt),
 		ScheduledAt: stamp(p.ScheduledAt), Body: p.Body, Media: []mediaDoc{}, Targets: []targetDoc{}}
 	for _, id := range p.MediaIDs {
-		d.Media = append(d.Media, mediaDoc{ID: id, Alt: p.MediaAlt[id]})
+		md := mediaDoc{ID: id, Alt: p.MediaAlt[id]}
+		if m := media[id]; m != nil {
+			md.SHA256, md.Mime, md.Size, md.Width, md.Height = m.SHA256, m.Mime, m.Size, m.Width, m.Height
+			md.DurationMS, md.FrameRate, md.Codec, md.Filename, md.CreatedAt = m.DurationMS, m.FrameRate, m.Codec, m.Filename, stamp(m.CreatedAt)
+		}
+		d.Media = append(d.Media, md)
 	}
 	ts := slices.Clone(p.Targets)
 	slices.SortFunc(ts, func(a, b *snsos.Target) int { return int(a.ID - b.ID) })
@@ -239,8 +260,9 @@ is the durable, readable record, and ` + "`sns-os restore --from-archive`" + ` r
 
     accounts/{platform}/{handle}.json   an account's profile: ids, handle, name, status (no tokens)
     posts/{yyyy}/{mm}/{post id}.json     a post, filed by the month it was created (which never changes):
-                                         body, media, schedule, approval, and each target (one account) with
-                                         its state, the platform's id and link, its error and its attempts
+                                         body, media (each file's hash, type, size and name, no file or link),
+                                         schedule, approval, and each target (one account) with its state,
+                                         the platform's id and link, its error and its attempts
     metrics/{yyyy}/{mm}/{post id}.csv    the post's metric snapshots, one row per snapshot, one column per metric
 
 Files are JSON indented by two spaces with fields in a fixed order, times in UTC (RFC 3339), and CSV with a

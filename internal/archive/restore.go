@@ -15,26 +15,32 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/media"
 )
 
 // Restoring reads the archive's head tree back into records for a fresh
 // database. What the archive never held stays out: tokens (accounts come
 // back needing re-authorisation), a target's working progress, the media
-// files themselves (the posts keep their media ids and alt texts).
+// files themselves: their records come back with their ids, and a storage
+// key that is the file's content address (media.KeyFor), where the file is
+// once the operator copies the media directory or bucket back. Posts filed
+// before the archive held media records keep their media ids and alt texts
+// over placeholder records, as the store makes them.
 
 // RestoreStore is what a restore writes through (*store.Store): one
 // transaction per call.
 type RestoreStore interface {
 	IsEmpty(ctx context.Context) (bool, error)
 	RestoreAccounts(ctx context.Context, accts []*snsos.Account) error
+	RestoreMedia(ctx context.Context, media []*snsos.MediaRef) error
 	RestorePosts(ctx context.Context, posts []*snsos.Post, attempts map[int64][]*snsos.Attempt) (held int, err error)
 	FinishRestore(ctx context.Context) error
 }
 
 // RestoreReport says what a restore wrote.
 type RestoreReport struct {
-	Accounts, Posts, Targets, Snapshots int
-	Held                                int // deliveries that wait for the operator
+	Accounts, Media, Posts, Targets, Snapshots int
+	Held                                       int // deliveries that wait for the operator
 }
 
 // restoreBatch is how many posts one transaction writes.
@@ -117,12 +123,17 @@ func Restore(ctx context.Context, r *Repo, st RestoreStore, progress func(done, 
 		return rep, fmt.Errorf("archive: restore accounts: %w", err)
 	}
 	rep.Accounts = len(accts)
+	seen := map[int64]*snsos.MediaRef{} // every record read so far: posts share media
 	for i := 0; i < len(posts); i += restoreBatch {
 		batch := posts[i:min(i+restoreBatch, len(posts))]
 		ps, attempts := make([]*snsos.Post, 0, len(batch)), map[int64][]*snsos.Attempt{}
+		var fresh []*snsos.MediaRef
 		for _, path := range batch {
-			p, err := r.readPost(path, attempts)
+			p, ms, err := r.readPost(path, attempts)
 			if err != nil {
+				return rep, err
+			}
+			if fresh, err = addMedia(seen, fresh, ms, path); err != nil {
 				return rep, err
 			}
 			ps = append(ps, p)
@@ -131,6 +142,10 @@ func Restore(ctx context.Context, r *Repo, st RestoreStore, progress func(done, 
 				rep.Snapshots += len(t.Metrics)
 			}
 		}
+		if err := st.RestoreMedia(ctx, fresh); err != nil {
+			return rep, fmt.Errorf("archive: restore media: %w", err)
+		}
+		rep.Media += len(fresh)
 		held, err := st.RestorePosts(ctx, ps, attempts)
 		if err != nil {
 			return rep, fmt.Errorf("archive: restore posts: %w", err)
@@ -141,6 +156,23 @@ func Restore(ctx context.Context, r *Repo, st RestoreStore, progress func(done, 
 		}
 	}
 	return rep, st.FinishRestore(ctx)
+}
+
+// addMedia adds the records ms of the post file at path to seen, and
+// those seen for the first time to fresh. One id must name one file
+// throughout: two posts that disagree make the archive unreadable.
+func addMedia(seen map[int64]*snsos.MediaRef, fresh, ms []*snsos.MediaRef, path string) ([]*snsos.MediaRef, error) {
+	for _, m := range ms {
+		if prev := seen[m.ID]; prev != nil {
+			if *prev != *m {
+				return nil, fmt.Errorf("archive: %s: media %d differs from the same media in another post", path, m.ID)
+			}
+			continue
+		}
+		seen[m.ID] = m
+		fresh = append(fresh, m)
+	}
+	return fresh, nil
 }
 
 // decode reads the JSON file at path into v, numbers kept as written.
@@ -171,26 +203,35 @@ func (r *Repo) readAccount(path string) (*snsos.Account, error) {
 }
 
 // readPost reads a post file, its attempts into attempts (by target id),
-// and the snapshots of its metrics file onto its targets.
-func (r *Repo) readPost(path string, attempts map[int64][]*snsos.Attempt) (*snsos.Post, error) {
+// and the snapshots of its metrics file onto its targets. It returns the
+// media records the file holds too (none from an older file).
+func (r *Repo) readPost(path string, attempts map[int64][]*snsos.Attempt) (*snsos.Post, []*snsos.MediaRef, error) {
 	var d postDoc
 	if err := r.decode(path, &d); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	bad := func(what string) error { return fmt.Errorf("archive: %s: %s", path, what) }
 	p := &snsos.Post{ID: d.ID, Body: d.Body, MediaIDs: []int64{}}
 	var err error
 	if p.CreatedAt, err = unstamp(d.CreatedAt); err != nil || p.CreatedAt.IsZero() || d.ID <= 0 {
-		return nil, bad("no id or a bad created_at")
+		return nil, nil, bad("no id or a bad created_at")
 	}
 	if p.ApprovedAt, err = unstamp(d.ApprovedAt); err != nil {
-		return nil, bad("bad approved_at")
+		return nil, nil, bad("bad approved_at")
 	}
 	if p.ScheduledAt, err = unstamp(d.ScheduledAt); err != nil {
-		return nil, bad("bad scheduled_at")
+		return nil, nil, bad("bad scheduled_at")
 	}
+	var ms []*snsos.MediaRef
 	for _, m := range d.Media {
 		p.MediaIDs = append(p.MediaIDs, m.ID)
+		if m.SHA256 != "" {
+			ref, err := readMedia(m)
+			if err != nil {
+				return nil, nil, bad(fmt.Sprintf("media %d: %v", m.ID, err))
+			}
+			ms = append(ms, ref)
+		}
 		if m.Alt != "" {
 			if p.MediaAlt == nil {
 				p.MediaAlt = map[int64]string{}
@@ -202,15 +243,35 @@ func (r *Repo) readPost(path string, attempts map[int64][]*snsos.Attempt) (*snso
 	for _, td := range d.Targets {
 		t, err := readTarget(td, attempts)
 		if err != nil {
-			return nil, bad(fmt.Sprintf("target %d: %v", td.ID, err))
+			return nil, nil, bad(fmt.Sprintf("target %d: %v", td.ID, err))
 		}
 		p.Targets = append(p.Targets, t)
 		byID[t.ID] = t
 	}
 	if err := r.readMetrics(MetricsPath(p.ID, p.CreatedAt), byID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return p, nil
+	return p, ms, nil
+}
+
+// readMedia reads a medium's record; its storage key is the content
+// address of its hash, as internal/media names every file.
+func readMedia(d mediaDoc) (*snsos.MediaRef, error) {
+	m := &snsos.MediaRef{ID: d.ID, Key: media.KeyFor(d.SHA256), SHA256: d.SHA256, Mime: d.Mime, Size: d.Size, Width: d.Width,
+		Height: d.Height, DurationMS: d.DurationMS, FrameRate: d.FrameRate, Codec: d.Codec, Filename: d.Filename}
+	created, err := unstamp(d.CreatedAt)
+	switch {
+	case d.ID <= 0:
+		return nil, errors.New("no id")
+	case m.Key == "":
+		return nil, fmt.Errorf("sha256 %q is not a SHA-256 in hex", d.SHA256)
+	case d.Mime == "" || d.Size < 0 || d.Width < 0 || d.Height < 0 || d.DurationMS < 0 || d.FrameRate < 0:
+		return nil, errors.New("no type, or a negative size")
+	case err != nil || created.IsZero():
+		return nil, errors.New("bad created_at")
+	}
+	m.CreatedAt = created
+	return m, nil
 }
 
 func readTarget(td targetDoc, attempts map[int64][]*snsos.Attempt) (*snsos.Target, error) {

@@ -189,8 +189,9 @@ func (w *Writer) collectAll(ctx context.Context, changes map[string][]byte, sum 
 
 // renderPosts adds the files of posts to changes.
 func (w *Writer) renderPosts(ctx context.Context, posts []*snsos.Post, changes map[string][]byte, sum *summary) error {
-	var tids []int64
+	var tids, mids []int64
 	for _, p := range posts {
+		mids = append(mids, p.MediaIDs...)
 		for _, t := range p.Targets {
 			tids = append(tids, t.ID)
 		}
@@ -199,9 +200,13 @@ func (w *Writer) renderPosts(ctx context.Context, posts []*snsos.Post, changes m
 	if err != nil {
 		return fmt.Errorf("archive: read attempts: %w", err)
 	}
+	media, err := w.cfg.Store.MediaByIDs(ctx, mids)
+	if err != nil {
+		return fmt.Errorf("archive: read media: %w", err)
+	}
 	for _, p := range posts {
 		pp, mp := PostPath(p.ID, p.CreatedAt), MetricsPath(p.ID, p.CreatedAt)
-		doc, metrics := RenderPost(p, attempts), RenderMetrics(p)
+		doc, metrics := RenderPost(p, attempts, media), RenderMetrics(p)
 		if w.repo.unchanged(pp, doc) && w.repo.unchanged(mp, metrics) {
 			continue
 		}

@@ -21,6 +21,7 @@ type Store interface {
 	PostsByID(ctx context.Context, ids []int64) ([]*snsos.Post, error)
 	ChangedPostIDs(ctx context.Context, since time.Time) ([]int64, error)
 	AttemptsOfTargets(ctx context.Context, targetIDs []int64) (map[int64][]*snsos.Attempt, error)
+	MediaByIDs(ctx context.Context, ids []int64) (map[int64]*snsos.MediaRef, error)
 	ListAuditEventsSince(ctx context.Context, action string, since time.Time) ([]*snsos.AuditEvent, error)
 	PutSetting(ctx context.Context, key, value string) error
 }

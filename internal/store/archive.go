@@ -41,3 +41,20 @@ func (s *Store) ChangedPostIDs(ctx context.Context, since time.Time) ([]int64, e
 func (s *Store) PostsByID(ctx context.Context, ids []int64) ([]*snsos.Post, error) {
 	return s.findPosts(ctx, ids)
 }
+
+// MediaByIDs returns the media records with these ids that exist, by id:
+// the archive files each post's media with the post.
+func (s *Store) MediaByIDs(ctx context.Context, ids []int64) (map[int64]*snsos.MediaRef, error) {
+	out := map[int64]*snsos.MediaRef{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ms, err := s.queryMedia(ctx, `WHERE id IN (`+idList(ids)+`) ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		out[m.ID] = m
+	}
+	return out, nil
+}

@@ -68,14 +68,35 @@ func (s *Store) RestoreAccounts(ctx context.Context, accts []*snsos.Account) err
 	})
 }
 
+// RestoreMedia inserts media records with their ids, in one transaction,
+// before the posts that use them (RestorePosts then needs no placeholder
+// for them). The files are not part of a copy: each record's storage key
+// is its content address, where the file is found again once the operator
+// copies the media directory or bucket back.
+func (s *Store) RestoreMedia(ctx context.Context, media []*snsos.MediaRef) error {
+	return s.withTx(ctx, func(tx *sql.Tx) error {
+		for _, m := range media {
+			if m.ID <= 0 || m.SHA256 == "" || m.Key == "" || m.Mime == "" || m.CreatedAt.IsZero() {
+				return snsos.Errorf(snsos.EINVALID, "media %d needs an id, a hash, a storage key, a type and a creation time", m.ID)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO media (id, sha256, storage_key, mime, size, width, height, duration_ms, frame_rate, codec, filename, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, m.ID, m.SHA256, m.Key, m.Mime, m.Size, m.Width, m.Height,
+				m.DurationMS, m.FrameRate, m.Codec, m.Filename, dbTime(m.CreatedAt)); err != nil {
+				return fmt.Errorf("media %d: %w", m.ID, mapErr(err))
+			}
+		}
+		return nil
+	})
+}
+
 // RestorePosts inserts posts with their ids, media lists, targets (ids,
 // states, remote ids and links, errors), the targets' attempts (by target
 // id) and metric snapshots, in one transaction. A target that was
 // scheduled, waiting for a retry, publishing or unknown comes back as
 // needs_operator with RestoredReason; no job is queued for any target.
-// Media the database lacks come back as placeholders (media.go's rows need
-// a file the copy did not hold): their ids keep the posts' lists whole, and
-// their type publishes nowhere. It returns how many targets were held.
+// Media the database lacks (RestoreMedia had no record of them: a copy
+// older than the archive's media list) come back as placeholders: their
+// ids keep the posts' lists whole, and their type publishes nowhere. It returns how many targets were held.
 func (s *Store) RestorePosts(ctx context.Context, posts []*snsos.Post, attempts map[int64][]*snsos.Attempt) (held int, err error) {
 	now := s.nowUTC()
 	err = s.withTx(ctx, func(tx *sql.Tx) error {

@@ -125,8 +125,9 @@ func TestIsEmpty(t *testing.T) {
 	})
 }
 
-// TestRestoreKeepsIDs writes accounts and a post with explicit ids and
-// checks that the next rows get ids past them on both databases.
+// TestRestoreKeepsIDs writes accounts, a media record and a post with
+// explicit ids and checks that the next rows get ids past them on both
+// databases; a medium without a record gets a placeholder.
 func TestRestoreKeepsIDs(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
 		s := env.Store
@@ -135,7 +136,15 @@ func TestRestoreKeepsIDs(t *testing.T) {
 		if err := s.RestoreAccounts(ctx, []*snsos.Account{acct}); err != nil {
 			t.Fatal(err)
 		}
-		p := &snsos.Post{ID: 70, Body: "restored", CreatedAt: created, MediaIDs: []int64{5},
+		video := &snsos.MediaRef{ID: 6, SHA256: "6f", Key: "sha256/6f/6f", Mime: "video/mp4", Size: 900, Width: 720, Height: 1280,
+			DurationMS: 4500, FrameRate: 30, Codec: "avc1", Filename: "clip.mp4", CreatedAt: created}
+		if err := s.RestoreMedia(ctx, []*snsos.MediaRef{{ID: 8, SHA256: "8a", Mime: "image/png", CreatedAt: created}}); err == nil {
+			t.Fatal("a media record without a storage key was accepted")
+		}
+		if err := s.RestoreMedia(ctx, []*snsos.MediaRef{video}); err != nil {
+			t.Fatal(err)
+		}
+		p := &snsos.Post{ID: 70, Body: "restored", CreatedAt: created, MediaIDs: []int64{5, 6},
 			Targets: []*snsos.Target{{ID: 90, AccountID: 40, State: snsos.StateScheduled, ScheduledAt: created}}}
 		held, err := s.RestorePosts(ctx, []*snsos.Post{p}, nil)
 		if err != nil || held != 1 {
@@ -150,6 +159,13 @@ func TestRestoreKeepsIDs(t *testing.T) {
 		}
 		if m, err := s.FindMediaByID(ctx, 5); err != nil || m.Mime != "application/octet-stream" {
 			t.Fatalf("the placeholder of media 5: %+v %v", m, err)
+		}
+		if m, err := s.FindMediaByID(ctx, 6); err != nil || *m != *video {
+			t.Fatalf("restored media 6: %+v %v, want %+v", m, err, video)
+		}
+		nm := &snsos.MediaRef{SHA256: "77", Key: "sha256/77/77", Mime: "image/png"}
+		if _, err := s.CreateMedia(ctx, nm); err != nil || nm.ID <= 6 {
+			t.Fatalf("new media id %d (%v) does not follow the restored 6", nm.ID, err)
 		}
 		a2 := mustAccount(t, s, snsos.PlatformX, "10")
 		np := &snsos.Post{Body: "new", Targets: []*snsos.Target{{AccountID: a2.ID}}}
