@@ -10,7 +10,8 @@ import (
 
 // SessionCleanupArgs is the periodic job that deletes the operator
 // sessions that have ended (idle or past their absolute lifetime), so the
-// sessions table holds only live ones.
+// sessions table holds only live ones, and the shared sign-in counts whose
+// window has passed.
 type SessionCleanupArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -28,6 +29,7 @@ const sessionCleanupInterval = time.Hour
 // sessionStore is what the cleanup needs. *store.Store implements it.
 type sessionStore interface {
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+	DeleteExpiredThrottles(ctx context.Context, now time.Time) (int64, error)
 }
 
 type sessionCleanup struct {
@@ -50,6 +52,14 @@ func (w *sessionCleanup) Work(ctx context.Context, _ *river.Job[SessionCleanupAr
 	}
 	if n > 0 {
 		w.log.Debug("ended sessions deleted", "count", n)
+	}
+	// An expired count is restarted by the client's next attempt anyway;
+	// deleting it keeps a flood of one-off addresses from piling up.
+	if n, err = w.store.DeleteExpiredThrottles(ctx, now()); err != nil {
+		return err
+	}
+	if n > 0 {
+		w.log.Debug("expired sign-in counts deleted", "count", n)
 	}
 	return nil
 }

@@ -27,6 +27,13 @@ func TestSessionCleanup(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// A sign-in count whose window has passed, and a live one.
+		if _, err := env.Store.HitThrottle(ctx, "signin", "192.0.2.1", time.Minute, 6, now.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.Store.HitThrottle(ctx, "signin", "192.0.2.2", time.Minute, 6, now); err != nil {
+			t.Fatal(err)
+		}
 		workers := river.NewWorkers()
 		pj := registerSessionCleanup(workers, env.Store, slog.New(slog.DiscardHandler))
 		if pj == nil {
@@ -43,6 +50,9 @@ func TestSessionCleanup(t *testing.T) {
 		var n int
 		if err := env.Store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil || n != 1 {
 			t.Errorf("%d sessions left (%v), want only the live one", n, err)
+		}
+		if err := env.Store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM throttle_counts`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("%d sign-in counts left (%v), want only the live one", n, err)
 		}
 		if got := (SessionCleanupArgs{}).InsertOpts(); got.UniqueOpts.ByPeriod != time.Hour {
 			t.Errorf("InsertOpts = %+v", got)

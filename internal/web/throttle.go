@@ -176,6 +176,31 @@ func (t *throttle) Reset(key string) {
 	t.mu.Unlock()
 }
 
+// hold marks key blocked until until, as another process's attempts made
+// it (see signinThrottle): later refusals need not ask the database again.
+func (t *throttle) hold(key string, until time.Time) {
+	key = throttleKey(key)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if !now.Before(until) {
+		return
+	}
+	e := t.add(key, now)
+	if e.fails < t.limit || e.first.Add(t.window).Before(until) {
+		e.first, e.fails = until.Add(-t.window), max(e.fails, t.limit)
+	}
+}
+
+// holdBudget marks the global budget spent until until (see hold).
+func (t *throttle) holdBudget(until time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.now().Before(until) {
+		t.gFirst, t.gFails = until.Add(-t.window), max(t.gFails, t.budget+1)
+	}
+}
+
 // Len returns the number of clients tracked.
 func (t *throttle) Len() int {
 	t.mu.Lock()

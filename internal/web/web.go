@@ -124,10 +124,10 @@ type Handler struct {
 	loc      atomic.Pointer[time.Location] // the operator's zone; see location
 	now      func() time.Time
 	secure   bool
-	throttle *throttle
-	verify   chan struct{} // bounds concurrent password checks (argon2id is memory-hard)
-	slow     chan struct{} // one check at a time while over the global failure budget
-	slotWait time.Duration // hashSlotWait; tests shorten it
+	throttle *signinThrottle // per process, and shared on PostgreSQL
+	verify   chan struct{}   // bounds concurrent password checks (argon2id is memory-hard)
+	slow     chan struct{}   // one check at a time while over the global failure budget
+	slotWait time.Duration   // hashSlotWait; tests shorten it
 	// home is where the dashboard is mounted: "/" normally.
 	home string
 	// mux is where Routes mounted the pages (to tell pages from actions).
@@ -156,7 +156,7 @@ func New(cfg Config) *Handler {
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		secure:   strings.HasPrefix(cfg.PublicURL, "https://"),
-		throttle: newThrottle(signinMaxFailures, signinWindow, throttleMaxClients, cfg.Now),
+		throttle: newSigninThrottle(cfg),
 		verify:   make(chan struct{}, 4),
 		slow:     make(chan struct{}, 1),
 		slotWait: hashSlotWait,

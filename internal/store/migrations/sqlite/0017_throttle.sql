@@ -1,0 +1,16 @@
+-- Shared attempt counts (sqlite). The table exists on both engines so the
+-- schema is one; a SQLite server is a single process and keeps its sign-in
+-- counts in memory. On PostgreSQL several sns-os processes count a client's
+-- sign-in attempts together here, so a load balancer in front of them does
+-- not multiply an attacker's budget. One row per bucket (what is counted:
+-- "signin", "signin-all" for all clients) and client key (an IPv4 address
+-- or an IPv6 /64); hits within the window that ends at expires_at. Expired
+-- rows are restarted by the next hit and deleted by the session cleanup job.
+CREATE TABLE throttle_counts (
+    bucket     TEXT NOT NULL,
+    client_key TEXT NOT NULL,
+    hits       INTEGER NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (bucket, client_key)
+);
+CREATE INDEX throttle_counts_expires_at ON throttle_counts (expires_at);
