@@ -146,3 +146,8 @@ func (a *API) authenticate(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, t)))
 	})
 }
+
+// Authenticate admits requests that carry a valid, unrevoked API token, as
+// every API route does: for routes outside the API that need one
+// (/metrics on the main listener).
+func (a *API) Authenticate(next http.Handler) http.Handler { return a.authenticate(next) }

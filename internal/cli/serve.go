@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -57,6 +59,12 @@ func serve(ctx context.Context, e *env, cfg *config.Config, extra *serveExtras) 
 		ln.Close()
 		return err
 	}
+	stopMetrics, err := serveMetrics(cfg, a, svc)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	srv := newServer(cfg, a, svc, ln, publicURL, extra.mount)
 	if err := startJobs(ctx, a, svc); err != nil {
 		return err
@@ -101,6 +109,31 @@ func listen(cfg *config.Config) (net.Listener, string, error) {
 		publicURL = "http://" + ln.Addr().String()
 	}
 	return ln, publicURL, nil
+}
+
+// serveMetrics serves /metrics, without a token, on SNSOS_METRICS_ADDR
+// when it is set: a listener for the scraper alone, which the operator keeps
+// off the public network (no secret is in the metrics, but the numbers are
+// the operator's). stop closes it.
+func serveMetrics(cfg *config.Config, a *app, svc *services) (stop func(), err error) {
+	if cfg.MetricsAddr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("SNSOS_METRICS_ADDR: cannot listen on %s: %w", cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", svc.metrics.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	a.log.Info("metrics listening", "addr", ln.Addr().String())
+	return func() { hs.Close() }, nil
 }
 
 // newServer is the HTTP server on ln: the services' routes (and mount's,

@@ -21,6 +21,7 @@ import (
 	"github.com/sns-os/snsos/internal/jobs"
 	"github.com/sns-os/snsos/internal/media"
 	"github.com/sns-os/snsos/internal/oauth"
+	"github.com/sns-os/snsos/internal/obs"
 	"github.com/sns-os/snsos/internal/platform"
 	"github.com/sns-os/snsos/internal/platform/instagram"
 	"github.com/sns-os/snsos/internal/platform/threads"
@@ -67,6 +68,7 @@ type services struct {
 	// and purges deletion requests.
 	compliance *compliance.Service
 	archive    *archiveRun // nil: no git archive configured
+	metrics    *obs.Metrics
 }
 
 // wireOptions are what the demo changes.
@@ -84,7 +86,12 @@ type wireOptions struct {
 
 // buildPlatforms returns a client for every platform that has a client id.
 func buildPlatforms(cfg *config.Config, publicURL string, pcs map[snsos.Platform]*config.PlatformConfig, a *app) map[snsos.Platform]platform.Platform {
-	httpc := platform.NewHTTPClient(platform.HTTPOptions{Logger: a.log, UserAgent: "sns-os/" + Version})
+	return buildPlatformsObserved(cfg, publicURL, pcs, a, nil)
+}
+
+// buildPlatformsObserved is buildPlatforms whose calls m counts (nil: none).
+func buildPlatformsObserved(cfg *config.Config, publicURL string, pcs map[snsos.Platform]*config.PlatformConfig, a *app, m *obs.Metrics) map[snsos.Platform]platform.Platform {
+	httpc := platform.NewHTTPClient(platform.HTTPOptions{Logger: a.log, UserAgent: "sns-os/" + Version, OnCall: m.Call})
 	out := map[snsos.Platform]platform.Platform{}
 	if pc := pcs[snsos.PlatformX]; pc != nil && pc.ClientID != "" {
 		a.red.Add(pc.ClientSecret.Reveal())
@@ -111,9 +118,9 @@ func buildPlatforms(cfg *config.Config, publicURL string, pcs map[snsos.Platform
 
 // wire builds the services over an opened app.
 func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*services, error) {
-	s := &services{app: a}
+	s := &services{app: a, metrics: obs.New(obs.Options{Jobs: obs.RiverJobs(a.store.ReadDB()), Logger: a.log})}
 	lj := &lateJobs{}
-	s.platforms = buildPlatforms(cfg, o.publicURL, o.platforms, a)
+	s.platforms = buildPlatformsObserved(cfg, o.publicURL, o.platforms, a, s.metrics)
 	backend, err := mediaBackend(ctx, cfg, a)
 	if err != nil {
 		return nil, err
@@ -126,14 +133,15 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	// The fragment replaces the "#_" Meta appends to its redirect, which
 	// the browser would otherwise carry to the accounts page.
 	s.tokens = oauth.New(oauth.Config{Store: a.store, Platforms: s.platforms, PublicURL: o.publicURL, Jobs: lj, Logger: a.log,
-		AfterConnect: "/accounts?flash=connected#flash", AvatarLoopback: o.avatarLoopback})
+		AfterConnect: "/accounts?flash=connected#flash", AvatarLoopback: o.avatarLoopback, OnRefresh: s.metrics.Refresh})
 	cps := o.checkpoints
 	if cps == nil {
 		cps = collect.Checkpoints(cfg.Checkpoints)
 	}
-	s.collector = collect.New(collect.Config{Store: a.store, Platforms: s.platforms, Tokens: s.tokens, Checkpoints: cps, Jobs: lj, Logger: a.log})
+	s.collector = collect.New(collect.Config{Store: a.store, Platforms: s.platforms, Tokens: s.tokens, Checkpoints: cps, Jobs: lj, Logger: a.log,
+		OnCollected: s.metrics.Collected})
 	s.engine = publish.New(publish.Config{Store: a.store, Jobs: lj, Platforms: s.platforms, Tokens: s.tokens, Media: s.media,
-		OnPublished: s.collector.ScheduleTx, Logger: a.log, ReconcileDelay: cfg.ReconcileDelay,
+		OnPublished: s.collector.ScheduleTx, OnApplied: s.metrics.Applied, Logger: a.log, ReconcileDelay: cfg.ReconcileDelay,
 		JobTimeout: cfg.JobTimeout, LandMargin: cfg.LandMargin, Backoff: publish.ExponentialBackoff(cfg.RetryBackoff),
 		AllowInsecureMediaLinks: o.insecureMediaLinks || pullersFaked(o.platforms)})
 	s.tokens.SetTargetFailer(s.engine)
@@ -233,6 +241,9 @@ func connectable(m map[snsos.Platform]platform.Platform) []snsos.Platform {
 // mount adds the feature routes.
 func (s *services) mount(mux *http.ServeMux) {
 	s.api.Routes(mux)
+	// Behind a proxy every request comes from loopback: the main listener
+	// never serves the metrics without a token (SNSOS_METRICS_ADDR does).
+	mux.Handle("GET /metrics", s.api.Authenticate(s.metrics.Handler()))
 	s.tokens.Routes(mux, s.web.RequireSession) // /connect needs the operator; the callback is public
 	s.links.Routes(mux, s.media)               // public: the signature is the credential
 	s.compliance.Routes(mux)                   // public: the signed_request is the credential

@@ -126,6 +126,9 @@ type Config struct {
 	// TikTok inbox asks whether it has a public id yet (default 15
 	// minutes, and never longer than the first checkpoint's offset).
 	InboxRetry time.Duration
+	// OnCollected, when set, hears of every checkpoint snapshot a
+	// checkpoint job stored, and how long after its due time (metrics).
+	OnCollected func(p snsos.Platform, cp snsos.Checkpoint, delay time.Duration)
 }
 
 // Collector schedules and takes metric snapshots. It is safe for concurrent
@@ -141,6 +144,7 @@ type Collector struct {
 	retry       time.Duration
 	maxTries    int
 	inboxRetry  time.Duration
+	onCollected func(p snsos.Platform, cp snsos.Checkpoint, delay time.Duration)
 }
 
 // New returns a Collector configured by cfg.
@@ -156,6 +160,7 @@ func New(cfg Config) *Collector {
 		retry:       cfg.NotReadyRetry,
 		maxTries:    cfg.NotReadyMaxTries,
 		inboxRetry:  cfg.InboxRetry,
+		onCollected: cfg.OnCollected,
 	}
 	if c.checkpoints == nil {
 		c.checkpoints = Checkpoints(DefaultOffsets)
@@ -396,7 +401,7 @@ func (c *Collector) checkpoint(ctx context.Context, args CheckpointArgs, try int
 	}
 	now := c.now()
 	if prob == nil {
-		return c.put(ctx, okSnapshot(t.ID, name, now, res))
+		return c.putFor(ctx, t, okSnapshot(t.ID, name, now, res))
 	}
 	log = log.With("problem", prob.reason, "error", prob.err)
 	switch prob.kind {
@@ -410,7 +415,7 @@ func (c *Collector) checkpoint(ctx context.Context, args CheckpointArgs, try int
 			return river.JobSnooze(wait)
 		}
 		log.WarnContext(ctx, "metrics still not ready; checkpoint given up", "tries", try)
-		return c.put(ctx, unavailable(t.ID, name, now,
+		return c.putFor(ctx, t, unavailable(t.ID, name, now,
 			fmt.Sprintf("%s had no metrics for this post after %d tries: %s", t.Platform.DisplayName(), try, prob.reason)))
 	case needsReconnect:
 		if prob.authFailed {
@@ -419,11 +424,25 @@ func (c *Collector) checkpoint(ctx context.Context, args CheckpointArgs, try int
 			}
 		}
 		log.WarnContext(ctx, "metric checkpoint unavailable: account must be reconnected")
-		return c.put(ctx, unavailable(t.ID, name, now, prob.reason))
+		return c.putFor(ctx, t, unavailable(t.ID, name, now, prob.reason))
 	default:
 		log.WarnContext(ctx, "metric checkpoint unavailable")
-		return c.put(ctx, unavailable(t.ID, name, now, prob.reason))
+		return c.putFor(ctx, t, unavailable(t.ID, name, now, prob.reason))
 	}
+}
+
+// putFor is put for a checkpoint snapshot of t, whose delay it reports:
+// from t's publication plus the checkpoint's offset to the snapshot.
+func (c *Collector) putFor(ctx context.Context, t *snsos.Target, m *snsos.MetricSnapshot) error {
+	if err := c.put(ctx, m); err != nil || m.ID == 0 || c.onCollected == nil {
+		return err // m.ID stays 0 when another run had stored it
+	}
+	for _, cp := range c.checkpoints {
+		if cp.Name == m.Checkpoint {
+			c.onCollected(t.Platform, cp.Name, m.FetchedAt.Sub(t.PublishedAt.Add(cp.After)))
+		}
+	}
+	return nil
 }
 
 // put stores a checkpoint snapshot; one already there (the job ran twice)

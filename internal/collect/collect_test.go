@@ -125,6 +125,8 @@ type options struct {
 	noRiver bool
 	// jobTimeout bounds one job run; 0 means the jobs package's default.
 	jobTimeout time.Duration
+	// onCollected is the Collector's metrics hook.
+	onCollected func(p snsos.Platform, cp snsos.Checkpoint, delay time.Duration)
 }
 
 type harness struct {
@@ -181,6 +183,7 @@ func newHarness(t *testing.T, env *storetest.Env, o options) *harness {
 		Now:              h.clock.Now,
 		NotReadyRetry:    o.retry,
 		NotReadyMaxTries: o.maxTries,
+		OnCollected:      o.onCollected,
 	})
 
 	if err := jobs.Migrate(ctx, env.Store.DB(), env.Store.Pool(), nil); err != nil {

@@ -73,6 +73,9 @@ type Config struct {
 	// PageTimeout bounds a page's or API read's work (its database work
 	// above all): past it the request answers 503.
 	PageTimeout time.Duration
+	// MetricsAddr, when set, is a listener of its own serving /metrics
+	// without a token (the main listener's /metrics always needs one).
+	MetricsAddr string
 
 	Platforms map[snsos.Platform]*PlatformConfig
 	// MetaAppSecret is META_APP_SECRET, the Meta app's own secret: the
@@ -219,6 +222,8 @@ func options() []option {
 		0, 720*time.Hour, func(c *Config) *time.Duration { return &c.DeletionWindow })
 	durOpt("SNSOS_PAGE_TIMEOUT", "5s", "how long a page or API read may work before it answers 503 (\"took too long\") instead of waiting on",
 		100*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.PageTimeout })
+	s, d = str(func(c *Config) *string { return &c.MetricsAddr })
+	add("SNSOS_METRICS_ADDR", "metrics-addr", "", false, "listen address (host:port) of /metrics without a token; empty: only on SNSOS_ADDR, with an API token", s, d)
 	s, d = str(func(c *Config) *string { return &c.LogFormat })
 	add("SNSOS_LOG_FORMAT", "log-format", "text", false, "log format: text or json", s, d)
 	s, d = str(func(c *Config) *string { return &c.LogLevel })
@@ -495,6 +500,9 @@ func (c *Config) Validate() error {
 	}
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		bad("SNSOS_ADDR", "%q is not host:port; set it like 127.0.0.1:8080", c.Addr)
+	}
+	if _, port, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && (err != nil || port == "") {
+		bad("SNSOS_METRICS_ADDR", "%q is not host:port; set it like 127.0.0.1:9090, or leave it empty", c.MetricsAddr)
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("SNSOS_DATA_DIR", "is empty; set it to a writable directory")

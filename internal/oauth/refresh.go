@@ -176,6 +176,9 @@ func (s *Service) refreshHolding(ctx context.Context, lease store.RefreshLease, 
 		return old, nil // someone refreshed it meanwhile
 	}
 	fresh, err := c.Refresh(ctx, old)
+	if s.onRefresh != nil {
+		s.onRefresh(a.Platform, err)
+	}
 	if err != nil {
 		var pe *platform.Error
 		if errors.As(err, &pe) && pe.Kind == platform.KindAuth {

@@ -94,6 +94,9 @@ type Config struct {
 	// AvatarLoopback lets that client connect to loopback addresses too:
 	// only for the demo, whose simulator serves the pictures on this host.
 	AvatarLoopback bool
+	// OnRefresh, when set, hears of every refresh asked of a platform and
+	// its failure, if any (metrics).
+	OnRefresh func(p snsos.Platform, err error)
 }
 
 // Service connects accounts and keeps their credentials fresh. It is safe
@@ -110,6 +113,7 @@ type Service struct {
 	flights   flights
 	avatars   *http.Client // fetches profile pictures
 	failer    TargetFailer // settles the targets of an account whose access ended
+	onRefresh func(p snsos.Platform, err error)
 
 	mu   sync.Mutex
 	jobs Inserter
@@ -138,6 +142,7 @@ func New(cfg Config) *Service {
 		leaseTTL:  leaseTTL,
 		saveRetry: saveRetryStart,
 		avatars:   cfg.HTTP,
+		onRefresh: cfg.OnRefresh,
 	}
 	if s.avatars == nil {
 		s.avatars = newAvatarClient(cfg.AvatarLoopback)

@@ -58,6 +58,10 @@ type HTTPOptions struct {
 	Transport http.RoundTripper
 	// Now is the clock used to turn rate-limit headers into times.
 	Now func() time.Time
+	// OnCall, when set, hears of every call once it ended: how long it
+	// took and its class, "ok" for an answer below 400, else the Kind name
+	// of its failure (an HTTP error status counts as the Kind it maps to).
+	OnCall func(p snsos.Platform, took time.Duration, class string)
 }
 
 // HTTPClient is the one outbound HTTP client every platform client uses.
@@ -72,6 +76,7 @@ type HTTPClient struct {
 	userAgent string
 	log       *slog.Logger
 	now       func() time.Time
+	onCall    func(p snsos.Platform, took time.Duration, class string)
 }
 
 // NewHTTPClient returns a client configured by o.
@@ -123,6 +128,7 @@ func NewHTTPClient(o HTTPOptions) *HTTPClient {
 		userAgent: o.UserAgent,
 		log:       o.Logger,
 		now:       o.Now,
+		onCall:    o.OnCall,
 	}
 }
 
@@ -231,12 +237,16 @@ func (c *HTTPClient) Do(ctx context.Context, r *Request) (*Response, error) {
 	secrets := requestSecrets(r)
 	start := c.now()
 	resp, err := c.do(ctx, r, secrets)
+	took := c.now().Sub(start)
+	if c.onCall != nil {
+		c.onCall(r.Platform, took, callClass(resp, err, r.Mutating))
+	}
 	attrs := []slog.Attr{
 		slog.String("platform", string(r.Platform)),
 		slog.String("op", r.Op),
 		slog.String("method", r.Method),
 		slog.String("url", safeURL(r.URL)),
-		slog.Duration("duration", c.now().Sub(start)),
+		slog.Duration("duration", took),
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
@@ -246,6 +256,23 @@ func (c *HTTPClient) Do(ctx context.Context, r *Request) (*Response, error) {
 	attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.Int("bytes", len(resp.Body)))
 	c.log.LogAttrs(ctx, slog.LevelDebug, "platform request", attrs...)
 	return resp, nil
+}
+
+// callClass names the outcome of a call for OnCall.
+func callClass(resp *Response, err error, mutating bool) string {
+	switch {
+	case err != nil:
+		if k := KindOf(err); k != 0 {
+			return k.String()
+		}
+		return KindTransient.String()
+	case resp.StatusCode < 400:
+		return "ok"
+	}
+	if k := StatusKind(resp.StatusCode, mutating); k != 0 {
+		return k.String()
+	}
+	return KindRejected.String()
 }
 
 func (c *HTTPClient) do(ctx context.Context, r *Request, secrets []string) (*Response, error) {

@@ -122,6 +122,9 @@ func (e *Engine) apply(ctx context.Context, c change) (*snsos.Target, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.cfg.OnApplied != nil {
+		e.cfg.OnApplied(from, t)
+	}
 	switch d.To {
 	case snsos.StatePublished:
 		e.log.Info("published", "target_id", t.ID, "platform", string(t.Platform), "remote_id", t.RemoteID, "partial", t.Partial)

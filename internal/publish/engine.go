@@ -89,6 +89,10 @@ type Config struct {
 	Now         func() time.Time
 	Logger      *slog.Logger
 
+	// OnApplied, when set, hears of every decision applied once it is
+	// committed: the target as written and the state it left (metrics).
+	OnApplied func(from snsos.TargetState, t *snsos.Target)
+
 	// PreflightBefore is how long before the scheduled time the preflight
 	// check runs (default 1 h).
 	PreflightBefore time.Duration
