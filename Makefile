@@ -9,7 +9,7 @@ PKGS     ?= ./...
 RACE     ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v gcc >/dev/null && echo -race)
 TESTFLAGS ?= -count=1 -timeout 15m
 
-.PHONY: all build release procbench test vet testdb testdb-stop bench fuzz demo clean screenshots soak
+.PHONY: all build release procbench test vet testdb testdb-stop bench bench-scale fuzz demo clean screenshots soak
 
 all: build
 

@@ -47,6 +47,7 @@ func commands() []command {
 		{"doctor", "check this deployment: public URL, platform apps, permissions, media links", runDoctor},
 		{"media", "remove media no post uses (gc), or list them with --dry-run", runMedia},
 		{"archive", "the git archive of post metadata: status, sync, verify, token set", runArchive},
+		{"bench", "build the scale benchmark's data set (seed) and measure a server on it (run)", runBench},
 		{"version", "print the version", runVersion},
 	}
 }
