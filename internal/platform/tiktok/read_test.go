@@ -53,6 +53,8 @@ func TestFindPost(t *testing.T) {
 			"transient:still processing"},
 		{"last chunk cut, upload_url too old", video(withKeys(cut, "init_sent", "2026-11-28T11:00:00Z")),
 			map[string][]byte{videoPublishID: processing(5242880)}, "transient:still processing"},
+		{"a video sent whole, cut", video(map[string]string{"upload.size": "3670016", "upload.chunk_size": "3670016"}),
+			map[string][]byte{videoPublishID: processing(0)}, ""},
 		{"TikTok counts every byte", video(cut), map[string][]byte{videoPublishID: processing(12000000)}, "transient:still processing"},
 		{"every byte confirmed", video(withKeys(cut, "upload.next_offset", "12000000")), map[string][]byte{videoPublishID: processing(12000000)},
 			"transient:still processing"},

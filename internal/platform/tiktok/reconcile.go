@@ -86,8 +86,12 @@ func (c *Client) resumable(progress map[string]string, g gen, st *publishStatus)
 		return false
 	}
 	size, err1 := strconv.ParseInt(progress[g.uploadSize()], 10, 64)
-	next, err2 := strconv.ParseInt(progress[g.nextOffset()], 10, 64)
-	if err1 != nil || err2 != nil || size <= 0 || next >= size || !st.CountsBytes || st.UploadedBytes > next {
+	var next int64 // no offset saved: no chunk confirmed yet (a video sent whole, cut)
+	var err2 error
+	if v := progress[g.nextOffset()]; v != "" {
+		next, err2 = strconv.ParseInt(v, 10, 64)
+	}
+	if err1 != nil || err2 != nil || size <= 0 || next < 0 || next >= size || !st.CountsBytes || st.UploadedBytes > next {
 		return false
 	}
 	pr := platform.NewProgress(progress, nil)
