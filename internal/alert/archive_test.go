@@ -11,6 +11,7 @@ import (
 
 	"github.com/sns-os/snsos/internal/alert"
 	"github.com/sns-os/snsos/internal/archive"
+	"github.com/sns-os/snsos/internal/attention"
 	"github.com/sns-os/snsos/internal/store"
 	"github.com/sns-os/snsos/internal/store/storetest"
 )
@@ -31,7 +32,8 @@ func TestArchiveAlert(t *testing.T) {
 	t.Cleanup(hook.Close)
 	cert, pool := testCert(t)
 	smtpSrv := newFakeSMTP(t, &cert, false, "op", smtpPass)
-	a := w.alerter(t, alert.Config{Webhook: alert.WebhookConfig{URL: hook.URL + webhookPath, Secret: webhookSecret},
+	a := w.alerter(t, alert.Config{Attention: attention.Options{Archive: true}, // as serve sets it with the archive on
+		Webhook: alert.WebhookConfig{URL: hook.URL + webhookPath, Secret: webhookSecret},
 		Email: alert.EmailConfig{URL: "smtp://op:" + smtpPass + "@" + smtpSrv.Addr(), From: "sns-os@example.com",
 			To: []string{"op@example.com"}, TLS: &tls.Config{RootCAs: pool}}})
 	for range 2 {

@@ -63,11 +63,21 @@ func (r *Repo) Purge(paths []string) (bool, error) {
 	if err := r.setHead(newHead, r.head); err != nil {
 		return false, err
 	}
-	r.head = newHead
+	r.head, r.pruneDue = newHead, true
 	for _, p := range paths {
 		delete(r.files, p)
 	}
 	return true, r.dropUnreachable()
+}
+
+// finishPurge deletes what a rewrite of the history left unreachable, when
+// that failed before (a full disk while repacking): the branch has moved
+// already, so nothing else would try again.
+func (r *Repo) finishPurge() error {
+	if !r.pruneDue {
+		return nil
+	}
+	return r.dropUnreachable()
 }
 
 // chain returns the branch's commits, newest first. The archive's history
@@ -112,22 +122,26 @@ func (r *Repo) dropUnreachable() error {
 	}
 	pos, ok := r.git.Storer.(storer.PackedObjectStorer)
 	if !ok {
+		r.pruneDue = false
 		return nil
 	}
 	packs, err := pos.ObjectPacks()
 	if err != nil || len(packs) == 0 {
+		r.pruneDue = r.pruneDue && err != nil
 		return err
 	}
-	if err := r.git.RepackObjects(&git.RepackConfig{}); err != nil {
-		return fmt.Errorf("archive: repack: %w", err)
-	}
+	err = r.repack()
 	// The storage caches the packs it had opened, which the repack
-	// deleted: open the repository again (a push would otherwise look for
-	// them).
-	g, err := git.PlainOpen(r.path)
-	if err != nil {
-		return fmt.Errorf("archive: open %s again after the repack: %w", r.path, err)
+	// deleted, and registers the new one even when writing it failed:
+	// open the repository again (a push would otherwise look for them).
+	g, oerr := openBare(r.path)
+	if oerr != nil {
+		return fmt.Errorf("archive: open %s again after the repack: %w", r.path, oerr)
 	}
 	r.git = g
+	if err != nil {
+		return fmt.Errorf("archive: repack: %w", err)
+	}
+	r.pruneDue = false
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/go-git/go-git/v5/plumbing/transport/server"
 	"github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
 )
 
 // go-git's own file:// client runs git-upload-pack and git-receive-pack;
@@ -34,9 +35,14 @@ type Remote struct {
 	// Token authenticates https pushes (as basic auth: the URL's user
 	// name, else x-access-token, with the token as password).
 	Token string
-	// SSHKeyFile is the private key of ssh pushes (the host key is checked
-	// against the user's known_hosts).
+	// SSHKeyFile is the private key of ssh pushes. The server's host key
+	// is checked against the files SSH_KNOWN_HOSTS lists (separated by
+	// colons), else ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts, as ssh
+	// does: a host missing there is refused, never trusted on first use.
 	SSHKeyFile string
+	// CABundle holds PEM certificates an https remote's certificate may
+	// chain to besides the system's: a self-hosted server's private CA.
+	CABundle []byte
 }
 
 // CheckRemote reports whether u can be used as a remote, in words for the
@@ -128,19 +134,42 @@ func (r *Repo) Push(ctx context.Context, rm Remote, force bool) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	err = remote.PushContext(ctx, &git.PushOptions{RemoteName: "archive", RefSpecs: []config.RefSpec{spec}, Auth: auth, Force: force})
+	err = remote.PushContext(ctx, &git.PushOptions{RemoteName: "archive", RefSpecs: []config.RefSpec{spec}, Auth: auth, Force: force,
+		CABundle: rm.CABundle})
 	switch {
 	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
 		return nil
 	case strings.Contains(err.Error(), "non-fast-forward"):
 		return fmt.Errorf("archive: push to %s refused: the remote's %s has commits this archive does not have (someone else pushed there?); "+
 			"nothing was changed on the remote", redact(rm.URL), Branch.Short())
-	case errors.Is(err, transport.ErrRepositoryNotFound):
-		return fmt.Errorf("archive: push to %s: no repository there; create an empty one", redact(rm.URL))
-	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed):
-		return fmt.Errorf("archive: push to %s: the remote refused the credentials (check SNSOS_ARCHIVE_TOKEN or the SSH key)", redact(rm.URL))
 	}
-	return fmt.Errorf("archive: push to %s: %s", redact(rm.URL), scrub(err.Error(), rm.Token))
+	return remoteErr("push to", rm, err)
+}
+
+// remoteErr says in words why talking to rm failed, without its token.
+func remoteErr(verb string, rm Remote, err error) error {
+	at := redact(rm.URL)
+	var keyErr *knownhosts.KeyError
+	msg := err.Error()
+	switch {
+	case errors.Is(err, transport.ErrRepositoryNotFound):
+		return fmt.Errorf("archive: %s %s: no repository there; create an empty one", verb, at)
+	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed):
+		return fmt.Errorf("archive: %s %s: the remote refused the credentials (check SNSOS_ARCHIVE_TOKEN or the SSH key)", verb, at)
+	case strings.Contains(msg, "ssh: unable to authenticate"):
+		return fmt.Errorf("archive: %s %s: the remote refused the SSH key (is the public key of SNSOS_ARCHIVE_SSH_KEY_FILE "+
+			"allowed to write there?)", verb, at)
+	case errors.As(err, &keyErr) && len(keyErr.Want) > 0, strings.Contains(msg, "knownhosts: key mismatch"):
+		return fmt.Errorf("archive: %s %s: the server's SSH host key is not the one known_hosts holds for it: "+
+			"the server changed its key, or something is in the way; nothing was sent", verb, at)
+	case errors.As(err, &keyErr), strings.Contains(msg, "knownhosts: key is unknown"), strings.Contains(msg, "known_hosts file"):
+		return fmt.Errorf("archive: %s %s: the server's SSH host key is not in known_hosts; add its line (ssh-keyscan, "+
+			"then check the fingerprint) to ~/.ssh/known_hosts or to a file named by SSH_KNOWN_HOSTS", verb, at)
+	case strings.Contains(msg, "x509: "): // go-git's http errors do not unwrap to the x509 types
+		return fmt.Errorf("archive: %s %s: the server's TLS certificate is not trusted (%s); nothing was sent", verb, at,
+			scrub(msg[strings.Index(msg, "x509: "):], rm.Token))
+	}
+	return fmt.Errorf("archive: %s %s: %s", verb, at, scrub(msg, rm.Token))
 }
 
 // remote returns rm as an anonymous remote of r, with its credentials:

@@ -6,16 +6,21 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/go-git/go-billy/v5"
+	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Branch is the one branch of the archive.
@@ -41,6 +46,10 @@ type Repo struct {
 	git   *git.Repository
 	head  plumbing.Hash            // the branch's commit; zero before the first
 	files map[string]plumbing.Hash // the head tree's files
+	// pruneDue: a rewrite of the history (a purge, an adopted remote)
+	// moved the branch, but deleting what it left unreachable failed; the
+	// purged content is still on the disk until finishPurge succeeds.
+	pruneDue bool
 }
 
 // Open opens the archive at path, creating a bare repository when path does
@@ -62,13 +71,16 @@ func Open(path string) (*Repo, error) {
 			return nil, fmt.Errorf("archive: create %s: %w", path, err)
 		}
 	case err != nil:
-		return nil, fmt.Errorf("archive: open %s: %w", path, err)
+		return nil, fmt.Errorf("archive: %s cannot be opened as a git repository (%w); the repository may be damaged; "+
+			"choose another SNSOS_ARCHIVE_DIR", path, err)
 	}
-	r.git = g
 	if cfg, err := g.Config(); err != nil {
-		return nil, fmt.Errorf("archive: %s: %w", path, err)
+		return nil, fmt.Errorf("archive: %s: its config cannot be read (%w); the repository may be damaged", path, err)
 	} else if !cfg.Core.IsBare {
 		return nil, fmt.Errorf("archive: %s is a git repository with a working tree, not an sns-os archive (which is bare)", path)
+	}
+	if r.git, err = openBare(path); err != nil {
+		return nil, fmt.Errorf("archive: open %s: %w", path, err)
 	}
 	if err := r.load(); err != nil {
 		return nil, err
@@ -76,11 +88,38 @@ func Open(path string) (*Repo, error) {
 	return r, nil
 }
 
+// storageFS is the file system under a repository's storage: the disk.
+// Tests wrap it to run out of space part-way through a commit.
+var storageFS = func(dir string) billy.Filesystem { return osfs.New(dir) }
+
+// openBare opens the bare repository at path through storageFS (as
+// git.PlainOpen would, through the disk directly).
+func openBare(path string) (*git.Repository, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	return git.Open(filesystem.NewStorage(storageFS(abs), cache.NewObjectLRUDefault()), nil)
+}
+
+// fs is the file system the repository is stored on.
+func (r *Repo) fs() (billy.Filesystem, error) {
+	s, ok := r.git.Storer.(interface{ Filesystem() billy.Filesystem })
+	if !ok {
+		return nil, errors.New("archive: the repository is not stored in files")
+	}
+	return s.Filesystem(), nil
+}
+
 // load reads the branch's head and the listing of its tree, and checks that
 // the tree is an sns-os archive.
 func (r *Repo) load() error {
 	ref, err := r.git.Storer.Reference(Branch)
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		if other := r.otherRef(); other != "" {
+			return fmt.Errorf("archive: %s holds a git repository that is not an sns-os archive (it has %s and no %s); choose another SNSOS_ARCHIVE_DIR",
+				r.path, other, Branch)
+		}
 		r.head, r.files = plumbing.ZeroHash, map[string]plumbing.Hash{}
 		return nil
 	} else if err != nil {
@@ -92,6 +131,28 @@ func (r *Repo) load() error {
 	}
 	r.head, r.files = ref.Hash(), files
 	return nil
+}
+
+// otherRef names a reference of a repository without the archive's
+// branch, "" when there is none: a bare repository someone made for
+// something else (its own branches, tags) is not written into, and its
+// HEAD is not moved. refs/sns-os/ is the archive's own scratch space
+// (Fetch), which a crash may have left behind.
+func (r *Repo) otherRef() string {
+	refs, err := r.git.Storer.IterReferences()
+	if err != nil {
+		return "its references cannot be listed"
+	}
+	defer refs.Close()
+	other := ""
+	_ = refs.ForEach(func(ref *plumbing.Reference) error {
+		if n := ref.Name(); n != plumbing.HEAD && !strings.HasPrefix(n.String(), "refs/sns-os/") {
+			other = n.String()
+			return storer.ErrStop
+		}
+		return nil
+	})
+	return other
 }
 
 // archiveFiles returns the listing of commit h's tree, checking that it
@@ -292,17 +353,63 @@ func (r *Repo) commitTree(tree plumbing.Hash, parents []plumbing.Hash, msg strin
 }
 
 // setHead moves the branch from old (zero: absent) to c, failing if
-// something else moved it meanwhile.
+// something else moved it meanwhile. The new value is written to a file of
+// its own, then renamed over the ref: a write that fails part-way (a full
+// disk) leaves the branch where it was. go-git's own update truncates the
+// ref before writing it, which can leave it empty or half a hash. The
+// archive has one writer (the Writer's mutex, the election across
+// processes), so the check and the rename need no lock; nor does a crash
+// leave one behind, only a stray file beside the refs, which git ignores.
 func (r *Repo) setHead(c, old plumbing.Hash) error {
-	var prev *plumbing.Reference
-	if !old.IsZero() {
-		prev = plumbing.NewHashReference(Branch, old)
+	fail := func(err error) error { return fmt.Errorf("archive: move %s: %w", Branch.Short(), err) }
+	fs, err := r.fs()
+	if err != nil {
+		return fail(err)
 	}
-	if err := r.git.Storer.CheckAndSetReference(plumbing.NewHashReference(Branch, c), prev); err != nil {
-		return fmt.Errorf("archive: move %s: %w", Branch.Short(), err)
+	name := fs.Join(strings.Split(Branch.String(), "/")...)
+	f, err := fs.TempFile("", "sns-os-head-")
+	if err != nil {
+		return fail(err)
 	}
-	// HEAD of a new bare repository already names the branch; make sure.
+	_, err = f.Write([]byte(c.String() + "\n"))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = r.checkHead(old)
+	}
+	if err == nil {
+		err = fs.MkdirAll(fs.Join("refs", "heads"), 0o777)
+	}
+	if err == nil {
+		err = fs.Rename(f.Name(), name)
+	}
+	if err != nil {
+		_ = fs.Remove(f.Name())
+		return fail(err)
+	}
+	// HEAD of a new bare repository already names the branch; make sure,
+	// writing it only when it does not (it too is truncated, then written).
+	if h, err := r.git.Storer.Reference(plumbing.HEAD); err == nil && h.Type() == plumbing.SymbolicReference && h.Target() == Branch {
+		return nil
+	}
 	return r.git.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, Branch))
+}
+
+// checkHead reports whether the branch is at old (zero: absent).
+func (r *Repo) checkHead(old plumbing.Hash) error {
+	ref, err := r.git.Storer.Reference(Branch)
+	switch {
+	case errors.Is(err, plumbing.ErrReferenceNotFound):
+		if old.IsZero() {
+			return nil
+		}
+	case err != nil:
+		return err
+	case ref.Hash() == old:
+		return nil
+	}
+	return errors.New("the branch was moved by someone else meanwhile")
 }
 
 // Commit writes the files in changes (path → content, nil to remove) as one
@@ -311,6 +418,14 @@ func (r *Repo) setHead(c, old plumbing.Hash) error {
 // zero hash is returned. guard (when not nil) sees every new content
 // before anything is written: its error aborts the commit.
 func (r *Repo) Commit(changes map[string][]byte, msg string, when time.Time, guard func(path string, content []byte) error) (plumbing.Hash, error) {
+	return r.commit(changes, msg, when, guard, nil)
+}
+
+// commit is Commit, telling written (when not nil) how many of the new
+// files are written, of how many: a first commit of a large database
+// writes one object per file, which takes minutes.
+func (r *Repo) commit(changes map[string][]byte, msg string, when time.Time, guard func(path string, content []byte) error,
+	written func(done, total int)) (plumbing.Hash, error) {
 	edits := map[string]plumbing.Hash{}
 	for _, p := range sortedKeys(changes) {
 		content := changes[p]
@@ -339,12 +454,24 @@ func (r *Repo) Commit(changes map[string][]byte, msg string, when time.Time, gua
 			return plumbing.ZeroHash, err
 		}
 	}
+	total, done := 0, 0
+	for _, h := range edits {
+		if !h.IsZero() {
+			total++
+		}
+	}
+	if written != nil {
+		written(0, total)
+	}
 	for p, h := range edits {
 		if h.IsZero() {
 			continue
 		}
 		if _, err := r.putBlob(changes[p]); err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("archive: write %s: %w", p, err)
+		}
+		if done++; written != nil {
+			written(done, total)
 		}
 	}
 	c, err := r.commitEdits(edits, msg, when)

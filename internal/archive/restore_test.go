@@ -1,8 +1,6 @@
 package archive_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/archive"
+	"github.com/sns-os/snsos/internal/archive/archivetest"
 	mediapkg "github.com/sns-os/snsos/internal/media"
 	"github.com/sns-os/snsos/internal/store"
 	"github.com/sns-os/snsos/internal/store/storetest"
@@ -159,66 +158,10 @@ func TestRestoreRoundTrip(t *testing.T) {
 		if _, err := w2.Sync(ctx); err != nil {
 			t.Fatal(err)
 		}
-		compareRestored(t, src, w2.Repo())
+		if held := archivetest.CompareRestored(t, src, w2.Repo()); held != 4 {
+			t.Errorf("%d held deliveries in the comparison, want 4", held)
+		}
 	})
-}
-
-// compareRestored requires again to hold the files of orig, byte for byte,
-// except for the account status and the held deliveries (and so the posts'
-// derived status), which must be exactly what a restore makes them.
-func compareRestored(t *testing.T, orig, again *archive.Repo) {
-	t.Helper()
-	if o, a := orig.Files(), again.Files(); !slices.Equal(o, a) {
-		t.Fatalf("files differ:\narchive  %v\nrestored %v", o, a)
-	}
-	held := 0
-	for _, p := range orig.Files() {
-		want, _ := orig.File(p)
-		got, _ := again.File(p)
-		switch {
-		case strings.HasPrefix(p, "accounts/"):
-			want = expectJSON(t, want, func(m map[string]any) {
-				m["status"], m["status_reason"] = string(snsos.AccountNeedsReauth), store.RestoredAccountReason
-			})
-			got = expectJSON(t, got, nil)
-		case strings.HasPrefix(p, "posts/"):
-			want = expectJSON(t, want, func(m map[string]any) {
-				var states []*snsos.Target
-				for _, x := range m["targets"].([]any) {
-					tg := x.(map[string]any)
-					switch s := tg["state"].(string); s {
-					case "scheduled", "retry_wait", "publishing", "unknown":
-						tg["state"], tg["error"] = "needs_operator", fmt.Sprintf(store.RestoredReason, s)
-						held++
-					}
-					states = append(states, &snsos.Target{State: snsos.TargetState(tg["state"].(string))})
-				}
-				m["status"] = string(store.DerivePostStatus(states))
-			})
-			got = expectJSON(t, got, nil)
-		}
-		if !bytes.Equal(want, got) {
-			t.Errorf("%s differs:\nwant %s\ngot  %s", p, want, got)
-		}
-	}
-	if held != 4 {
-		t.Errorf("%d held deliveries in the comparison, want 4", held)
-	}
-}
-
-// expectJSON decodes a JSON file, applies edit, and encodes it again with
-// sorted keys, so that two files compare by content.
-func expectJSON(t *testing.T, b []byte, edit func(map[string]any)) []byte {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("%v in %s", err, b)
-	}
-	if edit != nil {
-		edit(m)
-	}
-	out, _ := json.Marshal(m)
-	return out
 }
 
 func TestRestoreRefusesWhatIsNotAnArchive(t *testing.T) {

@@ -26,6 +26,9 @@ const page = 500
 // deletions and the last full comparison say is gone, and returns how many
 // paths it removed.
 func (w *Writer) purge(ctx context.Context) (int, error) {
+	if err := w.repo.finishPurge(); err != nil {
+		return 0, err
+	}
 	var posts, targets, accounts, events []int64
 	if w.cfg.Purges != nil {
 		evs, err := w.cfg.Purges.PendingPurges(ctx)
@@ -69,16 +72,19 @@ func (w *Writer) purge(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	changed, err := w.repo.Purge(paths)
-	if err != nil {
-		return 0, err
-	}
-	w.deleted = nil
+	// A history rewritten is pushed with force and its posts that keep
+	// other targets written again, even when deleting the old objects
+	// failed after it: the next pass finds the paths gone already.
 	w.force = w.force || changed
-	for _, p := range paths { // posts that keep other targets are written again
+	for _, p := range paths {
 		if id, ok := postIDOf(p); ok {
 			w.dirty[id] = true
 		}
 	}
+	if err != nil {
+		return 0, err
+	}
+	w.deleted = nil
 	if len(paths) > 0 {
 		w.log.Info("archive: purged from the history", "paths", len(paths), "rewritten", changed)
 	}
@@ -156,7 +162,15 @@ func (w *Writer) collectAccounts(ctx context.Context, changes map[string][]byte,
 // collectAll renders every post, and removes (then purges, next pass) the
 // files of posts the database no longer has.
 func (w *Writer) collectAll(ctx context.Context, changes map[string][]byte, sum *summary) error {
-	seen := map[int64]bool{}
+	seen, total := map[int64]bool{}, 0
+	if w.progress != nil {
+		n, err := w.cfg.Store.CountPosts(ctx)
+		if err != nil {
+			return fmt.Errorf("archive: count posts: %w", err)
+		}
+		total = n
+		w.report(StagePosts, 0, total)
+	}
 	for after := int64(0); ; {
 		posts, err := w.cfg.Store.PostsAfter(ctx, after, page)
 		if err != nil {
@@ -172,6 +186,7 @@ func (w *Writer) collectAll(ctx context.Context, changes map[string][]byte, sum 
 			return err
 		}
 		after = posts[len(posts)-1].ID
+		w.report(StagePosts, len(seen), total)
 	}
 	gone := map[int64]bool{}
 	for p := range w.repo.files {

@@ -28,7 +28,7 @@ func (r *Repo) Fetch(ctx context.Context, rm Remote) (plumbing.Hash, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: auth})
+	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: auth, CABundle: rm.CABundle})
 	if errors.Is(err, transport.ErrEmptyRemoteRepository) {
 		return plumbing.ZeroHash, nil
 	} else if err != nil {
@@ -44,7 +44,8 @@ func (r *Repo) Fetch(ctx context.Context, rm Remote) (plumbing.Hash, error) {
 		return head, nil
 	}
 	spec := config.RefSpec("+" + Branch + ":" + fetchedRef)
-	err = remote.FetchContext(ctx, &git.FetchOptions{RemoteName: "archive", RefSpecs: []config.RefSpec{spec}, Auth: auth, Tags: git.NoTags})
+	err = remote.FetchContext(ctx, &git.FetchOptions{RemoteName: "archive", RefSpecs: []config.RefSpec{spec}, Auth: auth, Tags: git.NoTags,
+		CABundle: rm.CABundle})
 	_ = r.git.Storer.RemoveReference(fetchedRef)
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return plumbing.ZeroHash, remoteErr("fetch from", rm, err)
@@ -53,17 +54,6 @@ func (r *Repo) Fetch(ctx context.Context, rm Remote) (plumbing.Hash, error) {
 		return plumbing.ZeroHash, fmt.Errorf("archive: fetch from %s did not bring its commit %s", redact(rm.URL), head)
 	}
 	return head, nil
-}
-
-// remoteErr says in words why talking to rm failed, without its token.
-func remoteErr(verb string, rm Remote, err error) error {
-	switch {
-	case errors.Is(err, transport.ErrRepositoryNotFound):
-		return fmt.Errorf("archive: %s %s: no repository there; create an empty one", verb, redact(rm.URL))
-	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed):
-		return fmt.Errorf("archive: %s %s: the remote refused the credentials (check SNSOS_ARCHIVE_TOKEN or the SSH key)", verb, redact(rm.URL))
-	}
-	return fmt.Errorf("archive: %s %s: %s", verb, redact(rm.URL), scrub(err.Error(), rm.Token))
 }
 
 // Catch-up outcomes.
@@ -121,6 +111,7 @@ func (r *Repo) CatchUp(remote plumbing.Hash, adoptDiverged bool) (string, error)
 	}
 	r.head, r.files = remote, files
 	if outcome == CaughtUpAdopted {
+		r.pruneDue = true
 		return outcome, r.dropUnreachable()
 	}
 	return outcome, nil

@@ -20,6 +20,7 @@ type Store interface {
 	PostsAfter(ctx context.Context, afterID int64, limit int) ([]*snsos.Post, error)
 	PostsByID(ctx context.Context, ids []int64) ([]*snsos.Post, error)
 	ChangedPostIDs(ctx context.Context, since time.Time) ([]int64, error)
+	CountPosts(ctx context.Context) (int, error)
 	AttemptsOfTargets(ctx context.Context, targetIDs []int64) (map[int64][]*snsos.Attempt, error)
 	MediaByIDs(ctx context.Context, ids []int64) (map[int64]*snsos.MediaRef, error)
 	ListAuditEventsSince(ctx context.Context, action string, since time.Time) ([]*snsos.AuditEvent, error)
@@ -88,6 +89,10 @@ type Status struct {
 	// Blocked is set while the guard refuses to commit.
 	Blocked bool `json:"blocked,omitempty"`
 	Files   int  `json:"files"`
+	// SavedAt is when the writer saved this status (after every pass):
+	// how a process without the archive configured tells a live writer's
+	// status from one left by an archive since switched off (status.go).
+	SavedAt time.Time `json:"saved_at,omitzero"`
 }
 
 // Failing reports whether the operator should look: the guard refuses to
@@ -124,6 +129,7 @@ type Writer struct {
 	// elected: the Locker said this process is the writer last time;
 	// caughtUp: the remote was fetched since it was elected (takeover.go).
 	elected, caughtUp bool
+	progress          func(stage string, done, total int) // SetProgress; nil: none
 }
 
 // NewWriter opens (or creates) the repository at cfg.Dir.
@@ -159,6 +165,32 @@ func NewWriter(cfg Config) (*Writer, error) {
 
 // Repo is the writer's repository (for tests and the CLI).
 func (w *Writer) Repo() *Repo { return w.repo }
+
+// The stages a pass reports to SetProgress's function, the long ones of a
+// full comparison: the posts read and compared with the archive (of all
+// the database holds), then the files written into the commit (of all
+// that changed).
+const (
+	StagePosts = "posts"
+	StageFiles = "files"
+)
+
+// SetProgress has the writer tell f how far its passes have come (the
+// command line's bar; the server sets none): f gets a stage, the count
+// done and the total, first with done 0, never with done past total.
+func (w *Writer) SetProgress(f func(stage string, done, total int)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.progress = f
+}
+
+// report tells the progress function, if any. A total counted before
+// more rows arrived grows with done.
+func (w *Writer) report(stage string, done, total int) {
+	if w.progress != nil {
+		w.progress(stage, done, max(done, total))
+	}
+}
 
 // Status returns what the archive did last.
 func (w *Writer) Status() Status {
@@ -297,7 +329,7 @@ func (w *Writer) fail(ctx context.Context, err error) error {
 
 // save keeps the status where every process can read it.
 func (w *Writer) save(ctx context.Context) {
-	w.st.Files = len(w.repo.files)
+	w.st.Files, w.st.SavedAt = len(w.repo.files), w.cfg.Now()
 	b, err := json.Marshal(w.st)
 	if err == nil {
 		err = w.cfg.Store.PutSetting(ctx, StatusKey, string(b))
@@ -317,7 +349,11 @@ func (w *Writer) commit(ctx context.Context, changes map[string][]byte, msg stri
 		}
 	}
 	g := NewGuard(secrets)
-	c, err := w.repo.Commit(changes, msg, now, g.Check)
+	var written func(done, total int)
+	if w.progress != nil {
+		written = func(done, total int) { w.report(StageFiles, done, total) }
+	}
+	c, err := w.repo.commit(changes, msg, now, g.Check, written)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/archive"
 )
 
@@ -30,16 +29,14 @@ type Archive struct {
 // addArchive lists the archive when its Status says the operator should
 // look (archive.Status.Failing): the guard blocked a commit, or pushes
 // have kept failing for an hour. A status that cannot be read (none saved,
-// or written by another version) lists nothing.
+// or written by another version) lists nothing, nor does one an archive
+// switched off left behind (Options.Archive).
 func (c *computation) addArchive(ctx context.Context) error {
-	v, err := c.st.Setting(ctx, archive.StatusKey)
-	if snsos.IsCode(err, snsos.ENOTFOUND) {
-		return nil
-	} else if err != nil {
+	st, ok, err := archive.ReadStatus(ctx, c.st, c.o.Archive, c.now)
+	if err != nil {
 		return err
 	}
-	st, err := archive.ParseStatus(v)
-	if err != nil || !st.Failing(c.now) {
+	if !ok || !st.Failing(c.now) {
 		return nil
 	}
 	it := Item{Kind: ArchiveFailing, Error: st.LastError, Archive: &Archive{Blocked: st.Blocked, Failures: st.PushFailures,

@@ -28,7 +28,7 @@ func TestArchiveFailing(t *testing.T) {
 		}
 		list := func() []attention.Item {
 			t.Helper()
-			items, err := attention.Compute(ctx, env.Store, now, attention.Options{})
+			items, err := attention.Compute(ctx, env.Store, now, attention.Options{Archive: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,6 +96,51 @@ func TestArchiveFailing(t *testing.T) {
 		}
 		if got := list(); len(got) != 0 {
 			t.Fatalf("unreadable status listed: %+v", got)
+		}
+	})
+}
+
+// TestArchiveSwitchedOff: the status an archive leaves in the database
+// once it is switched off lists nothing in a process without the archive
+// configured, even a failure; a status a writer in another process saved
+// lately (it is configured there) is still listed.
+func TestArchiveSwitchedOff(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+		failing := archive.Status{Remote: "https://git.example/me/archive.git", LastError: "archive: push refused",
+			PushFailures: 7, FailingSince: now.Add(-3 * time.Hour), SavedAt: now.Add(-2 * time.Hour)}
+		put := func(st archive.Status) {
+			t.Helper()
+			b, _ := json.Marshal(st)
+			if err := env.Store.PutSetting(ctx, archive.StatusKey, string(b)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		listed := func(configured bool) bool {
+			t.Helper()
+			items, err := attention.Compute(ctx, env.Store, now, attention.Options{Archive: configured})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range items {
+				if it.Kind == attention.ArchiveFailing {
+					return true
+				}
+			}
+			return false
+		}
+		put(failing)
+		if listed(false) {
+			t.Fatal("a failure saved two hours ago by an archive since switched off is listed")
+		}
+		if !listed(true) {
+			t.Fatal("the archive is configured here: its failure must be listed")
+		}
+		failing.SavedAt = now.Add(-time.Minute) // a live writer elsewhere
+		put(failing)
+		if !listed(false) {
+			t.Fatal("a failure a live writer saved a minute ago is not listed")
 		}
 	})
 }

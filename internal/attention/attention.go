@@ -33,7 +33,14 @@ import (
 // Store is what the list is computed from. *store.Store implements it.
 type Store interface {
 	ListAccounts(ctx context.Context) ([]*snsos.Account, error)
-	ListTargetsByState(ctx context.Context, states ...snsos.TargetState) ([]*snsos.Target, error)
+	// The targets of each kind, the first limit (all when limit <= 0) in
+	// the order the list shows them, and how many there are
+	// (store/attention.go): the dashboard reads a few, never every failed
+	// target.
+	ProblemTargets(ctx context.Context, state snsos.TargetState, limit int) ([]*snsos.Target, int, error)
+	UnconfirmedTargets(ctx context.Context, before time.Time, limit int) ([]*snsos.Target, int, error)
+	AtRiskTargets(ctx context.Context, accounts []int64, limit int) ([]*snsos.Target, int, error)
+	CountWaitingTargets(ctx context.Context) (map[int64]int, error)
 	FindPostByID(ctx context.Context, id int64) (*snsos.Post, error)
 	FindCredentialMeta(ctx context.Context, accountID int64) (*snsos.CredentialMeta, error)
 	ListUnhandledContactMessages(ctx context.Context, limit int) ([]*snsos.ContactMessage, error)
@@ -144,11 +151,11 @@ type Options struct {
 	// Recent is how long an access the platform ended, or a completed
 	// data deletion, stays listed (default DefaultRecent).
 	Recent time.Duration
-	// Shown, when positive, is how many items the caller shows (the
-	// dashboard): only the first Shown in display order get their
-	// excerpt, which may cost a read of the post each; the others keep
-	// Excerpt empty. A thousand failed targets then cost no thousand reads.
-	Shown int
+	// Archive says this process has the git archive configured: its saved
+	// status is then read whatever its age; without, only a status a live
+	// writer elsewhere saved lately is (archive.Status.Current), so an
+	// archive switched off lists no old failure.
+	Archive bool
 }
 
 // Defaults.
@@ -157,11 +164,36 @@ const (
 	DefaultExpiryWarning = 7 * 24 * time.Hour
 )
 
-// pending are the states of a target that is still to go out.
-var pending = []snsos.TargetState{snsos.StateApproved, snsos.StateScheduled, snsos.StateRetryWait}
-
-// Compute returns the attention list at now, in display order.
+// Compute returns the whole attention list at now, in display order: what
+// the alerter remembers key by key. It reads every target that needs the
+// operator; a page shows Head instead.
 func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, error) {
+	c, err := compute(ctx, st, now, o, 0)
+	if err != nil {
+		return nil, err
+	}
+	return c.items, c.fillExcerpts(ctx, c.items)
+}
+
+// Head returns the first n items of the list at now, in display order (as
+// Compute lists them), and how many items the whole list holds. It reads
+// at most n targets of each kind and counts the rest, and reads posts only
+// for the excerpts of the items it returns: the dashboard costs the same
+// with three failed targets or three thousand.
+func Head(ctx context.Context, st Store, now time.Time, o Options, n int) ([]Item, int, error) {
+	n = max(n, 1)
+	c, err := compute(ctx, st, now, o, n)
+	if err != nil {
+		return nil, 0, err
+	}
+	items := c.items[:min(len(c.items), n)]
+	return items, len(c.items) + c.unlisted, c.fillExcerpts(ctx, items)
+}
+
+// compute builds the list at now, sorted, reading at most limit targets of
+// each kind (all when limit is 0); the targets' excerpts are left to
+// fillExcerpts.
+func compute(ctx context.Context, st Store, now time.Time, o Options, limit int) (*computation, error) {
 	if o.UnknownAfter <= 0 {
 		o.UnknownAfter = DefaultUnknownAfter
 	}
@@ -175,34 +207,19 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 	if err != nil {
 		return nil, err
 	}
-	c := &computation{st: st, now: now, o: o, byID: make(map[int64]*snsos.Account, len(accts)), posts: map[int64]*snsos.Post{},
-		removed: map[int64]bool{}, deferred: map[int64]*snsos.Target{}}
+	c := &computation{st: st, now: now, o: o, limit: limit, byID: make(map[int64]*snsos.Account, len(accts)),
+		posts: map[int64]*snsos.Post{}, removed: map[int64]bool{}, targets: map[int64]*snsos.Target{}}
 	for _, a := range accts {
 		c.byID[a.ID] = a
 	}
-
-	// Targets that went wrong, and targets trying again after an unknown
-	// outcome (retry_wait, publishing): listed as Unknown once their
-	// outcome has been unknown for too long.
-	bad, err := st.ListTargetsByState(ctx, snsos.StateFailed, snsos.StateNeedsOperator, snsos.StateUnknown,
-		snsos.StateRetryWait, snsos.StatePublishing)
-	if err != nil {
+	if err := c.addTargets(ctx); err != nil {
 		return nil, err
 	}
-	for _, t := range bad {
-		if err := c.addTarget(ctx, t); err != nil {
-			return nil, err
-		}
-	}
 
-	// Targets still to go out, by account.
-	waiting, err := st.ListTargetsByState(ctx, pending...)
+	// Targets still to go out, counted by account.
+	waitingBy, err := st.CountWaitingTargets(ctx)
 	if err != nil {
 		return nil, err
-	}
-	waitingBy := map[int64]int{}
-	for _, t := range waiting {
-		waitingBy[t.AccountID]++
 	}
 
 	// Accounts whose access the platform ended, and data deletions.
@@ -216,21 +233,9 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 			return nil, err
 		}
 	}
-
-	// Scheduled posts whose account is not connected.
-	for _, t := range waiting {
-		if t.State == snsos.StateApproved || c.connected(t.AccountID) {
-			continue
-		}
-		it, err := c.targetItem(ctx, t, AtRisk)
-		if err != nil {
-			return nil, err
-		}
-		it.Key = "at_risk:" + strconv.FormatInt(t.ID, 10)
-		it.Action = reconnect(t.Platform)
-		c.items = append(c.items, it)
+	if err := c.addAtRisk(ctx, accts); err != nil {
+		return nil, err
 	}
-
 	if err := c.addSite(ctx); err != nil {
 		return nil, err
 	}
@@ -238,36 +243,87 @@ func Compute(ctx context.Context, st Store, now time.Time, o Options) ([]Item, e
 		return nil, err
 	}
 	sortItems(c.items)
-	if err := c.fillExcerpts(ctx); err != nil {
-		return nil, err
-	}
-	return c.items, nil
+	return c, nil
 }
 
-// computation is one run of Compute: its store, time and options, the
-// accounts by id, the posts read so far (each at most once) and the items
-// found so far.
+// computation is one run of compute: its store, time, options and limit,
+// the accounts by id, the posts read so far (each at most once) and the
+// items found so far.
 type computation struct {
 	st    Store
 	now   time.Time
 	o     Options
+	limit int // targets read per kind; 0 for all
 	byID  map[int64]*snsos.Account
 	posts map[int64]*snsos.Post
 	items []Item
+	// unlisted counts the targets past the limit of their kind: in the
+	// list's total, not in items.
+	unlisted int
 	// removed are the accounts listed as AccessRemoved or under a Purge:
 	// not listed as Revoked again.
 	removed map[int64]bool
-	// deferred are the targets whose excerpt waits for the items to be
-	// sorted (Options.Shown), by id.
-	deferred map[int64]*snsos.Target
+	// targets are the listed targets by id: their excerpts are read once
+	// the list is sorted and cut (fillExcerpts).
+	targets map[int64]*snsos.Target
 }
 
-// fillExcerpts reads the excerpts left for later (Options.Shown) of the
-// first Shown items.
-func (c *computation) fillExcerpts(ctx context.Context) error {
-	for i := range c.items[:min(len(c.items), c.o.Shown)] {
-		it := &c.items[i]
-		if t := c.deferred[it.TargetID]; t != nil && it.Excerpt == "" {
+// addTargets lists the targets that went wrong (failed, needs_operator)
+// and those whose outcome has stayed unknown for o.UnknownAfter (unknown,
+// or trying again after an unknown outcome), at most c.limit of each kind.
+func (c *computation) addTargets(ctx context.Context) error {
+	for _, state := range []snsos.TargetState{snsos.StateFailed, snsos.StateNeedsOperator} {
+		ts, n, err := c.st.ProblemTargets(ctx, state, c.limit)
+		if err != nil {
+			return err
+		}
+		c.unlisted += n - len(ts)
+		for _, t := range ts {
+			c.addTarget(t)
+		}
+	}
+	ts, n, err := c.st.UnconfirmedTargets(ctx, c.now.Add(-c.o.UnknownAfter), c.limit)
+	if err != nil {
+		return err
+	}
+	c.unlisted += n - len(ts)
+	for _, t := range ts {
+		c.addTarget(t)
+	}
+	return nil
+}
+
+// addAtRisk lists the scheduled targets whose account is not connected,
+// at most c.limit of them.
+func (c *computation) addAtRisk(ctx context.Context, accts []*snsos.Account) error {
+	var off []int64
+	for _, a := range accts {
+		if a.Status != snsos.AccountConnected {
+			off = append(off, a.ID)
+		}
+	}
+	if len(off) == 0 {
+		return nil
+	}
+	ts, n, err := c.st.AtRiskTargets(ctx, off, c.limit)
+	if err != nil {
+		return err
+	}
+	c.unlisted += n - len(ts)
+	for _, t := range ts {
+		it := c.targetItem(t, AtRisk)
+		it.Key = "at_risk:" + strconv.FormatInt(t.ID, 10)
+		it.Action = reconnect(t.Platform)
+		c.items = append(c.items, it)
+	}
+	return nil
+}
+
+// fillExcerpts reads the excerpts of items' targets.
+func (c *computation) fillExcerpts(ctx context.Context, items []Item) error {
+	for i := range items {
+		it := &items[i]
+		if t := c.targets[it.TargetID]; t != nil && it.Excerpt == "" {
 			var err error
 			if it.Excerpt, err = c.excerptOf(ctx, t); err != nil {
 				return err
@@ -293,21 +349,16 @@ func (c *computation) excerptOf(ctx context.Context, t *snsos.Target) (string, e
 	return Excerpt(p.TextFor(t), 80), nil
 }
 
-// targetItem is an item of kind k about target t, without its key and
-// action.
-func (c *computation) targetItem(ctx context.Context, t *snsos.Target, k Kind) (Item, error) {
+// targetItem is an item of kind k about target t, without its key,
+// action and excerpt (fillExcerpts reads it once the list is cut).
+func (c *computation) targetItem(t *snsos.Target, k Kind) Item {
 	it := Item{Kind: k, PostID: t.PostID, TargetID: t.ID, AccountID: t.AccountID, Platform: t.Platform, Error: t.Error,
 		Since: t.UpdatedAt, At: t.ScheduledAt, PostPath: "/posts/" + strconv.FormatInt(t.PostID, 10)}
 	if a := c.byID[t.AccountID]; a != nil {
 		it.Handle = a.Handle
 	}
-	if c.o.Shown > 0 {
-		c.deferred[t.ID] = t
-		return it, nil
-	}
-	var err error
-	it.Excerpt, err = c.excerptOf(ctx, t)
-	return it, err
+	c.targets[t.ID] = t
+	return it
 }
 
 // connected reports whether account id exists and is connected.
@@ -326,28 +377,19 @@ func reconnect(p snsos.Platform) Action {
 	return Action{Kind: ActionReconnect, Path: "/connect/" + string(p), POST: true}
 }
 
-// addTarget lists target t, which went wrong or is trying again, when it
-// needs the operator: always when it failed or needs a check, once its
-// outcome has been unknown for o.UnknownAfter otherwise.
-func (c *computation) addTarget(ctx context.Context, t *snsos.Target) error {
+// addTarget lists target t, which failed, needs a check, or whose outcome
+// has been unknown for o.UnknownAfter (the store picked it: see
+// store.UnconfirmedTargets).
+func (c *computation) addTarget(t *snsos.Target) {
 	kind := Kind(t.State)
 	var since time.Time
 	switch t.State {
 	case snsos.StateUnknown:
 		since = ambiguousSince(t)
 	case snsos.StateRetryWait, snsos.StatePublishing:
-		if t.AmbiguousSince.IsZero() {
-			return nil // an ordinary retry or publication: nothing unknown
-		}
 		kind, since = Unknown, t.AmbiguousSince
 	}
-	if kind == Unknown && c.now.Sub(since) < c.o.UnknownAfter {
-		return nil
-	}
-	it, err := c.targetItem(ctx, t, kind)
-	if err != nil {
-		return err
-	}
+	it := c.targetItem(t, kind)
 	// Each attempt is a new occurrence: a target that fails again after
 	// a retry is said again. An unknown outcome is one occurrence from
 	// when it first became unknown, however often the target loops
@@ -374,7 +416,6 @@ func (c *computation) addTarget(ctx context.Context, t *snsos.Target) error {
 		it.Action = Action{Kind: ActionCheck, Path: targetPath(t, "check"), POST: true}
 	}
 	c.items = append(c.items, it)
-	return nil
 }
 
 // addAccount lists account a when it must be reconnected (a revoked one
@@ -409,19 +450,23 @@ func (c *computation) addAccount(ctx context.Context, a *snsos.Account, waiting 
 
 // sortItems puts items in display order: by kind, then the soonest first
 // for what is still to come (AtRisk, TokenExpiring) and the newest problem
-// first for the rest, then by key.
+// first for the rest; between two targets at the same time, the store's
+// order (the higher id first, the lower for AtRisk: store/attention.go),
+// so a kind's first items are the ones the store read first; then by key.
 func sortItems(items []Item) {
 	sort.SliceStable(items, func(i, j int) bool {
 		a, b := items[i], items[j]
 		if kindOrder[a.Kind] != kindOrder[b.Kind] {
 			return kindOrder[a.Kind] < kindOrder[b.Kind]
 		}
-		if a.Kind == AtRisk || a.Kind == TokenExpiring || a.Kind == Deletion {
-			if !a.At.Equal(b.At) {
-				return a.At.Before(b.At)
-			}
-		} else if !a.Since.Equal(b.Since) {
+		soonest := a.Kind == AtRisk || a.Kind == TokenExpiring || a.Kind == Deletion
+		switch {
+		case soonest && !a.At.Equal(b.At):
+			return a.At.Before(b.At)
+		case !soonest && !a.Since.Equal(b.Since):
 			return a.Since.After(b.Since) // newest problem first
+		case a.TargetID != 0 && b.TargetID != 0 && a.TargetID != b.TargetID:
+			return (a.TargetID < b.TargetID) == soonest
 		}
 		return a.Key < b.Key
 	})

@@ -2,6 +2,7 @@ package attention_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -259,4 +260,70 @@ func TestComputeReadsPostsOnlyForTheirText(t *testing.T) {
 	if cs.reads != 1 {
 		t.Fatalf("read %d posts, want 1 (the post whose targets have no text of their own)", cs.reads)
 	}
+}
+
+// TestHead: the dashboard's head of the list is the whole list's first
+// items, in the same order (ties on time included), with the whole list's
+// count; it reads posts only for the excerpts it returns.
+func TestHead(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		s := env.Store
+		now := time.Date(2027, 3, 15, 12, 0, 0, 0, time.UTC)
+		x := &snsos.Account{Platform: snsos.PlatformX, RemoteID: "1", Handle: "main"}
+		th := &snsos.Account{Platform: snsos.PlatformThreads, RemoteID: "2", Handle: "thr", Status: snsos.AccountNeedsReauth}
+		for _, a := range []*snsos.Account{x, th} {
+			if err := s.UpsertAccount(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mk := func(a *snsos.Account, i int) *snsos.Target {
+			at := now.Add(time.Duration(i) * time.Hour)
+			p := &snsos.Post{Body: "post " + strconv.Itoa(i), ScheduledAt: at,
+				Targets: []*snsos.Target{{AccountID: a.ID, State: snsos.StateScheduled, ScheduledAt: at}}}
+			if err := s.CreatePost(ctx, p, nil); err != nil {
+				t.Fatal(err)
+			}
+			return p.Targets[0]
+		}
+		// Twelve failed targets, in pairs failed at the same instant,
+		// and five at risk on the account to reconnect.
+		for i := range 12 {
+			tg := mk(x, i)
+			move(t, s, tg, snsos.StatePublishing, snsos.StateFailed)
+			at := now.Add(-time.Duration(i%8) * time.Minute)
+			if _, err := s.DB().ExecContext(ctx, `UPDATE targets SET updated_at = $1 WHERE id = $2`, at, tg.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 5 {
+			mk(th, 20+i)
+		}
+		all, err := attention.Compute(ctx, s, now, attention.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 12+1+5 { // failed, the account, at risk
+			t.Fatalf("%d items: %v", len(all), attention.Keys(all))
+		}
+		for _, n := range []int{1, 5, 10, 13, 14, 30} {
+			cs := &countingStore{Store: s}
+			head, total, err := attention.Head(ctx, cs, now, attention.Options{}, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := all[:min(n, len(all))]
+			if total != len(all) || strings.Join(attention.Keys(head), " ") != strings.Join(attention.Keys(want), " ") {
+				t.Errorf("head %d: %v of %d, want %v of %d", n, attention.Keys(head), total, attention.Keys(want), len(all))
+			}
+			for i := range head {
+				if head[i].Excerpt != want[i].Excerpt || head[i].Excerpt == "" && head[i].TargetID != 0 {
+					t.Errorf("head %d: item %d excerpt %q, want %q", n, i, head[i].Excerpt, want[i].Excerpt)
+				}
+			}
+			if cs.reads > n {
+				t.Errorf("head %d read %d posts", n, cs.reads)
+			}
+		}
+	})
 }

@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/argon2"
 )
 
 func TestPassword(t *testing.T) {
@@ -20,6 +23,20 @@ func TestPassword(t *testing.T) {
 	}
 	if ok, _ := VerifyPassword(pw+"x", h); ok {
 		t.Fatal("wrong password accepted")
+	}
+	if NeedsRehash(h) {
+		t.Errorf("a new hash %q needs a rehash", h)
+	}
+	// A hash made with the former parameters (64 MiB, one pass, two lanes)
+	// still verifies, and asks to be re-hashed.
+	old := "$argon2id$v=19$m=65536,t=1,p=2$c2FsdHNhbHRzYWx0c2FsdA$"
+	key := argon2.IDKey([]byte(pw), []byte("saltsaltsaltsalt"), 1, 65536, 2, 32)
+	old += base64.RawStdEncoding.EncodeToString(key)
+	if ok, err := VerifyPassword(pw, old); !ok || err != nil {
+		t.Fatalf("a hash with the former parameters: %v, %v", ok, err)
+	}
+	if !NeedsRehash(old) {
+		t.Error("a hash with the former parameters does not ask for a rehash")
 	}
 	for _, bad := range []string{"", "$argon2i$v=19$m=1,t=1,p=1$AA$AA", "$argon2id$v=19$m=99999999,t=1,p=1$AA$AA", "$argon2id$v=19$m=65536,t=1,p=2$!!$AA"} {
 		if _, err := VerifyPassword(pw, bad); err == nil {

@@ -123,6 +123,10 @@ func Seed(ctx context.Context, s *store.Store, clock *Clock, o SeedOptions) (*Se
 			}
 		}
 	}
+	// The analytics days the posts marked, built as the server's job would.
+	if _, err := s.RefreshAnalyticsDays(ctx, 1<<30); err != nil {
+		return nil, fmt.Errorf("bench seed: the analytics days: %w", err)
+	}
 	sd.res.Elapsed = time.Since(start)
 	return sd.res, nil
 }

@@ -136,7 +136,10 @@ func archiveSync(ctx context.Context, e *env, cfg *config.Config, a *app) error 
 	}
 	defer run.w.Release()
 	fmt.Fprintln(e.stderr, "archive: comparing everything with the database…")
+	bar := &stageProgress{w: e.stderr, prefix: "sync: "}
+	run.w.SetProgress(bar.step)
 	res, elected, err := run.w.SyncIfElected(ctx)
+	bar.done()
 	if err != nil {
 		return err
 	}
@@ -280,4 +283,32 @@ func (p *progress) done() {
 		fmt.Fprintln(p.w)
 	}
 	p.finished = true
+}
+
+// stageProgress shows a run of several stages (archive sync: the posts
+// compared, then the files written), each with its own progress, one
+// after the other. A stage's bar ends its line once complete, so that what
+// is logged next starts on its own.
+type stageProgress struct {
+	w      io.Writer
+	prefix string
+	stage  string
+	cur    *progress
+}
+
+func (s *stageProgress) step(stage string, done, total int) {
+	if stage != s.stage {
+		s.done()
+		s.stage, s.cur = stage, newProgress(s.w, s.prefix+stage)
+	}
+	s.cur.step(done, total)
+	if done >= total {
+		s.cur.done()
+	}
+}
+
+func (s *stageProgress) done() {
+	if s.cur != nil {
+		s.cur.done()
+	}
 }

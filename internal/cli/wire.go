@@ -15,6 +15,7 @@ import (
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/alert"
 	"github.com/sns-os/snsos/internal/api"
+	"github.com/sns-os/snsos/internal/attention"
 	"github.com/sns-os/snsos/internal/collect"
 	"github.com/sns-os/snsos/internal/compliance"
 	"github.com/sns-os/snsos/internal/config"
@@ -154,6 +155,7 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 	s.engine.Register(workers)
 	periodic = append(periodic, s.engine.Periodic()...)
 	s.collector.Register(workers)
+	periodic = append(periodic, collect.RegisterDays(workers, a.store, a.log))
 	periodic = append(periodic, s.tokens.Register(workers)...)
 	periodic = append(periodic, registerSessionCleanup(workers, a.store, a.log))
 	periodic = append(periodic, wireCompliance(cfg, s, lj, o, workers)...)
@@ -177,7 +179,8 @@ func wire(ctx context.Context, cfg *config.Config, a *app, o wireOptions) (*serv
 		XPrices: rules.XPrices{Post: cfg.XPricePost, PostWithURL: cfg.XPricePostWithURL}, FeedKey: a.feedKey,
 		TrustedProxies: cfg.TrustedProxies, Alerts: alerts, Accounts: s.tokens, Platforms: connectable(s.platforms),
 		InstagramFirstComment: firstComment(o.platforms), Creators: creatorsOf(s),
-		Policy: policyFacts(cfg, a.store, s.platforms, o.platforms, cps), Notify: notifyOf(s.alerts), Purger: s.compliance})
+		Policy: policyFacts(cfg, a.store, s.platforms, o.platforms, cps), Notify: notifyOf(s.alerts), Purger: s.compliance,
+		Archive: cfg.ArchiveEnabled()})
 	if err := s.web.LoadSettings(ctx); err != nil { // the time zone chosen in Settings
 		return nil, err
 	}
@@ -267,8 +270,9 @@ func buildAlerts(cfg *config.Config, publicURL string, a *app) (*alert.Alerter, 
 		to = []string{cfg.AlertEmailTo}
 	}
 	al, err := alert.New(alert.Config{Store: a.store, Logger: a.log, PublicURL: publicURL, Location: cfg.Location(),
-		Email:   alert.EmailConfig{URL: smtpURL, From: cfg.AlertEmailFrom, To: to},
-		Webhook: alert.WebhookConfig{URL: cfg.AlertWebhookURL, Secret: cfg.AlertWebhookSecret.Reveal()}})
+		Attention: attention.Options{Archive: cfg.ArchiveEnabled()},
+		Email:     alert.EmailConfig{URL: smtpURL, From: cfg.AlertEmailFrom, To: to},
+		Webhook:   alert.WebhookConfig{URL: cfg.AlertWebhookURL, Secret: cfg.AlertWebhookSecret.Reveal()}})
 	if err != nil {
 		return nil, fmt.Errorf("alerts: %w", err)
 	}

@@ -34,5 +34,5 @@ func archiveOptions(add func(env, flg, def string, secret bool, help string, set
 	s, d = sec(func(c *Config) *snsos.Secret { return &c.Archive.Token })
 	add("SNSOS_ARCHIVE_TOKEN", "", "", true, "token that pushes the archive to an https remote (sent as the basic-auth password)", s, d)
 	s, d = str(func(c *Config) *string { return &c.Archive.SSHKeyFile })
-	add("SNSOS_ARCHIVE_SSH_KEY_FILE", "", "", false, "private key file that pushes the archive to an ssh remote", s, d)
+	add("SNSOS_ARCHIVE_SSH_KEY_FILE", "", "", false, "private key file that pushes the archive to an ssh remote (the server's host key must be in ~/.ssh/known_hosts or a file SSH_KNOWN_HOSTS names)", s, d)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -30,15 +31,39 @@ type AnalyticsRange struct {
 // where is the range's condition on targets aliased t, its arguments
 // numbered from $1.
 func (r AnalyticsRange) where() (string, []any) {
+	return r.walk(nil, true)
+}
+
+// walk is the range's condition walked on (published_at, id) from cur
+// (from the start when nil), descending when desc. Walking up from a
+// cursor, its time is the only lower bound: with the range's start as a
+// second one, SQLite picks either for the index range, and with the start
+// would read from there up to the cursor at every step.
+func (r AnalyticsRange) walk(cur *Cursor, desc bool) (string, []any) {
+	w := `t.state = 'published'`
+	var args []any
+	if r.Platform != "" {
+		args = append(args, string(r.Platform))
+		w += ` AND t.platform = $1`
+	}
 	from := r.From
 	if from.IsZero() {
 		from = time.Unix(0, 0)
 	}
-	w := `t.state = 'published' AND t.published_at >= $1`
-	args := []any{dbTime(from)}
-	if r.Platform != "" {
-		args = append(args, string(r.Platform))
-		w += ` AND t.platform = $2`
+	if cur != nil && !desc {
+		c := *cur
+		if c.At.Before(from) {
+			c = Cursor{At: from} // id 0: from the range's first target
+		}
+		k, args := keysetAfter("t.published_at", "t.id", false, c, args)
+		return w + ` AND ` + k, args
+	}
+	args = append(args, dbTime(from))
+	w += ` AND t.published_at >= $` + strconv.Itoa(len(args))
+	if cur != nil {
+		var k string
+		k, args = keysetAfter("t.published_at", "t.id", true, *cur, args)
+		w += ` AND ` + k
 	}
 	return w, args
 }
@@ -101,17 +126,66 @@ func prefixed(alias string) string {
 
 var targetColsT = prefixed("t")
 
+// TargetPage is one page of a keyset-paged list of targets.
+type TargetPage struct {
+	Targets []*DatedTarget
+	// Prev and Next are the cursors of the pages before and after this
+	// one, nil at either end.
+	Prev, Next *Cursor
+}
+
 // AnalyticsPage returns one page of the range's published targets, newest
 // first, with their post's text and their +1h, +24h and +7d snapshots
-// (from metric_summary) as Metrics, and whether more follow.
-func (s *Store) AnalyticsPage(ctx context.Context, r AnalyticsRange, offset, limit int) ([]*DatedTarget, bool, error) {
+// (from metric_summary) as Metrics: the first page, the one after the
+// cursor after, or the one before the cursor before (not both). It is a
+// keyset walk on (published_at, id), so a deep page costs what the first
+// does; a page before a cursor that fewer than limit targets precede is
+// the first page.
+func (s *Store) AnalyticsPage(ctx context.Context, r AnalyticsRange, after, before *Cursor, limit int) (*TargetPage, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	query, args := analyticsPageQuery(r, max(offset, 0), limit)
+	if after != nil && before != nil {
+		return nil, snsos.Errorf(snsos.EINVALID, "A page of the analytics table comes after a cursor or before one, not both.")
+	}
+	cur, back := after, before != nil
+	if back {
+		cur = before
+	}
+	out, err := s.analyticsRows(ctx, r, cur, back, limit)
+	if err != nil {
+		return nil, err
+	}
+	more := len(out) > limit
+	if back && !more { // nothing precedes these but the first page
+		cur, back = nil, false
+		if out, err = s.analyticsRows(ctx, r, nil, false, limit); err != nil {
+			return nil, err
+		}
+		more = len(out) > limit
+	}
+	page := &TargetPage{Targets: out[:min(len(out), limit)]}
+	if back {
+		slices.Reverse(page.Targets)
+	}
+	if n := len(page.Targets); n > 0 {
+		if cur != nil {
+			page.Prev = &Cursor{At: page.Targets[0].At, ID: page.Targets[0].ID}
+		}
+		if back || more {
+			page.Next = &Cursor{At: page.Targets[n-1].At, ID: page.Targets[n-1].ID}
+		}
+	}
+	return page, nil
+}
+
+// analyticsRows reads up to limit+1 rows of the table from cur (from the
+// start when nil), backwards when back.
+func (s *Store) analyticsRows(ctx context.Context, r AnalyticsRange, cur *Cursor, back bool, limit int) ([]*DatedTarget, error) {
+	query, args := analyticsPageQuery(r, cur, back, limit)
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, false, mapErr(err)
+		return nil, mapErr(err)
 	}
 	defer rows.Close()
 	out := []*DatedTarget{}
@@ -120,30 +194,27 @@ func (s *Store) AnalyticsPage(ctx context.Context, r AnalyticsRange, offset, lim
 		var body string
 		t, err := scanTarget(withExtra{rows, append([]any{&body}, ss.dest()...)})
 		if err != nil {
-			return nil, false, mapErr(err)
+			return nil, mapErr(err)
 		}
 		if t.Metrics, err = ss.snapshots(t.ID); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		out = append(out, &DatedTarget{Target: t, PostBody: body, At: t.PublishedAt})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, false, mapErr(err)
-	}
-	if len(out) > limit {
-		return out[:limit], true, nil
-	}
-	return out, false, nil
+	return out, mapErr(rows.Err())
 }
 
-// analyticsPageQuery reads limit+1 targets from offset, newest first.
-func analyticsPageQuery(r AnalyticsRange, offset, limit int) (string, []any) {
-	where, args := r.where()
-	args = append(args, limit+1, offset)
-	n := len(args)
+// analyticsPageQuery reads limit+1 targets newest first from cur (from the
+// newest when nil), or oldest first back from it.
+func analyticsPageQuery(r AnalyticsRange, cur *Cursor, back bool, limit int) (string, []any) {
+	where, args := r.walk(cur, !back)
+	dir := "DESC"
+	if back {
+		dir = "ASC"
+	}
 	return `SELECT ` + targetColsT + `, p.body, ` + summaryCols + `
 		FROM targets t JOIN posts p ON p.id = t.post_id LEFT JOIN metric_summary s ON s.target_id = t.id
-		WHERE ` + where + ` ORDER BY t.published_at DESC, t.id DESC LIMIT $` + strconv.Itoa(n-1) + ` OFFSET $` + strconv.Itoa(n), args
+		WHERE ` + where + ` ORDER BY t.published_at ` + dir + `, t.id ` + dir + ` LIMIT ` + strconv.Itoa(limit+1), args
 }
 
 // AnalyticsPlatforms returns the platforms with a published target in the
@@ -248,20 +319,18 @@ var summaryNumCols = func() string {
 	return strings.Join(cols, ", ")
 }()
 
-// keyset continues an ascending (published_at, id) walk after the target
-// (at, id): nothing when at is zero (the first chunk).
-func keyset(where string, args []any, at time.Time, id int64) (string, []any) {
+// keyset is r's condition for an ascending (published_at, id) walk after
+// the target (at, id): from the start when at is zero (the first chunk).
+func keyset(r AnalyticsRange, at time.Time, id int64) (string, []any) {
 	if at.IsZero() {
-		return where, args
+		return r.where()
 	}
-	a := append(append([]any{}, args...), dbTime(at), id)
-	return where + ` AND (t.published_at, t.id) > ($` + strconv.Itoa(len(a)-1) + `, $` + strconv.Itoa(len(a)) + `)`, a
+	return r.walk(&Cursor{At: at, ID: id}, false)
 }
 
 // analyticsScanQuery reads n of r's numbers after (at, id).
 func analyticsScanQuery(r AnalyticsRange, at time.Time, id int64, n int) (string, []any) {
-	where, args := r.where()
-	where, args = keyset(where, args, at, id)
+	where, args := keyset(r, at, id)
 	return `SELECT t.id, t.published_at, t.platform, ` + summaryNumCols + `
 		FROM targets t LEFT JOIN metric_summary s ON s.target_id = t.id
 		WHERE ` + where + ` ORDER BY t.published_at, t.id LIMIT ` + strconv.Itoa(n), args
@@ -390,8 +459,7 @@ func (s *Store) ScanAnalyticsSnapshots(ctx context.Context, r AnalyticsRange, fn
 
 // csvTargetsQuery reads n of r's targets after (at, id).
 func csvTargetsQuery(r AnalyticsRange, at time.Time, id int64, n int) (string, []any) {
-	where, args := r.where()
-	where, args = keyset(where, args, at, id)
+	where, args := keyset(r, at, id)
 	return `SELECT t.id, t.post_id, t.account_id, t.platform, t.published_at FROM targets t
 		WHERE ` + where + ` ORDER BY t.published_at, t.id LIMIT ` + strconv.Itoa(n), args
 }

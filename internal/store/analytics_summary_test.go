@@ -84,12 +84,18 @@ func TestMetricSummary(t *testing.T) {
 					t.Errorf("%s: scan %d: target %d views %v, want %d %v", when, i, got[i], views[i], want[i], wantViews[i])
 				}
 			}
-			page, more, err := s.AnalyticsPage(ctx, store.AnalyticsRange{From: base.Add(-time.Hour)}, 1, 2)
+			rg := store.AnalyticsRange{From: base.Add(-time.Hour)}
+			first, err := s.AnalyticsPage(ctx, rg, nil, nil, 1)
+			if err != nil || len(first.Targets) != 1 || first.Targets[0].ID != ids[3] || first.Next == nil || first.Prev != nil {
+				t.Fatalf("%s: first page %+v, %v", when, first, err)
+			}
+			second, err := s.AnalyticsPage(ctx, rg, first.Next, nil, 2)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !more || len(page) != 2 || page[0].ID != ids[2] || page[1].ID != ids[1] {
-				t.Fatalf("%s: page %v more %v", when, page, more)
+			page := second.Targets
+			if second.Next == nil || second.Prev == nil || len(page) != 2 || page[0].ID != ids[2] || page[1].ID != ids[1] {
+				t.Fatalf("%s: page %v, next %v", when, page, second.Next)
 			}
 			if ms := page[1].Metrics; len(ms) != 1 || ms[0].Checkpoint != snsos.Checkpoint24h || ms[0].Values["reach"] != 120 {
 				t.Errorf("%s: Instagram's snapshots %+v", when, ms)

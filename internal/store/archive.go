@@ -58,3 +58,11 @@ func (s *Store) MediaByIDs(ctx context.Context, ids []int64) (map[int64]*snsos.M
 	}
 	return out, nil
 }
+
+// CountPosts returns how many posts the database holds: the total of the
+// archive's full comparison, for `sns-os archive sync`'s progress.
+func (s *Store) CountPosts(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts`).Scan(&n)
+	return n, mapErr(err)
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -28,21 +29,55 @@ func HotQueries(now time.Time) []HotQuery {
 	}
 	add("dashboard recent", true, recentQuery, 5)
 	add("dashboard recent undated", true, recentUndatedQuery, 5)
-	add("attention failed", false, `SELECT `+targetCols+` FROM targets WHERE state = $1 ORDER BY id`, string(snsos.StateFailed))
+	for _, pk := range []struct {
+		name string
+		pick targetPick
+	}{
+		{"failed", problemPick(snsos.StateFailed)}, {"needs_operator", problemPick(snsos.StateNeedsOperator)},
+		{"unconfirmed", unconfirmedPick(now.Add(-15 * time.Minute))}, {"at risk", atRiskPick([]int64{2, 3})},
+	} {
+		add("attention "+pk.name, true, pk.pick.query(10), pk.pick.args...)
+		add("attention "+pk.name+" count", false, pk.pick.count(), pk.pick.args...)
+	}
+	add("attention waiting", false, waitingQuery)
 	q, a := rangeQuery(TargetRange{From: month, To: month.AddDate(0, 1, 0)})
 	add("calendar month", false, q, a...)
 	q, a = rangeQuery(TargetRange{From: now.AddDate(0, 0, -3), To: now.AddDate(0, 0, 4)})
 	add("calendar week", false, q, a...)
 	q, a = rangeQuery(TargetRange{To: now.Add(7 * 24 * time.Hour), States: []snsos.TargetState{snsos.StateScheduled}})
 	add("dashboard next", false, q, a...)
-	wh, order, args := postsWhere(PostQuery{})
-	add("posts list", true, `SELECT p.id FROM posts p`+wh+order+` LIMIT 26 OFFSET 0`, args...)
-	wh, order, args = postsWhere(PostQuery{States: []snsos.TargetState{snsos.StatePublished}, Platform: snsos.PlatformX})
-	add("posts list filtered", true, `SELECT p.id FROM posts p`+wh+order+` LIMIT 26 OFFSET 0`, args...)
+	// A cursor in the middle of the history, as a deep page has.
+	mid := &Cursor{At: now.AddDate(-1, 0, 0), ID: 1500}
+	published := []snsos.TargetState{snsos.StatePublished}
+	for _, pq := range []struct {
+		name string
+		q    PostQuery
+	}{
+		{"", PostQuery{}}, {" next", PostQuery{After: mid}}, {" previous", PostQuery{Before: mid}},
+		{" upcoming next", PostQuery{After: mid, Ascending: true}},
+		{" filtered", PostQuery{States: published, Platform: snsos.PlatformX}},
+		{" filtered next", PostQuery{States: published, Platform: snsos.PlatformX, After: mid}},
+	} {
+		pq.q.Limit = 25
+		q, a := postsPageQuery(pq.q)
+		add("posts list"+pq.name, true, q, a...)
+	}
+	// The API's list by id (GET /api/v1/posts?before=). Its state filter
+	// is left out: PostgreSQL plans it as a hash join over every post below
+	// the cursor, and no page uses it.
+	for _, f := range []PostFilter{{}, {BeforeID: 1500}} {
+		q, a := listPostsQuery(f)
+		add(fmt.Sprintf("api posts %+v", f), true, q, a...)
+	}
 	for _, r := range []AnalyticsRange{{From: now.AddDate(0, 0, -30)}, {From: now.AddDate(0, 0, -90), Platform: snsos.PlatformInstagram}} {
 		name := " " + string(r.Platform)
-		q, a = analyticsPageQuery(r, 100, 100)
+		q, a = analyticsPageQuery(r, nil, false, 100)
 		add("analytics page"+name, true, q, a...)
+		cur := &Cursor{At: now.AddDate(0, 0, -20), ID: 1}
+		q, a = analyticsPageQuery(r, cur, false, 100)
+		add("analytics page next"+name, true, q, a...)
+		q, a = analyticsPageQuery(r, cur, true, 100)
+		add("analytics page previous"+name, true, q, a...)
 		q, a = analyticsScanQuery(r, time.Time{}, 0, 5000)
 		add("analytics range"+name, false, q, a...)
 		q, a = analyticsScanQuery(r, now.AddDate(0, 0, -20), 1, 5000)

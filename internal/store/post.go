@@ -286,12 +286,33 @@ type PostFilter struct {
 
 // ListPosts returns posts, newest first, with their targets.
 func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]*snsos.Post, error) {
+	query, args := listPostsQuery(f)
+	return s.queryPosts(ctx, query, args...)
+}
+
+// listPostsQuery is ListPosts' query. Each condition is written only when
+// it is set: a "$1 = 0 OR id < $1" would be planned for both cases, and
+// SQLite would then walk the ids from the newest down to BeforeID instead
+// of starting there.
+func listPostsQuery(f PostFilter) (string, []any) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	return s.queryPosts(ctx, `SELECT `+postCols+` FROM posts p
-		WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR EXISTS (SELECT 1 FROM targets t WHERE t.post_id = p.id AND t.state = $2))
-		ORDER BY id DESC LIMIT $3`, f.BeforeID, string(f.State), f.Limit)
+	var where []string
+	var args []any
+	if f.BeforeID > 0 {
+		args = append(args, f.BeforeID)
+		where = append(where, `p.id < $`+strconv.Itoa(len(args)))
+	}
+	if f.State != "" {
+		args = append(args, string(f.State))
+		where = append(where, `EXISTS (SELECT 1 FROM targets t WHERE t.post_id = p.id AND t.state = $`+strconv.Itoa(len(args))+`)`)
+	}
+	wh := ""
+	if len(where) > 0 {
+		wh = ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	return `SELECT ` + postCols + ` FROM posts p` + wh + ` ORDER BY p.id DESC LIMIT ` + strconv.Itoa(f.Limit), args
 }
 
 // loadPostParts fills media ids and alt texts, targets, metrics and the

@@ -114,8 +114,8 @@ func TestPostListsLoadPartsTogether(t *testing.T) {
 			t.Fatal(err)
 		}
 		same("SearchPosts text", page.Posts, 3, 2)
-		if !page.More {
-			t.Fatal("SearchPosts text: More = false, want true")
+		if page.Next == nil {
+			t.Fatal("SearchPosts text: no next page, want one")
 		}
 		if list, err = s.ListPosts(ctx, store.PostFilter{State: snsos.StateCanceled}); err != nil || len(list) != 0 {
 			t.Fatalf("ListPosts of no post = %v, %v", list, err)

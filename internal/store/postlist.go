@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,9 +24,12 @@ type PostQuery struct {
 	// Text keeps the posts whose text (the body or a target's own text)
 	// contains it, compared after SearchKey on both sides.
 	Text string
-	// Limit is the page size (default 25, at most 200); Offset skips that
-	// many matching posts.
-	Limit, Offset int
+	// Limit is the page size (default 25, at most 200).
+	Limit int
+	// After asks for the page that follows the post at the cursor (a
+	// PostPage's Next), Before for the page that precedes it (its Prev);
+	// neither, the first page. Not both.
+	After, Before *Cursor
 	// Ascending lists the earliest first; the default is newest first. The
 	// time of a post is its scheduled time, else when it was written.
 	Ascending bool
@@ -34,8 +38,9 @@ type PostQuery struct {
 // PostPage is one page of posts.
 type PostPage struct {
 	Posts []*snsos.Post
-	// More is true when posts follow this page.
-	More bool
+	// Prev and Next are the cursors of the pages before and after this
+	// one, nil at either end: Prev goes in PostQuery.Before, Next in After.
+	Prev, Next *Cursor
 	// Searched is how many posts a text search read; Truncated is true
 	// when it stopped at SearchScanLimit before the end, so older posts
 	// were not searched (the page must say so).
@@ -55,69 +60,105 @@ func SearchKey(s string) string {
 
 // SearchPosts returns one page of posts with their targets and metrics.
 //
+// Pages are a keyset walk on the post's time and id (the index posts_time):
+// a page after a cursor starts there, so the thousandth page costs what the
+// first does. A page before a cursor is read backwards and turned round;
+// when fewer than a page's posts precede the cursor (posts were deleted, or
+// the list was entered from an old link), it is the first page instead.
+//
 // States and platform are filtered in SQL. A text search is matched in Go:
 // NFKC and case folding have no portable SQL form (SQLite has neither, and
 // PostgreSQL's normalize() needs a UTF-8 server and still lacks folding), and
 // a stored normalised column would have to be kept up to date by every path
 // that writes a body. One operator's posts are few enough to stream
-// (id and text only, newest first, stopping once the page is full), and
-// SearchScanLimit bounds the worst case, which the result reports instead of
-// hiding.
+// (id and text only, in the page's order, stopping once the page is full),
+// and SearchScanLimit bounds the worst case, which the result reports
+// instead of hiding.
 func (s *Store) SearchPosts(ctx context.Context, q PostQuery) (*PostPage, error) {
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 25
 	}
-	if q.Offset < 0 {
-		q.Offset = 0
+	if q.After != nil && q.Before != nil {
+		return nil, snsos.Errorf(snsos.EINVALID, "A page of posts comes after a cursor or before one, not both.")
 	}
-	wh, order, args := postsWhere(q)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-
 	page := &PostPage{}
-	var ids []int64
-	if strings.TrimSpace(q.Text) == "" {
-		rows, err := s.db.QueryContext(ctx, `SELECT p.id FROM posts p`+wh+order+` LIMIT `+arg(q.Limit+1)+` OFFSET `+arg(q.Offset), args...)
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, mapErr(err)
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, mapErr(err)
-		}
-	} else {
-		var err error
-		if ids, err = s.matchPosts(ctx, `SELECT p.id, p.body, COALESCE(tb.body, '') FROM posts p
-			LEFT JOIN targets tb ON tb.post_id = p.id AND tb.body <> ''`+wh+order, args, SearchKey(strings.TrimSpace(q.Text)), q, page); err != nil {
-			return nil, err
-		}
-	}
-	if len(ids) > q.Limit {
-		ids, page.More = ids[:q.Limit], true
-	}
-	// One read of the page's posts and their parts, not one per post; a
-	// post deleted meanwhile is left out.
-	posts, err := s.findPosts(ctx, ids)
+	ids, err := s.postPageIDs(ctx, q, page)
 	if err != nil {
 		return nil, err
 	}
-	page.Posts = posts
+	back, more := q.Before != nil, len(ids) > q.Limit
+	if back && !more { // nothing precedes these but the first page
+		q.Before, back, page = nil, false, &PostPage{}
+		if ids, err = s.postPageIDs(ctx, q, page); err != nil {
+			return nil, err
+		}
+		more = len(ids) > q.Limit
+	}
+	ids = ids[:min(len(ids), q.Limit)]
+	if back {
+		slices.Reverse(ids)
+	}
+	// One read of the page's posts and their parts, not one per post; a
+	// post deleted meanwhile is left out.
+	if page.Posts, err = s.findPosts(ctx, ids); err != nil {
+		return nil, err
+	}
+	if n := len(page.Posts); n > 0 {
+		if back || q.After != nil {
+			page.Prev = postCursor(page.Posts[0])
+		}
+		if back || more {
+			page.Next = postCursor(page.Posts[n-1])
+		}
+	}
 	return page, nil
 }
 
+// postCursor is post p's place in the list.
+func postCursor(p *snsos.Post) *Cursor {
+	at := p.ScheduledAt
+	if at.IsZero() {
+		at = p.CreatedAt
+	}
+	return &Cursor{At: at, ID: p.ID}
+}
+
+// postPageIDs returns the ids of up to q.Limit+1 posts from q's cursor, in
+// the order they are read (backwards from a Before cursor).
+func (s *Store) postPageIDs(ctx context.Context, q PostQuery, page *PostPage) ([]int64, error) {
+	if strings.TrimSpace(q.Text) != "" {
+		wh, order, args := postsWhere(q)
+		return s.matchPosts(ctx, `SELECT p.id, p.body, COALESCE(tb.body, '') FROM posts p
+			LEFT JOIN targets tb ON tb.post_id = p.id AND tb.body <> ''`+wh+order, args, SearchKey(strings.TrimSpace(q.Text)), q.Limit, page)
+	}
+	query, args := postsPageQuery(q)
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, mapErr(rows.Err())
+}
+
+// postsPageQuery reads the ids of up to q.Limit+1 posts from q's cursor.
+func postsPageQuery(q PostQuery) (string, []any) {
+	wh, order, args := postsWhere(q)
+	return `SELECT p.id FROM posts p` + wh + order + ` LIMIT ` + strconv.Itoa(q.Limit+1), args
+}
+
 // postsWhere is the post list's condition and order, with their
-// arguments. The order is on COALESCE(scheduled_at, created_at) exactly as
-// the index posts_time (migration 0016) has it, so a page walks the index
+// arguments: the filters, the cursor, and the order the page is read in
+// (the list's, or the reverse before a Before cursor). The order is on
+// COALESCE(scheduled_at, created_at) exactly as the index posts_time
+// (migration 0016) has it, so a page walks the index from its cursor
 // instead of sorting every post.
 func postsWhere(q PostQuery) (wh, order string, args []any) {
 	var where []string
@@ -139,37 +180,42 @@ func postsWhere(q PostQuery) (wh, order string, args []any) {
 		}
 		where = append(where, "EXISTS (SELECT 1 FROM targets t WHERE "+strings.Join(cond, " AND ")+")")
 	}
+	desc := !q.Ascending
+	cur := q.After
+	if q.Before != nil {
+		desc, cur = !desc, q.Before
+	}
+	if cur != nil {
+		var c string
+		c, args = keysetAfter("COALESCE(p.scheduled_at, p.created_at)", "p.id", desc, *cur, args)
+		where = append(where, c)
+	}
 	if len(where) > 0 {
 		wh = " WHERE " + strings.Join(where, " AND ")
 	}
-	dir := "DESC"
-	if q.Ascending {
-		dir = "ASC"
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
 	}
 	return wh, " ORDER BY COALESCE(p.scheduled_at, p.created_at) " + dir + ", p.id " + dir, args
 }
 
 // matchPosts streams (id, body, target body) rows, grouped by post, and
-// returns the ids of the matching posts from q.Offset, up to q.Limit+1.
-func (s *Store) matchPosts(ctx context.Context, query string, args []any, key string, q PostQuery, page *PostPage) ([]int64, error) {
+// returns the ids of the first limit+1 matching posts.
+func (s *Store) matchPosts(ctx context.Context, query string, args []any, key string, limit int, page *PostPage) ([]int64, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	defer rows.Close()
 	var ids []int64
-	matched := 0
 	var cur int64
 	curMatch := false
 	flush := func() bool { // reports whether the page is full
-		if cur == 0 || !curMatch {
-			return false
-		}
-		if matched >= q.Offset {
+		if cur != 0 && curMatch {
 			ids = append(ids, cur)
 		}
-		matched++
-		return len(ids) > q.Limit
+		return len(ids) > limit
 	}
 	for rows.Next() {
 		var id int64

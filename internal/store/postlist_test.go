@@ -99,20 +99,45 @@ func TestSearchPosts(t *testing.T) {
 		check("text and state", store.PostQuery{Text: "sns", States: store.AttentionStates}, p4)
 		check("no match", store.PostQuery{Text: "nothing like this"})
 
-		// Pages.
+		// Pages, by keyset: each page's Next opens the one after, its Prev
+		// the one before; the first page has no Prev, the last no Next.
 		pg := check("page 1", store.PostQuery{Limit: 2}, p5, p4)
-		if !pg.More {
-			t.Error("page 1: More is false")
+		if pg.Next == nil || pg.Prev != nil {
+			t.Fatalf("page 1: prev %v next %v", pg.Prev, pg.Next)
 		}
-		check("page 2", store.PostQuery{Limit: 2, Offset: 2}, p3, p2)
-		if pg := check("page 3", store.PostQuery{Limit: 2, Offset: 4}, p1); pg.More {
-			t.Error("last page: More is true")
+		pg2 := check("page 2", store.PostQuery{Limit: 2, After: pg.Next}, p3, p2)
+		if pg2.Next == nil || pg2.Prev == nil {
+			t.Fatalf("page 2: prev %v next %v", pg2.Prev, pg2.Next)
 		}
+		pg3 := check("page 3", store.PostQuery{Limit: 2, After: pg2.Next}, p1)
+		if pg3.Next != nil || pg3.Prev == nil {
+			t.Errorf("last page: prev %v next %v", pg3.Prev, pg3.Next)
+		}
+		back := check("back to page 2", store.PostQuery{Limit: 2, Before: pg3.Prev}, p3, p2)
+		if back.Next == nil || back.Prev == nil || *back.Next != *pg2.Next {
+			t.Errorf("back to page 2: prev %v next %v, want next %v", back.Prev, back.Next, pg2.Next)
+		}
+		if top := check("back to page 1", store.PostQuery{Limit: 2, Before: back.Prev}, p5, p4); top.Prev != nil {
+			t.Errorf("back to page 1 has a previous page %v", top.Prev)
+		}
+		// Before a cursor that only one post precedes: the first page, full.
+		if top := check("before p4", store.PostQuery{Limit: 2, Before: pg.Next}, p5, p4); top.Prev != nil || top.Next == nil {
+			t.Errorf("before p4: prev %v next %v", top.Prev, top.Next)
+		}
+		up := check("upcoming page 1", store.PostQuery{Limit: 2, Ascending: true}, p1, p2)
+		check("upcoming page 2", store.PostQuery{Limit: 2, Ascending: true, After: up.Next}, p3, p4)
+		check("filtered page 2", store.PostQuery{Limit: 1, States: store.AttentionStates, After: &store.Cursor{At: p4.ScheduledAt, ID: p4.ID}}, p2)
 		pg = check("search page 1", store.PostQuery{Text: "o", Limit: 2}, p5, p4)
-		if !pg.More || pg.Truncated {
-			t.Errorf("search page 1: More %v Truncated %v", pg.More, pg.Truncated)
+		if pg.Next == nil || pg.Truncated {
+			t.Errorf("search page 1: next %v Truncated %v", pg.Next, pg.Truncated)
 		}
-		check("search page 2", store.PostQuery{Text: "o", Limit: 2, Offset: 2}, p2)
+		if pg = check("search page 2", store.PostQuery{Text: "o", Limit: 2, After: pg.Next}, p2); pg.Next != nil || pg.Prev == nil {
+			t.Errorf("search page 2: prev %v next %v", pg.Prev, pg.Next)
+		}
+		check("search back", store.PostQuery{Text: "o", Limit: 1, Before: pg.Prev}, p4)
+		if _, err := s.SearchPosts(ctx, store.PostQuery{After: pg.Prev, Before: pg.Prev}); !snsos.IsCode(err, snsos.EINVALID) {
+			t.Errorf("after and before: %v, want EINVALID", err)
+		}
 
 		// The list carries targets and their metrics.
 		pg = check("one", store.PostQuery{Text: "plain"}, p2)

@@ -30,3 +30,18 @@ func (s *Store) PutSetting(ctx context.Context, key, value string) error {
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, s.nowUTC())
 	return mapErr(err)
 }
+
+// SwapSetting sets a setting to value only while it still holds old, and
+// reports whether it did: a change made meanwhile by someone else wins.
+func (s *Store) SwapSetting(ctx context.Context, key, old, value string) (bool, error) {
+	if strings.HasPrefix(strings.ToLower(key), sealedPrefix) {
+		return false, snsos.Errorf(snsos.EINVALID, "setting %s is sealed and cannot be set directly", key)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE settings SET value = $1, updated_at = $2 WHERE key = $3 AND value = $4`,
+		value, s.nowUTC(), key, old)
+	if err != nil {
+		return false, mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, mapErr(err)
+}

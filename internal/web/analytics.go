@@ -86,10 +86,12 @@ type anData struct {
 	// HasPosts is set when the range holds a published post (the chart
 	// and the table show); the table shows one page of them, newest first.
 	HasPosts   bool
-	Prev, Next string // the table's other pages ("" at either end)
-	PageNo     int
-	Pages      int
-	PastEnd    bool // the page asked for is past the last one
+	Prev, Next string // the table's other pages, by cursor ("" at either end)
+	// PageNo and Pages place the table's page (anPager); PageNo is 0 past
+	// the end.
+	PageNo  int
+	Pages   int
+	PastEnd bool // the page asked for is past the last one
 	// ChartNote says how many posts each point averages, when a point
 	// holds several.
 	ChartNote string
@@ -245,22 +247,20 @@ func (h *Handler) handleAnalytics(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d := &anData{Range: rng, Platform: string(platform), CSVHref: "/analytics.csv?" + anQuery(rng, platform), PageNo: 1}
-	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n > 1 {
-		d.PageNo = n
-	}
+	d := &anData{Range: rng, Platform: string(platform), CSVHref: "/analytics.csv?" + anQuery(rng, platform)}
 	p := h.newPage(r, "an.title", true, d)
-	if err := h.buildAnalytics(r.Context(), p, d, h.anRange(days, platform), handles); err != nil {
+	if err := h.buildAnalytics(r.Context(), p, d, h.anRange(days, platform), anCursors(r), handles); err != nil {
 		h.serverError(w, r, "analytics", err)
 		return
 	}
 	h.render(w, http.StatusOK, "analytics", p)
 }
 
-// buildAnalytics fills the analytics page: the filters, then from one pass
-// over the range the totals and the chart, one page of the per-post table,
+// buildAnalytics fills the analytics page: the filters, then from the
+// range's per-day sums the totals and the chart, one page of the per-post table,
 // and the best hours of the platform's latest posts.
-func (h *Handler) buildAnalytics(ctx context.Context, p *page, d *anData, rg store.AnalyticsRange, handles map[int64]string) error {
+func (h *Handler) buildAnalytics(ctx context.Context, p *page, d *anData, rg store.AnalyticsRange, cur [2]*store.Cursor,
+	handles map[int64]string) error {
 	now := h.now().In(h.location())
 	platforms, err := h.store.AnalyticsPlatforms(ctx, rg)
 	if err != nil {
@@ -271,34 +271,35 @@ func (h *Handler) buildAnalytics(ctx context.Context, p *page, d *anData, rg sto
 	for _, pl := range platforms {
 		d.CaveatInstagram = d.CaveatInstagram || pl == snsos.PlatformInstagram
 	}
-	pass := &anPass{byPlatform: map[snsos.Platform]*anAcc{}}
-	if err := h.store.ScanAnalytics(ctx, rg, pass.add); err != nil {
-		return err
-	}
-	d.HasPosts = pass.all.posts > 0
-	d.Chart, d.ChartRows = h.anChartOf(p, pass.chart.points(), now)
-	if pass.chart.step > 1 {
-		d.ChartNote = p.T("an.chart.averaged", "Count", pass.chart.step)
-	}
-	anSummary(p, d, pass)
-	d.Pages = max(1, (pass.all.posts+anPageSize-1)/anPageSize)
-	targets, more, err := h.store.AnalyticsPage(ctx, rg, (d.PageNo-1)*anPageSize, anPageSize)
+	pg, err := h.store.AnalyticsPage(ctx, rg, cur[0], cur[1], anPageSize)
 	if err != nil {
 		return err
 	}
-	for _, t := range targets {
+	days, err := h.store.AnalyticsDays(ctx, rg)
+	if err != nil {
+		return err
+	}
+	ad := newAnDays(days)
+	d.HasPosts = ad.all.Posts > 0
+	if err := h.anChart(ctx, p, d, rg, days, ad.all.Posts, now); err != nil {
+		return err
+	}
+	anSummaryDays(p, d, ad)
+	for _, t := range pg.Targets {
 		d.Posts = append(d.Posts, h.anPostRow(p, anIndex(t), d.columns, handles, now))
 		d.CaveatTikTok = d.CaveatTikTok || tiktokOnlyMe(t.Target)
 		d.CaveatTikTokInbox = d.CaveatTikTokInbox || publish.InboxState(t.Target) == publish.InboxWaiting
 	}
-	d.PastEnd = d.HasPosts && len(targets) == 0
-	base := "/analytics?" + anQuery(d.Range, rg.Platform)
-	if d.PageNo > 1 {
-		d.Prev = base + anPageParam(min(d.PageNo-1, d.Pages))
+	newer := 0
+	if len(pg.Targets) > 0 {
+		top := store.Cursor{At: pg.Targets[0].At, ID: pg.Targets[0].ID}
+		sameDay, err := h.store.AnalyticsNewerInDay(ctx, rg, top)
+		if err != nil {
+			return err
+		}
+		newer = anNewer(days, top, sameDay)
 	}
-	if more {
-		d.Next = base + anPageParam(d.PageNo+1)
-	}
+	anPager(d, rg, pg, newer, ad.all.Posts)
 	ats, views, err := h.store.BestHoursPosts(ctx, rg.Platform)
 	if err != nil {
 		return err
@@ -307,12 +308,42 @@ func (h *Handler) buildAnalytics(ctx context.Context, p *page, d *anData, rg sto
 	return nil
 }
 
-// anPageParam is the query's page parameter ("" for the first page).
-func anPageParam(n int) string {
-	if n <= 1 {
-		return ""
+// anCursors reads the table's page from the query: after or before a
+// target's cursor (neither for the first page). A cursor that does not
+// parse opens the first page, as does a link from before cursors (page=N).
+func anCursors(r *http.Request) [2]*store.Cursor {
+	var cur [2]*store.Cursor
+	for i, k := range []string{"after", "before"} {
+		if c, err := store.ParseCursor(r.URL.Query().Get(k)); err == nil {
+			cur[i] = &c
+			break
+		}
 	}
-	return "&page=" + strconv.Itoa(n)
+	return cur
+}
+
+// anPager sets the table's links and its page number. The pages are a
+// keyset walk (a deep page costs what the first does); the number comes
+// from newer, the count of the range's targets before the page's first (of
+// total), so it stays right when posts were published since the link was
+// made.
+func anPager(d *anData, rg store.AnalyticsRange, pg *store.TargetPage, newer, total int) {
+	base := "/analytics?" + anQuery(d.Range, rg.Platform)
+	if d.PastEnd = d.HasPosts && len(pg.Targets) == 0; d.PastEnd {
+		d.Prev = base // PageNo 0: no number past the end
+		return
+	}
+	d.PageNo = newer/anPageSize + 1
+	d.Pages = d.PageNo + (max(0, total-newer-len(pg.Targets))+anPageSize-1)/anPageSize
+	if pg.Prev != nil {
+		d.Prev = base
+		if newer > anPageSize {
+			d.Prev += "&before=" + pg.Prev.String()
+		}
+	}
+	if pg.Next != nil {
+		d.Next = base + "&after=" + pg.Next.String()
+	}
 }
 
 // anFilterOptions sets the range and platform choices and the table's

@@ -2,23 +2,20 @@ package web
 
 import (
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/sns-os/snsos"
-	"github.com/sns-os/snsos/internal/besthours"
 	"github.com/sns-os/snsos/internal/store"
 )
 
-// The analytics page reads its range once as plain integers
-// (store.ScanAnalytics) and folds each target into the totals and the
-// chart as it goes: the totals keep sums and the +24h views (for the
-// median), the chart at most anChartMax points.
+// The chart of a range of at most anChartMax posts reads them once as plain
+// integers (store.ScanAnalytics) and folds each into its points; longer
+// ranges chart their days (analytics_days.go).
 
 // anChartMax bounds the chart's points (and the rows of its table for
 // screen readers): a range with more posts shows averages of consecutive
 // posts.
-const anChartMax = 1000
+var anChartMax = 1000 // a variable so that tests can chart days with few posts
 
 // anChartPt is one point of the chart: the posts from the one published at
 // at, with the sums and counts of their views at each checkpoint.
@@ -97,89 +94,6 @@ func (c *anChartAcc) points() []anChartPt {
 		c.pts, c.pending = append(c.pts, c.pending), anChartPt{}
 	}
 	return c.pts
-}
-
-// anAcc adds up one platform's (or every platform's) targets for the
-// totals and cards.
-type anAcc struct {
-	posts         int
-	views7d       int64
-	n7d           int
-	v24           []float64
-	eng, engViews int64
-}
-
-func (a *anAcc) add(p *store.AnalyticsPoint) {
-	a.posts++
-	if v, ok := p.Value(snsos.Checkpoint7d, snsos.MetricViews); ok {
-		a.views7d += v
-		a.n7d++
-	}
-	if v, ok := p.Value(snsos.Checkpoint24h, snsos.MetricViews); ok {
-		a.v24 = append(a.v24, float64(v))
-		if v > 0 {
-			a.engViews += v
-			for _, m := range []string{snsos.MetricLikes, snsos.MetricComments, snsos.MetricShares} {
-				x, _ := p.Value(snsos.Checkpoint24h, m)
-				a.eng += x
-			}
-		}
-	}
-}
-
-func (a *anAcc) total(p *page) anTotal {
-	t := anTotal{Posts: groupDigits(int64(a.posts)), Views7d: "—", Median24h: "—", EngRate: "—"}
-	if a.n7d > 0 {
-		t.Views7d = groupDigits(a.views7d)
-	}
-	t.Views7dN = p.T("an.sample", "Count", a.n7d)
-	if len(a.v24) > 0 {
-		t.Median24h = groupDigits(int64(math.Round(besthours.Median(a.v24))))
-	}
-	t.Median24hN = p.T("an.sample", "Count", len(a.v24))
-	if a.engViews > 0 {
-		t.EngRate = strconv.FormatFloat(float64(a.eng)*100/float64(a.engViews), 'f', 1, 64) + "%"
-	}
-	return t
-}
-
-// anPass is one pass over the range: every platform's totals, each
-// platform's, and the chart.
-type anPass struct {
-	all        anAcc
-	byPlatform map[snsos.Platform]*anAcc
-	chart      anChartAcc
-}
-
-func (ps *anPass) add(p *store.AnalyticsPoint) error {
-	ps.all.add(p)
-	a := ps.byPlatform[p.Platform]
-	if a == nil {
-		a = &anAcc{}
-		ps.byPlatform[p.Platform] = a
-	}
-	a.add(p)
-	ps.chart.add(p)
-	return nil
-}
-
-// anSummary sets the cards (all platforms) and the totals of each
-// platform.
-func anSummary(p *page, d *anData, ps *anPass) {
-	all := ps.all.total(p)
-	d.Cards = []anCard{
-		{Label: p.T("an.card.posts"), Value: all.Posts},
-		{Label: p.T("an.card.views7d"), Value: all.Views7d, Hint: all.Views7dN},
-		{Label: p.T("an.card.median24h"), Value: all.Median24h, Hint: all.Median24hN},
-		{Label: p.T("an.card.engagement"), Value: all.EngRate, Hint: p.T("an.card.engagement.hint")},
-	}
-	for _, pl := range snsos.Platforms {
-		if a := ps.byPlatform[pl]; a != nil && a.posts > 0 {
-			tot := a.total(p)
-			tot.Platform = pl.DisplayName()
-			d.Totals = append(d.Totals, tot)
-		}
-	}
 }
 
 // anChartOf is the views chart, oldest first, and its table for screen

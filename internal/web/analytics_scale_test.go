@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,39 +14,89 @@ import (
 )
 
 // TestAnalyticsPagination: the per-post table shows anPageSize posts a
-// page, newest first, with links to the other pages; the totals and the
-// chart still count the whole range; a page past the end says so.
+// page, newest first, with links to the other pages by cursor (a keyset
+// walk, no OFFSET); the totals and the chart still count the whole range;
+// the page number stays right when posts are published meanwhile; a
+// cursor past the end says so, and an old numbered link opens the first
+// page.
 func TestAnalyticsPagination(t *testing.T) {
 	ce := newCalEnv(t, nil)
 	base := time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)
-	for i := range anPageSize + 20 {
+	publish := func(i int) {
 		at := base.Add(time.Duration(i) * time.Hour)
 		p := ce.post(t, fmt.Sprintf("Paged post %03d", i), at.Add(-time.Minute), at)
 		ce.anSnap(t, p.Targets[0].ID, snsos.Checkpoint1h, at.Add(time.Hour), snsos.SnapshotOK, anViews(int64(100+i)))
 	}
-	_, body := ce.get(t, "/analytics?range=30d")
-	rows := strings.Count(body[strings.Index(body, `id="an-posts"`):], `<th scope="row" class="an-post">`)
-	if rows != anPageSize || !strings.Contains(body, "Paged post 119") || strings.Contains(body, "Paged post 019<") {
-		t.Errorf("page 1 shows %d rows (want %d, newest first)", rows, anPageSize)
+	for i := range anPageSize + 20 {
+		publish(i)
 	}
-	wantAll(t, "page 1", body, `<a rel="next" href="/analytics?range=30d&amp;page=2">Older posts →</a>`, "Page 1 of 2")
+	rows := func(body string) int {
+		return strings.Count(body[strings.Index(body, `id="an-posts"`):], `<th scope="row" class="an-post">`)
+	}
+	_, body := ce.get(t, "/analytics?range=30d")
+	if n := rows(body); n != anPageSize || !strings.Contains(body, "Paged post 119") || strings.Contains(body, "Paged post 019<") {
+		t.Errorf("page 1 shows %d rows (want %d, newest first)", n, anPageSize)
+	}
+	wantAll(t, "page 1", body, "Older posts →", "Page 1 of 2")
 	if tot := anCells(anRow(body, "an-totals", ">X</th>")); len(tot) != 4 || tot[0] != "120" {
 		t.Errorf("the totals count the page only: %q", tot)
 	}
 	if strings.Contains(body, `rel="prev"`) {
 		t.Error("page 1 links to a previous page")
 	}
-	_, body = ce.get(t, "/analytics?range=30d&page=2")
-	rows = strings.Count(body[strings.Index(body, `id="an-posts"`):], `<th scope="row" class="an-post">`)
-	if rows != 20 || !strings.Contains(body, "Paged post 000") {
-		t.Errorf("page 2 shows %d rows, want 20", rows)
+	next := pagerLink(t, body, "next")
+	if !strings.HasPrefix(next, "/analytics?range=30d&after=") {
+		t.Fatalf("next link %q", next)
 	}
-	wantAll(t, "page 2", body, `<a rel="prev" href="/analytics?range=30d">← Newer posts</a>`, "Page 2 of 2")
-	_, body = ce.get(t, "/analytics?range=30d&page=9")
-	wantAll(t, "past the end", body, "This page is past the end of the list.", `id="an-chart-data"`)
+	// A post published since page 1 was shown: page 2 still starts after
+	// its last row, and says so.
+	publish(anPageSize + 20)
+	_, body = ce.get(t, next)
+	if n := rows(body); n != 20 || !strings.Contains(body, "Paged post 000") || strings.Contains(body, "Paged post 020<") {
+		t.Errorf("page 2 shows %d rows, want 20", n)
+	}
+	wantAll(t, "page 2", body, "← Newer posts", "Page 2 of 2")
+	if strings.Contains(body, `rel="next"`) {
+		t.Error("the last page links to a next one")
+	}
+	// Back: the hundred posts before page 2, which the new post now
+	// precedes: page 1 of 2 still, with a link to the newest.
+	_, body = ce.get(t, pagerLink(t, body, "prev"))
+	if n := rows(body); n != anPageSize || !strings.Contains(body, "Paged post 119<") || !strings.Contains(body, "Paged post 020<") ||
+		strings.Contains(body, "Paged post 120<") {
+		t.Errorf("back from page 2: %d rows, want posts 119 to 020", n)
+	}
+	wantAll(t, "back from page 2", body, `<a rel="prev" href="/analytics?range=30d">← Newer posts</a>`, "Page 1 of 2", "Older posts →")
+	// Back from a third page (10 rows) to the second, by cursor.
+	_, body = ce.get(t, "/analytics?range=30d&after="+(&store.Cursor{At: base.Add(10 * time.Hour), ID: 1 << 40}).String())
+	wantAll(t, "from post 010", body, "Paged post 010", "Paged post 000")
+	prev := pagerLink(t, body, "prev")
+	if !strings.Contains(prev, "before=") {
+		t.Fatalf("prev link %q, want a cursor", prev)
+	}
+	_, body = ce.get(t, prev)
+	if n := rows(body); n != anPageSize || !strings.Contains(body, "Paged post 110<") || !strings.Contains(body, "Paged post 011<") ||
+		strings.Contains(body, "Paged post 010<") {
+		t.Errorf("back: %d rows, want posts 110 to 011", n)
+	}
+	_, body = ce.get(t, "/analytics?range=30d&after="+(&store.Cursor{At: base.Add(-time.Hour), ID: 1}).String())
+	wantAll(t, "past the end", body, "This page is past the end of the list.", `id="an-chart-data"`,
+		`<a rel="prev" href="/analytics?range=30d">← Newer posts</a>`)
+	_, body = ce.get(t, "/analytics?range=30d&page=2")
+	wantAll(t, "an old numbered link", body, "Paged post 120", "Page 1 of 2")
 	setLangCal(t, ce, "ja")
 	_, body = ce.get(t, "/analytics?range=30d")
 	wantAll(t, "ja pages", body, "1／2ページ", "古い投稿 →")
+}
+
+// pagerLink returns the href of the pager's rel link, unescaped.
+func pagerLink(t *testing.T, body, rel string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<a rel="` + rel + `" href="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no %s link", rel)
+	}
+	return html.UnescapeString(m[1])
 }
 
 // TestAnChartAcc: a long range is drawn with at most anChartMax points,

@@ -135,12 +135,12 @@ func (h *Handler) buildHome(ctx context.Context, p *page, d *homeData) error {
 	d.NoAccounts = len(accts) == 0
 
 	// Needs attention.
-	items, err := attention.Compute(ctx, h.store, now, attention.Options{Shown: homeAttention})
+	items, total, err := attention.Head(ctx, h.store, now, attention.Options{Archive: h.cfg.Archive}, homeAttention)
 	if err != nil {
 		return failed("compute attention", err)
 	}
-	d.AttentionTotal, d.AttentionMore = len(items), max(0, len(items)-homeAttention)
-	for _, it := range items[:min(len(items), homeAttention)] {
+	d.AttentionTotal, d.AttentionMore = total, total-len(items)
+	for _, it := range items {
 		d.Attention = append(d.Attention, h.attentionRow(p, it, now))
 	}
 

@@ -15,6 +15,7 @@ import (
 // and Japanese, with a link to Settings and the error as the detail.
 func TestDashboardArchiveFailing(t *testing.T) {
 	pe := newPagesEnv(t)
+	pe.h.cfg.Archive = true // configured in this process, as serve sets it
 	ctx := context.Background()
 	put := func(st archive.Status) {
 		t.Helper()

@@ -95,9 +95,18 @@ func (h *Handler) attentionCount(r *http.Request) int {
 	return n
 }
 
-// postsURL is the list's URL for the given filters (Back, Refresh and
-// bookmarks work because every filter is in it).
-func postsURL(state, platform, q string, pageNo int) string {
+// postsPage is where a link of the list goes: after or before a post's
+// cursor (neither for the first page), with the number that page shows.
+type postsPage struct {
+	after, before *store.Cursor
+	no            int
+}
+
+// postsURL is the list's URL for the given filters and page (Back, Refresh
+// and bookmarks work because every filter is in it). A page is a keyset
+// cursor, "after" or "before" a post, so a deep page costs what the first
+// one does; "page" is only the number the page shows.
+func postsURL(state, platform, q string, pg postsPage) string {
 	v := url.Values{}
 	if state != "" {
 		v.Set("state", state)
@@ -108,8 +117,15 @@ func postsURL(state, platform, q string, pageNo int) string {
 	if q != "" {
 		v.Set("q", q)
 	}
-	if pageNo > 1 {
-		v.Set("page", strconv.Itoa(pageNo))
+	switch {
+	case pg.no <= 1: // the first page: no cursor, whatever came before it
+	case pg.after != nil:
+		v.Set("after", pg.after.String())
+	case pg.before != nil:
+		v.Set("before", pg.before.String())
+	}
+	if pg.no > 1 {
+		v.Set("page", strconv.Itoa(pg.no))
 	}
 	if len(v) == 0 {
 		return "/posts"
@@ -136,7 +152,7 @@ type postsFilter struct {
 	single   snsos.TargetState // a state chosen by the URL rather than a tab
 	platform string
 	q        string
-	pageNo   int
+	page     postsPage
 }
 
 // parsePostsFilter reads the list's filters. Unknown values are ignored
@@ -164,9 +180,19 @@ func parsePostsFilter(qv url.Values) postsFilter {
 	if utf8.RuneCountInString(f.q) > maxQueryRunes {
 		f.q = string([]rune(f.q)[:maxQueryRunes])
 	}
-	f.pageNo, _ = strconv.Atoi(qv.Get("page"))
-	if f.pageNo < 1 || f.pageNo > 100000 {
-		f.pageNo = 1
+	// A cursor that does not parse, or a page number without a cursor (a
+	// link from before cursors), opens the first page.
+	if c, err := store.ParseCursor(qv.Get("after")); err == nil {
+		f.page.after = &c
+	} else if c, err := store.ParseCursor(qv.Get("before")); err == nil {
+		f.page.before = &c
+	}
+	f.page.no, _ = strconv.Atoi(qv.Get("page"))
+	switch {
+	case f.page.after == nil && f.page.before == nil:
+		f.page.no = 1
+	case f.page.no < 2 || f.page.no > 100000:
+		f.page.no = 2 // a page past the first whose number the link lost
 	}
 	return f
 }
@@ -174,28 +200,34 @@ func parsePostsFilter(qv url.Values) postsFilter {
 // buildPosts fills the list for filter f: the tabs, the platform choice,
 // one page of posts, the paging links and the empty text.
 func (h *Handler) buildPosts(ctx context.Context, p *page, d *postsData, f postsFilter) error {
-	state, platform, q, pageNo := f.state, f.platform, f.q, f.pageNo
+	state, platform, q := f.state, f.platform, f.q
 	if f.single != "" {
 		d.SingleState = p.T("state." + state)
 	}
-	d.State, d.Platform, d.Query, d.PageNo = state, platform, q, pageNo
+	d.State, d.Platform, d.Query = state, platform, q
 	d.HasSearch, d.HasFilter = q != "", platform != ""
 	for _, t := range postTabs {
 		label := "posts.tab.all"
 		if t.Key != "" {
 			label = "posts.tab." + t.Key
 		}
-		d.Tabs = append(d.Tabs, tabLink{Key: t.Key, Label: p.T(label), Href: postsURL(t.Key, platform, q, 1), Current: t.Key == state && f.single == ""})
+		d.Tabs = append(d.Tabs, tabLink{Key: t.Key, Label: p.T(label), Href: postsURL(t.Key, platform, q, postsPage{}),
+			Current: t.Key == state && f.single == ""})
 	}
 	for _, pl := range snsos.Platforms {
 		d.Platforms = append(d.Platforms, platformOption{Value: string(pl), Name: pl.DisplayName(), Selected: string(pl) == platform})
 	}
 
 	res, err := h.store.SearchPosts(ctx, store.PostQuery{States: f.tab.States, Platform: snsos.Platform(platform), Text: q,
-		Limit: postsPageSize, Offset: (pageNo - 1) * postsPageSize, Ascending: f.tab.Ascending})
+		Limit: postsPageSize, After: f.page.after, Before: f.page.before, Ascending: f.tab.Ascending})
 	if err != nil {
 		return failed("list posts", err)
 	}
+	pageNo := f.page.no
+	if res.Prev == nil && len(res.Posts) > 0 {
+		pageNo = 1 // the store went back to the first page
+	}
+	d.PageNo = pageNo
 	accts, err := h.store.ListAccounts(ctx)
 	if err != nil {
 		return failed("list accounts", err)
@@ -208,10 +240,14 @@ func (h *Handler) buildPosts(ctx context.Context, p *page, d *postsData, f posts
 	}
 	d.Truncated, d.Searched = res.Truncated, res.Searched
 	if pageNo > 1 {
-		d.Prev = postsURL(state, platform, q, pageNo-1)
+		back := postsPage{before: res.Prev, no: pageNo - 1}
+		if res.Prev == nil {
+			back = postsPage{} // past the end: the first page
+		}
+		d.Prev = postsURL(state, platform, q, back)
 	}
-	if res.More {
-		d.Next = postsURL(state, platform, q, pageNo+1)
+	if res.Next != nil {
+		d.Next = postsURL(state, platform, q, postsPage{after: res.Next, no: pageNo + 1})
 	}
 	if len(d.Rows) > 0 {
 		first := (pageNo-1)*postsPageSize + 1
@@ -271,7 +307,7 @@ func (h *Handler) postsRow(p *page, post *snsos.Post, handles map[int64]string, 
 // state's or the tab's own.
 func postsEmpty(p *page, f postsFilter, singleState string) string {
 	switch {
-	case f.pageNo > 1:
+	case f.page.no > 1:
 		return p.T("posts.empty.page")
 	case f.q != "":
 		return p.T("posts.empty.search", "Query", f.q)

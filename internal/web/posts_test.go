@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sns-os/snsos"
+	"github.com/sns-os/snsos/internal/store"
 )
 
 // signedIn returns a client signed in to e (password "pw").
@@ -121,17 +122,40 @@ func TestPostsPagination(t *testing.T) {
 	}
 	c := signedIn(t, e)
 	_, body := do(t, c, "GET", e.srv.URL+"/posts?q=number", nil)
-	wantAll(t, "page 1", body, "post number 029", "post number 005", `rel="next" href="/posts?page=2&amp;q=number"`, "Posts 1–25")
+	// The next page is after post 005 (its time in microseconds, its id).
+	p5 := (&store.Cursor{At: base.Add(5 * time.Hour), ID: 6}).String()
+	wantAll(t, "page 1", body, "post number 029", "post number 005", `rel="next" href="/posts?after=`+p5+`&amp;page=2&amp;q=number"`,
+		"Posts 1–25", "Page 1")
 	if strings.Contains(body, "post number 004") || strings.Contains(body, `rel="prev"`) {
 		t.Error("page 1 shows page 2's posts or a previous link")
 	}
-	_, body = do(t, c, "GET", e.srv.URL+"/posts?q=number&page=2", nil)
-	wantAll(t, "page 2", body, "post number 004", "post number 000", `rel="prev" href="/posts?q=number"`, "Posts 26–30")
+	_, body = do(t, c, "GET", e.srv.URL+"/posts?after="+p5+"&page=2&q=number", nil)
+	wantAll(t, "page 2", body, "post number 004", "post number 000", `rel="prev" href="/posts?q=number"`, "Posts 26–30", "Page 2")
 	if strings.Contains(body, "post number 005") || strings.Contains(body, `rel="next"`) {
 		t.Error("page 2 shows page 1's posts or a next link")
 	}
-	_, body = do(t, c, "GET", e.srv.URL+"/posts?page=9", nil)
-	wantAll(t, "past the end", body, "This page is past the end of the list.", `rel="prev"`)
+	// A third page, and back from it by cursor (no OFFSET: the list is a
+	// keyset walk).
+	p2 := (&store.Cursor{At: base.Add(2 * time.Hour), ID: 3}).String()
+	_, body = do(t, c, "GET", e.srv.URL+"/posts?after="+p2+"&page=3", nil)
+	wantAll(t, "page 3", body, "post number 001", "post number 000", "Posts 51–52", `rel="prev" href="/posts?before=`)
+	_, body = do(t, c, "GET", e.srv.URL+pagerLink(t, body, "prev"), nil)
+	wantAll(t, "back to page 2", body, "post number 026", "post number 002", "Posts 26–50", `rel="prev" href="/posts"`,
+		`rel="next" href="/posts?after=`+p2+`&amp;page=3"`)
+	if strings.Contains(body, "post number 027") || strings.Contains(body, "post number 001") {
+		t.Error("back to page 2 shows another page's posts")
+	}
+	// Before a cursor that fewer than a page precede: the first page.
+	_, body = do(t, c, "GET", e.srv.URL+"/posts?before="+p5+"&page=4", nil)
+	wantAll(t, "before post 005", body, "post number 029", "post number 005", "Posts 1–25", "Page 1")
+	_, body = do(t, c, "GET", e.srv.URL+"/posts?after="+(&store.Cursor{At: base.Add(-time.Hour), ID: 1}).String()+"&page=9", nil)
+	wantAll(t, "past the end", body, "This page is past the end of the list.", `rel="prev" href="/posts"`)
+	// A link from before cursors, or a cursor that does not parse: the
+	// first page.
+	for _, u := range []string{"/posts?page=9", "/posts?after=yesterday&page=2", "/posts?before=1.-2"} {
+		_, body = do(t, c, "GET", e.srv.URL+u, nil)
+		wantAll(t, u, body, "post number 029", "Posts 1–25")
+	}
 	_, body = do(t, c, "GET", e.srv.URL+"/posts?state=draft", nil)
 	wantAll(t, "drafts", body, "post number 029")
 	// No badge when nothing needs attention.

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 
-	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/archive"
 )
 
@@ -15,20 +14,23 @@ type archiveLine struct {
 	Problem string // the last failure, "" when none
 }
 
-// archiveStatus reads the archive's status; nil when no archive has run.
+// archiveStatus reads the archive's status; nil when no archive is on. A
+// status left by an archive since switched off is not shown
+// (archive.ReadStatus); one configured here whose first pass has not
+// saved a status yet says so.
 func (h *Handler) archiveStatus(ctx context.Context, p *page) (*archiveLine, error) {
-	v, err := h.store.Setting(ctx, archive.StatusKey)
-	if snsos.IsCode(err, snsos.ENOTFOUND) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
-	}
-	st, err := archive.ParseStatus(v)
-	if err != nil {
-		return nil, nil // written by another version: nothing to show
-	}
 	loc := h.location()
 	now := h.now().In(loc)
+	st, ok, err := archive.ReadStatus(ctx, h.store, h.cfg.Archive, now)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if h.cfg.Archive {
+			return &archiveLine{Summary: p.T("settings.archive.starting")}, nil
+		}
+		return nil, nil
+	}
 	commit, at, push := p.T("settings.archive.none_yet"), "", p.T("settings.archive.none_yet")
 	if len(st.LastCommit) >= 12 {
 		commit = st.LastCommit[:12]

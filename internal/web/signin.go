@@ -97,6 +97,9 @@ func (h *Handler) handleSigninPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ok, err = auth.VerifyPassword(pw, hash)
+		if ok && err == nil && auth.NeedsRehash(hash) {
+			h.rehash(r.Context(), pw, hash)
+		}
 		release()
 		if err != nil {
 			h.serverError(w, r, "verify password", err)
@@ -121,6 +124,19 @@ func (h *Handler) handleSigninPost(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Info("web: operator signed in", "remote", key)
 	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+// rehash stores the password hashed with today's parameters in place of
+// hash, made with older ones, unless the password changed meanwhile. It
+// runs in the caller's hashing slot; a failure only leaves the old hash.
+func (h *Handler) rehash(ctx context.Context, pw, hash string) {
+	nh, err := auth.HashPassword(pw)
+	if err == nil {
+		_, err = h.store.SwapSetting(ctx, auth.PasswordSetting, hash, nh)
+	}
+	if err != nil {
+		h.log.Warn("web: the password hash was not updated to the current parameters", "err", err)
+	}
 }
 
 // hashSlotWait is how long a password check waits for one of the hashing

@@ -18,6 +18,7 @@ type Store interface {
 	// Settings.
 	Setting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error
+	SwapSetting(ctx context.Context, key, old, value string) (bool, error)
 
 	// Sessions.
 	CreateSession(ctx context.Context, sess *store.Session, now time.Time) error
@@ -48,8 +49,10 @@ type Store interface {
 
 	// Analytics (store/analytics_summary.go): range reads on the summary.
 	AnalyticsPlatforms(ctx context.Context, r store.AnalyticsRange) ([]snsos.Platform, error)
-	AnalyticsPage(ctx context.Context, r store.AnalyticsRange, offset, limit int) ([]*store.DatedTarget, bool, error)
+	AnalyticsPage(ctx context.Context, r store.AnalyticsRange, after, before *store.Cursor, limit int) (*store.TargetPage, error)
 	ScanAnalytics(ctx context.Context, r store.AnalyticsRange, fn func(*store.AnalyticsPoint) error) error
+	AnalyticsDays(ctx context.Context, r store.AnalyticsRange) ([]*store.DayAgg, error)
+	AnalyticsNewerInDay(ctx context.Context, r store.AnalyticsRange, cur store.Cursor) (int, error)
 	ScanAnalyticsSnapshots(ctx context.Context, r store.AnalyticsRange, fn func(*snsos.Target, []*snsos.MetricSnapshot) error) error
 	BestHoursPosts(ctx context.Context, platform snsos.Platform) ([]time.Time, []int64, error)
 

@@ -91,6 +91,10 @@ type Config struct {
 	// Notify runs the alert channels at once (after a contact message or
 	// a policy change); nil leaves it to the periodic alert scan.
 	Notify func(ctx context.Context) error
+	// Archive says the git archive is configured in this process: Settings
+	// and the dashboard then show its saved status; without, only a status
+	// a writer in another process saved lately (archive.Status.Current).
+	Archive bool
 	// Creators asks TikTok what an account may post now, for compose's
 	// TikTok block; nil (TikTok not configured) blocks approving TikTok
 	// posts with that reason.
