@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/url"
@@ -36,17 +37,38 @@ func wireArchive(cfg *config.Config, a *app) (*archiveRun, error) {
 		return nil, err
 	}
 	a.red.Add(tok)
+	ca, err := archiveCABundle(cfg)
+	if err != nil {
+		return nil, err
+	}
 	var locker archive.Locker
 	if a.store.Dialect() == store.Postgres { // several processes: one writer
 		locker = archive.NewPGLock(a.store.DB())
 	}
 	w, err := archive.NewWriter(archive.Config{Dir: cfg.ArchiveDir(), Store: a.store, Purges: storePurges{a.store},
-		Remote:  archive.Remote{URL: cfg.ArchiveRemote, Token: tok, SSHKeyFile: cfg.Archive.SSHKeyFile},
+		Remote:  archive.Remote{URL: cfg.ArchiveRemote, Token: tok, SSHKeyFile: cfg.Archive.SSHKeyFile, CABundle: ca},
 		Secrets: archive.StoredSecrets(a.store, append(configSecrets(cfg, a), tok)...), Locker: locker, Logger: a.log})
 	if err != nil {
 		return nil, fmt.Errorf("SNSOS_ARCHIVE_DIR / SNSOS_ARCHIVE_REMOTE: %w", err)
 	}
 	return &archiveRun{w: w}, nil
+}
+
+// archiveCABundle reads SNSOS_ARCHIVE_CA_FILE: nil when unset, an error
+// that names the setting when the file cannot be read or holds no PEM
+// certificate (a typo must not fall back to "not trusted" at every push).
+func archiveCABundle(cfg *config.Config) ([]byte, error) {
+	if cfg.Archive.CAFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(cfg.Archive.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("SNSOS_ARCHIVE_CA_FILE: %w", err)
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("SNSOS_ARCHIVE_CA_FILE: %s holds no PEM certificate", cfg.Archive.CAFile)
+	}
+	return b, nil
 }
 
 // archiveDetails is the archive's part of /readyz when it is configured:

@@ -92,7 +92,12 @@ func restoreArchive(ctx context.Context, e *env, cfg *config.Config, src string)
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	repo, err := archive.OpenSource(ctx, src, archive.Remote{Token: cfg.Archive.Token.Reveal(), SSHKeyFile: cfg.Archive.SSHKeyFile}, tmp)
+	ca, err := archiveCABundle(cfg)
+	if err != nil {
+		return err
+	}
+	repo, err := archive.OpenSource(ctx, src, archive.Remote{Token: cfg.Archive.Token.Reveal(), SSHKeyFile: cfg.Archive.SSHKeyFile,
+		CABundle: ca}, tmp)
 	if err != nil {
 		return err
 	}

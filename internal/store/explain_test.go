@@ -42,7 +42,8 @@ func TestHotQueryPlans(t *testing.T) {
 				t.Errorf("%s: no full scan found in\n%s", q.Name, plan)
 			}
 		}
-		for _, q := range append(store.HotQueries(now), store.DailyHotQueries(env.Dialect, now)...) {
+		hot := append(store.HotQueries(now), store.DailyHotQueries(env.Dialect, now)...)
+		for _, q := range append(hot, store.CalendarHotQueries(env.Dialect, now)...) {
 			plan := explain(t, db, env.Dialect, q)
 			if bad := fullScan(env.Dialect, plan, q.Ordered); bad != "" {
 				t.Errorf("%s: %s\n%s\nplan:\n%s", q.Name, bad, q.SQL, plan)

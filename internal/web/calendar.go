@@ -56,15 +56,16 @@ func (h *Handler) calWeekStart(ctx context.Context, lang string) time.Weekday {
 
 type calendarData struct {
 	View, Heading           string
-	MonthView               bool
+	MonthView, DayView      bool
 	Prev, Next, Today       string
 	PrevLabel, NextLabel    string
 	MonthHref, WeekHref     string
 	Weekdays                []calWeekday
-	Weeks                   []calWeek // month view
-	Days                    []calDay  // week view: the columns
-	Hours                   []calHour // week view: the rows
-	Agenda                  []calDay  // every day with items, for phones
+	Weeks                   []calWeek  // month view
+	Days                    []calDay   // week view: the columns
+	Hours                   []calHour  // week view: the rows
+	Agenda                  []calDay   // every day with items, for phones
+	Day                     calDayList // day view
 	Flash                   string
 	FeedURL, FeedRegenerate string
 	FeedNext                string
@@ -83,8 +84,9 @@ type calDay struct {
 	Class               string
 	InMonth, Today      bool
 	Items               []calItem
-	More                int
-	MoreHref            string
+	More                int    // items the cell holds beyond those shown
+	MoreText            string // "+N more"
+	MoreHref, MoreWhere string // the day view, and the cell it leaves out for a screen reader
 	Compose             string
 	ComposeLabel        string
 }
@@ -144,21 +146,44 @@ func calWeekdayClass(d time.Weekday) string {
 	return ""
 }
 
-// calDate is the local midnight of the day holding t.
+// calDate is the start of the local day holding t (calStart).
 func calDate(t time.Time, loc *time.Location) time.Time {
 	y, m, d := t.In(loc).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+	return calStart(y, m, d, 0, loc)
 }
 
-// calParseDate reads the date parameter: YYYY-MM or YYYY-MM-DD, in loc.
+// calDayAt is the start of the day i days after day t (a calStart).
+func calDayAt(t time.Time, i int) time.Time {
+	return calStart(t.Year(), t.Month(), t.Day()+i, 0, t.Location())
+}
+
+// calStart is the first instant of hour h of day y-m-d in loc (days and
+// hours out of range roll over, as in time.Date). Where the clocks skip
+// that hour, time.Date answers an instant before the skip, on the wall
+// clock's earlier day or hour: the hour starts when the skip ends. Where
+// they pass it twice, time.Date answers the first time.
+func calStart(y int, m time.Month, d, h int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, h, 0, 0, 0, loc)
+	want := time.Date(y, m, d, h, 0, 0, 0, time.UTC)
+	l := t.In(loc)
+	if time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), 0, 0, time.UTC).Before(want) {
+		if _, end := t.ZoneBounds(); !end.IsZero() {
+			t = end.In(loc)
+		}
+	}
+	return t
+}
+
+// calParseDate reads the date parameter, YYYY-MM or YYYY-MM-DD, as the
+// start of that day (the first of that month) in loc.
 func calParseDate(s string, loc *time.Location) (time.Time, bool) {
-	if t, err := time.ParseInLocation(calDateLayout, s, loc); err == nil {
-		return t, true
+	t, err := time.Parse(calDateLayout, s)
+	if err != nil {
+		if t, err = time.Parse(calMonthParam, s); err != nil {
+			return time.Time{}, false
+		}
 	}
-	if t, err := time.ParseInLocation(calMonthParam, s, loc); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
+	return calStart(t.Year(), t.Month(), t.Day(), 0, loc), true
 }
 
 func calHref(view, date string) string {
@@ -172,12 +197,12 @@ func calHref(view, date string) string {
 func (h *Handler) handleCalendar(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	view := q.Get("view")
-	if view != "week" {
+	if view != "week" && view != "day" {
 		view = "month"
 	}
-	d := &calendarData{View: view, MonthView: view == "month"}
+	d := &calendarData{View: view, MonthView: view == "month", DayView: view == "day"}
 	p := h.newPage(r, "cal.title", true, d)
-	if err := h.buildCalendar(r, p, d, q.Get("date"), q.Get("flash")); err != nil {
+	if err := h.buildCalendar(r, p, d, q); err != nil {
 		h.pageError(w, r, err)
 		return
 	}
@@ -194,14 +219,17 @@ type calView struct {
 	ws         time.Weekday
 	first      time.Time // the month's first day (month view)
 	start, end time.Time // the grid's range, whole days
+	handles    map[int64]string
+	back       string // the page's own address, for Change time
 }
 
 // buildCalendar fills d for the view d.View around the date parameter.
-func (h *Handler) buildCalendar(r *http.Request, p *page, d *calendarData, date, flash string) error {
+func (h *Handler) buildCalendar(r *http.Request, p *page, d *calendarData, q url.Values) error {
 	ctx := r.Context()
 	loc := h.location()
 	now := h.now().In(loc)
-	v := &calView{p: p, lang: p.lang, view: d.View, loc: loc, now: now, today: calDate(now, loc)}
+	v := &calView{p: p, lang: p.lang, view: d.View, loc: loc, now: now, today: calDate(now, loc), back: r.URL.RequestURI()}
+	date := q.Get("date")
 	anchor, ok := calParseDate(date, loc)
 	if !ok {
 		anchor = v.today
@@ -210,18 +238,24 @@ func (h *Handler) buildCalendar(r *http.Request, p *page, d *calendarData, date,
 	v.setRange(d, anchor)
 	d.Today = calHref(v.view, "")
 
-	entries, err := h.store.ListTargetsInRange(ctx, store.TargetRange{From: v.start, To: v.end})
-	if err != nil {
-		return failed("calendar", err)
-	}
 	accts, err := h.store.ListAccounts(ctx)
 	if err != nil {
 		return failed("list accounts", err)
 	}
-	byDay, byHour := h.calItems(v, d, entries, handlesOf(accts), r.URL.RequestURI())
-	v.fillGrid(d, byDay, byHour)
+	v.handles = handlesOf(accts)
+	switch v.view {
+	case "month":
+		err = h.calMonth(ctx, v, d)
+	case "week":
+		err = h.calWeek(ctx, v, d)
+	default:
+		err = h.calDayView(ctx, v, d, q)
+	}
+	if err != nil {
+		return failed("calendar", err)
+	}
 
-	switch flash {
+	switch q.Get("flash") {
 	case "moved":
 		d.Flash = p.T("cal.flash.moved")
 	case "feed":
@@ -236,71 +270,84 @@ func (h *Handler) buildCalendar(r *http.Request, p *page, d *calendarData, date,
 }
 
 // setRange sets the grid's range around anchor (whole weeks around the
-// month, or one week) and the headings and links that go with it.
+// month, one week, or one day) and the headings and links that go with it.
 func (v *calView) setRange(d *calendarData, anchor time.Time) {
 	p, lang, ws := v.p, v.lang, v.ws
-	if v.view == "month" {
-		first := time.Date(anchor.Year(), anchor.Month(), 1, 0, 0, 0, 0, v.loc)
+	switch v.view {
+	case "month":
+		first := calStart(anchor.Year(), anchor.Month(), 1, 0, v.loc)
 		v.first = first
-		v.start = first.AddDate(0, 0, -((int(first.Weekday()) - int(ws) + 7) % 7))
-		last := first.AddDate(0, 1, -1)
-		v.end = last.AddDate(0, 0, 7-(int(last.Weekday())-int(ws)+7)%7)
+		v.start = calDayAt(first, -((int(first.Weekday()) - int(ws) + 7) % 7))
+		last := calStart(first.Year(), first.Month()+1, 0, 0, v.loc)
+		v.end = calDayAt(last, 7-(int(last.Weekday())-int(ws)+7)%7)
 		d.Heading = calMonthHeading(lang, first)
 		d.Prev, d.Next = calHref("month", first.AddDate(0, -1, 0).Format(calMonthParam)), calHref("month", first.AddDate(0, 1, 0).Format(calMonthParam))
 		d.PrevLabel, d.NextLabel = p.T("cal.prev.month"), p.T("cal.next.month")
 		d.MonthHref, d.WeekHref = calHref("month", first.Format(calMonthParam)), calHref("week", calWeekAnchor(first, v.today).Format(calDateLayout))
-		return
+	case "week":
+		start := calDayAt(anchor, -((int(anchor.Weekday()) - int(ws) + 7) % 7))
+		v.start, v.end = start, calDayAt(start, 7)
+		d.Heading = p.T("cal.week.heading", "Start", calShortDay(lang, start), "End", calShortDay(lang, calDayAt(start, 6)), "Year", start.Year())
+		d.Prev, d.Next = calHref("week", start.AddDate(0, 0, -7).Format(calDateLayout)), calHref("week", start.AddDate(0, 0, 7).Format(calDateLayout))
+		d.PrevLabel, d.NextLabel = p.T("cal.prev.week"), p.T("cal.next.week")
+		d.MonthHref, d.WeekHref = calHref("month", start.Format(calMonthParam)), calHref("week", start.Format(calDateLayout))
+	default:
+		day := anchor
+		v.start, v.end = day, calDayAt(day, 1)
+		d.Heading = calDayLabel(lang, day)
+		d.Prev, d.Next = calHref("day", calDayAt(day, -1).Format(calDateLayout)), calHref("day", v.end.Format(calDateLayout))
+		d.PrevLabel, d.NextLabel = p.T("cal.prev.day"), p.T("cal.next.day")
+		d.MonthHref, d.WeekHref = calHref("month", day.Format(calMonthParam)), calHref("week", day.Format(calDateLayout))
 	}
-	start := anchor.AddDate(0, 0, -((int(anchor.Weekday()) - int(ws) + 7) % 7))
-	v.start, v.end = start, start.AddDate(0, 0, 7)
-	d.Heading = p.T("cal.week.heading", "Start", calShortDay(lang, start), "End", calShortDay(lang, v.end.AddDate(0, 0, -1)), "Year", start.Year())
-	d.Prev, d.Next = calHref("week", start.AddDate(0, 0, -7).Format(calDateLayout)), calHref("week", start.AddDate(0, 0, 7).Format(calDateLayout))
-	d.PrevLabel, d.NextLabel = p.T("cal.prev.week"), p.T("cal.next.week")
-	d.MonthHref, d.WeekHref = calHref("month", start.Format(calMonthParam)), calHref("week", start.Format(calDateLayout))
 }
 
-// calItems turns the range's targets into calendar items, keyed by day
-// ("2006-01-02") and by hour ("2006-01-02 15", hours before calEarlyHour
-// as "2006-01-02 early"). It counts them in d.Count.
-func (h *Handler) calItems(v *calView, d *calendarData, entries []*store.DatedTarget, handles map[int64]string, back string) (byDay, byHour map[string][]calItem) {
+// calItem is the calendar's showing of one target.
+func (h *Handler) calItem(v *calView, e *store.DatedTarget) calItem {
 	p := v.p
-	byDay, byHour = map[string][]calItem{}, map[string][]calItem{}
-	for _, e := range entries {
-		if e.State == snsos.StateDraft || e.State == snsos.StateCanceled {
-			continue // a calendar plans and reviews deliveries
-		}
-		local := e.At.In(v.loc)
-		it := calItem{Href: postHref(e.PostID), Time: local.Format("15:04"), TimeISO: e.At.UTC().Format(time.RFC3339),
-			Platform: e.Platform.DisplayName(), Handle: handles[e.AccountID], State: h.stateWord(p, e.Target, v.now),
-			Class: "s-" + string(e.State), Icon: stateIcons[e.State]}
-		body := e.Body
-		if strings.TrimSpace(body) == "" {
-			body = e.PostBody
-		}
-		if it.Excerpt = excerpt(body, calExcerpt); it.Excerpt == "" {
-			it.Excerpt = p.T("post.notext")
-		}
-		if e.State == snsos.StateScheduled || e.State == snsos.StateApproved {
-			it.Reschedule = "/calendar/posts/" + strconv.FormatInt(e.PostID, 10) + "/time?back=" + url.QueryEscape(back)
-			it.MoveText, it.MoveLabel = p.T("cal.move.link"), p.T("cal.move.item", "Excerpt", it.Excerpt)
-		}
-		day := local.Format(calDateLayout)
-		byDay[day] = append(byDay[day], it)
-		hk := day + " early"
-		if local.Hour() >= calEarlyHour {
-			hk = fmt.Sprintf("%s %02d", day, local.Hour())
-		}
-		byHour[hk] = append(byHour[hk], it)
-		d.Count++
+	it := calItem{Href: postHref(e.PostID), Time: e.At.In(v.loc).Format("15:04"), TimeISO: e.At.UTC().Format(time.RFC3339),
+		Platform: e.Platform.DisplayName(), Handle: v.handles[e.AccountID], State: h.stateWord(p, e.Target, v.now),
+		Class: "s-" + string(e.State), Icon: stateIcons[e.State]}
+	body := e.Body
+	if strings.TrimSpace(body) == "" {
+		body = e.PostBody
 	}
-	return byDay, byHour
+	if it.Excerpt = excerpt(body, calExcerpt); it.Excerpt == "" {
+		it.Excerpt = p.T("post.notext")
+	}
+	if e.State == snsos.StateScheduled || e.State == snsos.StateApproved {
+		it.Reschedule = "/calendar/posts/" + strconv.FormatInt(e.PostID, 10) + "/time?back=" + url.QueryEscape(v.back)
+		it.MoveText, it.MoveLabel = p.T("cal.move.link"), p.T("cal.move.item", "Excerpt", it.Excerpt)
+	}
+	return it
+}
+
+// calCellItems is what one cell shows: its first items and how many it holds.
+type calCellItems struct {
+	Items []calItem
+	Count int
+}
+
+// calCells reads the cells between bounds, perCell items each.
+func (h *Handler) calCells(ctx context.Context, v *calView, bounds []time.Time, perCell int, after *store.CalendarKey) ([]calCellItems, error) {
+	cells, err := h.store.CalendarCells(ctx, store.CalendarQuery{Bounds: bounds, PerCell: perCell, After: after})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]calCellItems, len(cells))
+	for i, c := range cells {
+		out[i].Count = c.Count
+		for _, e := range c.Items {
+			out[i].Items = append(out[i].Items, h.calItem(v, e))
+		}
+	}
+	return out, nil
 }
 
 // newDay is the cell of day t, without items.
 func (v *calView) newDay(t time.Time) calDay {
 	key := t.Format(calDateLayout)
 	return calDay{Date: key, Number: strconv.Itoa(t.Day()), Label: calDayLabel(v.lang, t), Class: calWeekdayClass(t.Weekday()),
-		InMonth: v.view == "week" || t.Month() == v.first.Month(), Today: t.Equal(v.today)}
+		InMonth: v.view != "month" || t.Month() == v.first.Month(), Today: t.Equal(v.today)}
 }
 
 // composeAt offers a new post at t in cd, unless t is past.
@@ -310,90 +357,6 @@ func (v *calView) composeAt(cd *calDay, t time.Time) {
 	}
 	cd.Compose = "/compose?at=" + url.QueryEscape(t.Format(calLocalInput))
 	cd.ComposeLabel = v.p.T("cal.new.at", "Date", calShortDay(v.lang, t), "Time", t.Format("15:04"))
-}
-
-// fillGrid lays the items out: the weekday header, the month's weeks or
-// the week's hours, and the agenda.
-func (v *calView) fillGrid(d *calendarData, byDay, byHour map[string][]calItem) {
-	for i := range 7 {
-		wd := time.Weekday((int(v.ws) + i) % 7)
-		d.Weekdays = append(d.Weekdays, calWeekday{Name: calDayName(v.lang, wd), Class: calWeekdayClass(wd)})
-	}
-	if v.view == "month" {
-		d.Weeks = v.monthWeeks(byDay)
-	} else {
-		d.Days, d.Hours = v.weekHours(byHour)
-	}
-	for t := v.start; t.Before(v.end); t = t.AddDate(0, 0, 1) {
-		cd := v.newDay(t)
-		if cd.Items = byDay[cd.Date]; len(cd.Items) > 0 {
-			d.Agenda = append(d.Agenda, cd)
-		}
-	}
-}
-
-// monthWeeks is the month view's rows.
-func (v *calView) monthWeeks(byDay map[string][]calItem) []calWeek {
-	var weeks []calWeek
-	for wk := v.start; wk.Before(v.end); wk = wk.AddDate(0, 0, 7) {
-		week := calWeek{Label: v.p.T("cal.week.of", "Date", calShortDay(v.lang, wk))}
-		for i := range 7 {
-			t := wk.AddDate(0, 0, i)
-			cd := v.newDay(t)
-			items := byDay[cd.Date]
-			if len(items) > calMonthItems {
-				cd.More = len(items) - calMonthItems
-				cd.MoreHref = calHref("week", cd.Date)
-				items = items[:calMonthItems]
-			}
-			cd.Items = items
-			at := time.Date(t.Year(), t.Month(), t.Day(), calComposeAt, 0, 0, 0, v.loc)
-			if t.Equal(v.today) && at.Before(v.now) {
-				at = v.now.Truncate(time.Hour).Add(time.Hour)
-				if calDate(at, v.loc) != t {
-					at = time.Time{}
-				}
-			}
-			if !at.IsZero() {
-				v.composeAt(&cd, at)
-			}
-			week.Days = append(week.Days, cd)
-		}
-		weeks = append(weeks, week)
-	}
-	return weeks
-}
-
-// weekHours is the week view's columns (the days) and rows (the hours).
-func (v *calView) weekHours(byHour map[string][]calItem) ([]calDay, []calHour) {
-	var days []time.Time
-	var cols []calDay
-	for i := range 7 {
-		t := v.start.AddDate(0, 0, i)
-		days = append(days, t)
-		cols = append(cols, v.newDay(t))
-	}
-	early := calHour{Label: v.p.T("cal.early", "Hour", fmt.Sprintf("%02d:00", calEarlyHour))}
-	for _, t := range days {
-		cd := v.newDay(t)
-		cd.Items = byHour[cd.Date+" early"]
-		early.Cells = append(early.Cells, cd)
-	}
-	hours := []calHour{early}
-	for hr := calEarlyHour; hr < 24; hr++ {
-		row := calHour{Label: fmt.Sprintf("%02d:00", hr)}
-		for _, t := range days {
-			cd := v.newDay(t)
-			cd.Items = byHour[fmt.Sprintf("%s %02d", cd.Date, hr)]
-			at := time.Date(t.Year(), t.Month(), t.Day(), hr, 0, 0, 0, v.loc)
-			if at.Hour() == hr { // a DST gap skips the hour
-				v.composeAt(&cd, at)
-			}
-			row.Cells = append(row.Cells, cd)
-		}
-		hours = append(hours, row)
-	}
-	return cols, hours
 }
 
 // calWeekAnchor is the day the week view opens on from a month: today when

@@ -42,6 +42,7 @@ type Store interface {
 	SearchPosts(ctx context.Context, q store.PostQuery) (*store.PostPage, error)
 	FindTargetByID(ctx context.Context, id int64) (*snsos.Target, error)
 	ListTargetsInRange(ctx context.Context, f store.TargetRange) ([]*store.DatedTarget, error)
+	CalendarCells(ctx context.Context, q store.CalendarQuery) ([]store.CalendarCell, error)
 	ListRecentlyPublished(ctx context.Context, limit int) ([]*snsos.Target, error)
 	CountAttentionTargets(ctx context.Context) (int, error)
 	ListAttempts(ctx context.Context, targetID int64) ([]*snsos.Attempt, error)
