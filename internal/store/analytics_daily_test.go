@@ -194,3 +194,20 @@ func TestAnalyticsDays(t *testing.T) {
 		check("changed and rebuilt")
 	})
 }
+
+// TestParseInts: the list reader takes what the rebuild writes (and a
+// negative number), and refuses anything else rather than misread it.
+func TestParseInts(t *testing.T) {
+	got, err := store.ParseInts("0,7,1234567890,-3")
+	if err != nil || fmt.Sprint(got) != "[0 7 1234567890 -3]" {
+		t.Fatalf("ParseInts = %v, %v", got, err)
+	}
+	if got, err := store.ParseInts(""); got != nil || err != nil {
+		t.Fatalf("empty: %v, %v", got, err)
+	}
+	for _, bad := range []string{",", "1,", ",1", "1,,2", "1.5", "a", "--1", "1-", "1234567890123456789", " 1"} {
+		if _, err := store.ParseInts(bad); err == nil {
+			t.Errorf("ParseInts(%q) accepted", bad)
+		}
+	}
+}

@@ -30,3 +30,6 @@ func DailyHotQueries(d Dialect, now time.Time) []HotQuery {
 	add("analytics day rebuilt", q, a)
 	return qs
 }
+
+// ParseInts is parseInts for tests.
+var ParseInts = parseInts

@@ -24,6 +24,18 @@ type anDays struct {
 
 func newAnDays(days []*store.DayAgg) *anDays {
 	ad := &anDays{byPlatform: map[snsos.Platform]*store.DayAgg{}}
+	// The +24h values are copied once into lists sized ahead: a long range
+	// holds hundreds of thousands.
+	sizes := map[snsos.Platform]int{}
+	total := 0
+	for _, d := range days {
+		sizes[d.Platform] += len(d.V24)
+		total += len(d.V24)
+	}
+	ad.all.V24 = make([]int64, 0, total)
+	for pl, n := range sizes {
+		ad.byPlatform[pl] = &store.DayAgg{Platform: pl, V24: make([]int64, 0, n)}
+	}
 	for _, d := range days {
 		ad.all.Merge(d)
 		a := ad.byPlatform[d.Platform]

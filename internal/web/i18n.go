@@ -8,6 +8,8 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -97,7 +99,15 @@ type translator struct {
 	loc  *i18n.Localizer
 	// missing is called with the id of a message no locale has.
 	missing func(id string)
+	// memo keeps the page's messages by id and plain arguments: a table
+	// of a hundred rows asks for the same few cell titles thousands of
+	// times, and each localisation costs microseconds.
+	mu   sync.Mutex
+	memo map[string]string
 }
+
+// memoMax bounds a page's memo.
+const memoMax = 2048
 
 func newTranslator(lang int, missing func(string)) *translator {
 	code := langCodes[lang]
@@ -108,6 +118,58 @@ func newTranslator(lang int, missing func(string)) *translator {
 // when the translation lacks it, and to the id itself when no locale has it.
 // data is pairs of placeholder names and values.
 func (tr *translator) T(id string, data ...any) string {
+	key, ok := memoKey(id, data)
+	if ok {
+		tr.mu.Lock()
+		s, hit := tr.memo[key]
+		tr.mu.Unlock()
+		if hit {
+			return s
+		}
+	}
+	s := tr.localize(id, data)
+	if ok {
+		tr.mu.Lock()
+		if tr.memo == nil {
+			tr.memo = map[string]string{}
+		}
+		if len(tr.memo) < memoMax {
+			tr.memo[key] = s
+		}
+		tr.mu.Unlock()
+	}
+	return s
+}
+
+// memoKey is the memo's key for a message and its arguments, when they are
+// all strings and integers (anything else is localized every time).
+func memoKey(id string, data []any) (string, bool) {
+	if len(data) == 0 {
+		return id, true
+	}
+	var b strings.Builder
+	b.WriteString(id)
+	for _, v := range data {
+		switch v := v.(type) {
+		case string: // length-prefixed, so that no two argument lists meet
+			b.WriteString("\x00s")
+			b.WriteString(strconv.Itoa(len(v)))
+			b.WriteByte(':')
+			b.WriteString(v)
+		case int:
+			b.WriteString("\x00i")
+			b.WriteString(strconv.Itoa(v))
+		case int64:
+			b.WriteString("\x00i")
+			b.WriteString(strconv.FormatInt(v, 10))
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+func (tr *translator) localize(id string, data []any) string {
 	var td map[string]any
 	if len(data) > 0 {
 		td = make(map[string]any, len(data)/2)

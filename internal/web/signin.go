@@ -98,7 +98,9 @@ func (h *Handler) handleSigninPost(w http.ResponseWriter, r *http.Request) {
 		}
 		ok, err = auth.VerifyPassword(pw, hash)
 		if ok && err == nil && auth.NeedsRehash(hash) {
-			h.rehash(r.Context(), pw, hash)
+			// The password changed while it was checked: the old one opens
+			// nothing.
+			ok = h.rehash(r.Context(), pw, hash)
 		}
 		release()
 		if err != nil {
@@ -127,16 +129,21 @@ func (h *Handler) handleSigninPost(w http.ResponseWriter, r *http.Request) {
 }
 
 // rehash stores the password hashed with today's parameters in place of
-// hash, made with older ones, unless the password changed meanwhile. It
-// runs in the caller's hashing slot; a failure only leaves the old hash.
-func (h *Handler) rehash(ctx context.Context, pw, hash string) {
+// hash, made with older ones, unless the password changed meanwhile, and
+// reports whether the password checked is still the operator's. It runs
+// in the caller's hashing slot; a failure to store only leaves the old hash.
+func (h *Handler) rehash(ctx context.Context, pw, hash string) bool {
 	nh, err := auth.HashPassword(pw)
 	if err == nil {
-		_, err = h.store.SwapSetting(ctx, auth.PasswordSetting, hash, nh)
+		var swapped bool
+		if swapped, err = h.store.SwapSetting(ctx, auth.PasswordSetting, hash, nh); err == nil && !swapped {
+			return false
+		}
 	}
 	if err != nil {
 		h.log.Warn("web: the password hash was not updated to the current parameters", "err", err)
 	}
+	return true
 }
 
 // hashSlotWait is how long a password check waits for one of the hashing
