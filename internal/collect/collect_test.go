@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -206,6 +207,7 @@ func newHarness(t *testing.T, env *storetest.Env, o options) *harness {
 			defer cancel()
 			jc.Stop(sctx)
 		})
+		scheduleOften(t, env.Store)
 	}
 	return h
 }
@@ -266,39 +268,31 @@ func (h *harness) credential(t *testing.T) snsos.Secret {
 // only limits a broken run.
 func (h *harness) waitSnapshots(t *testing.T, targetID int64, n int) []*snsos.MetricSnapshot {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got, err := h.env.Store.ListSnapshots(context.Background(), targetID)
-		if err != nil {
+	var got []*snsos.MetricSnapshot
+	eventually(t, 30*time.Second, func() bool {
+		var err error
+		if got, err = h.env.Store.ListSnapshots(context.Background(), targetID); err != nil {
 			t.Fatal(err)
 		}
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("target %d has %d snapshots after 30s, want %d", targetID, len(got), n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(got) >= n
+	}, func() string {
+		return fmt.Sprintf("target %d has %d snapshots after 30s, want %d", targetID, len(got), n)
+	})
+	return got
 }
 
 // waitJob polls a job until it is finalized.
 func (h *harness) waitJob(t *testing.T, id int64) *rivertype.JobRow {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		row, err := h.jobs.JobGet(context.Background(), id)
-		if err != nil {
+	var row *rivertype.JobRow
+	eventually(t, 30*time.Second, func() bool {
+		var err error
+		if row, err = h.jobs.JobGet(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
-		if row.FinalizedAt != nil {
-			return row
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %d still %s after 30s", id, row.State)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return row.FinalizedAt != nil
+	}, func() string { return fmt.Sprintf("job %d still %s after 30s", id, row.State) })
+	return row
 }
 
 func byCheckpoint(ms []*snsos.MetricSnapshot, cp snsos.Checkpoint) []*snsos.MetricSnapshot {
@@ -313,39 +307,19 @@ func byCheckpoint(ms []*snsos.MetricSnapshot, cp snsos.Checkpoint) []*snsos.Metr
 
 var standard = []string{"views", "likes", "comments", "shares"}
 
-// waitLeader waits until the job client leads: only the leader moves
-// scheduled jobs to available, every 5 seconds and 5 seconds ahead.
-func (h *harness) waitLeader(t *testing.T) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var n int
-		if err := h.env.Store.DB().QueryRowContext(context.Background(), `SELECT count(*) FROM river_leader`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no job client leads after 30s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // TestCheckpoints publishes a post with three accelerated checkpoints and
 // waits for the three snapshots, whose numbers grow; then refreshes twice by
 // hand.
 //
-// River's scheduler makes jobs available every 5 seconds, looking 5 seconds
-// ahead, so jobs due at least 5 seconds after their insertion run at their
-// own times and one after the other: 5s, 6s and 7s after publication.
+// The harness runs River's scheduling pass every few milliseconds (see
+// scheduleOften), so the jobs run at their own times, a second apart: one
+// after the other.
 func TestCheckpoints(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
-		cps := []collect.Checkpoint{{Name: "1h", After: 5 * time.Second}, {Name: "24h", After: 6 * time.Second}, {Name: "7d", After: 7 * time.Second}}
+	t.Parallel()
+	collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
+		cps := []collect.Checkpoint{{Name: "1h", After: time.Second}, {Name: "24h", After: 2 * time.Second}, {Name: "7d", After: 3 * time.Second}}
 		h := newHarness(t, env, options{checkpoints: cps})
 		ctx := context.Background()
-		h.waitLeader(t)
 		tg := h.publish(t, "three checkpoints", "")
 
 		ids := h.ins.jobIDs()
@@ -448,7 +422,8 @@ func countJobs(t *testing.T, env *storetest.Env) int {
 // TestScheduleRolledBack: when the transition to published fails after the
 // hook ran, the checkpoint jobs roll back with it.
 func TestScheduleRolledBack(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, options{checkpoints: collect.Checkpoints([]time.Duration{time.Second, 2 * time.Second})})
 		ctx := context.Background()
 		tg := h.newTarget(t, "rolled back")
@@ -499,6 +474,7 @@ func (blindStore) ListSnapshots(context.Context, int64) ([]*snsos.MetricSnapshot
 // TestDuplicateRun runs the same checkpoint job several times: one snapshot,
 // every job completed.
 func TestDuplicateRun(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		store func(*store.Store) collect.Store
@@ -508,7 +484,7 @@ func TestDuplicateRun(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+			collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
 				h := newHarness(t, env, options{checkpoints: []collect.Checkpoint{{Name: "1h", After: 0}}, store: tt.store})
 				ctx := context.Background()
 				tg := h.publish(t, "run twice", "")
@@ -542,6 +518,7 @@ func TestDuplicateRun(t *testing.T) {
 
 // TestUnavailable covers every way a checkpoint ends without numbers.
 func TestUnavailable(t *testing.T) {
+	t.Parallel()
 	const missingID = "1100000000000000001"
 	for _, tt := range []struct {
 		name     string
@@ -578,7 +555,7 @@ func TestUnavailable(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+			collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
 				h := newHarness(t, env, options{checkpoints: []collect.Checkpoint{{Name: "1h", After: 0}},
 					platform: tt.platform, retry: 50 * time.Millisecond, maxTries: 3})
 				if tt.setup != nil {
@@ -635,7 +612,8 @@ func snoozeCount(t *testing.T, row *rivertype.JobRow) int {
 
 // TestRefreshNowErrors checks the errors an operator sees.
 func TestRefreshNowErrors(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		h := newHarness(t, env, options{checkpoints: []collect.Checkpoint{{Name: "1h", After: time.Hour}}, noRiver: true})
 		published := h.publish(t, "refresh me", "")

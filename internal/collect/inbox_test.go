@@ -161,7 +161,7 @@ func runInbox(t *testing.T, fn func(t *testing.T, e *inboxEnv)) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			clock := simclock.New(inboxStart)
-			fn(t, newInboxEnv(t, storetest.NewWithClock(t, d, clock.Now), clock))
+			fn(t, newInboxEnv(t, NewTestStore(t, d, clock.Now), clock))
 		})
 	}
 }
@@ -234,6 +234,7 @@ func snoozedFor(err error) (time.Duration, bool) {
 // jobs counted from the upload then do nothing, and the new ones read the
 // metrics.
 func TestInboxCheckpointsStartWhenPublic(t *testing.T) {
+	t.Parallel()
 	runInbox(t, func(t *testing.T, e *inboxEnv) {
 		clock := e.clock
 		tg := e.publish(t, tiktok.ModeInbox, "")
@@ -307,6 +308,7 @@ func TestInboxCheckpointsStartWhenPublic(t *testing.T) {
 // and the public post would lose that checkpoint for good. Past the wait,
 // the problem is what the snapshot says.
 func TestInboxWaitsThroughProblems(t *testing.T) {
+	t.Parallel()
 	runInbox(t, func(t *testing.T, e *inboxEnv) {
 		ctx := context.Background()
 		clock := e.clock
@@ -401,6 +403,7 @@ func TestInboxWaitsThroughProblems(t *testing.T) {
 // Post for "Only me" is a private post at once (the client's
 // ErrNoMetrics, through the checkpoint).
 func TestInboxNeverPublic(t *testing.T) {
+	t.Parallel()
 	runInbox(t, func(t *testing.T, e *inboxEnv) {
 		clock := e.clock
 		left := e.publish(t, tiktok.ModeInbox, "")
@@ -461,6 +464,7 @@ func TestInboxNeverPublic(t *testing.T) {
 // the app records its public id (the checkpoints start again from then)
 // and reads its numbers.
 func TestInboxRefreshFindsPublic(t *testing.T) {
+	t.Parallel()
 	runInbox(t, func(t *testing.T, e *inboxEnv) {
 		clock := e.clock
 		tg := e.publish(t, tiktok.ModeInbox, "")

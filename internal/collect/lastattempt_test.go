@@ -7,6 +7,7 @@ package collect_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -65,20 +66,17 @@ func (h *harness) insertCheckpoint(t *testing.T, tg *snsos.Target, maxAttempts i
 // waitErrors polls a job until River recorded n failed attempts.
 func (h *harness) waitErrors(t *testing.T, id int64, n int) *rivertype.JobRow {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		row, err := h.jobs.JobGet(context.Background(), id)
-		if err != nil {
+	var row *rivertype.JobRow
+	eventually(t, 30*time.Second, func() bool {
+		var err error
+		if row, err = h.jobs.JobGet(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
-		if len(row.Errors) >= n {
-			return row
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %d has %d errors after 30s (%s), want %d", id, len(row.Errors), row.State, n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(row.Errors) >= n
+	}, func() string {
+		return fmt.Sprintf("job %d has %d errors after 30s (%s), want %d", id, len(row.Errors), row.State, n)
+	})
+	return row
 }
 
 func (h *harness) snapshots(t *testing.T, targetID int64) []*snsos.MetricSnapshot {
@@ -136,7 +134,7 @@ func (h *harness) refreshWorks(t *testing.T, tg *snsos.Target, checkpoint *snsos
 // last one stores the "unavailable" snapshot the attempt decided on.
 func TestLastAttemptTimesOut(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
 		// The time limit leaves the reads before the call room on a busy
 		// machine, so the call itself is what runs out of time.
 		h := newHarness(t, env, options{checkpoints: []collect.Checkpoint{}, maxTries: 1,
@@ -167,7 +165,7 @@ func TestLastAttemptTimesOut(t *testing.T) {
 // the last attempt stores a snapshot, which says so in words.
 func TestLastAttemptInternalError(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
 		broken := &atomic.Bool{}
 		h := newHarness(t, env, options{checkpoints: []collect.Checkpoint{},
 			store: func(s *store.Store) collect.Store { return failingStore{Store: s, broken: broken} }})
@@ -194,7 +192,7 @@ func TestLastAttemptInternalError(t *testing.T) {
 // River still records the panic.
 func TestLastAttemptPanics(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
 		var panicking atomic.Bool
 		h := newHarness(t, env, options{checkpoints: []collect.Checkpoint{},
 			platform: func(h *harness) platform.Platform {
@@ -222,7 +220,7 @@ func TestLastAttemptPanics(t *testing.T) {
 // stores nothing until it gives up after its tries.
 func TestLastAttemptSnoozes(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, options{checkpoints: []collect.Checkpoint{}, retry: 50 * time.Millisecond, maxTries: 3})
 		tg := h.publish(t, "snoozing", "")
 		h.sim.InjectFault(xsim.Fault{Match: "GET /2/tweets", Kind: xsim.FaultStatus, Status: 503, Times: -1})
@@ -243,7 +241,7 @@ func TestLastAttemptSnoozes(t *testing.T) {
 // nothing; River keeps the job to run again.
 func TestLastAttemptShutdown(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
 		started := make(chan struct{}, 1)
 		h := newHarness(t, env, options{checkpoints: []collect.Checkpoint{}, maxTries: 1,
 			platform: func(h *harness) platform.Platform {

@@ -16,14 +16,15 @@ import (
 // stored, late by its time less the publication's plus the offset; a
 // second run that finds it stored already is not heard again.
 func TestOnCollectedHook(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	collect.RunTestStores(t, func(t *testing.T, env *storetest.Env) {
 		type heard struct {
 			p     snsos.Platform
 			cp    snsos.Checkpoint
 			delay time.Duration
 		}
 		got := make(chan heard, 4)
-		const after = 3 * time.Second
+		const after = time.Second
 		h := newHarness(t, env, options{checkpoints: []collect.Checkpoint{{Name: "1h", After: after}},
 			onCollected: func(p snsos.Platform, cp snsos.Checkpoint, delay time.Duration) { got <- heard{p, cp, delay} }})
 		ctx := context.Background()

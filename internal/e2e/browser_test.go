@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -92,6 +93,7 @@ func startDemoWith(t *testing.T, args, env []string) *demoProcess {
 // Instagram's own among them and none for TikTok, and switch to Japanese.
 // No request may leave the origin.
 func TestBrowserOperatorJourney(t *testing.T) {
+	t.Parallel()
 	d := startDemo(t)
 	b := browsertest.New(t, d.base, 4*time.Minute)
 
@@ -145,15 +147,13 @@ func connectAll(t *testing.T, b *browsertest.Browser, base string) {
 	}
 	// Their profile pictures: fetched by the server from the simulators
 	// when they connected, and served by sns-os itself.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		n := browsertest.Eval[float64](b, `[...document.querySelectorAll("main img.acct-avatar")].filter(i => i.complete && i.naturalWidth > 0).length`)
-		if n == 4 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("accounts page after connecting: %v avatars shown, want 4\n%s", n, b.Text("main"))
-		}
-	}
+	var avatars float64
+	pollUntil(t, 10*time.Second, 50*time.Millisecond, func() bool {
+		avatars = browsertest.Eval[float64](b, `[...document.querySelectorAll("main img.acct-avatar")].filter(i => i.complete && i.naturalWidth > 0).length`)
+		return avatars == 4
+	}, func() string {
+		return fmt.Sprintf("accounts page after connecting: %v avatars shown, want 4\n%s", avatars, b.Text("main"))
+	})
 	if body := b.Text("main"); strings.Count(body, "renewed automatically; valid until") != 2 {
 		t.Fatalf("the accounts page does not say Meta's sign-ins renew themselves:\n%s", body)
 	}
@@ -390,17 +390,12 @@ func simPosts(t *testing.T, base, platform string) []simPost {
 // for, within limit.
 func waitPage(t *testing.T, b *browsertest.Browser, url string, limit time.Duration, what string, ok func(body string) bool) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
+	pollUntil(t, limit, 250*time.Millisecond, func() bool {
 		b.Step("load "+url, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("main")))
-		if ok(b.Text("main")) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s; the page shows:\n%s", limit, what, b.Text("main"))
-		}
-		time.Sleep(250 * time.Millisecond) // a poll interval, not a wait for an outcome
-	}
+		return ok(b.Text("main"))
+	}, func() string {
+		return fmt.Sprintf("waited %s for %s; the page shows:\n%s", limit, what, b.Text("main"))
+	})
 }
 
 // writeJPEG writes a w×h JPEG whose colours start at hue.

@@ -20,7 +20,8 @@ import (
 // its time, exactly once each, with permalinks, and every checkpoint fills
 // with each platform's own metrics.
 func TestDemoPublishesToThreePlatforms(t *testing.T) {
-	d := startDemoWith(t, []string{"--checkpoint-delays", "3s,6s,9s"}, []string{"SNSOS_API_TOKEN=" + apiToken})
+	t.Parallel()
+	d := startDemoWith(t, []string{"--checkpoint-delays", "1s,2s,3s"}, []string{"SNSOS_API_TOKEN=" + apiToken})
 	s := &server{base: d.base, stderr: d.stderr}
 	accounts := map[string]int64{}
 	var list struct {
@@ -71,8 +72,7 @@ func TestDemoPublishesToThreePlatforms(t *testing.T) {
 		},
 	}, &p)
 
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	pollUntil(t, 90*time.Second, 100*time.Millisecond, func() bool {
 		s.do(t, "GET", fmt.Sprintf("/api/v1/posts/%d", p.ID), nil, &p)
 		done := true
 		for _, tg := range p.Targets {
@@ -84,14 +84,8 @@ func TestDemoPublishesToThreePlatforms(t *testing.T) {
 				done = false
 			}
 		}
-		if done {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not all published: %+v\n%s", p.Targets, d.stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return done
+	}, func() string { return fmt.Sprintf("not all published: %+v\n%s", p.Targets, d.stderr.String()) })
 	for _, tg := range p.Targets {
 		if tg.RemoteID == "" || !strings.HasPrefix(tg.RemoteURL, "https://") {
 			t.Errorf("%s target published without id or permalink: %+v", tg.Platform, tg)
@@ -122,8 +116,7 @@ func TestDemoPublishesToThreePlatforms(t *testing.T) {
 	}
 	// The three checkpoints fill with each platform's metrics.
 	want := map[string]string{"instagram": "reach", "threads": "reposts"}
-	deadline = time.Now().Add(60 * time.Second)
-	for {
+	pollUntil(t, 60*time.Second, 200*time.Millisecond, func() bool {
 		s.do(t, "GET", fmt.Sprintf("/api/v1/posts/%d", p.ID), nil, &p)
 		filled := 0
 		for _, tg := range p.Targets {
@@ -143,14 +136,8 @@ func TestDemoPublishesToThreePlatforms(t *testing.T) {
 				filled++
 			}
 		}
-		if filled == len(p.Targets) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("checkpoints not filled: %+v\n%s", p.Targets, d.stderr.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return filled == len(p.Targets)
+	}, func() string { return fmt.Sprintf("checkpoints not filled: %+v\n%s", p.Targets, d.stderr.String()) })
 }
 
 func testJPEG(t *testing.T, w, h int, c color.Color) []byte {
@@ -189,6 +176,7 @@ func getJSON(t *testing.T, url string, v any) {
 // approval, and one posted "Only me" (SELF_ONLY) is published exactly
 // once, as the simulator sees it.
 func TestDemoPublishesToTikTok(t *testing.T) {
+	t.Parallel()
 	d := startDemoWith(t, []string{"--checkpoint-delays", "3s,6s,9s"}, []string{"SNSOS_API_TOKEN=" + apiToken})
 	s := &server{base: d.base, stderr: d.stderr}
 	if !strings.Contains(d.stdout.String(), "/sim/tiktok/__sim/posts") {
@@ -234,18 +222,16 @@ func TestDemoPublishesToTikTok(t *testing.T) {
 		} `json:"targets"`
 	}
 	s.do(t, "POST", "/api/v1/posts", post(map[string]any{"privacy_level": "SELF_ONLY"}), &p)
-	deadline := time.Now().Add(90 * time.Second)
-	for p.Targets[0].State != "published" {
+	pollUntil(t, 90*time.Second, 100*time.Millisecond, func() bool {
 		switch st := p.Targets[0].State; st {
+		case "published":
+			return true
 		case "failed", "canceled", "needs_operator":
 			t.Fatalf("TikTok target ended %s: %s\n%s", st, p.Targets[0].Error, d.stderr.String())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not published: %+v\n%s", p.Targets, d.stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
 		s.do(t, "GET", fmt.Sprintf("/api/v1/posts/%d", p.ID), nil, &p)
-	}
+		return p.Targets[0].State == "published"
+	}, func() string { return fmt.Sprintf("not published: %+v\n%s", p.Targets, d.stderr.String()) })
 	if p.Targets[0].RemoteID == "" {
 		t.Errorf("published without the publish id: %+v", p.Targets[0])
 	}

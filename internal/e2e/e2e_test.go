@@ -279,19 +279,20 @@ func (s *server) schedule(t *testing.T, account int64, body string, parts []stri
 // waitState polls the post until its target reaches want.
 func (s *server) waitState(t *testing.T, postID int64, want string) target {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var tg target
+	stuck := func() string {
+		return fmt.Sprintf("target is %s (%s), want %s\n%s", tg.State, tg.Error, want, s.stderr.String())
+	}
+	pollUntil(t, 60*time.Second, 50*time.Millisecond, func() bool {
 		var p post
 		s.do(t, "GET", fmt.Sprintf("/api/v1/posts/%d", postID), nil, &p)
-		tg := p.Targets[0]
-		if tg.State == want {
-			return tg
+		tg = p.Targets[0]
+		if tg.State != want && (tg.State == "failed" || tg.State == "canceled" || tg.State == "published") {
+			t.Fatal(stuck())
 		}
-		if time.Now().After(deadline) || tg.State == "failed" || tg.State == "canceled" || (tg.State == "published" && want != "published") {
-			t.Fatalf("target is %s (%s), want %s\n%s", tg.State, tg.Error, want, s.stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return tg.State == want
+	}, stuck)
+	return tg
 }
 
 func baseEnv(t testing.TB, sim *simulator) map[string]string {
@@ -312,6 +313,7 @@ func baseEnv(t testing.TB, sim *simulator) map[string]string {
 // a publication, restarts it on the same data, and requires the post to be
 // on the platform exactly once with its target published under that id.
 func TestCrashSafety(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		// arm sets faults on the simulator and returns what to wait for
@@ -369,10 +371,8 @@ func TestCrashSafety(t *testing.T) {
 			if wait == "POST /2/tweets#2" {
 				sim.waitArrival(t, "POST /2/tweets")
 				sim.waitArrival(t, "POST /2/tweets")
-				deadline := time.Now().Add(10 * time.Second)
-				for len(sim.live(tt.parts[1])) == 0 && time.Now().Before(deadline) {
-					time.Sleep(10 * time.Millisecond)
-				}
+				pollUntil(t, 10*time.Second, 10*time.Millisecond, func() bool { return len(sim.live(tt.parts[1])) > 0 },
+					func() string { return "part 2 never went live on the platform" })
 			} else {
 				sim.waitArrival(t, wait)
 			}
@@ -415,6 +415,7 @@ func TestCrashSafety(t *testing.T) {
 // TestTwoWorkersOnePostgres: two sns-os processes share one PostgreSQL
 // database; every scheduled post is published exactly once.
 func TestTwoWorkersOnePostgres(t *testing.T) {
+	t.Parallel()
 	url := storetest.PostgresURL(t)
 	sim := newSimulator(t)
 	key, _ := secret.GenerateKey()
@@ -467,9 +468,9 @@ func TestRestartKeepsSchedule(t *testing.T) {
 	at := time.Now().Add(2 * time.Second)
 	p := a.schedule(t, account, "survives a crash", nil, at)
 	a.kill()
-	for time.Now().Before(at.Add(time.Second)) { // let its time pass while sns-os is down
-		time.Sleep(100 * time.Millisecond)
-	}
+	// Let its time pass while sns-os is down.
+	pollUntil(t, 10*time.Second, 100*time.Millisecond, func() bool { return time.Now().After(at.Add(time.Second)) },
+		func() string { return "the post's time never passed" })
 	if n := len(sim.live("survives a crash")); n != 0 {
 		t.Fatalf("published while down: %d", n)
 	}

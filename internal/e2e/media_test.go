@@ -131,6 +131,7 @@ func (s *server) upload(t *testing.T, data []byte, filename string) mediaView {
 // once; the image fetched by a signed link as a platform would, without
 // credentials.
 func TestMediaPublishAndSignedLinks(t *testing.T) {
+	t.Parallel()
 	t.Run("disk", func(t *testing.T) {
 		t.Parallel()
 		sim := newSimulator(t)

@@ -147,6 +147,7 @@ func (s *server) connectTikTok(t *testing.T) int64 {
 // published, none when it hands the post to the operator — and every other
 // upload TikTok holds for it one that can never complete (bytes missing).
 func TestTikTokCrashSafety(t *testing.T) {
+	t.Parallel()
 	const chunk = tiktok.DefaultChunkSize
 	tests := []struct {
 		name string
@@ -222,13 +223,10 @@ func TestTikTokCrashSafety(t *testing.T) {
 			a.do(t, "POST", "/api/v1/posts", map[string]any{"body": text, "media_ids": []int64{video.ID}, "approve": true,
 				"scheduled_at": time.Now().UTC().Format(time.RFC3339Nano),
 				"targets":      []any{map[string]any{"account_id": account, "options": map[string]any{"privacy_level": "SELF_ONLY"}}}}, &p)
-			deadline := time.Now().Add(60 * time.Second)
-			for !tt.killNow(sim, text) {
-				if time.Now().After(deadline) {
-					t.Fatalf("the fault never held a request: %+v\n%s", sim.publishes(text), a.stderr.String())
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			pollUntil(t, 60*time.Second, 10*time.Millisecond, func() bool { return tt.killNow(sim, text) },
+				func() string {
+					return fmt.Sprintf("the fault never held a request: %+v\n%s", sim.publishes(text), a.stderr.String())
+				})
 			a.kill()
 			sim.setOnPut(nil)
 			sim.ClearFaults()

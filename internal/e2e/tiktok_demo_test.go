@@ -44,8 +44,8 @@ var finalStates = map[string]bool{"published": true, "failed": true, "canceled":
 // deadline passes.
 func (s *server) pollTarget(t *testing.T, postID int64, within time.Duration, what string, done func(ttTarget) bool) ttTarget {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	var tg ttTarget
+	pollUntil(t, within, 100*time.Millisecond, func() bool {
 		var p struct {
 			Targets []ttTarget `json:"targets"`
 		}
@@ -53,14 +53,12 @@ func (s *server) pollTarget(t *testing.T, postID int64, within time.Duration, wh
 		if len(p.Targets) != 1 {
 			t.Fatalf("post %d has %d targets, want 1", postID, len(p.Targets))
 		}
-		if done(p.Targets[0]) {
-			return p.Targets[0]
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("target never %s within %s: %+v\n%s", what, within, p.Targets[0], s.stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		tg = p.Targets[0]
+		return done(tg)
+	}, func() string {
+		return fmt.Sprintf("target never %s within %s: %+v\n%s", what, within, tg, s.stderr.String())
+	})
+	return tg
 }
 
 // demoTikTokAccount returns the id of the demo's connected TikTok account.
@@ -108,6 +106,7 @@ func demoTikTokPosts(t *testing.T, base, sum string) []ttSimPost {
 // the (simulated) TikTok app, the target picks up the public id from the
 // accelerated checkpoints and its metrics start.
 func TestDemoTikTokInboxUpload(t *testing.T) {
+	t.Parallel()
 	// The checkpoints of an inbox upload ask TikTok for a public id every
 	// +1h offset (2 s here) until the +7d one (90 s): time enough to play
 	// the operator in the app before they give up.

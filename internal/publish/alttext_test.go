@@ -11,7 +11,6 @@ import (
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/platform"
 	"github.com/sns-os/snsos/internal/publish"
-	"github.com/sns-os/snsos/internal/store"
 	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
@@ -27,7 +26,8 @@ func (fakeMedia) PlatformMedia(context.Context, int64) (platform.Media, error) {
 // TestPublishAltText publishes a post with two images, one described,
 // through the simulator: the described image carries its alt text on X.
 func TestPublishAltText(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, func(c *publish.Config) { c.Media = fakeMedia{} })
 		s := env.Store
 		m1 := &snsos.MediaRef{SHA256: "alt-e1", Key: "k-e1", Mime: "image/png", Size: int64(len(tinyPNG)), Width: 10, Height: 10}
@@ -63,7 +63,8 @@ func TestPublishAltText(t *testing.T) {
 // TestAltTextValidation: at most 1,000 code points on X, images only, and
 // only for media of the post.
 func TestAltTextValidation(t *testing.T) {
-	env := storetest.New(t, store.SQLite)
+	t.Parallel()
+	env := newSQLite(t, nil)
 	h := newHarness(t, env, func(c *publish.Config) { c.Media = fakeMedia{} })
 	s := env.Store
 	img := &snsos.MediaRef{SHA256: "v-img", Key: "k-img", Mime: "image/jpeg", Size: 10, Width: 10, Height: 10, Filename: "cat.jpg"}

@@ -29,7 +29,8 @@ func (t *curingTokens) AuthFailed(context.Context, int64, string) error {
 // target: it is published on the next attempt, once; a 401 the refresh
 // cannot cure fails the target (TestFailures covers that one).
 func TestRefusedAccessCuredByARefreshIsRetried(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		tokens := &curingTokens{storeTokens: storeTokens{env.Store}}
 		h := newHarness(t, env, func(c *publish.Config) { c.Tokens = tokens })
 		h.sim.InjectFault(xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultUnauthorized})
@@ -51,7 +52,8 @@ func TestRefusedAccessCuredByARefreshIsRetried(t *testing.T) {
 // and the target ends published, once, never retried or cancellable as if
 // nothing were live.
 func TestRefusedAccessAfterTikTokTookThePostIsReconciled(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		tokens := &curingTokens{storeTokens: storeTokens{env.Store}}
 		te := newTikTokEnvTuned(t, env, nil, func(c *publish.Config) {
 			c.Tokens = tokens

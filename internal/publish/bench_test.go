@@ -84,7 +84,7 @@ func BenchmarkSchedulingLateness(b *testing.B) {
 	client := x.New(x.Config{ClientID: "cid", ClientSecret: "csecret", BaseURL: srv.URL,
 		HTTP: platform.NewHTTPClient(platform.HTTPOptions{Timeout: 2 * time.Second})})
 
-	h := newHarness(b, env, func(c *publish.Config) {
+	h := newHarnessWith(b, env, harnessOptions{leaderOnly: true}, func(c *publish.Config) {
 		c.Platforms = map[snsos.Platform]platform.Platform{snsos.PlatformX: client}
 		// One account carries every target: lift the 24-hour quota.
 		c.Quotas = map[snsos.Platform]int{snsos.PlatformX: 0}

@@ -91,7 +91,8 @@ func TestDecide(t *testing.T) {
 // while nothing goes live is retried within one attempt budget, across the
 // retry and reconcile paths, then fails.
 func TestAttemptBudgetAcrossReconcile(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, func(c *publish.Config) { c.MaxAttempts = 3 })
 		h.sim.InjectFault(xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultStatus, Status: 503, Times: -1})
 		p := h.schedule(t, "never accepted", time.Now(), nil)
@@ -105,7 +106,8 @@ func TestAttemptBudgetAcrossReconcile(t *testing.T) {
 // TestPartialThreadRefused: a thread whose later part is refused for good
 // is published, marked partial, with the ids of the parts that went out.
 func TestPartialThreadRefused(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		var sim *xsim.Sim
 		h := newHarnessWith(t, env, harnessOptions{before: countPosts(func(n int) {
 			if n == 3 { // part 3 is refused: out of credits

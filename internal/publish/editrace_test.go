@@ -34,6 +34,7 @@ func (t *editingTokens) Credential(ctx context.Context, id int64) (*snsos.Creden
 // (the target stays scheduled, or goes back to draft) is what gets
 // published, at the edited time, or nothing is.
 func TestEditRacingPublish(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		approve bool
@@ -46,7 +47,7 @@ func TestEditRacingPublish(t *testing.T) {
 		{name: "saved as draft", body: "edited text", want: snsos.StateDraft},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+			runStores(t, func(t *testing.T, env *storetest.Env) {
 				at := time.Now().Add(300 * time.Millisecond)
 				edited := make(chan error, 1)
 				postID := make(chan int64, 1) // handed to the worker's goroutine once scheduled
@@ -100,18 +101,11 @@ func TestEditRacingPublish(t *testing.T) {
 // records it), polling the jobs table for at most 30 s.
 func waitCompletedPublishJob(t *testing.T, env *storetest.Env) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	eventually(t, 30*time.Second, func() bool {
 		var n int
 		if err := env.Store.DB().QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'publish_target' AND state = 'completed'`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the publish job never completed")
-		}
-		time.Sleep(20 * time.Millisecond) // poll interval
-	}
+		return n > 0
+	}, func() string { return "the publish job never completed" })
 }

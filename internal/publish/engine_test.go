@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -67,6 +68,9 @@ type harnessOptions struct {
 	after func(r *http.Request)
 	// timeout bounds one HTTP call of the client (default 2 s).
 	timeout time.Duration
+	// leaderOnly leaves moving scheduled jobs to River's leader alone
+	// (every 5 s, see scheduleOften): the lateness benchmark measures it.
+	leaderOnly bool
 }
 
 func newHarnessWith(t testing.TB, env *storetest.Env, o harnessOptions, tune func(*publish.Config)) *harness {
@@ -136,6 +140,9 @@ func newHarnessWith(t testing.TB, env *storetest.Env, o harnessOptions, tune fun
 		defer cancel()
 		jc.Stop(sctx)
 	})
+	if !o.leaderOnly {
+		scheduleOften(t, s)
+	}
 	h.engine, h.jobs = eng, jc
 	return h
 }
@@ -144,20 +151,18 @@ func newHarnessWith(t testing.TB, env *storetest.Env, o harnessOptions, tune fun
 // failing after a bound only a broken run reaches.
 func (h *harness) waitState(t *testing.T, id int64, want snsos.TargetState) *snsos.Target {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		tg, err := h.env.Store.FindTargetByID(ctx, id)
-		if err != nil {
+	var tg *snsos.Target
+	eventually(t, 30*time.Second, func() bool {
+		var err error
+		if tg, err = h.env.Store.FindTargetByID(ctx, id); err != nil {
 			t.Fatal(err)
 		}
-		if tg.State == want {
-			return tg
-		}
-		if tg.State.Terminal() && tg.State != want || time.Now().After(deadline) {
+		if tg.State.Terminal() && tg.State != want {
 			t.Fatalf("target %d is %s (%s), want %s", id, tg.State, tg.Error, want)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return tg.State == want
+	}, func() string { return fmt.Sprintf("target %d is %s (%s), want %s", id, tg.State, tg.Error, want) })
+	return tg
 }
 
 func (h *harness) schedule(t *testing.T, body string, at time.Time, opts map[string]any) *snsos.Post {
@@ -183,7 +188,8 @@ func (h *harness) livePosts(text string) int {
 }
 
 func TestPublishOnTime(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, nil)
 		at := time.Now().Add(time.Second)
 		p := h.schedule(t, "hello from the engine", at, nil)
@@ -205,7 +211,8 @@ func TestPublishOnTime(t *testing.T) {
 }
 
 func TestThreadPublishes(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, nil)
 		parts := []any{"thread part one", "thread part two", "thread part three"}
 		p := h.schedule(t, "", time.Now(), map[string]any{"parts": parts})
@@ -220,6 +227,7 @@ func TestThreadPublishes(t *testing.T) {
 // TestAmbiguousOutcomes: every way a call can end without a seen result
 // ends with the post on the platform exactly once.
 func TestAmbiguousOutcomes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		fault xsim.Fault
@@ -234,7 +242,7 @@ func TestAmbiguousOutcomes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			env := storetest.New(t, store.SQLite)
+			env := newSQLite(t, nil)
 			h := newHarness(t, env, nil)
 			text := "ambiguous " + tt.name
 			if strings.HasPrefix(tt.name, "reconcile") {
@@ -260,6 +268,7 @@ func TestAmbiguousOutcomes(t *testing.T) {
 }
 
 func TestPermanentAndRetriedFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		faults  []xsim.Fault
@@ -274,7 +283,7 @@ func TestPermanentAndRetriedFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			env := storetest.New(t, store.SQLite)
+			env := newSQLite(t, nil)
 			h := newHarness(t, env, nil)
 			for _, f := range tt.faults {
 				h.sim.InjectFault(f)
@@ -294,17 +303,12 @@ func TestPermanentAndRetriedFailures(t *testing.T) {
 			}
 			// The account is marked right after the target is settled:
 			// wait for it rather than read it at once.
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				a, err := env.Store.FindAccountByID(ctx, h.account.ID)
-				if err == nil && a.Status == tt.account {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("account %+v (%v), want %s", a, err, tt.account)
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			var a *snsos.Account
+			var err error
+			eventually(t, 10*time.Second, func() bool {
+				a, err = env.Store.FindAccountByID(ctx, h.account.ID)
+				return err == nil && a.Status == tt.account
+			}, func() string { return fmt.Sprintf("account %+v (%v), want %s", a, err, tt.account) })
 		})
 	}
 }
@@ -313,7 +317,8 @@ func TestPermanentAndRetriedFailures(t *testing.T) {
 // of a thread (their ids were saved) and before part 3. The next worker
 // finds the target publishing, reconciles, and posts only part 3.
 func TestResumeAfterCrashMidThread(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, func(c *publish.Config) { c.ReconcileDelay = 100 * time.Millisecond })
 		s := env.Store
 		parts := []any{"crash part one", "crash part two", "crash part three"}
@@ -360,7 +365,8 @@ func serverURL(t *testing.T, sim *xsim.Sim) string {
 // TestRecoverAfterCrash: a target left publishing by a dead process is
 // reconciled at start; if nothing went live it is published once.
 func TestRecoverAfterCrash(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, nil)
 		s := env.Store
 		p := &snsos.Post{Body: "recover me", ScheduledAt: time.Now(), Targets: []*snsos.Target{{AccountID: h.account.ID, State: snsos.StateScheduled}}}
@@ -384,7 +390,8 @@ func TestRecoverAfterCrash(t *testing.T) {
 }
 
 func TestSchedulingBadInput(t *testing.T) {
-	env := storetest.New(t, store.SQLite)
+	t.Parallel()
+	env := newSQLite(t, nil)
 	h := newHarness(t, env, nil)
 	future := time.Now().Add(time.Hour)
 	tests := []struct {
@@ -429,11 +436,13 @@ func TestSchedulingBadInput(t *testing.T) {
 		t.Fatalf("cancel after publish: %v", err)
 	}
 	// Cancel before the time: the job fires later and does nothing.
-	soon := h.schedule(t, "canceled in time", time.Now().Add(500*time.Millisecond), nil)
+	// Two seconds leave the cancel room on a loaded machine (jobs start at
+	// their time: the tests run River's scheduling pass often).
+	soon := h.schedule(t, "canceled in time", time.Now().Add(2*time.Second), nil)
 	if _, err := h.engine.Cancel(ctx, soon.ID); err != nil {
 		t.Fatal(err)
 	}
-	late := h.schedule(t, "after the canceled one", time.Now().Add(time.Second), nil)
+	late := h.schedule(t, "after the canceled one", soon.ScheduledAt.Add(500*time.Millisecond), nil)
 	h.waitState(t, late.Targets[0].ID, snsos.StatePublished)
 	if n := h.livePosts("canceled in time"); n != 0 {
 		t.Fatal("a canceled post was published")
@@ -441,7 +450,8 @@ func TestSchedulingBadInput(t *testing.T) {
 }
 
 func TestQuota(t *testing.T) {
-	env := storetest.New(t, store.SQLite)
+	t.Parallel()
+	env := newSQLite(t, nil)
 	h := newHarness(t, env, func(c *publish.Config) { c.Quotas = map[snsos.Platform]int{snsos.PlatformX: 2} })
 	future := time.Now().Add(time.Hour)
 	// Two scheduled within 24 h fill the quota of 2; a third is refused.
@@ -490,7 +500,8 @@ func containsRule(err error, rule string) bool {
 }
 
 func TestLateTargetHeldForOperator(t *testing.T) {
-	env := storetest.New(t, store.SQLite)
+	t.Parallel()
+	env := newSQLite(t, nil)
 	h := newHarness(t, env, func(c *publish.Config) { c.LateGrace = time.Minute })
 	s := env.Store
 	at := time.Now().Add(-2 * time.Hour) // sns-os was down at the time
@@ -527,7 +538,8 @@ func (flakyTokens) AuthFailed(context.Context, int64, string) error { return nil
 // before any platform call, the target is failed with the reason (the
 // operator sees it and can retry) instead of staying "scheduled" forever.
 func TestLastAttemptIsNeverSilent(t *testing.T) {
-	env := storetest.New(t, store.SQLite)
+	t.Parallel()
+	env := newSQLite(t, nil)
 	h := newHarness(t, env, func(c *publish.Config) { c.Tokens = flakyTokens{} })
 	s := env.Store
 	at := time.Now()
@@ -595,21 +607,19 @@ func (g *gate) waitArrival(t *testing.T) {
 // cancelled) and returns it.
 func (h *harness) waitJob(t *testing.T, id int64) *rivertype.JobRow {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		j, err := h.jobs.JobGet(ctx, id)
-		if err != nil {
+	var j *rivertype.JobRow
+	eventually(t, 30*time.Second, func() bool {
+		var err error
+		if j, err = h.jobs.JobGet(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 		switch j.State {
 		case rivertype.JobStateCompleted, rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
-			return j
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %d is still %s", id, j.State)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	}, func() string { return fmt.Sprintf("job %d is still %s", id, j.State) })
+	return j
 }
 
 // postDirect posts text on the harness account through the X client, as

@@ -2,6 +2,7 @@ package publish_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,7 +46,8 @@ func (p *slowPlatform) Publish(ctx context.Context, _ platform.Auth, _ *platform
 // from its progress: one attempt, one publication, and nobody else takes
 // the parked attempt over meanwhile.
 func TestLongStepResumesUnderTheSameOwner(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		slow := &slowPlatform{readyAfter: 3}
 		h := newHarness(t, env, func(c *publish.Config) {
 			c.Platforms = map[snsos.Platform]platform.Platform{snsos.PlatformX: slow}
@@ -53,23 +55,14 @@ func TestLongStepResumesUnderTheSameOwner(t *testing.T) {
 		p := h.schedule(t, "a long step", time.Now(), nil)
 		tid := p.Targets[0].ID
 		// While parked, recovery and the watchdog leave it alone.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			tg, _ := env.Store.FindTargetByID(ctx, tid)
-			if tg.State == snsos.StatePublishing && tg.LeaseUntil.IsZero() && tg.Progress["container"] == "c-1" {
-				if n, err := h.engine.Recover(ctx, true); err != nil || n != 0 {
-					t.Fatalf("Recover took over a parked step: %d, %v", n, err)
-				}
-				if n, err := h.engine.Watchdog(ctx); err != nil || n != 0 {
-					t.Fatalf("the watchdog took over a parked step whose job waits: %d, %v", n, err)
-				}
-				break
+		waitParked(t, env, tid, func() {
+			if n, err := h.engine.Recover(ctx, true); err != nil || n != 0 {
+				t.Fatalf("Recover took over a parked step: %d, %v", n, err)
 			}
-			if tg.State == snsos.StatePublished || time.Now().After(deadline) {
-				t.Fatalf("never parked: %s", tg.State)
+			if n, err := h.engine.Watchdog(ctx); err != nil || n != 0 {
+				t.Fatalf("the watchdog took over a parked step whose job waits: %d, %v", n, err)
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		})
 		tg := h.waitState(t, tid, snsos.StatePublished)
 		slow.mu.Lock()
 		defer slow.mu.Unlock()
@@ -99,7 +92,8 @@ func (t *refusingTokens) Credential(ctx context.Context, id int64) (*snsos.Crede
 // the target left publishing (found by the soak: a Threads account revoked
 // while a container was processing).
 func TestLongStepWhoseAccountLostAccessIsSettled(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		slow := &slowPlatform{readyAfter: 1 << 30}
 		tokens := &refusingTokens{storeTokens: storeTokens{env.Store}}
 		h := newHarness(t, env, func(c *publish.Config) {
@@ -108,17 +102,7 @@ func TestLongStepWhoseAccountLostAccessIsSettled(t *testing.T) {
 		})
 		p := h.schedule(t, "a step that waits", time.Now(), nil)
 		tid := p.Targets[0].ID
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			tg, _ := env.Store.FindTargetByID(ctx, tid)
-			if tg.State == snsos.StatePublishing && tg.LeaseUntil.IsZero() && tg.Progress["container"] == "c-1" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("never parked: %s", tg.State)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		waitParked(t, env, tid, func() {})
 		tokens.refuse.Store(true)
 		// The platform cannot be searched: the operator decides.
 		tg := h.waitState(t, tid, snsos.StateNeedsOperator)
@@ -128,4 +112,23 @@ func TestLongStepWhoseAccountLostAccessIsSettled(t *testing.T) {
 			t.Fatalf("published %d, attempts %d, error %q", slow.published, tg.Attempts, tg.Error)
 		}
 	})
+}
+
+// waitParked waits until target tid's step is parked (publishing, no
+// lease, its container recorded) and runs check at once, while the step's
+// job still snoozes.
+func waitParked(t *testing.T, env *storetest.Env, tid int64, check func()) {
+	t.Helper()
+	var tg *snsos.Target
+	eventually(t, 30*time.Second, func() bool {
+		tg, _ = env.Store.FindTargetByID(ctx, tid)
+		if tg.State == snsos.StatePublished {
+			t.Fatalf("never parked: %s", tg.State)
+		}
+		if tg.State == snsos.StatePublishing && tg.LeaseUntil.IsZero() && tg.Progress["container"] == "c-1" {
+			check()
+			return true
+		}
+		return false
+	}, func() string { return fmt.Sprintf("never parked: %s", tg.State) })
 }

@@ -17,7 +17,8 @@ import (
 // with the metrics hooked in as serve wires them: the outcome is counted
 // under its platform and state, and its lateness is in the histogram.
 func TestMetricsAfterPublish(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		m := obs.New(obs.Options{})
 		published := make(chan *snsos.Target, 1)
 		h := newHarness(t, env, func(c *publish.Config) {

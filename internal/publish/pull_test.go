@@ -177,7 +177,7 @@ func TestPreflightMediaLinks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			pe := newPullEnv(t, storetest.New(t, store.SQLite), tt.base, func(c *publish.Config) { c.AllowInsecureMediaLinks = tt.insecure })
+			pe := newPullEnv(t, newSQLite(t, nil), tt.base, func(c *publish.Config) { c.AllowInsecureMediaLinks = tt.insecure })
 			p := pe.draft(t, time.Time{})
 			problems, err := pe.engine.Preflight(ctx, p.Targets[0])
 			if err != nil {
@@ -208,7 +208,8 @@ func TestPreflightMediaLinks(t *testing.T) {
 // is never called, the target waits and tries again, and once the attempt
 // budget is spent it fails with the reason (never the link's signature).
 func TestPublishRetriesUnreachableMediaLinks(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		pe := newPullEnv(t, env, refusedURL(t), func(c *publish.Config) {
 			c.AllowInsecureMediaLinks = true
 			c.MaxAttempts = 2
@@ -230,7 +231,8 @@ func TestPublishRetriesUnreachableMediaLinks(t *testing.T) {
 // and right before the call the target waits for the window (retry_wait,
 // an hour on) instead of calling the platform.
 func TestQuotaUsedUp(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		srv, _ := mediaServer(t, http.StatusOK)
 		pe := newPullEnv(t, env, srv.URL, func(c *publish.Config) { c.AllowInsecureMediaLinks = true })
 		pe.ig.quota = &platform.Quota{Used: 50, Total: 50, Window: 24 * time.Hour}
@@ -265,7 +267,8 @@ func TestQuotaUsedUp(t *testing.T) {
 // make — and the inferred one is never stored; a Threads target without
 // media is a TEXT thread of parts.
 func TestRequestCarriesMediaType(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		srv, hits := mediaServer(t, http.StatusOK)
 		pe := newPullEnv(t, env, srv.URL, func(c *publish.Config) { c.AllowInsecureMediaLinks = true })
 		s := env.Store

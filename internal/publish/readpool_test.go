@@ -9,7 +9,6 @@ import (
 
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/store"
-	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
 // TestPublishWhileReadsHeld: every connection of SQLite's read pool is held
@@ -18,7 +17,8 @@ import (
 // then waits only until its deadline, and a post due now still goes out:
 // River and the engine work on the write connection alone.
 func TestPublishWhileReadsHeld(t *testing.T) {
-	env := storetest.New(t, store.SQLite)
+	t.Parallel()
+	env := newSQLite(t, nil)
 	h := newHarness(t, env, nil)
 	held := holdReadPool(t, env.Store)
 

@@ -19,7 +19,8 @@ import (
 // TestOrphanedAttemptCannotWrite: a call orphaned by a takeover can no
 // longer write progress or an outcome into the target.
 func TestOrphanedAttemptCannotWrite(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, nil)
 		s := env.Store
 		p := &snsos.Post{Body: "orphan", ScheduledAt: time.Now().Add(time.Hour), Targets: []*snsos.Target{{AccountID: h.account.ID, State: snsos.StateScheduled}}}
@@ -58,7 +59,8 @@ func TestOrphanedAttemptCannotWrite(t *testing.T) {
 // attempt this process is running (on SQLite it runs before the workers
 // start; a running one would be this process's own).
 func TestRecoverSkipsOwnRunningAttempt(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		g := newGate()
 		h := newHarnessWith(t, env, harnessOptions{before: g.before, timeout: time.Minute}, nil)
 		t.Cleanup(g.release) // before the server closes (cleanups run last first)
@@ -80,9 +82,10 @@ func TestRecoverSkipsOwnRunningAttempt(t *testing.T) {
 // with the time of the earlier post — no retry loop, no adoption of the
 // other post.
 func TestDuplicateOfAnEarlierPost(t *testing.T) {
+	t.Parallel()
 	for _, age := range []time.Duration{30 * time.Second, 10 * time.Minute} {
 		t.Run(age.String(), func(t *testing.T) {
-			storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+			runStores(t, func(t *testing.T, env *storetest.Env) {
 				// The platform's clock says the earlier post is age old.
 				simNow := func() time.Time { return time.Now().Add(-age) }
 				h := newHarnessWith(t, env, harnessOptions{sim: xsim.Options{Now: simNow}}, nil)
@@ -104,7 +107,8 @@ func TestDuplicateOfAnEarlierPost(t *testing.T) {
 // TestReconciledPublicationTime: a publication settled by reconciliation
 // records the platform's creation time, not the time it was found.
 func TestReconciledPublicationTime(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		// The platform's clock runs an hour ahead: the recorded time must be
 		// its, not ours.
 		h := newHarnessWith(t, env, harnessOptions{sim: xsim.Options{Now: func() time.Time { return time.Now().Add(time.Hour) }}}, nil)
@@ -126,7 +130,8 @@ func TestReconciledPublicationTime(t *testing.T) {
 // A post whose call failed before anything was stored is never settled on
 // another post whose words are the same but whose link differs.
 func TestReconcileIgnoresAnotherLink(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, func(c *publish.Config) {
 			c.ReconcileDelay = 1500 * time.Millisecond
 			c.LandMargin = 1500 * time.Millisecond
@@ -146,7 +151,8 @@ func TestReconcileIgnoresAnotherLink(t *testing.T) {
 // again" started a new round (which re-published and went ambiguous
 // again), must not apply its stale "not found" to the new round.
 func TestStaleReconciliationIsRefused(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		var gets atomic.Int32
 		hold := make(chan struct{})
 		arrived := make(chan struct{}, 1)
@@ -156,8 +162,10 @@ func TestStaleReconciliationIsRefused(t *testing.T) {
 				<-hold // the first lookup's answer (nothing found) is late
 			}
 		}}
+		// The second round stays unknown for ReconcileDelay: long enough for
+		// the poll below to see it on a loaded machine.
 		h := newHarnessWith(t, env, o, func(c *publish.Config) {
-			c.ReconcileDelay = 100 * time.Millisecond
+			c.ReconcileDelay = time.Second
 			c.LandMargin = 100 * time.Millisecond
 		})
 		released := false
@@ -174,26 +182,22 @@ func TestStaleReconciliationIsRefused(t *testing.T) {
 		<-arrived                                                                                              // lookup 1 has read the empty timeline; its answer is held
 		h.sim.InjectFault(xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultStatusAfterCommit, Status: 503}) // attempt 2: stored, answer lost
 		cur, _ := env.Store.FindTargetByID(ctx, tid)
-		for time.Now().Before(cur.SettleAfter) { // "not found" must be proof for the operator's round
-			time.Sleep(10 * time.Millisecond)
-		}
+		// "not found" must be proof for the operator's round.
+		eventually(t, 10*time.Second, func() bool { return !time.Now().Before(cur.SettleAfter) },
+			func() string { return fmt.Sprintf("settle time %s is not near", cur.SettleAfter) })
 		if _, err := h.engine.ReconcileTarget(ctx, tid); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			tg, _ := env.Store.FindTargetByID(ctx, tid)
-			if tg.Attempts >= 2 && tg.State == snsos.StateUnknown {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the second round did not start: %s after %d attempts", tg.State, tg.Attempts)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		var tg *snsos.Target
+		eventually(t, 20*time.Second, func() bool {
+			tg, _ = env.Store.FindTargetByID(ctx, tid)
+			return tg.Attempts >= 2 && tg.State == snsos.StateUnknown
+		}, func() string {
+			return fmt.Sprintf("the second round did not start: %s after %d attempts", tg.State, tg.Attempts)
+		})
 		close(hold) // lookup 1 now answers "not found" for the first round
 		released = true
-		tg := h.waitState(t, tid, snsos.StatePublished)
+		tg = h.waitState(t, tid, snsos.StatePublished)
 		if n := h.livePosts(text); n != 1 || tg.Attempts != 2 {
 			t.Fatalf("%d posts after %d attempts, want 1 after 2", n, tg.Attempts)
 		}
@@ -227,9 +231,10 @@ func (p *provingPlatform) FindPost(context.Context, platform.Auth, platform.Post
 // clock dates it before the attempt began; the same post found by text
 // alone with that date is someone else's, and is not published again.
 func TestReconcileTrustsContainerProof(t *testing.T) {
+	t.Parallel()
 	for _, proven := range []bool{true, false} {
 		t.Run(fmt.Sprintf("proven=%v", proven), func(t *testing.T) {
-			storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+			runStores(t, func(t *testing.T, env *storetest.Env) {
 				srv, _ := mediaServer(t, http.StatusOK)
 				pp := &provingPlatform{pullingPlatform: pullingPlatform{name: snsos.PlatformInstagram}, proven: proven}
 				pe := newPullEnv(t, env, srv.URL, func(c *publish.Config) {

@@ -15,7 +15,8 @@ import (
 // TestCancelPartialThread: canceling a thread that waits to retry after
 // part 1 went out publishes it as partial: it is live, never "canceled".
 func TestCancelPartialThread(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		var sim *xsim.Sim
 		h := newHarnessWith(t, env, harnessOptions{before: countPosts(func(n int) {
 			if n == 2 { // part 2 meets a rate limit for an hour
@@ -41,7 +42,8 @@ func TestCancelPartialThread(t *testing.T) {
 // TestResolveNeedsOperator: needs_operator has its two real exits, and
 // Cancel is refused.
 func TestResolveNeedsOperator(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, func(c *publish.Config) { c.ReconcileTries = 1 })
 		mk := func(text string, stored bool) int64 {
 			// An ambiguous call, then a search that cannot decide.
@@ -95,7 +97,8 @@ func TestResolveNeedsOperator(t *testing.T) {
 // with a new job number: the target never passes through approved, the old
 // job is stale, and the post goes out once.
 func TestSameTimeReschedule(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, nil)
 		at := time.Now().Add(2 * time.Second)
 		p := h.schedule(t, "same time twice", at, nil)
@@ -126,7 +129,8 @@ func TestSameTimeReschedule(t *testing.T) {
 // TestApproveAfterTimePassed: approving a post whose time has passed is
 // refused.
 func TestApproveAfterTimePassed(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, nil)
 		p := &snsos.Post{Body: "approve late", ScheduledAt: time.Now().Add(-time.Hour), Targets: []*snsos.Target{{AccountID: h.account.ID}}}
 		if err := env.Store.CreatePost(ctx, p, nil); err != nil {
@@ -144,7 +148,8 @@ func TestApproveAfterTimePassed(t *testing.T) {
 // Saving a scheduled post without approving it and without a change keeps
 // it scheduled — with a job for its new job number.
 func TestUnchangedSaveKeepsItsJob(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, nil)
 		at := time.Now().Add(time.Second)
 		p := h.schedule(t, "saved unchanged", at, nil)

@@ -12,7 +12,6 @@ import (
 	"github.com/sns-os/snsos"
 	"github.com/sns-os/snsos/internal/platform"
 	"github.com/sns-os/snsos/internal/publish"
-	"github.com/sns-os/snsos/internal/store"
 	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
@@ -32,7 +31,8 @@ func (distinctMedia) PlatformMedia(_ context.Context, id int64) (platform.Media,
 // lists two of them in its own order, and X receives exactly those, in
 // that order.
 func TestPublishTargetMediaSubset(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, func(c *publish.Config) { c.Media = distinctMedia{} })
 		s := env.Store
 		var ids []int64
@@ -84,7 +84,8 @@ func sum(b []byte) string {
 // it (nil to a list, a list to empty) on Save draft takes the target back
 // to draft, keeping it keeps the schedule.
 func TestUpdateTargetMedia(t *testing.T) {
-	env := storetest.New(t, store.SQLite)
+	t.Parallel()
+	env := newSQLite(t, nil)
 	h := newHarness(t, env, func(c *publish.Config) { c.Media = distinctMedia{} })
 	var ids []int64
 	for i := range 2 {

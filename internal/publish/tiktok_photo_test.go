@@ -13,7 +13,8 @@ import (
 // A TikTok photo post's text is a description of up to 4,000 characters,
 // a video's caption up to 2,200: approval counts each by its own limit.
 func TestTikTokPhotoDescriptionLimit(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		te := newTikTokEnv(t, env, nil)
 		img := &snsos.MediaRef{SHA256: "tt-jpeg", Key: "k-tt-jpeg", Mime: "image/jpeg", Size: 5000, Width: 1080, Height: 1920}
 		if _, err := env.Store.CreateMedia(ctx, img); err != nil {

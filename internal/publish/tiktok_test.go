@@ -101,7 +101,8 @@ func (te *tiktokEnv) simPosts(text string) []ttsim.Post {
 // is refused at approval (created approved, or a draft approved later)
 // with the reason, and nothing reaches TikTok; a draft may lack it.
 func TestTikTokDirectPostNeedsAnAudience(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		te := newTikTokEnv(t, env, nil)
 		refused := func(what string, err error) {
 			t.Helper()
@@ -144,7 +145,8 @@ func TestTikTokDirectPostNeedsAnAudience(t *testing.T) {
 // the video once, as SELF_ONLY, carrying the video's duration; it has a
 // publish id and, never public, no link.
 func TestTikTokPublishesOnlyMeOnce(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		te := newTikTokEnv(t, env, nil)
 		p := te.post("only me, once", map[string]any{"privacy_level": "SELF_ONLY"})
 		if err := te.engine.CreatePost(ctx, p, true); err != nil {
@@ -173,7 +175,8 @@ func TestTikTokPublishesOnlyMeOnce(t *testing.T) {
 // duration, so a video longer than the account may post is refused by the
 // client before anything is sent.
 func TestTikTokRequestCarriesDuration(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		te := newTikTokEnv(t, env, nil)
 		if err := te.tt.SetCreator(te.user.OpenID, ttsim.Creator{MaxVideoPostDurationSec: 1}); err != nil {
 			t.Fatal(err)
@@ -196,7 +199,8 @@ func TestTikTokRequestCarriesDuration(t *testing.T) {
 // no audience; the upload is recorded as published with the upload's id
 // and no link.
 func TestTikTokInboxUpload(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		te := newTikTokEnv(t, env, map[string]string{publish.AccountPublishMode: publish.PublishModeInbox})
 		p := te.post("to the inbox", nil)
 		if err := te.engine.CreatePost(ctx, p, true); err != nil {
@@ -223,7 +227,8 @@ func TestTikTokInboxUpload(t *testing.T) {
 // (never given an audience) and nothing reaches TikTok. Switching back to
 // the inbox lets a retry upload it.
 func TestTikTokModeFlipBeforePublishing(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		te := newTikTokEnv(t, env, map[string]string{publish.AccountPublishMode: publish.PublishModeInbox})
 		p := te.post("approved for the inbox", nil)
 		p.ScheduledAt = time.Time{}
@@ -263,6 +268,7 @@ func TestTikTokModeFlipBeforePublishing(t *testing.T) {
 // TestPublishModeOptions: only a TikTok account has a publish mode, and
 // only "direct" or "inbox".
 func TestPublishModeOptions(t *testing.T) {
+	t.Parallel()
 	tt := &snsos.Account{Platform: snsos.PlatformTikTok, Handle: "tt"}
 	for _, mode := range []string{publish.PublishModeDirect, publish.PublishModeInbox} {
 		if set, err := publish.PublishModeOptions(tt, mode); err != nil || set[publish.AccountPublishMode] != mode || len(set) != 1 {
@@ -288,6 +294,7 @@ func TestPublishModeOptions(t *testing.T) {
 // TestInboxState: the inbox mark follows the TikTok client's progress
 // (tiktok.InboxUpload) and the target's remote id and checkpoints.
 func TestInboxState(t *testing.T) {
+	t.Parallel()
 	const upload, public = "v_inbox_file~v2-1.9", "7440000000000000009"
 	cp := []*snsos.MetricSnapshot{{Checkpoint: "1h", Status: snsos.SnapshotUnavailable}}
 	manual := []*snsos.MetricSnapshot{{Checkpoint: snsos.CheckpointManual, Status: snsos.SnapshotUnavailable}}
@@ -321,6 +328,7 @@ func TestInboxState(t *testing.T) {
 // TestTikTokStarted: the engine reads the client's progress as the client
 // does — a post whose init call went out in any generation has started.
 func TestTikTokStarted(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		progress map[string]string
 		want     bool

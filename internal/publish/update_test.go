@@ -11,7 +11,8 @@ import (
 )
 
 func TestUpdatePost(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, nil)
 		at := time.Now().Add(time.Hour).Truncate(time.Minute)
 		p := h.schedule(t, "first text", at, nil)

@@ -15,7 +15,8 @@ import (
 // a restored backup lacks it) is queued again by the watchdog; a target
 // whose job is still waiting is not given a second one.
 func TestWatchdogRequeuesLostJobs(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, nil)
 		s := env.Store
 		// Scheduled in the past with no job at all.

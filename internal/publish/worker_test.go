@@ -15,7 +15,8 @@ import (
 // attempt's slow call is in flight. It must leave the attempt alone; the
 // post goes out once.
 func TestLeftoverJobLeavesRunningAttemptAlone(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		g := newGate()
 		h := newHarnessWith(t, env, harnessOptions{before: g.before, timeout: time.Minute}, nil)
 		t.Cleanup(g.release) // before the server closes (cleanups run last first)
@@ -57,7 +58,8 @@ func TestLeftoverJobLeavesRunningAttemptAlone(t *testing.T) {
 // TestRetryWaitJobsKeepTheirTime: a stale job of a retry_wait target does
 // nothing, and its current job waits for its time.
 func TestRetryWaitJobsKeepTheirTime(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, env *storetest.Env) {
+	t.Parallel()
+	runStores(t, func(t *testing.T, env *storetest.Env) {
 		h := newHarness(t, env, func(c *publish.Config) { c.Backoff = func(int) time.Duration { return time.Hour } })
 		h.sim.InjectFault(xsim.Fault{Match: "POST /2/tweets", Kind: xsim.FaultRateLimit, Reset: time.Minute})
 		p := h.schedule(t, "waits its turn", time.Now(), nil)
