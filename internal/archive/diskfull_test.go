@@ -175,13 +175,14 @@ func dbDump(t *testing.T, st *store.Store) string {
 // again (as the next start would) with its branch at the last good
 // commit (head; "": wherever the writer has it, which a purge that
 // rewrote the history but could not repack has moved), which verify
-// reads through.
-func failedPass(t *testing.T, b *bundle, res archive.Result, err error, head, db string) {
+// reads through. pushed: the pass went on to the push (only the deletion
+// of a purge's old objects failed).
+func failedPass(t *testing.T, b *bundle, res archive.Result, err error, head, db string, pushed bool) {
 	t.Helper()
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "no space left on device") {
 		t.Fatalf("a pass on a full disk: %v", err)
 	}
-	if res.Commit != "" || res.Pushed || (head != "" && b.w.Repo().Head().String() != head) {
+	if res.Commit != "" || res.Pushed != pushed || (head != "" && b.w.Repo().Head().String() != head) {
 		t.Fatalf("a pass on a full disk: %+v, head %s (was %s)", res, b.w.Repo().Head(), head)
 	}
 	head = b.w.Repo().Head().String()
@@ -223,7 +224,7 @@ func TestDiskFullMidCommit(t *testing.T) {
 			break
 		}
 		failures++
-		failedPass(t, b, res, err, head, db)
+		failedPass(t, b, res, err, head, db, false)
 		res = b.sync(t)
 		if res.Commit == "" || !res.Pushed {
 			t.Fatalf("the pass after the space came back: %+v", res)
@@ -277,9 +278,10 @@ func purgeScenario(t *testing.T) (*bundle, *snsos.Post) {
 // rewritten history is written, as the branch moves, while the new pack
 // and its index are written. A first pass with room lists the writes; the
 // disk then fills at the first, middle and last write of each kind. Each
-// time the purge event stays open, the purge is done again on the next
-// pass, and the purged post leaves the history (and the disk) here and on
-// the remote before the event is closed.
+// time the purge event stays open, the purge (or, once the branch has
+// moved, the deletion of the old objects) is done again on the next pass,
+// and the purged post leaves the history (and the disk) here and on the
+// remote before the event is closed.
 func TestDiskFullMidPurge(t *testing.T) {
 	disk := &fullDisk{}
 	archive.WrapStorage(t, disk.wrap)
@@ -307,16 +309,26 @@ func TestDiskFullMidPurge(t *testing.T) {
 			t.Fatalf("the purge did not write %s, which this test means to cut: %v", kind, slices.Collect(maps.Keys(kinds)))
 		}
 	}
+	wentOn := 0
 	for _, k := range cuts {
 		b, gone := purgeScenario(t)
-		db := dbDump(t, b.st)
+		db, before := dbDump(t, b.st), b.w.Repo().Head()
 		disk.fillAfter(k)
 		b.clk.advance(time.Minute)
 		res, err := b.w.Sync(ctx)
 		if refused, _ := disk.free(); refused == 0 {
 			t.Fatalf("write %d: the disk was never full: %+v, %v", k, res, err)
 		}
-		failedPass(t, b, res, err, "", db)
+		// Once the branch has moved, only the repack failed: the pass
+		// goes on and force-pushes the rewritten history.
+		moved := b.w.Repo().Head() != before
+		if moved {
+			wentOn++
+		}
+		failedPass(t, b, res, err, "", db, moved)
+		if moved && remoteHead(t, b.remote) != b.w.Repo().Head().String() {
+			t.Fatalf("write %d: the rewritten history was not pushed", k)
+		}
 		if len(b.purges.archived) > 0 {
 			t.Fatalf("write %d: the purge event was closed by a failed pass", k)
 		}
@@ -336,6 +348,9 @@ func TestDiskFullMidPurge(t *testing.T) {
 		}
 		verifyClean(t, b.w.Repo().Path())
 		gitFsck(t, b.w.Repo().Path())
+	}
+	if wentOn == 0 || wentOn == len(cuts) {
+		t.Fatalf("%d of %d cuts came after the branch moved: the repack's cuts are not tested", wentOn, len(cuts))
 	}
 }
 

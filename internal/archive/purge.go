@@ -13,7 +13,10 @@ import (
 // the rest of each commit (its other files, author, time and message); a
 // commit left with nothing of its own is dropped. The objects no commit
 // reaches any more are deleted from the repository. It returns whether the
-// history changed: the branch must then be force-pushed.
+// history changed: the branch must then be force-pushed. True with an
+// error says the branch moved but deleting the old objects failed:
+// finishPurge tries again. The rewrite is noted in the repository
+// (rewrite.go) before the branch moves, so a restart does not forget it.
 func (r *Repo) Purge(paths []string) (bool, error) {
 	if r.head.IsZero() || len(paths) == 0 {
 		return false, nil
@@ -60,6 +63,9 @@ func (r *Repo) Purge(paths []string) (bool, error) {
 	if newHead == r.head {
 		return false, nil
 	}
+	if err := r.noteRewrite(paths, false); err != nil {
+		return false, err
+	}
 	if err := r.setHead(newHead, r.head); err != nil {
 		return false, err
 	}
@@ -71,8 +77,9 @@ func (r *Repo) Purge(paths []string) (bool, error) {
 }
 
 // finishPurge deletes what a rewrite of the history left unreachable, when
-// that failed before (a full disk while repacking): the branch has moved
-// already, so nothing else would try again.
+// that failed before (a full disk while repacking) or was left to it (an
+// adopted remote, a rewrite noted by a process that stopped): the branch
+// has moved already, so nothing else would try again.
 func (r *Repo) finishPurge() error {
 	if !r.pruneDue {
 		return nil

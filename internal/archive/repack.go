@@ -26,6 +26,7 @@ const packWindow = 10
 // full disk at that moment would lose the newest commits, which a purge
 // has just written loose and pointed the branch at.
 func (r *Repo) repack() error {
+	r.dropPartialPacks() // a repack cut short by a process that stopped
 	keep, err := r.reachableObjects()
 	if err != nil {
 		return err
@@ -54,7 +55,7 @@ func (r *Repo) repack() error {
 		err = cerr
 	}
 	if err != nil {
-		r.dropOrphanIndexes()
+		r.dropPartialPacks()
 		return err
 	}
 	for _, h := range old {
@@ -72,11 +73,14 @@ func (r *Repo) repack() error {
 	})
 }
 
-// dropOrphanIndexes deletes the pack indexes whose pack is missing: what a
-// pack writer that failed part-way leaves. go-git trusts an index already
-// there when it writes the same pack again, so a truncated one must not
-// stay.
-func (r *Repo) dropOrphanIndexes() {
+// dropPartialPacks deletes what a pack writer that failed part-way
+// leaves: the pack indexes whose pack is missing, and the temporary packs.
+// go-git trusts an index already there when it writes the same pack
+// again, so a truncated one must not stay; and a temporary pack left by
+// each failed repack would take the room the next commit needs (a full
+// disk is why the repack failed), then that of every try after. The
+// archive has one writer, so no other pack is being written meanwhile.
+func (r *Repo) dropPartialPacks() {
 	fs, err := r.fs()
 	if err != nil {
 		return
@@ -91,7 +95,8 @@ func (r *Repo) dropOrphanIndexes() {
 		have[e.Name()] = true
 	}
 	for _, e := range entries {
-		if base, ok := strings.CutSuffix(e.Name(), ".idx"); ok && !have[base+".pack"] {
+		base, idx := strings.CutSuffix(e.Name(), ".idx")
+		if (idx && !have[base+".pack"]) || strings.HasPrefix(e.Name(), "tmp_pack_") {
 			_ = fs.Remove(fs.Join(dir, e.Name()))
 		}
 	}

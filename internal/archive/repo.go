@@ -47,9 +47,13 @@ type Repo struct {
 	head  plumbing.Hash            // the branch's commit; zero before the first
 	files map[string]plumbing.Hash // the head tree's files
 	// pruneDue: a rewrite of the history (a purge, an adopted remote)
-	// moved the branch, but deleting what it left unreachable failed; the
-	// purged content is still on the disk until finishPurge succeeds.
+	// moved the branch, and what it left unreachable has not been deleted
+	// yet; the purged content is still on the disk until finishPurge
+	// succeeds.
 	pruneDue bool
+	// rewrite is the note of a rewrite not finished (rewrite.go), nil
+	// when there is none; it outlives the process, pruneDue does not.
+	rewrite *rewriteNote
 }
 
 // Open opens the archive at path, creating a bare repository when path does
@@ -85,6 +89,10 @@ func Open(path string) (*Repo, error) {
 	if err := r.load(); err != nil {
 		return nil, err
 	}
+	if r.rewrite, err = r.readRewrite(); err != nil {
+		return nil, err
+	}
+	r.pruneDue = r.rewrite != nil
 	return r, nil
 }
 

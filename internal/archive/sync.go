@@ -23,12 +23,21 @@ const pollOverlap = 10 * time.Minute
 const page = 500
 
 // purge removes from the history what the purge outbox, the operator's
-// deletions and the last full comparison say is gone, and returns how many
-// paths it removed.
-func (w *Writer) purge(ctx context.Context) (int, error) {
-	if err := w.repo.finishPurge(); err != nil {
-		return 0, err
-	}
+// deletions and the last full comparison say is gone (and what a purge
+// noted to be made again on the remote's history), and returns how many
+// paths it removed. Deleting the old objects may fail where a commit
+// would not (a repack needs room for a copy of them all): that failure is
+// pruneErr, not err, and the pass goes on, so that archiving and the
+// force push do not wait for the room; later passes try again.
+func (w *Writer) purge(ctx context.Context) (n int, pruneErr, err error) {
+	pruneErr = w.repo.finishPurge()
+	n, err = w.purgeNow(ctx, &pruneErr)
+	return n, pruneErr, err
+}
+
+// purgeNow is purge once the deletion left over from before was tried;
+// pruneErr receives the failure of the deletion after a rewrite.
+func (w *Writer) purgeNow(ctx context.Context, pruneErr *error) (int, error) {
 	var posts, targets, accounts, events []int64
 	if w.cfg.Purges != nil {
 		evs, err := w.cfg.Purges.PendingPurges(ctx)
@@ -64,13 +73,19 @@ func (w *Writer) purge(ctx context.Context) (int, error) {
 			return slices.ContainsFunc(live, func(a *snsos.Account) bool { return a.ID == id })
 		})
 	}
-	if len(posts)+len(targets)+len(accounts) == 0 {
+	redo := w.repo.redoPaths()
+	if len(posts)+len(targets)+len(accounts)+len(redo) == 0 {
+		w.events = append(w.events, events...)
 		return 0, nil
 	}
-	paths, err := w.repo.purgePaths(posts, targets, accounts)
-	if err != nil {
-		return 0, err
+	var paths []string
+	if len(posts)+len(targets)+len(accounts) > 0 {
+		var err error
+		if paths, err = w.repo.purgePaths(posts, targets, accounts); err != nil {
+			return 0, err
+		}
 	}
+	paths = dedupe(append(paths, redo...))
 	changed, err := w.repo.Purge(paths)
 	// A history rewritten is pushed with force and its posts that keep
 	// other targets written again, even when deleting the old objects
@@ -81,17 +96,25 @@ func (w *Writer) purge(ctx context.Context) (int, error) {
 			w.dirty[id] = true
 		}
 	}
-	if err != nil {
+	if err != nil && !changed {
+		return 0, err
+	}
+	if changed { // its own deletion tried again what was left from before
+		*pruneErr = err
+	}
+	if err := w.repo.redone(); err != nil {
 		return 0, err
 	}
 	w.deleted = nil
+	if !changed {
+		paths = nil // the paths were gone already
+	}
 	if len(paths) > 0 {
-		w.log.Info("archive: purged from the history", "paths", len(paths), "rewritten", changed)
+		w.log.Info("archive: purged from the history", "paths", len(paths))
 	}
+	// The events are closed once the remote has the rewritten branch and
+	// the old objects are gone from the disk (settle).
 	w.events = append(w.events, events...)
-	if w.cfg.Remote.URL == "" {
-		return len(paths), w.markArchived(ctx)
-	}
 	return len(paths), nil
 }
 

@@ -40,7 +40,9 @@ func (r *Repo) Fetch(ctx context.Context, rm Remote) (plumbing.Hash, error) {
 			head = ref.Hash()
 		}
 	}
-	if head.IsZero() || r.git.Storer.HasEncodedObject(head) == nil {
+	// The remote still at this archive's branch from before a rewrite not
+	// finished is not fetched: that would bring back what was purged.
+	if head.IsZero() || r.git.Storer.HasEncodedObject(head) == nil || head == r.rewrite.from() {
 		return head, nil
 	}
 	spec := config.RefSpec("+" + Branch + ":" + fetchedRef)
@@ -66,13 +68,20 @@ const (
 // CatchUp moves the branch to remote (a commit Fetch brought) when that
 // loses nothing: when the branch is empty or remote descends from it (a
 // fast-forward). When the histories diverged, adoptDiverged takes the
-// remote's branch anyway and drops what only this repository held; the
-// caller allows it when another writer sharing the database wrote the
-// remote (a purge there rewrote the history this one still holds: keeping
-// it would keep the purged data), and renders everything again after.
-// Otherwise a diverged remote is an error, and nothing moves.
+// remote's branch anyway and leaves what only this repository held to the
+// next finishPurge; the caller allows it when another writer sharing the
+// database wrote the remote (a purge there rewrote the history this one
+// still holds: keeping it would keep the purged data), and renders
+// everything again after. Otherwise a diverged remote is an error, and
+// nothing moves.
+//
+// A purge here whose force push has not gone through is not undone: a
+// remote still at the branch from before it is this archive's own older
+// state (nothing moves; the force push replaces it), and a remote that
+// moved on is taken with the purge noted to be made again on it
+// (redoPaths).
 func (r *Repo) CatchUp(remote plumbing.Hash, adoptDiverged bool) (string, error) {
-	if remote.IsZero() || remote == r.head {
+	if remote.IsZero() || remote == r.head || remote == r.rewrite.from() {
 		return CaughtUpNothing, nil
 	}
 	outcome := CaughtUpForward
@@ -106,14 +115,16 @@ func (r *Repo) CatchUp(remote plumbing.Hash, adoptDiverged bool) (string, error)
 	if err != nil {
 		return "", fmt.Errorf("archive: the remote %w; nothing was changed", err)
 	}
+	if outcome == CaughtUpAdopted || r.rewrite.forces() {
+		if err := r.noteRewrite(nil, true); err != nil {
+			return "", err
+		}
+	}
 	if err := r.setHead(remote, r.head); err != nil {
 		return "", err
 	}
 	r.head, r.files = remote, files
-	if outcome == CaughtUpAdopted {
-		r.pruneDue = true
-		return outcome, r.dropUnreachable()
-	}
+	r.pruneDue = r.pruneDue || outcome == CaughtUpAdopted
 	return outcome, nil
 }
 
@@ -133,16 +144,18 @@ func (w *Writer) catchUp(ctx context.Context) error {
 		return err
 	}
 	outcome, err := w.repo.CatchUp(remote, shared)
-	if err != nil || outcome == CaughtUpNothing {
+	if outcome != CaughtUpForward && outcome != CaughtUpAdopted {
 		return err
 	}
-	// The branch is the remote's now: what this writer meant to push, or
-	// to force, is either there or rendered again by a full comparison
-	// (every post, against the adopted tree) on this pass; purge events
-	// still open are done again on the adopted history.
+	// The branch is the remote's now (whatever failed after it moved):
+	// what this writer meant to push, or to force, is either there or
+	// rendered again by a full comparison (every post, against the
+	// adopted tree) on this pass; purge events still open, and a purge
+	// noted here whose push never went through, are done again on the
+	// remote's history, which then needs the force again.
 	w.pushed, w.force, w.events, w.deleted = true, false, nil, nil
 	w.polledAt, w.dirty = time.Time{}, map[int64]bool{}
 	w.st.LastCommit = remote.String()
 	w.log.Info("archive: caught up with the remote", "commit", remote.String()[:12], "how", outcome)
-	return nil
+	return err
 }

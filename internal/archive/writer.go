@@ -79,7 +79,8 @@ type Status struct {
 	LastCommitAt time.Time `json:"last_commit_at,omitzero"`
 	LastPushAt   time.Time `json:"last_push_at,omitzero"`
 	// LastError is the last failure (a commit refused by the guard, a push
-	// refused), cleared by the next success of the same step.
+	// refused, a purge's old objects not deleted from the disk), cleared
+	// by the next success of the same step.
 	LastError string    `json:"last_error,omitempty"`
 	ErrorAt   time.Time `json:"error_at,omitzero"`
 	// PushFailures counts the pushes failed in a row; FailingSince is
@@ -155,7 +156,9 @@ func NewWriter(cfg Config) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Writer{cfg: cfg, log: cfg.Logger, repo: repo, dirty: map[int64]bool{}}
+	// A purge noted by the process before, whose force push may not
+	// have gone through: the remote may still hold what it removed.
+	w := &Writer{cfg: cfg, log: cfg.Logger, repo: repo, dirty: map[int64]bool{}, force: repo.rewrite.forces()}
 	w.st = Status{Dir: cfg.Dir, Remote: redact(cfg.Remote.URL), Files: len(repo.files)}
 	if h := repo.Head(); !h.IsZero() {
 		w.st.LastCommit = h.String()
@@ -279,8 +282,10 @@ type Result struct {
 }
 
 // Sync brings the archive in step with the database now: purges first,
-// then one commit of what changed, then the push (when due). Callers that
-// must not commit more than once a minute call it once a minute (Run).
+// then one commit of what changed, then the push (when due). A purge whose
+// old objects cannot be deleted yet holds none of that back: its error is
+// returned (and kept in the status) after them. Callers that must not
+// commit more than once a minute call it once a minute (Run).
 func (w *Writer) Sync(ctx context.Context) (Result, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -292,7 +297,7 @@ func (w *Writer) Sync(ctx context.Context) (Result, error) {
 		}
 		w.caughtUp = true
 	}
-	n, err := w.purge(ctx)
+	n, pruneErr, err := w.purge(ctx)
 	res.Purged = n
 	if err != nil {
 		return res, w.fail(ctx, err)
@@ -314,6 +319,17 @@ func (w *Writer) Sync(ctx context.Context) (Result, error) {
 		w.fullAt = start
 	}
 	res.Pushed, err = w.push(ctx, start)
+	if err == nil {
+		err = w.settle(ctx)
+	}
+	if pruneErr != nil {
+		// Said after the commit and the push, whose success clears the
+		// last error: the purged data is still on this disk.
+		if err == nil {
+			w.st.LastError, w.st.ErrorAt = pruneErr.Error(), w.cfg.Now()
+		}
+		err = errors.Join(pruneErr, err)
+	}
 	w.save(ctx)
 	return res, err
 }
@@ -394,7 +410,22 @@ func (w *Writer) push(ctx context.Context, now time.Time) (bool, error) {
 	}
 	w.pushed, w.force, w.pushDelay, w.pushDue = true, false, 0, time.Time{}
 	w.st.LastPushAt, w.st.PushFailures, w.st.FailingSince, w.st.LastError = now, 0, time.Time{}, ""
-	return true, w.markArchived(ctx)
+	return true, nil
+}
+
+// settle finishes the purges once nothing of them is left: the old
+// objects are gone from this disk and nothing waits to be made again on a
+// history caught up from the remote, and the remote (when there is one)
+// has the rewritten branch. Their events are closed then, and the note
+// of the rewrite removed; until then a restart picks them up again.
+func (w *Writer) settle(ctx context.Context) error {
+	if w.repo.pruneDue || w.repo.redoPaths() != nil || (w.cfg.Remote.URL != "" && (!w.pushed || w.force)) {
+		return nil
+	}
+	if err := w.markArchived(ctx); err != nil {
+		return err
+	}
+	return w.repo.rewriteDone()
 }
 
 // markArchived closes the purge events whose removal is now complete
