@@ -84,13 +84,26 @@ func TestPurgeOutlivesARestartBeforeItsForcePush(t *testing.T) {
 	if len(b.purges.archived) > 0 || !archive.RewritePending(b.w.Repo()) {
 		t.Fatalf("events closed %v before the push; rewrite noted: %v", b.purges.archived, archive.RewritePending(b.w.Repo()))
 	}
+	// The status says since when the purge is unfinished (the dashboard
+	// lists it after an hour).
+	if st := b.w.Status(); st.PurgeSince.IsZero() || st.PurgeStuck(st.PurgeSince.Add(59*time.Minute)) ||
+		!st.PurgeStuck(st.PurgeSince.Add(time.Hour)) {
+		t.Fatalf("status of an unfinished purge: %+v", st)
+	}
+	since := b.w.Status().PurgeSince
 	back()
 
 	b.w = remoteWriter(t, b, dir, archive.Remote{URL: remoteURL(b.remote)}) // the restart
+	if got := b.w.Status().PurgeSince; !got.Equal(since) {
+		t.Fatalf("the restart reset when the purge was first left unfinished: %v, was %v", got, since)
+	}
 	if res := b.sync(t); !res.Pushed {
 		t.Fatalf("the pass after the restart: %+v", res)
 	}
 	settled(t, b, gone)
+	if st := b.w.Status(); !st.PurgeSince.IsZero() {
+		t.Fatalf("a finished purge still in the status: %+v", st)
+	}
 	gitSecondOpinion(t, b.remote, 2)
 }
 

@@ -24,6 +24,7 @@ type Store interface {
 	AttemptsOfTargets(ctx context.Context, targetIDs []int64) (map[int64][]*snsos.Attempt, error)
 	MediaByIDs(ctx context.Context, ids []int64) (map[int64]*snsos.MediaRef, error)
 	ListAuditEventsSince(ctx context.Context, action string, since time.Time) ([]*snsos.AuditEvent, error)
+	Setting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error
 }
 
@@ -89,7 +90,11 @@ type Status struct {
 	FailingSince time.Time `json:"failing_since,omitzero"`
 	// Blocked is set while the guard refuses to commit.
 	Blocked bool `json:"blocked,omitempty"`
-	Files   int  `json:"files"`
+	// PurgeSince is when a rewrite of the history for a purge was left
+	// unfinished (its old objects still on this disk, or the rewritten
+	// branch not yet on the remote): zero when none is.
+	PurgeSince time.Time `json:"purge_since,omitzero"`
+	Files      int       `json:"files"`
 	// SavedAt is when the writer saved this status (after every pass):
 	// how a process without the archive configured tells a live writer's
 	// status from one left by an archive since switched off (status.go).
@@ -100,7 +105,14 @@ type Status struct {
 // commit, or pushes have failed for more than an hour (three tries at
 // least).
 func (s Status) Failing(now time.Time) bool {
-	return s.Blocked || (s.PushFailures >= 3 && now.Sub(s.FailingSince) >= time.Hour)
+	return s.Blocked || (s.PushFailures >= 3 && now.Sub(s.FailingSince) >= time.Hour) || s.PurgeStuck(now)
+}
+
+// PurgeStuck reports whether a purge's rewrite has stayed unfinished for
+// an hour: deleted data is still in this archive or on its remote, which
+// the operator has promised to remove.
+func (s Status) PurgeStuck(now time.Time) bool {
+	return !s.PurgeSince.IsZero() && now.Sub(s.PurgeSince) >= time.Hour
 }
 
 // ParseStatus reads a Status kept in the StatusKey setting.
@@ -160,6 +172,13 @@ func NewWriter(cfg Config) (*Writer, error) {
 	// have gone through: the remote may still hold what it removed.
 	w := &Writer{cfg: cfg, log: cfg.Logger, repo: repo, dirty: map[int64]bool{}, force: repo.rewrite.forces()}
 	w.st = Status{Dir: cfg.Dir, Remote: redact(cfg.Remote.URL), Files: len(repo.files)}
+	// An unfinished purge keeps the time it was first seen across a
+	// restart, so a process that keeps restarting still gets it listed.
+	if v, err := cfg.Store.Setting(context.Background(), StatusKey); err == nil {
+		if prev, err := ParseStatus(v); err == nil && !prev.PurgeSince.IsZero() {
+			w.st.PurgeSince = prev.PurgeSince
+		}
+	}
 	if h := repo.Head(); !h.IsZero() {
 		w.st.LastCommit = h.String()
 	}
@@ -346,6 +365,16 @@ func (w *Writer) fail(ctx context.Context, err error) error {
 // save keeps the status where every process can read it.
 func (w *Writer) save(ctx context.Context) {
 	w.st.Files, w.st.SavedAt = len(w.repo.files), w.cfg.Now()
+	// A rewrite note left after the pass is a purge not yet finished
+	// (since the first pass that left it, carried over a restart by
+	// NewWriter).
+	if n, err := w.repo.readRewrite(); err == nil && n != nil {
+		if w.st.PurgeSince.IsZero() {
+			w.st.PurgeSince = w.st.SavedAt
+		}
+	} else if err == nil {
+		w.st.PurgeSince = time.Time{}
+	}
 	b, err := json.Marshal(w.st)
 	if err == nil {
 		err = w.cfg.Store.PutSetting(ctx, StatusKey, string(b))

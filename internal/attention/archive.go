@@ -24,6 +24,9 @@ type Archive struct {
 	Failures int
 	// Remote is the remote without credentials ("" when local only).
 	Remote string
+	// Purge: a purge's rewrite of the history has stayed unfinished (the
+	// deleted data is still in the archive or on its remote).
+	Purge bool
 }
 
 // addArchive lists the archive when its Status says the operator should
@@ -41,12 +44,18 @@ func (c *computation) addArchive(ctx context.Context) error {
 	}
 	it := Item{Kind: ArchiveFailing, Error: st.LastError, Archive: &Archive{Blocked: st.Blocked, Failures: st.PushFailures,
 		Remote: st.Remote}, Action: Action{Kind: ActionSettings, Path: "/settings#archive-h"}}
-	if st.Blocked {
+	switch {
+	case st.Blocked:
 		// One occurrence per head the guard keeps from moving: a block
 		// after a later commit is new, the same block pass after pass is
 		// not.
 		it.Key, it.Since = "archive:blocked:"+st.LastCommit, st.ErrorAt
-	} else {
+	case st.PurgeStuck(c.now):
+		// Before a failing push: a purge that cannot finish is the
+		// promise to the people whose data it was.
+		it.Archive.Purge = true
+		it.Key, it.Since = "archive:purge:"+strconv.FormatInt(st.PurgeSince.UnixMicro(), 10), st.PurgeSince
+	default:
 		it.Key, it.Since = "archive:push:"+strconv.FormatInt(st.FailingSince.UnixMicro(), 10), st.FailingSince
 	}
 	c.items = append(c.items, it)
@@ -60,6 +69,11 @@ func (it Item) archiveText(now time.Time) string {
 		a = &Archive{}
 	}
 	s := "The git archive stopped committing: " + it.Error + ". Take the secret out of what holds it (a post, or the error stored on a delivery); the next commit then goes through."
+	if a.Purge {
+		return "The git archive has not finished removing purged data for " + roughDuration(now.Sub(it.Since)) +
+			": the data is still in the archive or on its remote. The last error: " + it.Error +
+			". It is tried again every minute; free disk space or fix the remote so that it can finish."
+	}
 	if !a.Blocked {
 		where := "its remote"
 		if a.Remote != "" {

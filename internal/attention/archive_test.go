@@ -91,6 +91,25 @@ func TestArchiveFailing(t *testing.T) {
 			t.Fatalf("the same block got a new key: %+v, was %s", got, key)
 		}
 
+		// A purge's rewrite left unfinished: listed after an hour, before a
+		// failing push, with its own key.
+		stuck := archive.Status{Remote: "https://git.example/me/archive.git", LastCommit: "ghi", PurgeSince: now.Add(-20 * time.Minute),
+			LastError: "archive: delete the purged objects: no space left on device", PushFailures: 4, FailingSince: now.Add(-2 * time.Hour)}
+		put(stuck)
+		if got := list(); len(got) != 1 || got[0].Archive.Purge {
+			t.Fatalf("a purge unfinished for 20 minutes: %+v", got)
+		}
+		stuck.PurgeSince = now.Add(-3 * time.Hour)
+		put(stuck)
+		got = list()
+		if len(got) != 1 || !got[0].Archive.Purge || got[0].Key == key || !strings.HasPrefix(got[0].Key, "archive:purge:") {
+			t.Fatalf("purge stuck: %+v", got)
+		}
+		if text := got[0].Text(time.UTC, now); !strings.Contains(text, "not finished removing purged data for 3 h") ||
+			!strings.Contains(text, "no space left on device") {
+			t.Fatalf("text %q", text)
+		}
+
 		if err := env.Store.PutSetting(ctx, archive.StatusKey, "{not json"); err != nil {
 			t.Fatal(err)
 		}

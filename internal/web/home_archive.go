@@ -20,6 +20,10 @@ func archiveAttentionRow(p *page, it attention.Item, now time.Time, row *attenti
 		row.Text = p.T("home.attn.archive.blocked")
 		return
 	}
+	if a.Purge {
+		row.Text = p.T("home.attn.archive.purge", "Dur", duration(p.lang, now.Sub(it.Since)))
+		return
+	}
 	row.Class, row.Icon = "s-retry_wait", "↻"
 	remote := a.Remote
 	if remote == "" {

@@ -43,4 +43,11 @@ func TestDashboardArchiveFailing(t *testing.T) {
 	if strings.Contains(body, "has not reached") {
 		t.Fatal("the old push failure is still listed")
 	}
+
+	put(archive.Status{PurgeSince: now.Add(-3 * time.Hour), ErrorAt: now, LastError: "archive: delete the purged objects: no space left on device"})
+	_, body = pe.get(t, "/")
+	wantAll(t, "purge stuck", body, "has not finished removing purged data for 3 h", "no space left on device")
+	setLang(t, pe, "ja")
+	_, body = pe.get(t, "/")
+	wantAll(t, "ja purge stuck", body, "削除したデータの除去が3時間前から終わっていません")
 }
