@@ -14,6 +14,8 @@ import (
 	"github.com/sns-os/snsos/internal/archive"
 	"github.com/sns-os/snsos/internal/secret"
 	"github.com/sns-os/snsos/internal/store"
+
+	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
 func runEnvIn(t *testing.T, env map[string]string, stdin string, args ...string) result {
@@ -127,16 +129,14 @@ func TestServeReadyzArchiveDetail(t *testing.T) {
 	env := map[string]string{"SNSOS_DATA_DIR": data, "SNSOS_ARCHIVE_REMOTE": "file://" + remote}
 	base, _, stderr, stop := startServe(t, env, "serve")
 	var body string
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(body, `"last_commit":"`); {
-		if time.Now().After(deadline) {
-			t.Fatalf("readyz never showed the archive's commit: %s\n%s", body, stderr.String())
-		}
+	// The writer's first pass runs beside the server.
+	storetest.Eventually(t, 20*time.Second, 20*time.Millisecond, func() bool {
 		var code int
 		if code, body = get(t, base+"/readyz"); code != 200 {
 			t.Fatalf("readyz = %d %s", code, body)
 		}
-		time.Sleep(20 * time.Millisecond) // the writer's first pass runs beside the server
-	}
+		return strings.Contains(body, `"last_commit":"`)
+	}, func() string { return "readyz never showed the archive's commit: " + body + "\n" + stderr.String() })
 	if !strings.Contains(body, `"archive":{`) || !strings.Contains(body, `"last_push_at":"`) || strings.Contains(body, remote) {
 		t.Fatalf("readyz = %s", body)
 	}

@@ -21,6 +21,8 @@ import (
 	"github.com/sns-os/snsos/internal/archive"
 	"github.com/sns-os/snsos/internal/archive/archivetest"
 	"github.com/sns-os/snsos/internal/store"
+
+	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
 // TestArchiveRoundTripFromDemo is the round trip from a real
@@ -71,7 +73,8 @@ func TestArchiveRoundTripFromDemo(t *testing.T) {
 	}
 
 	// Published everywhere, every checkpoint taken.
-	for deadline := time.Now().Add(40 * time.Second); ; {
+	// The demo runs on the wall clock: poll it.
+	storetest.Eventually(t, 40*time.Second, 100*time.Millisecond, func() bool {
 		c.call("GET", fmt.Sprintf("/api/v1/posts/%d", now.ID), nil, &now)
 		done := true
 		for _, tg := range now.Targets {
@@ -82,14 +85,8 @@ func TestArchiveRoundTripFromDemo(t *testing.T) {
 				done = false
 			}
 		}
-		if done {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("targets after 40 s: %+v\n%s", now.Targets, stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond) // the demo runs on the wall clock: poll it
-	}
+		return done
+	}, func() string { return fmt.Sprintf("targets after 40 s: %+v\n%s", now.Targets, stderr.String()) })
 	if code := stop(); code != 0 { // the writer's last pass commits and pushes
 		t.Fatalf("demo exit %d\n%s", code, stderr.String())
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sns-os/snsos/internal/browsertest"
+	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
 // demoProcess is "sns-os demo" running with its simulators.
@@ -148,7 +149,7 @@ func connectAll(t *testing.T, b *browsertest.Browser, base string) {
 	// Their profile pictures: fetched by the server from the simulators
 	// when they connected, and served by sns-os itself.
 	var avatars float64
-	pollUntil(t, 10*time.Second, 50*time.Millisecond, func() bool {
+	storetest.Eventually(t, 10*time.Second, 50*time.Millisecond, func() bool {
 		avatars = browsertest.Eval[float64](b, `[...document.querySelectorAll("main img.acct-avatar")].filter(i => i.complete && i.naturalWidth > 0).length`)
 		return avatars == 4
 	}, func() string {
@@ -390,7 +391,7 @@ func simPosts(t *testing.T, base, platform string) []simPost {
 // for, within limit.
 func waitPage(t *testing.T, b *browsertest.Browser, url string, limit time.Duration, what string, ok func(body string) bool) {
 	t.Helper()
-	pollUntil(t, limit, 250*time.Millisecond, func() bool {
+	storetest.Eventually(t, limit, 250*time.Millisecond, func() bool {
 		b.Step("load "+url, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("main")))
 		return ok(b.Text("main"))
 	}, func() string {

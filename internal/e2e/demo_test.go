@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
 // TestDemoPublishesToThreePlatforms is the issue's "done when" in the
@@ -72,7 +74,7 @@ func TestDemoPublishesToThreePlatforms(t *testing.T) {
 		},
 	}, &p)
 
-	pollUntil(t, 90*time.Second, 100*time.Millisecond, func() bool {
+	storetest.Eventually(t, 90*time.Second, 100*time.Millisecond, func() bool {
 		s.do(t, "GET", fmt.Sprintf("/api/v1/posts/%d", p.ID), nil, &p)
 		done := true
 		for _, tg := range p.Targets {
@@ -116,7 +118,7 @@ func TestDemoPublishesToThreePlatforms(t *testing.T) {
 	}
 	// The three checkpoints fill with each platform's metrics.
 	want := map[string]string{"instagram": "reach", "threads": "reposts"}
-	pollUntil(t, 60*time.Second, 200*time.Millisecond, func() bool {
+	storetest.Eventually(t, 60*time.Second, 200*time.Millisecond, func() bool {
 		s.do(t, "GET", fmt.Sprintf("/api/v1/posts/%d", p.ID), nil, &p)
 		filled := 0
 		for _, tg := range p.Targets {
@@ -222,7 +224,7 @@ func TestDemoPublishesToTikTok(t *testing.T) {
 		} `json:"targets"`
 	}
 	s.do(t, "POST", "/api/v1/posts", post(map[string]any{"privacy_level": "SELF_ONLY"}), &p)
-	pollUntil(t, 90*time.Second, 100*time.Millisecond, func() bool {
+	storetest.Eventually(t, 90*time.Second, 100*time.Millisecond, func() bool {
 		switch st := p.Targets[0].State; st {
 		case "published":
 			return true

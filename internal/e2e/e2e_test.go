@@ -283,7 +283,7 @@ func (s *server) waitState(t *testing.T, postID int64, want string) target {
 	stuck := func() string {
 		return fmt.Sprintf("target is %s (%s), want %s\n%s", tg.State, tg.Error, want, s.stderr.String())
 	}
-	pollUntil(t, 60*time.Second, 50*time.Millisecond, func() bool {
+	storetest.Eventually(t, 60*time.Second, 50*time.Millisecond, func() bool {
 		var p post
 		s.do(t, "GET", fmt.Sprintf("/api/v1/posts/%d", postID), nil, &p)
 		tg = p.Targets[0]
@@ -371,7 +371,7 @@ func TestCrashSafety(t *testing.T) {
 			if wait == "POST /2/tweets#2" {
 				sim.waitArrival(t, "POST /2/tweets")
 				sim.waitArrival(t, "POST /2/tweets")
-				pollUntil(t, 10*time.Second, 10*time.Millisecond, func() bool { return len(sim.live(tt.parts[1])) > 0 },
+				storetest.Eventually(t, 10*time.Second, 10*time.Millisecond, func() bool { return len(sim.live(tt.parts[1])) > 0 },
 					func() string { return "part 2 never went live on the platform" })
 			} else {
 				sim.waitArrival(t, wait)
@@ -469,7 +469,7 @@ func TestRestartKeepsSchedule(t *testing.T) {
 	p := a.schedule(t, account, "survives a crash", nil, at)
 	a.kill()
 	// Let its time pass while sns-os is down.
-	pollUntil(t, 10*time.Second, 100*time.Millisecond, func() bool { return time.Now().After(at.Add(time.Second)) },
+	storetest.Eventually(t, 10*time.Second, 100*time.Millisecond, func() bool { return time.Now().After(at.Add(time.Second)) },
 		func() string { return "the post's time never passed" })
 	if n := len(sim.live("survives a crash")); n != 0 {
 		t.Fatalf("published while down: %d", n)

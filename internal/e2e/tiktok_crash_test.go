@@ -14,6 +14,7 @@ import (
 
 	"github.com/sns-os/snsos/internal/platform/tiktok"
 	ttsim "github.com/sns-os/snsos/internal/sim/tiktok"
+	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
 // ttSimulator is the TikTok simulator behind an httptest server, with a
@@ -223,7 +224,7 @@ func TestTikTokCrashSafety(t *testing.T) {
 			a.do(t, "POST", "/api/v1/posts", map[string]any{"body": text, "media_ids": []int64{video.ID}, "approve": true,
 				"scheduled_at": time.Now().UTC().Format(time.RFC3339Nano),
 				"targets":      []any{map[string]any{"account_id": account, "options": map[string]any{"privacy_level": "SELF_ONLY"}}}}, &p)
-			pollUntil(t, 60*time.Second, 10*time.Millisecond, func() bool { return tt.killNow(sim, text) },
+			storetest.Eventually(t, 60*time.Second, 10*time.Millisecond, func() bool { return tt.killNow(sim, text) },
 				func() string {
 					return fmt.Sprintf("the fault never held a request: %+v\n%s", sim.publishes(text), a.stderr.String())
 				})

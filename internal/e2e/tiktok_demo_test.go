@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sns-os/snsos/internal/store/storetest"
 )
 
 // ttTarget is a TikTok target as GET /api/v1/posts/{id} shows it.
@@ -45,7 +47,7 @@ var finalStates = map[string]bool{"published": true, "failed": true, "canceled":
 func (s *server) pollTarget(t *testing.T, postID int64, within time.Duration, what string, done func(ttTarget) bool) ttTarget {
 	t.Helper()
 	var tg ttTarget
-	pollUntil(t, within, 100*time.Millisecond, func() bool {
+	storetest.Eventually(t, within, 100*time.Millisecond, func() bool {
 		var p struct {
 			Targets []ttTarget `json:"targets"`
 		}

@@ -222,47 +222,32 @@ func daysQuery(platform snsos.Platform, full time.Time) (string, []any) {
 }
 
 // foldRaw adds, target by target, the published targets of [from, to) (to
-// zero: no end) of platform (when set) to their days. One query: a day's
+// zero: no end) of platform (when set) to their days. One read: a day's
 // targets, or the whole range in the rare case that many days are marked.
 func (s *Store) foldRaw(ctx context.Context, out map[dayKey]*DayAgg, platform snsos.Platform, from, to time.Time) error {
 	q, args := rawQuery(platform, from, to)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	points, err := s.analyticsChunk(ctx, q, args...)
 	if err != nil {
-		return mapErr(err)
+		return err
 	}
-	defer rows.Close()
-	var vals [12]sql.NullInt64
-	dest := make([]any, 0, 14)
-	for rows.Next() {
-		var p AnalyticsPoint
-		var at sql.NullTime
-		dest = append(dest[:0], &at, &p.Platform)
-		for i := range vals {
-			dest = append(dest, &vals[i])
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return mapErr(err)
-		}
-		p.At = fromNull(at)
-		for i, v := range vals {
-			p.Values[i/4][i%4], p.Has[i/4][i%4] = v.Int64, v.Valid
-		}
+	for i := range points {
+		p := &points[i]
 		k := dayKey{p.Platform, p.At.Truncate(24 * time.Hour)}
 		a := out[k]
 		if a == nil {
 			a = &DayAgg{Platform: k.platform, Day: k.day}
 			out[k] = a
 		}
-		a.Add(&p)
+		a.Add(p)
 	}
-	return mapErr(rows.Err())
+	return nil
 }
 
 func rawQuery(platform snsos.Platform, from, to time.Time) (string, []any) {
 	if from.IsZero() {
 		from = time.Unix(0, 0)
 	}
-	q := `SELECT t.published_at, t.platform, ` + dailyNumCols + `
+	q := `SELECT t.id, t.published_at, t.platform, ` + summaryNumCols + `
 		FROM targets t LEFT JOIN metric_summary s ON s.target_id = t.id
 		WHERE t.state = 'published' AND t.published_at >= $1`
 	args := []any{dbTime(from)}
@@ -276,12 +261,6 @@ func rawQuery(platform snsos.Platform, from, to time.Time) (string, []any) {
 	}
 	return q, args
 }
-
-// dailyNumCols are metric_summary's numbers in AnalyticsPoint's order:
-// views, likes, comments and shares at +1h, +24h and +7d.
-const dailyNumCols = `s.c1h_views, s.c1h_likes, s.c1h_comments, s.c1h_shares,
-	s.c24h_views, s.c24h_likes, s.c24h_comments, s.c24h_shares,
-	s.c7d_views, s.c7d_likes, s.c7d_comments, s.c7d_shares`
 
 // RefreshAnalyticsDays rebuilds up to max marked days, a few per
 // transaction so that the writer is never held long, and returns how many
