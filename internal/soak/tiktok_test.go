@@ -639,14 +639,15 @@ func (s *soak) ttUnaskable(tg *planTarget, targets []apiTarget, kills []kill) st
 	if err != nil || gens < 1 {
 		gens = 1
 	}
-	unanswered := ""
+	unanswered, sent := "", ""
 	for g := 1; g <= gens; g++ {
 		prefix := ""
 		if g > 1 {
 			prefix = fmt.Sprintf("g%d.", g)
 		}
 		if progress[prefix+"init_sent"] != "" && progress[prefix+"publish_id"] == "" {
-			unanswered = fmt.Sprintf("upload %d's init was sent at %s and no publish_id was stored", g, progress[prefix+"init_sent"])
+			sent = progress[prefix+"init_sent"]
+			unanswered = fmt.Sprintf("upload %d's init was sent at %s and no publish_id was stored", g, sent)
 		}
 	}
 	if unanswered == "" {
@@ -654,9 +655,40 @@ func (s *soak) ttUnaskable(tg *planTarget, targets []apiTarget, kills []kill) st
 	}
 	why := s.plat.tt.spoiledInit(tg.key, kills)
 	if why == "" {
+		why = s.plat.tt.killedBeforeInit(tg.key, sent, kills)
+	}
+	if why == "" {
 		return ""
 	}
 	return unanswered + "; " + why
+}
+
+// killedBeforeInit explains an init recorded as sent (init_sent is saved
+// before the request) that never reached TikTok because a process was
+// killed in between: sns-os cannot tell it from an init whose answer was
+// lost, and TikTok cannot be asked, so the operator must look. sent is the
+// init_sent time (whole seconds); "" when no kill falls in that window
+// with no init of key started between the mark and the kill.
+func (f *ttFront) killedBeforeInit(key, sent string, kills []kill) string {
+	at, err := time.Parse(time.RFC3339, sent)
+	if err != nil {
+		return ""
+	}
+	for _, k := range kills {
+		if k.at.Before(at) || k.at.Sub(at) >= 2*time.Second {
+			continue
+		}
+		started := false
+		for _, c := range f.callsOf(key) {
+			if c.kind == ttInit && !c.start.Before(at) && !c.start.After(k.at) {
+				started = true
+			}
+		}
+		if !started {
+			return fmt.Sprintf("%s was killed at +%s, after the init was marked sent and before it reached TikTok", k.tag, f.since(k.at))
+		}
+	}
+	return ""
 }
 
 // ttSummary says how the TikTok targets ended and what they went
