@@ -67,8 +67,6 @@ type Client struct {
 	started  atomic.Bool
 	stopped  atomic.Bool
 	log      *slog.Logger
-	rel      *releaser // nil: no early release (an insert-only use)
-	cancel   context.CancelFunc
 }
 
 // runner is the part of river.Client[TTx] that does not depend on TTx.
@@ -143,7 +141,6 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.work, c.insertTx, c.insert = work, ins.InsertTx, work.Insert
 		c.jobGet = work.JobGet
-		c.rel = &releaser{exec: riverpgxv5.New(cfg.Pool).GetExecutor(), now: time.Now}
 	} else {
 		work, err := river.NewClient(riversqlite.New(cfg.DB), rc)
 		if err != nil {
@@ -151,7 +148,6 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.work, c.insertTx, c.insert = work, work.InsertTx, work.Insert
 		c.jobGet = work.JobGet
-		c.rel = &releaser{exec: riversqlite.New(cfg.DB).GetExecutor(), now: time.Now}
 	}
 	return c, nil
 }
@@ -161,9 +157,6 @@ func (c *Client) Start(ctx context.Context) error {
 	if err := c.work.Start(ctx); err != nil {
 		return fmt.Errorf("start job client: %w", err)
 	}
-	var rctx context.Context
-	rctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	c.rel.start(rctx)
 	c.started.Store(true)
 	return nil
 }
@@ -175,8 +168,6 @@ func (c *Client) Stop(ctx context.Context) (graceful bool, err error) {
 	if !c.started.Load() || c.stopped.Swap(true) {
 		return true, nil
 	}
-	c.rel.stop()
-	c.cancel()
 	err = c.work.Stop(ctx)
 	if err == nil {
 		return true, nil
@@ -204,7 +195,7 @@ func (c *Client) Ready() error {
 // InsertTx inserts a job inside tx, the store transaction of the change that
 // needs it: both commit or neither.
 func (c *Client) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	res, err := c.insertTx(ctx, tx, args, c.rel.opts(opts))
+	res, err := c.insertTx(ctx, tx, args, opts)
 	if err != nil {
 		return nil, fmt.Errorf("insert %s job: %w", args.Kind(), err)
 	}
@@ -213,7 +204,7 @@ func (c *Client) InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, o
 
 // Insert inserts a job on its own.
 func (c *Client) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	res, err := c.insert(ctx, args, c.rel.opts(opts))
+	res, err := c.insert(ctx, args, opts)
 	if err != nil {
 		return nil, fmt.Errorf("insert %s job: %w", args.Kind(), err)
 	}
