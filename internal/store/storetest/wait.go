@@ -38,10 +38,9 @@ const SchedulerTick = 50 * time.Millisecond
 
 // ScheduleOften runs River's own scheduling pass (the driver's
 // JobSchedule, what River's leader runs every 5 s) on s's job tables every
-// SchedulerTick until the test ends. The job client releases the jobs it
-// inserts for a near time itself (internal/jobs, release.go), but River's
-// own retries and snoozes wait for the leader's next pass, up to 5 s; River
-// keeps that interval private. The pass only moves scheduled and retryable
+// SchedulerTick until the test ends. A job due under 5 s away (a retry,
+// a reconciliation, a post due in a second) otherwise waits for the
+// leader's next pass, up to 5 s; River keeps that interval private. The pass only moves scheduled and retryable
 // jobs due within a tick to available, as the leader's does with its 5 s
 // look-ahead: no job runs before its time. Errors are ignored: the
 // leader's own pass still runs.
